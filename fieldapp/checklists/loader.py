@@ -1,0 +1,163 @@
+"""Load checklist files, validate them, and keep every version side by side.
+
+Bundled files live in ``fieldapp/checklists/bundled/``; a county adds its own in the data folder's
+``checklists/`` subfolder. Each (id, version) is immutable: a file that reuses an existing id and
+version with different content is refused, so an evaluation pinned to that version never changes.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from fieldapp.checklists.schema import Checklist
+from fieldapp.domain.vocab import UnitType
+from fieldapp.errors import InvalidInput, NotFound, Problem
+
+BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
+
+_KIND_ORDER = {"base": 0, "general": 1, "module": 2}
+
+_PYDANTIC_MESSAGES = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "未知字段（拼写错误？请对照 FORMAT.md）",
+    "string_too_short": "不能为空",
+    "too_short": "至少要有一项",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "string_type": "应为文字（用英文双引号括起来）",
+    "list_type": "应为列表，例如 [\"a\", \"b\"]",
+    "greater_than_equal": "数值太小",
+}
+
+
+@dataclass(frozen=True)
+class LoadedChecklist:
+    checklist: Checklist
+    path: Path
+    origin: str  # "bundled" or "county"
+
+
+def _describe(error: dict[str, object], data: dict[str, object]) -> tuple[str | None, str]:
+    """Turn one pydantic error into (item code, Chinese message with the field name)."""
+    loc = [str(p) for p in error.get("loc", ())]  # type: ignore[union-attr]
+    item_code: str | None = None
+    if len(loc) >= 2 and loc[0] == "items" and loc[1].isdigit():
+        index = int(loc[1])
+        items = data.get("items")
+        if isinstance(items, list) and index < len(items) and isinstance(items[index], dict):
+            item_code = str(items[index].get("code") or f"第 {index + 1} 条")
+        else:
+            item_code = f"第 {index + 1} 条"
+        loc = loc[2:]
+    kind = str(error.get("type", ""))
+    if kind in ("value_error", "assertion_error"):
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+    elif kind == "literal_error":
+        message = f"取值不对：{error.get('msg')}"
+    elif kind == "string_pattern_mismatch":
+        message = f"格式不对（应符合 {error.get('ctx', {}).get('pattern')}）"  # type: ignore[union-attr]
+    else:
+        message = _PYDANTIC_MESSAGES.get(kind, str(error.get("msg")))
+    field_name = ".".join(loc)
+    if field_name:
+        message = f"字段「{field_name}」{message}"
+    return item_code, message
+
+
+def load_file(path: Path) -> Checklist:
+    """Parse and validate one checklist file; raise InvalidInput naming every problem."""
+    where = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"{where}：无法读取文件（{exc.strerror}）") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"{where}：文件不是 UTF-8 编码。请在记事本中“另存为”，编码选 UTF-8"
+        ) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(
+            f"{where}：TOML 格式错误：{exc}。常见原因：文字没有用英文双引号括起来，或用了中文引号"
+        ) from exc
+    try:
+        return Checklist.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            item, message = _describe(dict(error), data)
+            problems.append(Problem(where=path.name, item=item, message=message))
+        raise InvalidInput(f"{where}：检查表内容有 {len(problems)} 处错误", problems) from exc
+
+
+@dataclass
+class Library:
+    """Every checklist version that was loaded, and the problems found while loading."""
+
+    entries: dict[tuple[str, int], LoadedChecklist] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, county_dir: Path | None = None, bundled_dir: Path = BUNDLED_DIR) -> Library:
+        library = cls()
+        library.add_folder(bundled_dir, "bundled")
+        if county_dir is not None and county_dir.is_dir():
+            library.add_folder(county_dir, "county")
+        return library
+
+    def add_folder(self, folder: Path, origin: str) -> None:
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                self.add(load_file(path), path, origin)
+            except InvalidInput as exc:
+                self.problems.append(str(exc))
+
+    def add(self, checklist: Checklist, path: Path, origin: str) -> None:
+        existing = self.entries.get(checklist.key)
+        if existing is not None:
+            if existing.checklist.content_hash() != checklist.content_hash():
+                raise InvalidInput(
+                    f"{path}：检查表 {checklist.id} 第 {checklist.version} 版已由 "
+                    f"{existing.path.name} 定义，内容不同。修改检查表时请把 version 加 1，"
+                    "已做的评价仍按旧版本保存"
+                )
+            return
+        self.entries[checklist.key] = LoadedChecklist(checklist, path, origin)
+
+    def all(self) -> list[LoadedChecklist]:
+        return sorted(self.entries.values(), key=_sort_key)
+
+    def ids(self) -> list[str]:
+        return sorted({key[0] for key in self.entries})
+
+    def get(self, checklist_id: str, version: int) -> Checklist:
+        try:
+            return self.entries[(checklist_id, version)].checklist
+        except KeyError:
+            raise NotFound(f"没有检查表 {checklist_id} 第 {version} 版") from None
+
+    def latest(self, checklist_id: str) -> Checklist:
+        versions = [key[1] for key in self.entries if key[0] == checklist_id]
+        if not versions:
+            raise NotFound(f"没有检查表 {checklist_id}")
+        return self.entries[(checklist_id, max(versions))].checklist
+
+    def compose(self, unit_type: UnitType, industry: str | None) -> list[Checklist]:
+        """The latest version of every checklist that applies: 八有八无 + "1" + matching "X"."""
+        chosen = [self.latest(cid) for cid in self.ids()]
+        applicable = [c for c in chosen if c.applies.matches(unit_type, industry)]
+        return sorted(applicable, key=lambda c: (_KIND_ORDER[c.kind], c.order, c.id))
+
+
+def _sort_key(entry: LoadedChecklist) -> tuple[int, int, str, int]:
+    c = entry.checklist
+    return (_KIND_ORDER[c.kind], c.order, c.id, c.version)

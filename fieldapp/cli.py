@@ -1,0 +1,516 @@
+"""The ``fieldapp`` command: office batch work on the same core the window uses.
+
+Exit codes: 0 done, 1 invalid input (every message names the file, row or item), 2 usage.
+With no subcommand the desktop window starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from fieldapp import __version__, settings
+from fieldapp.checklists import load_file
+from fieldapp.domain import lifecycle
+from fieldapp.domain.lifecycle import State
+from fieldapp.domain.vocab import GROUP_LABELS, UnitType, industry_label, parse_unit_type
+from fieldapp.errors import FieldappError, InvalidInput
+from fieldapp.imports import cells
+from fieldapp.store import Store
+from fieldapp.textout import ProgressLine, table
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Wrong use of the command line: exit 2 with the message."""
+
+
+def _print_json(data: object) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def _actor(args: argparse.Namespace, store: Store) -> str:
+    if getattr(args, "actor", None):
+        return str(args.actor)
+    return settings.load(store.folder).inspector_name or getpass.getuser()
+
+
+def _date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return cells.parse_date(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+# --- checklists -------------------------------------------------------------------------------
+
+
+def cmd_checklists_list(args: argparse.Namespace, store: Store) -> int:
+    entries = store.library.all()
+    if args.json:
+        _print_json(
+            [
+                {
+                    "id": e.checklist.id,
+                    "version": e.checklist.version,
+                    "title": e.checklist.title,
+                    "kind": e.checklist.kind,
+                    "items": len(e.checklist.items),
+                    "unit_types": [t.value for t in e.checklist.applies.unit_types],
+                    "industries": e.checklist.applies.industries,
+                    "origin": e.origin,
+                    "path": str(e.path),
+                    "sha256": e.checklist.content_hash(),
+                }
+                for e in entries
+            ]
+        )
+    else:
+        rows = [
+            (
+                e.checklist.id,
+                e.checklist.version,
+                e.checklist.title,
+                len(e.checklist.items),
+                "、".join(t.label for t in e.checklist.applies.unit_types) or "全部",
+                "、".join(industry_label(i) for i in e.checklist.applies.industries) or "不限",
+                "内置" if e.origin == "bundled" else "县局",
+            )
+            for e in entries
+        ]
+        print(table(("编号", "版本", "名称", "条目", "适用单位类型", "行业", "来源"), rows, {1, 3}))
+        print(f"\n共 {len(entries)} 张检查表；县局检查表放在 {store.folder / 'checklists'}")
+    for problem in store.library.problems:
+        print(f"警告：{problem}", file=sys.stderr)
+    return EXIT_INVALID if store.library.problems else EXIT_OK
+
+
+def cmd_checklists_check(args: argparse.Namespace) -> int:
+    failed = 0
+    for raw in args.paths:
+        path = Path(raw)
+        files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
+        if not files:
+            print(f"{path}：文件夹中没有 .toml 检查表文件", file=sys.stderr)
+            failed += 1
+        for file in files:
+            try:
+                checklist = load_file(file)
+            except InvalidInput as exc:
+                failed += 1
+                print(str(exc), file=sys.stderr)
+                continue
+            print(f"{file}：正确（{checklist.id} 第 {checklist.version} 版，{len(checklist.items)} 条）")
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+# --- units ------------------------------------------------------------------------------------
+
+
+def cmd_units_import(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.imports.units import import_units
+
+    path = Path(args.file)
+    with store.session() as session:
+        result = import_units(
+            session,
+            path,
+            actor=_actor(args, store),
+            skip_invalid=args.skip_invalid,
+            progress=ProgressLine(f"导入 {path.name}"),
+        )
+    print(
+        f"{path.name}：新增 {result.created} 家，更新 {result.updated} 家，未变 {result.unchanged} 家，"
+        f"状态变更 {result.state_changes} 次"
+    )
+    if result.new_stations:
+        print(f"新建所（分局）：{'、'.join(result.new_stations)}（如有错别字，请改正文件后重新导入）")
+    if result.skipped:
+        print(f"跳过 {len({p.row for p in result.skipped})} 行：")
+        for problem in result.skipped:
+            print(f"  - {problem}")
+    if result.warnings:
+        print(f"提示 {len(result.warnings)} 条（已导入，请核对）：", file=sys.stderr)
+        for problem in result.warnings[:20]:
+            print(f"  - {problem}", file=sys.stderr)
+        if len(result.warnings) > 20:
+            print(f"  … 另有 {len(result.warnings) - 20} 条", file=sys.stderr)
+    return EXIT_OK
+
+
+def _unit_type_arg(text: str | None) -> str | None:
+    if text is None:
+        return None
+    parsed = parse_unit_type(text)
+    if parsed is None:
+        raise UsageError(f"未知的单位类型「{text}」，可用：{'、'.join(t.label for t in UnitType)}")
+    return parsed.value
+
+
+def _state_arg(text: str) -> State:
+    parsed = lifecycle.parse_state(text)
+    if parsed is None:
+        raise UsageError(f"未知的状态「{text}」，可用：{'、'.join(s.label for s in State)}")
+    return parsed
+
+
+def cmd_units_list(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import units
+    from fieldapp.services.stations import find_station
+
+    query = units.UnitFilter(
+        search=args.search or "",
+        station=args.station,
+        unit_type=_unit_type_arg(args.type),
+        state=_state_arg(args.state).value if args.state else None,
+    )
+    with store.read() as session:
+        if args.station:
+            find_station(session, args.station)
+        total = units.count(session, query)
+        found = units.search(session, query, limit=args.limit or None)
+        if args.json:
+            _print_json([_unit_dict(u) for u in found])
+            return EXIT_OK
+        rows = [
+            (
+                u.credit_code,
+                u.name,
+                u.station.name,
+                UnitType(u.unit_type).label,
+                State(u.state).label if u.state else "",
+                u.address,
+            )
+            for u in found
+        ]
+    print(table(("统一社会信用代码", "单位名称", "所属所", "单位类型", "状态", "经营地址"), rows))
+    shown = len(rows)
+    more = "，用 --limit 0 显示全部" if shown < total else ""
+    print(f"\n显示 {shown} / 共 {total} 家{more}")
+    return EXIT_OK
+
+
+def _unit_dict(unit: object) -> dict[str, object]:
+    from fieldapp.storage.models import Unit
+
+    assert isinstance(unit, Unit)
+    return {
+        "credit_code": unit.credit_code,
+        "uuid": unit.uuid,
+        "name": unit.name,
+        "shop_name": unit.shop_name,
+        "address": unit.address,
+        "town": unit.town,
+        "station": unit.station.name,
+        "unit_type": unit.unit_type,
+        "industry": unit.industry,
+        "contact_person": unit.contact_person,
+        "contact_phone": unit.contact_phone,
+        "online_shop_name": unit.online_shop_name,
+        "online_platform": unit.online_platform,
+        "online_url": unit.online_url,
+        "state": unit.state,
+        "state_since": unit.state_since,
+        "entered_on": unit.entered_on,
+        "sticker_posted_on": unit.sticker_posted_on,
+        "version": unit.version,
+    }
+
+
+def cmd_units_show(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import units
+
+    with store.read() as session:
+        unit = units.by_code(session, args.code)
+        if args.json:
+            data = _unit_dict(unit)
+            data["history"] = [_event_dict(e) for e in unit.events]
+            _print_json(data)
+            return EXIT_OK
+        print(f"{unit.name}（{unit.credit_code}）")
+        print(f"  所属所：{unit.station.name}    单位类型：{UnitType(unit.unit_type).label}")
+        print(f"  行业：{industry_label(unit.industry) or '—'}    地址：{unit.address or '—'}")
+        print(f"  负责人：{unit.contact_person or '—'}  {unit.contact_phone}")
+        state = State(unit.state).label if unit.state else "—"
+        print(f"  状态：{state}（自 {unit.state_since}）  入库日期：{unit.entered_on or '—'}")
+        if unit.sticker_posted_on:
+            print(f"  标识张贴：{unit.sticker_posted_on}")
+        print("\n历史：")
+        rows = [
+            (
+                e["occurred_on"],
+                e["what"],
+                e["actor"],
+                e["reason"],
+            )
+            for e in (_event_dict(e) for e in unit.events)
+        ]
+        print(table(("日期", "变更", "经办人", "原因"), rows))
+    return EXIT_OK
+
+
+def _event_dict(event: object) -> dict[str, object]:
+    from fieldapp.storage.models import UnitEvent
+
+    assert isinstance(event, UnitEvent)
+    if event.kind == "sticker":
+        what = "标识张贴"
+    else:
+        before = State(event.from_state).label if event.from_state else "（新建）"
+        what = f"{before} → {State(event.to_state).label if event.to_state else ''}"
+    return {
+        "kind": event.kind,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "occurred_on": event.occurred_on,
+        "actor": event.actor,
+        "reason": event.reason,
+        "what": what,
+    }
+
+
+def cmd_units_move(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import lifecycle as lifecycle_service
+    from fieldapp.services import units
+
+    target = _state_arg(args.to)
+    with store.session() as session:
+        unit = units.by_code(session, args.code)
+        before = State(unit.state).label if unit.state else "（无）"
+        lifecycle_service.change_state(
+            session, unit, target, actor=_actor(args, store), reason=args.reason or "", on=_date(args.date)
+        )
+        print(f"{unit.name}：{before} → {target.label}（{unit.state_since}）")
+    return EXIT_OK
+
+
+def cmd_units_sticker(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import lifecycle as lifecycle_service
+    from fieldapp.services import units
+
+    with store.session() as session:
+        unit = units.by_code(session, args.code)
+        lifecycle_service.post_sticker(
+            session, unit, actor=_actor(args, store), note=args.note or "", on=_date(args.date)
+        )
+        print(f"{unit.name}：已记录标识张贴（{unit.sticker_posted_on}）")
+    return EXIT_OK
+
+
+# --- targets and progress ---------------------------------------------------------------------
+
+
+def cmd_targets_import(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.imports.targets import import_targets
+
+    path = Path(args.file)
+    with store.session() as session:
+        result = import_targets(session, path, year=args.year)
+    for year, total in sorted(result.year_counts.items()):
+        print(f"{path.name}：{year} 年任务已导入，共 {total}（含街区、乡村）")
+    if result.new_stations:
+        print(f"新建所（分局）：{'、'.join(result.new_stations)}")
+    return EXIT_OK
+
+
+def _pct(ratio: float | None) -> str:
+    return "—" if ratio is None else f"{ratio * 100:.1f}%"
+
+
+def cmd_progress(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import progress as progress_service
+
+    year = args.year or date.today().year
+    with store.read() as session:
+        report = progress_service.compute(session, year)
+    groups = {group: report.total(group) for group in GROUP_LABELS}
+    if args.json:
+        _print_json(
+            {
+                "year": report.year,
+                "as_of": report.as_of,
+                "cells": [c.as_dict() for c in report.cells],
+                "totals": {
+                    **{group: cell.as_dict() | {"unit_type": group} for group, cell in groups.items()},
+                    "by_type": {t.value: c.as_dict() for t, c in report.by_type().items()},
+                },
+                "deadlines": [
+                    {"name": d.name, "due": d.due, "days_left": d.days_left} for d in report.deadlines
+                ],
+            }
+        )
+        return EXIT_OK
+    if not report.cells:
+        print(f"{year} 年没有任务，也没有计入的单位。请先用 fieldapp targets import 导入任务表")
+        return EXIT_OK
+    rows = [
+        (
+            c.station,
+            c.unit_type.label,
+            c.target,
+            c.achieved,
+            c.stock,
+            c.new,
+            _pct(c.ratio),
+            c.confirmed,
+            c.stickers,
+        )
+        for c in report.cells
+    ]
+    for group, agg in groups.items():
+        if not (agg.target or agg.achieved):
+            continue
+        label = GROUP_LABELS[group]
+        rows.append(
+            (label, "", agg.target, agg.achieved, agg.stock, agg.new, _pct(agg.ratio), agg.confirmed, agg.stickers)
+        )
+    print(f"{year} 年放心消费建设进度（截至 {report.as_of}；完成数 = 去年建成现存 + 今年新培育）\n")
+    headers = ("所（分局）", "单位类型", "任务数", "完成数", "现存", "新培育", "完成率", "后评价通过", "标识张贴")
+    print(table(headers, rows, {2, 3, 4, 5, 6, 7, 8}))
+    print()
+    for deadline in report.deadlines:
+        when = f"还有 {deadline.days_left} 天" if deadline.days_left >= 0 else f"已过 {-deadline.days_left} 天"
+        print(f"{deadline.name}（{deadline.due}）：{when}")
+    return EXIT_OK
+
+
+# --- demo -------------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.imports.targets import import_targets
+    from fieldapp.imports.units import import_units
+    from fieldapp.services import demo
+
+    if args.units < 1:
+        raise UsageError("--units 应为正整数")
+    with tempfile.TemporaryDirectory() as tmp, store.session() as session:
+        if args.targets:
+            year = date.today().year
+            targets = demo.write_targets_csv(Path(tmp) / "任务表.csv", year)
+            import_targets(session, targets, source="演示：缙市监〔2023〕42号附件")
+            print(f"已载入 {year} 年演示任务表（按缙云县 2023 年任务表）")
+        path = demo.write_csv(Path(tmp) / "演示单位.csv", args.units, seed=args.seed, areas=True)
+        result = import_units(session, path, actor="演示数据", progress=ProgressLine("生成演示单位"))
+        print(f"演示单位：新增 {result.created} 家，更新 {result.updated} 家（含街区、乡村和村级联络站）")
+    print(f"数据目录：{store.folder}")
+    return EXIT_OK
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: 用法错误：{message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="fieldapp",
+        description="放心消费单位现场评价。不带子命令时打开桌面窗口。",
+    )
+    parser.add_argument("--version", action="version", version=f"fieldapp {__version__}")
+    parser.add_argument("--data-dir", help="数据目录（默认为系统用户数据目录，或环境变量 FIELDAPP_DATA_DIR）")
+    parser.add_argument("--lang", choices=("zh_CN", "en"), help="界面语言")
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+
+    checklists = sub.add_parser("checklists", help="检查表：列出、检查文件").add_subparsers(
+        dest="action", metavar="操作", required=True, parser_class=_Parser
+    )
+    p = checklists.add_parser("list", help="列出所有检查表及版本")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_checklists_list)
+    p = checklists.add_parser("check", help="检查检查表文件格式")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=".toml 文件或文件夹")
+    p.set_defaults(func=cmd_checklists_check, no_store=True)
+
+    unit_cmd = sub.add_parser("units", help="单位：导入、查询、状态变更").add_subparsers(
+        dest="action", metavar="操作", required=True, parser_class=_Parser
+    )
+    p = unit_cmd.add_parser("import", help="从 CSV 或 XLSX 导入单位名单")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--skip-invalid", action="store_true", help="跳过有误的行，导入其余行")
+    p.add_argument("--actor", help="经办人（默认为设置中的检查人员）")
+    p.set_defaults(func=cmd_units_import)
+    p = unit_cmd.add_parser("list", help="查询单位")
+    p.add_argument("--search", help="名称、信用代码或地址中的文字")
+    p.add_argument("--station", help="所属所（分局）")
+    p.add_argument("--type", help="单位类型")
+    p.add_argument("--state", help="状态，如 培育库")
+    p.add_argument("--limit", type=int, default=100, help="最多显示几家，0 为全部（默认 100）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_units_list)
+    p = unit_cmd.add_parser("show", help="显示单位档案和历史")
+    p.add_argument("code", metavar="CODE", help="统一社会信用代码")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_units_show)
+    p = unit_cmd.add_parser("move", help="变更单位状态（如 承诺公示 → 后评价）")
+    p.add_argument("code", metavar="CODE")
+    p.add_argument("--to", required=True, help="新状态")
+    p.add_argument("--reason", help="原因（移出、注销、预警必填）")
+    p.add_argument("--date", help="变更日期，默认今天")
+    p.add_argument("--actor", help="经办人")
+    p.set_defaults(func=cmd_units_move)
+    p = unit_cmd.add_parser("sticker", help="记录年度放心消费标识张贴")
+    p.add_argument("code", metavar="CODE")
+    p.add_argument("--date", help="张贴日期，默认今天")
+    p.add_argument("--note", help="备注")
+    p.add_argument("--actor", help="经办人")
+    p.set_defaults(func=cmd_units_sticker)
+
+    target_cmd = sub.add_parser("targets", help="任务表").add_subparsers(
+        dest="action", metavar="操作", required=True, parser_class=_Parser
+    )
+    p = target_cmd.add_parser("import", help="导入各所任务表（CSV 或 XLSX）")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--year", type=int, help="文件中没有年度列时指定年度")
+    p.set_defaults(func=cmd_targets_import)
+
+    p = sub.add_parser("progress", help="任务完成进度")
+    p.add_argument("--year", type=int, help="年度，默认今年")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_progress)
+
+    p = sub.add_parser("demo", help="生成演示单位（培训和性能测试用）")
+    p.add_argument("--units", type=int, required=True, help="单位数量")
+    p.add_argument("--seed", type=int, default=2023, help="随机种子")
+    p.add_argument("--targets", action="store_true", help="同时载入今年的演示任务表")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from fieldapp.ui.app import run
+
+        return run(args)
+    func: Callable[..., int] = args.func
+    try:
+        if getattr(args, "no_store", False):
+            return func(args)
+        with Store.open(args.data_dir) as store:
+            return func(args, store)
+    except UsageError as exc:
+        print(f"fieldapp: 用法错误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except FieldappError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INVALID
+
+
+if __name__ == "__main__":
+    sys.exit(main())

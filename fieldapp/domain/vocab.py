@@ -1,0 +1,126 @@
+"""Controlled vocabularies: the six unit types of seed 002 and the industries behind the X modules.
+
+Each entry has a stable ASCII code (stored in the database and used in checklist files), a
+Chinese label (shown to users) and the aliases that county spreadsheets use for it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class UnitType(StrEnum):
+    GENERAL = "general"
+    NO_REASON_RETURN = "no_reason_return"
+    FACTORY = "factory"
+    DISTRICT = "district"
+    VILLAGE = "village"
+    VILLAGE_STATION = "village_station"
+
+    @property
+    def label(self) -> str:
+        return UNIT_TYPE_LABELS[self]
+
+    @property
+    def is_area(self) -> bool:
+        """街区/乡村 are counted apart from the 1122-style unit totals."""
+        return self in (UnitType.DISTRICT, UnitType.VILLAGE)
+
+    @property
+    def group(self) -> str:
+        """Seed 002 totals three groups apart: units (1122), areas (5), village stations (19)."""
+        if self.is_area:
+            return "areas"
+        return "village_stations" if self is UnitType.VILLAGE_STATION else "units"
+
+
+GROUP_LABELS = {"units": "单位合计", "areas": "街区/乡村合计", "village_stations": "村级联络站合计"}
+
+UNIT_TYPE_LABELS: dict[UnitType, str] = {
+    UnitType.GENERAL: "一般放心消费单位",
+    UnitType.NO_REASON_RETURN: "线下无理由退货承诺单位",
+    UnitType.FACTORY: "放心工厂",
+    UnitType.DISTRICT: "放心消费街区(商圈)",
+    UnitType.VILLAGE: "放心消费乡村",
+    UnitType.VILLAGE_STATION: "村级消费维权联络站(点)",
+}
+
+_UNIT_TYPE_ALIASES: dict[UnitType, tuple[str, ...]] = {
+    UnitType.GENERAL: ("一般单位", "一般", "放心消费单位", "一般放心消费单位"),
+    UnitType.NO_REASON_RETURN: (
+        "无理由退货单位",
+        "无理由退货",
+        "无理由退货承诺单位",
+        "线下无理由退货承诺单位",
+        "线下无理由退货",
+    ),
+    UnitType.FACTORY: ("放心工厂", "工厂"),
+    UnitType.DISTRICT: ("放心消费街区(商圈)", "放心消费街区", "街区", "商圈", "示范街区", "街区(商圈)"),
+    UnitType.VILLAGE: ("放心消费乡村", "乡村", "村"),
+    UnitType.VILLAGE_STATION: (
+        "村级消费维权联络站(点)",
+        "村级消费维权联络站",
+        "村级联络站",
+        "联络站",
+        "维权联络站",
+        "联络点",
+    ),
+}
+
+
+def canon(text: str) -> str:
+    """Normalise a label for matching: NFKC (full-width to half-width), no spaces, lower case."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
+
+
+_UNIT_TYPE_LOOKUP: dict[str, UnitType] = {}
+for _type, _aliases in _UNIT_TYPE_ALIASES.items():
+    for _alias in (_type.value, *_aliases):
+        _UNIT_TYPE_LOOKUP[canon(_alias)] = _type
+
+
+def parse_unit_type(text: str) -> UnitType | None:
+    return _UNIT_TYPE_LOOKUP.get(canon(text))
+
+
+@dataclass(frozen=True)
+class Industry:
+    code: str
+    label: str
+    aliases: tuple[str, ...] = ()
+
+
+# The industries of DOMAIN.md A(iii); each has an X module in the bundled checklists.
+INDUSTRIES: tuple[Industry, ...] = (
+    Industry("retail", "商场超市/商店", ("商场", "超市", "商店", "零售", "商场超市", "便利店", "百货")),
+    Industry("catering", "餐饮", ("餐饮服务", "饭店", "餐馆", "酒店餐饮", "农村家宴放心厨房", "家宴厨房")),
+    Industry("online", "网店/电商/直播", ("网店", "电商", "电子商务", "直播", "网络销售")),
+    Industry("market", "农贸市场/专业市场", ("农贸市场", "专业市场", "市场", "集贸市场")),
+    Industry("tourism", "景区/旅游", ("景区", "旅游", "酒店", "宾馆", "民宿", "旅行社", "住宿")),
+    Industry("manufacturing", "生产制造(放心工厂)", ("生产制造", "制造业", "工厂", "生产企业")),
+    Industry("pharmacy", "药店/医药", ("药店", "医药", "药房", "医药零售")),
+    Industry("auto", "汽车销售维修", ("汽车", "4s店", "汽车4s店", "汽车维修", "汽修", "汽车销售")),
+    Industry("beauty_fitness", "美容美发/健身", ("美容美发", "美容", "美发", "健身", "理发", "足浴", "洗浴")),
+    Industry("education", "教育培训", ("教育培训", "培训", "培训机构", "教育")),
+    Industry("other", "其他", ("其它", "其他行业")),
+)
+
+_INDUSTRY_LOOKUP: dict[str, Industry] = {}
+for _industry in INDUSTRIES:
+    for _alias in (_industry.code, _industry.label, *_industry.aliases):
+        _INDUSTRY_LOOKUP[canon(_alias)] = _industry
+
+INDUSTRY_CODES = frozenset(i.code for i in INDUSTRIES)
+
+
+def parse_industry(text: str) -> Industry | None:
+    return _INDUSTRY_LOOKUP.get(canon(text))
+
+
+def industry_label(code: str | None) -> str:
+    if not code:
+        return ""
+    found = _INDUSTRY_LOOKUP.get(canon(code))
+    return found.label if found else code

@@ -1,0 +1,143 @@
+"""Read a spreadsheet (CSV in UTF-8/UTF-8-BOM/GBK/GB18030, or XLSX) into numbered rows.
+
+Row numbers are the ones a user sees in Excel: the header is row 1 (or wherever the first
+non-empty row is), so a message "第 7 行" points at the right line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from fieldapp.domain.vocab import canon
+from fieldapp.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    values: dict[str, str]  # field name -> cell text (stripped)
+
+
+@dataclass(frozen=True)
+class Table:
+    path: Path
+    headers: list[str]  # as written in the file
+    rows: list[Row]
+    ignored_columns: list[str]
+
+
+def decode_csv(raw: bytes, where: str) -> str:
+    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK, what Excel in China writes)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"{where}：无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030）。"
+            "请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后重试"
+        ) from exc
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _raw_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    where = str(path)
+    suffix = path.suffix.lower()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"{where}：无法读取文件（{exc.strerror}）") from exc
+    if suffix in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise InvalidInput(f"{where}：不是有效的 Excel .xlsx 文件（{exc}）") from exc
+        try:
+            sheet = book.worksheets[0]
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, [_cell_text(c) for c in cells]
+        finally:
+            book.close()
+    elif suffix in (".csv", ".txt"):
+        text = decode_csv(raw, where)
+        try:
+            for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+                yield number, [c.strip() for c in cells]
+        except csv.Error as exc:
+            raise InvalidInput(f"{where}：CSV 格式错误：{exc}") from exc
+    elif suffix == ".xls":
+        raise InvalidInput(f"{where}：不支持旧版 .xls 文件。请在 Excel 中另存为 .xlsx 或 CSV 后重试")
+    else:
+        raise InvalidInput(f"{where}：不支持的文件类型 {suffix or '（无扩展名）'}，请使用 .csv 或 .xlsx")
+
+
+def read_table(path: Path, aliases: dict[str, str], required: dict[str, str]) -> Table:
+    """Read ``path``; map headers through ``aliases`` (canonical header -> field name).
+
+    ``required`` maps field name -> the Chinese header to name in the message when missing.
+    Blank rows are skipped. Raises InvalidInput if the file is empty or a required column is missing.
+    """
+    where = str(path)
+    rows_iter = _raw_rows(path)
+    header_number = 0
+    headers: list[str] = []
+    for number, cells in rows_iter:
+        if any(cells):
+            header_number, headers = number, cells
+            break
+    if not headers:
+        raise InvalidInput(f"{where}：文件是空的，第一行应为表头（如 {'、'.join(required.values())}）")
+    fields: list[str | None] = []
+    ignored: list[str] = []
+    seen: dict[str, str] = {}
+    for header in headers:
+        field = aliases.get(canon(header)) if header else None
+        if field and field in seen:
+            raise InvalidInput(
+                f"{where}：第 {header_number} 行表头中「{seen[field]}」和「{header}」是同一列，请删去一个"
+            )
+        if field:
+            seen[field] = header
+        elif header:
+            ignored.append(header)
+        fields.append(field)
+    missing = [label for name, label in required.items() if name not in seen]
+    if missing:
+        raise InvalidInput(
+            f"{where}：第 {header_number} 行表头缺少必需的列：{'、'.join(missing)}。"
+            f"找到的列：{'、'.join(h for h in headers if h) or '（无）'}"
+        )
+    rows: list[Row] = []
+    for number, cells in rows_iter:
+        if not any(cells):
+            continue
+        values = {
+            field: (cells[i] if i < len(cells) else "")
+            for i, field in enumerate(fields)
+            if field is not None
+        }
+        rows.append(Row(number, values))
+    return Table(path, headers, rows, ignored)

@@ -1,0 +1,54 @@
+"""Where fieldapp keeps its data and finds its bundled resources.
+
+The data folder comes from, in order: an explicit ``--data-dir``, the ``FIELDAPP_DATA_DIR``
+environment variable, then the platform's user data folder (platformdirs). Resources are found
+through :func:`resource_path`, which works both in the source tree and in a PyInstaller build.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "fieldapp"
+DATA_DIR_ENV = "FIELDAPP_DATA_DIR"
+
+DATABASE_FILE = "fieldapp.sqlite3"
+CHECKLISTS_SUBDIR = "checklists"
+
+
+def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Return the data folder, creating it if needed."""
+    if explicit:
+        path = Path(explicit)
+    elif os.environ.get(DATA_DIR_ENV):
+        path = Path(os.environ[DATA_DIR_ENV])
+    else:
+        path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path = path.expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_path(folder: Path) -> Path:
+    return folder / DATABASE_FILE
+
+
+def county_checklists_dir(folder: Path) -> Path:
+    """The folder where a county drops its own checklist files (``*.toml``)."""
+    return folder / CHECKLISTS_SUBDIR
+
+
+def _bundle_root() -> Path:
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root)
+    return Path(__file__).resolve().parent.parent
+
+
+def resource_path(*parts: str) -> Path:
+    """Path of a file under ``resources/``, in the source tree or in the frozen build."""
+    return _bundle_root().joinpath("resources", *parts)

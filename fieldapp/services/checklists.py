@@ -1,0 +1,53 @@
+"""Keep a snapshot of every checklist version in the store, and read pinned versions back."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fieldapp.checklists import Checklist, Library
+from fieldapp.errors import NotFound
+from fieldapp.storage.models import ChecklistSnapshot
+
+
+def record_snapshots(session: Session, library: Library) -> list[str]:
+    """Store each loaded version once; report files that changed a version already recorded.
+
+    A changed file does not replace the recorded content: the library entry for that version is
+    swapped back to the snapshot, so evaluations made against it keep the wording they had.
+    """
+    problems: list[str] = []
+    known = {(s.checklist_id, s.version): s for s in session.scalars(select(ChecklistSnapshot))}
+    for entry in library.all():
+        checklist = entry.checklist
+        digest = checklist.content_hash()
+        snapshot = known.get(checklist.key)
+        if snapshot is None:
+            session.add(
+                ChecklistSnapshot(
+                    checklist_id=checklist.id,
+                    version=checklist.version,
+                    sha256=digest,
+                    title=checklist.title,
+                    content_json=checklist.canonical_json(),
+                )
+            )
+        elif snapshot.sha256 != digest:
+            problems.append(
+                f"{entry.path}：检查表 {checklist.id} 第 {checklist.version} 版的内容与已记录的不同。"
+                f"已做的评价按原内容保存；请把文件中的 version 改为新的版本号"
+            )
+            original = Checklist.model_validate_json(snapshot.content_json)
+            library.entries[checklist.key] = entry.__class__(original, entry.path, entry.origin)
+    return problems
+
+
+def pinned(session: Session, library: Library, checklist_id: str, version: int) -> Checklist:
+    """The exact checklist an evaluation was made against, even if its file is gone."""
+    try:
+        return library.get(checklist_id, version)
+    except NotFound:
+        snapshot = session.get(ChecklistSnapshot, (checklist_id, version))
+        if snapshot is None:
+            raise
+        return Checklist.model_validate_json(snapshot.content_json)

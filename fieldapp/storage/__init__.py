@@ -1,0 +1,1 @@
+"""Local store: SQLite engine and pragmas, typed models, Alembic migrations."""

@@ -1,0 +1,147 @@
+"""SQLAlchemy 2.x typed models of the local store.
+
+Every schema change goes through an Alembic migration in ``migrations/versions``; these models
+describe the current head and must match it (a test compares them).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now().astimezone().replace(microsecond=0)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Station(Base):
+    """A 市场监管所 or 分局 (e.g. 五云所, 壶镇分局)."""
+
+    __tablename__ = "stations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    county: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    units: Mapped[list[Unit]] = relationship(back_populates="station")
+
+
+class Unit(Base):
+    """A 放心消费 unit: a shop, restaurant, market, factory, online shop, district or village."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    shop_name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    town: Mapped[str] = mapped_column(String(64), default="")
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    unit_type: Mapped[str] = mapped_column(String(32), index=True)
+    industry: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    category: Mapped[str] = mapped_column(String(100), default="")
+    contact_person: Mapped[str] = mapped_column(String(64), default="")
+    contact_phone: Mapped[str] = mapped_column(String(32), default="")
+    online_shop_name: Mapped[str] = mapped_column(String(200), default="")
+    online_platform: Mapped[str] = mapped_column(String(64), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    return_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    return_goods: Mapped[str] = mapped_column(Text, default="")
+    return_terms: Mapped[str] = mapped_column(Text, default="")
+    cross_store_return: Mapped[bool] = mapped_column(Boolean, default=False)
+    compensation_fund: Mapped[bool] = mapped_column(Boolean, default=False)
+    prudent: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    state_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    entered_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # 入库日期
+    sticker_posted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    station: Mapped[Station] = relationship(back_populates="units")
+    events: Mapped[list[UnitEvent]] = relationship(
+        back_populates="unit", order_by="UnitEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class UnitEvent(Base):
+    """One dated step in a unit's life: a state change or a 标识张贴, with who and why."""
+
+    __tablename__ = "unit_events"
+    __table_args__ = (Index("ix_unit_events_unit_on", "unit_id", "occurred_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # "state" or "sticker"
+    from_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    to_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship(back_populates="events")
+
+
+class Target(Base):
+    """One cell of a station task table: year × station × unit type → count."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("year", "station_id", "unit_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
+    unit_type: Mapped[str] = mapped_column(String(32))
+    count: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    station: Mapped[Station] = relationship()
+
+
+class ChecklistSnapshot(Base):
+    """The exact content of every checklist version the store has seen.
+
+    Evaluations pin (checklist_id, version); the snapshot keeps that version readable even if its
+    file is later removed or edited in place.
+    """
+
+    __tablename__ = "checklist_snapshots"
+
+    checklist_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    content_json: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

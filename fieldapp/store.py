@@ -1,0 +1,69 @@
+"""The store: one data folder, its SQLite database and the checklist library.
+
+Like Anki's Collection, this is what the window, the command line and the tests open; everything
+else takes a session from it. Opening migrates the database to the newest schema and records a
+snapshot of every checklist version, so evaluations pinned to a version can always be read back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from fieldapp import paths
+from fieldapp.checklists import Library
+from fieldapp.services import checklists as checklist_service
+from fieldapp.storage import db
+
+
+class Store:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.database = paths.database_path(folder)
+        self.engine = db.make_engine(self.database)
+        db.upgrade(self.engine)
+        self._sessions = db.session_factory(self.engine)
+        self.library = Library.load(paths.county_checklists_dir(folder))
+        with self.session() as session:
+            problems = checklist_service.record_snapshots(session, self.library)
+        self.library.problems.extend(problems)
+
+    @classmethod
+    def open(cls, data_dir: str | os.PathLike[str] | None = None) -> Store:
+        return cls(paths.data_dir(data_dir))
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose work commits together at the end, or not at all."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading only."""
+        session = self._sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
