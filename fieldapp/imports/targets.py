@@ -235,6 +235,8 @@ def _wide(
                     )
             problems.extend(errors)
             continue
+        for unit_type, n in parsed.items():
+            sums[unit_type] += n
         if "total" in headers and values.get("total", "").strip() and not errors:
             try:
                 stated = cells.parse_int(values["total"], "总数")
@@ -259,7 +261,6 @@ def _wide(
             problems.extend(errors)
             continue
         for unit_type, n in parsed.items():
-            sums[unit_type] += n
             if n or not unit_type.is_area:
                 out.append(_Cell(row.number, y, station, unit_type, n))
     return out, problems

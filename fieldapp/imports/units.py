@@ -357,8 +357,11 @@ def _write(
         base.update(b_id=unit["id"], version=unit["version"] + 1, updated_at=now)
         updates.append(base)
     if new_rows:
-        returned = session.execute(insert(Unit).returning(Unit.credit_code, Unit.id), new_rows)
-        ids = dict(returned.all())
+        # Core executemany, not the ORM bulk path: with RETURNING, the ORM splits rows whose
+        # None columns differ into tiny batches and splices results quadratically.
+        table = Unit.__table__
+        session.connection().execute(insert(table), new_rows)
+        ids = _ids_by_code(session, [row["credit_code"] for row in new_rows])
         for code, state, when in new_events:
             events.append(
                 {
@@ -400,6 +403,14 @@ def _existing_units(session: Session, codes: list[str]) -> dict[str, Any]:
         for row in session.execute(statement).mappings()
         if row["credit_code"] in wanted
     }
+
+
+def _ids_by_code(session: Session, codes: list[str]) -> dict[str, int]:
+    table = Unit.__table__
+    statement = select(table.c.credit_code, table.c.id)
+    if len(codes) < 500:
+        statement = statement.where(table.c.credit_code.in_(codes))
+    return {code: unit_id for code, unit_id in session.execute(statement)}
 
 
 def _uuid() -> str:

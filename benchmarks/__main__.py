@@ -1,0 +1,74 @@
+"""``python -m benchmarks [--quick] [--json] [--units N]``: run every figure, print the results."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchmarks import bench_import, bench_search
+from benchmarks.common import Result, log
+
+FULL_UNITS, QUICK_UNITS = 50_000, 2_000
+FULL_REPEAT, QUICK_REPEAT = 20, 5
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="fieldapp vs bare sqlite3 on the same work; ratio = fieldapp / sqlite3.",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_UNITS} units, {QUICK_REPEAT} repeats"
+    )
+    parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    parser.add_argument(
+        "--units", type=int, metavar="N", help=f"units to import and search (default {FULL_UNITS})"
+    )
+    args = parser.parse_args(argv)
+    if args.units is not None and args.units < 1:
+        parser.error("--units must be at least 1")
+    return args
+
+
+def run(units: int, repeat: int) -> list[Result]:
+    with tempfile.TemporaryDirectory(prefix="fieldapp-bench-") as tmp:
+        workdir = Path(tmp)
+        imported, store_dir = bench_import.run(units, workdir)
+        return [imported, *bench_search.run(store_dir, units, repeat)]
+
+
+def table(results: Sequence[Result]) -> str:
+    header = ("name", "n", "fieldapp", "sqlite3", "ratio", "unit", "note")
+    rows = [
+        (r.name, str(r.n), f"{r.value:.3f}", f"{r.baseline:.3f}", f"{r.ratio:.1f}×", r.unit, r.note)
+        for r in results
+    ]
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header) - 1)]
+    lines = []
+    for row in (header, *rows):
+        cells = [
+            cell.ljust(w) if i in (0, 5) else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=False))
+        ]
+        lines.append("  ".join([*cells, row[-1]]))
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    units = args.units or (QUICK_UNITS if args.quick else FULL_UNITS)
+    repeat = QUICK_REPEAT if args.quick else FULL_REPEAT
+    log(f"benchmarks: {units} units, {repeat} repeats per query")
+    results = run(units, repeat)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
+    else:
+        print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

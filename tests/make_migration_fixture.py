@@ -1,0 +1,75 @@
+"""Write tests/data/migrations/<rev>.sqlite: a database made by schema head <rev> with records.
+
+Run this once whenever a new migration is added, *before* adding it, so the previous head's
+database is kept as a fixture: ``python -m tests.make_migration_fixture``. The test then opens
+every fixture, upgrades it to the newest head and checks that every record is still there.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+from fieldapp.storage import db
+
+OUT = Path(__file__).resolve().parent / "data" / "migrations"
+
+STATIONS = [(1, "五云所", "缙云县", "2026-11-23 10:00:00+08:00"), (2, "壶镇分局", "缙云县", "2026-11-23 10:00:00+08:00")]
+UNITS = [
+    # id, uuid, credit_code, name, address, station_id, unit_type, industry, state, state_since, entered_on
+    (1, "0b9d9a3e-2a44-4d8e-9b0e-000000000001", "92331122MA2A00018H", "缙云县五云好又多超市",
+     "浙江省丽水市缙云县五云街道解放街12号", 1, "general", "retail", "confirmed", "2026-09-02", "2026-02-01"),
+    (2, "0b9d9a3e-2a44-4d8e-9b0e-000000000002", "91331122MA2A00026F", "缙云县壶镇老街饭店",
+     "浙江省丽水市缙云县壶镇镇老街8号", 2, "no_reason_return", "catering", "committed", "2026-04-01", "2026-03-01"),
+    (3, "0b9d9a3e-2a44-4d8e-9b0e-000000000003", "N2331122MA2593678T", "缙云县壶镇镇岩背村股份经济合作社",
+     "浙江省丽水市缙云县壶镇镇", 2, "village", None, "candidate", "2026-01-05", None),
+]  # fmt: skip
+EVENTS = [
+    (1, 1, "state", None, "cultivating", "2026-02-01", "张三", "导入 units.csv"),
+    (2, 1, "state", "cultivating", "confirmed", "2026-09-02", "李四", ""),
+    (3, 1, "sticker", "confirmed", "confirmed", "2026-09-10", "李四", "门口玻璃"),
+    (4, 2, "state", None, "committed", "2026-04-01", "张三", "导入 units.csv"),
+]
+
+
+def build(revision: str) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{revision}.sqlite"
+    path.unlink(missing_ok=True)
+    engine = db.make_engine(path)
+    db.upgrade(engine, revision)
+    engine.dispose()
+    now = "2026-11-23 10:00:00+08:00"
+    with sqlite3.connect(path) as con:
+        con.executemany("INSERT INTO stations (id, name, county, created_at) VALUES (?, ?, ?, ?)", STATIONS)
+        for u in UNITS:
+            con.execute(
+                "INSERT INTO units (id, uuid, credit_code, name, shop_name, address, town, station_id,"
+                " unit_type, industry, category, contact_person, contact_phone, online_shop_name,"
+                " online_platform, online_url, return_days, return_goods, return_terms,"
+                " cross_store_return, compensation_fund, prudent, state, state_since, entered_on,"
+                " sticker_posted_on, version, created_at, updated_at) VALUES"
+                " (?, ?, ?, ?, '', ?, '', ?, ?, ?, '', '王芳', '13857800001', '', '', '', 7, '', '',"
+                " 0, 1, 0, ?, ?, ?, NULL, 1, ?, ?)",
+                (*u, now, now),
+            )
+        con.executemany(
+            "INSERT INTO unit_events (id, unit_id, kind, from_state, to_state, occurred_on, actor,"
+            " reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '" + now + "')",
+            EVENTS,
+        )
+    con.close()
+    expected = {
+        "revision": revision,
+        "stations": [list(s[:2]) for s in STATIONS],
+        "units": [[u[2], u[3], u[8]] for u in UNITS],
+        "events": [[e[1], e[2], e[4], e[5], e[6], e[7]] for e in EVENTS],
+    }
+    (OUT / f"{revision}.json").write_text(json.dumps(expected, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    print(build(sys.argv[1] if len(sys.argv) > 1 else "0001"))

@@ -1,0 +1,55 @@
+"""The benchmark entry point runs end to end on a tiny store and reports every figure.
+
+Only the shape of the output is checked: times depend on the machine, so no threshold is asserted.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARGS = ["--quick", "--units", "300"]
+
+
+@pytest.fixture
+def bench_main(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks.__main__ import main
+
+    yield main
+    gc.collect()  # an unclosed sqlite3 connection would warn here, and warnings are errors
+
+
+def test_json_has_every_figure(bench_main, capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_main([*ARGS, "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+
+    assert isinstance(results, list)
+    for entry in results:
+        assert isinstance(entry["name"], str)
+        assert isinstance(entry["unit"], str) and entry["unit"]
+        for key in ("value", "baseline", "ratio"):
+            assert isinstance(entry[key], int | float)
+            assert math.isfinite(entry[key]) and entry[key] > 0, (entry["name"], key)
+        assert entry["n"] == 300
+        assert entry["ratio"] == pytest.approx(entry["value"] / entry["baseline"])
+    names = [entry["name"] for entry in results]
+    assert "import_units" in names
+    assert any(name.startswith("search_") for name in names)
+    assert len(names) == len(set(names))
+
+
+def test_table_is_the_default(bench_main, capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_main(ARGS) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+
+    assert lines[0].split()[:5] == ["name", "n", "fieldapp", "sqlite3", "ratio"]
+    assert any(line.startswith("import_units") for line in lines)
+    assert any(line.startswith("search_") for line in lines)
+    assert "import" in captured.err  # progress goes to stderr, not into the table

@@ -1,0 +1,86 @@
+"""The store opens databases written by earlier schema heads and keeps every record."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select
+
+from fieldapp.domain import uscc
+from fieldapp.services import units as unit_service
+from fieldapp.storage import db
+from fieldapp.storage.models import Base, Station, Unit
+from fieldapp.store import Store
+
+FIXTURES = sorted((Path(__file__).resolve().parents[1] / "data" / "migrations").glob("*.sqlite"))
+
+
+def test_there_is_a_fixture_for_the_previous_head() -> None:
+    assert FIXTURES, "tests/data/migrations holds no database"
+    script_heads = {p.stem for p in FIXTURES}
+    assert "0001" in script_heads
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.stem)
+def test_old_database_upgrades_with_every_record(fixture: Path, tmp_path: Path) -> None:
+    expected = json.loads(fixture.with_suffix(".json").read_text("utf-8"))
+    folder = tmp_path / "old"
+    folder.mkdir()
+    shutil.copy(fixture, folder / "fieldapp.sqlite3")
+    engine = db.make_engine(folder / "fieldapp.sqlite3")
+    assert db.current_revision(engine) == expected["revision"]
+    engine.dispose()
+
+    with Store.open(folder) as store:
+        assert db.current_revision(store.engine) == db.head_revision()
+        with store.read() as session:
+            stations = [[s.id, s.name] for s in session.scalars(select(Station).order_by(Station.id))]
+            assert stations == expected["stations"]
+            found = session.scalars(select(Unit).order_by(Unit.id)).all()
+            assert [[u.credit_code, u.name, u.state] for u in found] == expected["units"]
+            events = [
+                [e.unit_id, e.kind, e.to_state, e.occurred_on.isoformat(), e.actor, e.reason]
+                for u in found
+                for e in u.events
+            ]
+            assert events == expected["events"]
+            assert all(uscc.validate(u.credit_code).valid for u in found)
+            # Rows written before the search index existed are searchable after the upgrade.
+            hits = unit_service.search(session, unit_service.UnitFilter("好又多超市"))
+            assert [u.name for u in hits] == ["缙云县五云好又多超市"]
+            assert [u.name for u in unit_service.search(session, unit_service.UnitFilter("岩背"))] == [
+                "缙云县壶镇镇岩背村股份经济合作社"
+            ]
+
+
+def test_models_match_the_migrated_schema(tmp_path: Path) -> None:
+    engine = db.make_engine(tmp_path / "x.sqlite3")
+    db.upgrade(engine)
+
+    def include(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+        return not (type_ == "table" and name.startswith("unit_search"))
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_object": include})
+        assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()
+
+
+def test_store_pragmas(store) -> None:  # type: ignore[no-untyped-def]
+    with store.engine.connect() as connection:
+        pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("foreign_keys") == 1
+        assert pragma("synchronous") == 2  # FULL
+
+
+def test_foreign_keys_are_enforced(store) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError), store.session() as session:
+        session.add(Unit(credit_code="X", name="n", station_id=999, unit_type="general"))

@@ -1,0 +1,91 @@
+"""Search as the user types: names, credit codes, addresses; two-character Chinese queries too."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy import update
+
+from fieldapp.imports.units import import_units
+from fieldapp.services import demo
+from fieldapp.services.units import UnitFilter, by_code, count, search
+from fieldapp.storage.models import Unit
+
+
+@pytest.fixture
+def filled(store, data_path):  # type: ignore[no-untyped-def]
+    with store.session() as session:
+        import_units(session, data_path / "units-sample.csv", actor="t")
+    return store
+
+
+def names(store, text: str, **kw) -> list[str]:  # type: ignore[no-untyped-def]
+    with store.read() as session:
+        return [u.name for u in search(session, UnitFilter(text, **kw))]
+
+
+def test_sqlite_trigram_really_misses_two_character_queries(filled) -> None:
+    """The pitfall the LIKE path exists for: SQLite's trigram index finds nothing under 3 chars."""
+    con = sqlite3.connect(filled.database)
+    try:
+        hits = con.execute("SELECT count(*) FROM unit_search WHERE unit_search MATCH '\"超市\"'").fetchone()
+    finally:
+        con.close()
+    assert hits == (0,)
+    assert names(filled, "超市") == ["缙云县五云好又多超市"]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("超市", ["缙云县五云好又多超市"]),
+        ("壶镇", ["缙云县壶镇老街饭店"]),
+        ("药", ["缙云县仙都黄龙大药房"]),
+        ("好又多超市", ["缙云县五云好又多超市"]),
+        ("黄龙路3号", ["缙云县仙都黄龙大药房"]),
+        ("ma2a0002", ["缙云县壶镇老街饭店"]),
+        ("91331122MA2A00026F", ["缙云县壶镇老街饭店"]),
+        ("五云 便利", ["缙云县五云乐购便利店"]),
+        ("五云街道 超市", ["缙云县五云好又多超市"]),
+        ("５号", ["缙云县五云乐购便利店"]),
+        ("不存在的单位", []),
+        ("%", []),
+        ('"', []),
+    ],
+)
+def test_queries(filled, query, expected) -> None:
+    assert names(filled, query) == expected
+
+
+def test_empty_query_lists_all_and_filters_combine(filled) -> None:
+    assert len(names(filled, "")) == 5
+    assert names(filled, "", station="五云所") == ["缙云县五云好又多超市", "缙云县五云乐购便利店"]
+    assert names(filled, "超市", station="壶镇分局") == []
+    assert names(filled, "", unit_type="factory") == ["缙云县新碧鑫源食品有限公司"]
+    assert names(filled, "", state="candidate") == ["缙云县五云乐购便利店"]
+
+
+def test_index_follows_updates_and_deletes(filled) -> None:
+    with filled.session() as session:
+        session.execute(update(Unit).where(Unit.name == "缙云县壶镇老街饭店").values(name="缙云县壶镇新街酒楼"))
+    assert names(filled, "老街饭店") == []
+    assert names(filled, "新街酒楼") == ["缙云县壶镇新街酒楼"]
+    with filled.session() as session:
+        session.delete(by_code(session, "91331122MA2A00026F"))
+    assert names(filled, "新街酒楼") == []
+
+
+def test_fifty_thousand_units_short_and_long_queries(store, tmp_path) -> None:
+    path = demo.write_csv(tmp_path / "demo.csv", 50_000, seed=7)
+    with store.session() as session:
+        import_units(session, path, actor="t")
+    with store.read() as session:
+        total = count(session, UnitFilter(""))
+        assert total == 50_000
+        for query in ("超市", "壶镇", "好又多超市", "解放街1"):
+            found = count(session, UnitFilter(query))
+            page = search(session, UnitFilter(query), limit=100)
+            assert 0 < found < total
+            assert len(page) == min(100, found)
+            assert all(query in (u.name + u.address + u.credit_code) for u in page)
