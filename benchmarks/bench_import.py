@@ -177,5 +177,5 @@ def run(n: int, workdir: Path) -> tuple[Result, Path]:
     ours, theirs = _counts(paths.database_path(store_dir)), _counts(database)
     if ours != theirs or ours[1] != n:
         raise RuntimeError(f"stations/units/events differ: fieldapp {ours}, baseline {theirs}")
-    note = "validate + ORM bulk insert vs csv + executemany, same schema/FTS triggers, 1 txn"
+    note = "validate + Core executemany vs csv + executemany, same schema/FTS triggers, 1 txn"
     return Result("import_units", value, baseline, "s", n, note), store_dir

@@ -110,7 +110,9 @@ def cmd_checklists_check(args: argparse.Namespace) -> int:
                 failed += 1
                 print(str(exc), file=sys.stderr)
                 continue
-            print(f"{file}：正确（{checklist.id} 第 {checklist.version} 版，{len(checklist.items)} 条）")
+            print(
+                f"{file}：正确（{checklist.id} 第 {checklist.version} 版，{len(checklist.items)} 条）"
+            )
     return EXIT_INVALID if failed else EXIT_OK
 
 
@@ -134,7 +136,9 @@ def cmd_units_import(args: argparse.Namespace, store: Store) -> int:
         f"状态变更 {result.state_changes} 次"
     )
     if result.new_stations:
-        print(f"新建所（分局）：{'、'.join(result.new_stations)}（如有错别字，请改正文件后重新导入）")
+        print(
+            f"新建所（分局）：{'、'.join(result.new_stations)}（如有错别字，请改正文件后重新导入）"
+        )
     if result.skipped:
         print(f"跳过 {len({p.row for p in result.skipped})} 行：")
         for problem in result.skipped:
@@ -288,7 +292,12 @@ def cmd_units_move(args: argparse.Namespace, store: Store) -> int:
         unit = units.by_code(session, args.code)
         before = State(unit.state).label if unit.state else "（无）"
         lifecycle_service.change_state(
-            session, unit, target, actor=_actor(args, store), reason=args.reason or "", on=_date(args.date)
+            session,
+            unit,
+            target,
+            actor=_actor(args, store),
+            reason=args.reason or "",
+            on=_date(args.date),
         )
         print(f"{unit.name}：{before} → {target.label}（{unit.state_since}）")
     return EXIT_OK
@@ -341,11 +350,15 @@ def cmd_progress(args: argparse.Namespace, store: Store) -> int:
                 "as_of": report.as_of,
                 "cells": [c.as_dict() for c in report.cells],
                 "totals": {
-                    **{group: cell.as_dict() | {"unit_type": group} for group, cell in groups.items()},
+                    **{
+                        group: cell.as_dict() | {"unit_type": group}
+                        for group, cell in groups.items()
+                    },
                     "by_type": {t.value: c.as_dict() for t, c in report.by_type().items()},
                 },
                 "deadlines": [
-                    {"name": d.name, "due": d.due, "days_left": d.days_left} for d in report.deadlines
+                    {"name": d.name, "due": d.due, "days_left": d.days_left}
+                    for d in report.deadlines
                 ],
             }
         )
@@ -372,14 +385,38 @@ def cmd_progress(args: argparse.Namespace, store: Store) -> int:
             continue
         label = GROUP_LABELS[group]
         rows.append(
-            (label, "", agg.target, agg.achieved, agg.stock, agg.new, _pct(agg.ratio), agg.confirmed, agg.stickers)
+            (
+                label,
+                "",
+                agg.target,
+                agg.achieved,
+                agg.stock,
+                agg.new,
+                _pct(agg.ratio),
+                agg.confirmed,
+                agg.stickers,
+            )
         )
     print(f"{year} 年放心消费建设进度（截至 {report.as_of}；完成数 = 去年建成现存 + 今年新培育）\n")
-    headers = ("所（分局）", "单位类型", "任务数", "完成数", "现存", "新培育", "完成率", "后评价通过", "标识张贴")
+    headers = (
+        "所（分局）",
+        "单位类型",
+        "任务数",
+        "完成数",
+        "现存",
+        "新培育",
+        "完成率",
+        "后评价通过",
+        "标识张贴",
+    )
     print(table(headers, rows, {2, 3, 4, 5, 6, 7, 8}))
     print()
     for deadline in report.deadlines:
-        when = f"还有 {deadline.days_left} 天" if deadline.days_left >= 0 else f"已过 {-deadline.days_left} 天"
+        when = (
+            f"还有 {deadline.days_left} 天"
+            if deadline.days_left >= 0
+            else f"已过 {-deadline.days_left} 天"
+        )
         print(f"{deadline.name}（{deadline.due}）：{when}")
     return EXIT_OK
 
@@ -401,8 +438,12 @@ def cmd_demo(args: argparse.Namespace, store: Store) -> int:
             import_targets(session, targets, source="演示：缙市监〔2023〕42号附件")
             print(f"已载入 {year} 年演示任务表（按缙云县 2023 年任务表）")
         path = demo.write_csv(Path(tmp) / "演示单位.csv", args.units, seed=args.seed, areas=True)
-        result = import_units(session, path, actor="演示数据", progress=ProgressLine("生成演示单位"))
-        print(f"演示单位：新增 {result.created} 家，更新 {result.updated} 家（含街区、乡村和村级联络站）")
+        result = import_units(
+            session, path, actor="演示数据", progress=ProgressLine("生成演示单位")
+        )
+        print(
+            f"演示单位：新增 {result.created} 家，更新 {result.updated} 家（含街区、乡村和村级联络站）"
+        )
     print(f"数据目录：{store.folder}")
     return EXIT_OK
 
@@ -422,7 +463,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="放心消费单位现场评价。不带子命令时打开桌面窗口。",
     )
     parser.add_argument("--version", action="version", version=f"fieldapp {__version__}")
-    parser.add_argument("--data-dir", help="数据目录（默认为系统用户数据目录，或环境变量 FIELDAPP_DATA_DIR）")
+    parser.add_argument(
+        "--data-dir", help="数据目录（默认为系统用户数据目录，或环境变量 FIELDAPP_DATA_DIR）"
+    )
     parser.add_argument("--lang", choices=("zh_CN", "en"), help="界面语言")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 

@@ -16,7 +16,10 @@ from fieldapp.storage import db
 
 OUT = Path(__file__).resolve().parent / "data" / "migrations"
 
-STATIONS = [(1, "五云所", "缙云县", "2026-11-23 10:00:00+08:00"), (2, "壶镇分局", "缙云县", "2026-11-23 10:00:00+08:00")]
+STATIONS = [
+    (1, "五云所", "缙云县", "2026-11-23 10:00:00+08:00"),
+    (2, "壶镇分局", "缙云县", "2026-11-23 10:00:00+08:00"),
+]
 UNITS = [
     # id, uuid, credit_code, name, address, station_id, unit_type, industry, state, state_since, entered_on
     (1, "0b9d9a3e-2a44-4d8e-9b0e-000000000001", "92331122MA2A00018H", "缙云县五云好又多超市",
@@ -43,7 +46,9 @@ def build(revision: str) -> Path:
     engine.dispose()
     now = "2026-11-23 10:00:00+08:00"
     with sqlite3.connect(path) as con:
-        con.executemany("INSERT INTO stations (id, name, county, created_at) VALUES (?, ?, ?, ?)", STATIONS)
+        con.executemany(
+            "INSERT INTO stations (id, name, county, created_at) VALUES (?, ?, ?, ?)", STATIONS
+        )
         for u in UNITS:
             con.execute(
                 "INSERT INTO units (id, uuid, credit_code, name, shop_name, address, town, station_id,"
@@ -67,7 +72,9 @@ def build(revision: str) -> Path:
         "units": [[u[2], u[3], u[8]] for u in UNITS],
         "events": [[e[1], e[2], e[4], e[5], e[6], e[7]] for e in EVENTS],
     }
-    (OUT / f"{revision}.json").write_text(json.dumps(expected, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    (OUT / f"{revision}.json").write_text(
+        json.dumps(expected, ensure_ascii=False, indent=2) + "\n", "utf-8"
+    )
     return path
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from fieldapp.checklists.schema import Checklist
 from fieldapp.domain.vocab import UnitType
@@ -31,7 +32,7 @@ _PYDANTIC_MESSAGES = {
     "bool_parsing": "应为 true 或 false",
     "bool_type": "应为 true 或 false",
     "string_type": "应为文字（用英文双引号括起来）",
-    "list_type": "应为列表，例如 [\"a\", \"b\"]",
+    "list_type": '应为列表，例如 ["a", "b"]',
     "greater_than_equal": "数值太小",
 }
 
@@ -43,9 +44,9 @@ class LoadedChecklist:
     origin: str  # "bundled" or "county"
 
 
-def _describe(error: dict[str, object], data: dict[str, object]) -> tuple[str | None, str]:
+def _describe(error: ErrorDetails, data: dict[str, object]) -> tuple[str | None, str]:
     """Turn one pydantic error into (item code, Chinese message with the field name)."""
-    loc = [str(p) for p in error.get("loc", ())]  # type: ignore[union-attr]
+    loc = [str(p) for p in error["loc"]]
     item_code: str | None = None
     if len(loc) >= 2 and loc[0] == "items" and loc[1].isdigit():
         index = int(loc[1])
@@ -55,15 +56,15 @@ def _describe(error: dict[str, object], data: dict[str, object]) -> tuple[str | 
         else:
             item_code = f"第 {index + 1} 条"
         loc = loc[2:]
-    kind = str(error.get("type", ""))
+    kind = error["type"]
     if kind in ("value_error", "assertion_error"):
-        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        message = error["msg"].removeprefix("Value error, ")
     elif kind == "literal_error":
-        message = f"取值不对：{error.get('msg')}"
+        message = f"取值不对：{error['msg']}"
     elif kind == "string_pattern_mismatch":
-        message = f"格式不对（应符合 {error.get('ctx', {}).get('pattern')}）"  # type: ignore[union-attr]
+        message = f"格式不对（应符合 {error.get('ctx', {}).get('pattern')}）"
     else:
-        message = _PYDANTIC_MESSAGES.get(kind, str(error.get("msg")))
+        message = _PYDANTIC_MESSAGES.get(kind, error["msg"])
     field_name = ".".join(loc)
     if field_name:
         message = f"字段「{field_name}」{message}"
@@ -94,7 +95,7 @@ def load_file(path: Path) -> Checklist:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            item, message = _describe(dict(error), data)
+            item, message = _describe(error, data)
             problems.append(Problem(where=path.name, item=item, message=message))
         raise InvalidInput(f"{where}：检查表内容有 {len(problems)} 处错误", problems) from exc
 

@@ -51,7 +51,9 @@ class Applies(_Strict):
         for entry in value:
             found = parse_industry(entry) if isinstance(entry, str) else None
             if found is None:
-                raise ValueError(f"未知的行业「{entry}」，可用：{'、'.join(sorted(INDUSTRY_CODES))}")
+                raise ValueError(
+                    f"未知的行业「{entry}」，可用：{'、'.join(sorted(INDUSTRY_CODES))}"
+                )
             out.append(found.code)
         return out
 

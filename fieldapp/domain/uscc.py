@@ -79,9 +79,7 @@ def validate(raw: str) -> UsccCheck:
     if not code:
         return UsccCheck(code, ["统一社会信用代码为空"])
     if len(code) == 15 and code.isdigit():
-        return UsccCheck(
-            code, ["这是旧的 15 位注册号，请填写 18 位统一社会信用代码（见营业执照）"]
-        )
+        return UsccCheck(code, ["这是旧的 15 位注册号，请填写 18 位统一社会信用代码（见营业执照）"])
     if len(code) != 18:
         return UsccCheck(code, [f"应为 18 位，实际 {len(code)} 位"])
     bad = sorted({c for c in code if c not in _VALUE})

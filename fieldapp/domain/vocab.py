@@ -57,7 +57,14 @@ _UNIT_TYPE_ALIASES: dict[UnitType, tuple[str, ...]] = {
         "线下无理由退货",
     ),
     UnitType.FACTORY: ("放心工厂", "工厂"),
-    UnitType.DISTRICT: ("放心消费街区(商圈)", "放心消费街区", "街区", "商圈", "示范街区", "街区(商圈)"),
+    UnitType.DISTRICT: (
+        "放心消费街区(商圈)",
+        "放心消费街区",
+        "街区",
+        "商圈",
+        "示范街区",
+        "街区(商圈)",
+    ),
     UnitType.VILLAGE: ("放心消费乡村", "乡村", "村"),
     UnitType.VILLAGE_STATION: (
         "村级消费维权联络站(点)",
@@ -94,15 +101,23 @@ class Industry:
 
 # The industries of DOMAIN.md A(iii); each has an X module in the bundled checklists.
 INDUSTRIES: tuple[Industry, ...] = (
-    Industry("retail", "商场超市/商店", ("商场", "超市", "商店", "零售", "商场超市", "便利店", "百货")),
-    Industry("catering", "餐饮", ("餐饮服务", "饭店", "餐馆", "酒店餐饮", "农村家宴放心厨房", "家宴厨房")),
+    Industry(
+        "retail", "商场超市/商店", ("商场", "超市", "商店", "零售", "商场超市", "便利店", "百货")
+    ),
+    Industry(
+        "catering", "餐饮", ("餐饮服务", "饭店", "餐馆", "酒店餐饮", "农村家宴放心厨房", "家宴厨房")
+    ),
     Industry("online", "网店/电商/直播", ("网店", "电商", "电子商务", "直播", "网络销售")),
     Industry("market", "农贸市场/专业市场", ("农贸市场", "专业市场", "市场", "集贸市场")),
     Industry("tourism", "景区/旅游", ("景区", "旅游", "酒店", "宾馆", "民宿", "旅行社", "住宿")),
     Industry("manufacturing", "生产制造(放心工厂)", ("生产制造", "制造业", "工厂", "生产企业")),
     Industry("pharmacy", "药店/医药", ("药店", "医药", "药房", "医药零售")),
     Industry("auto", "汽车销售维修", ("汽车", "4s店", "汽车4s店", "汽车维修", "汽修", "汽车销售")),
-    Industry("beauty_fitness", "美容美发/健身", ("美容美发", "美容", "美发", "健身", "理发", "足浴", "洗浴")),
+    Industry(
+        "beauty_fitness",
+        "美容美发/健身",
+        ("美容美发", "美容", "美发", "健身", "理发", "足浴", "洗浴"),
+    ),
     Industry("education", "教育培训", ("教育培训", "培训", "培训机构", "教育")),
     Industry("other", "其他", ("其它", "其他行业")),
 )

@@ -89,9 +89,13 @@ def _raw_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         except csv.Error as exc:
             raise InvalidInput(f"{where}：CSV 格式错误：{exc}") from exc
     elif suffix == ".xls":
-        raise InvalidInput(f"{where}：不支持旧版 .xls 文件。请在 Excel 中另存为 .xlsx 或 CSV 后重试")
+        raise InvalidInput(
+            f"{where}：不支持旧版 .xls 文件。请在 Excel 中另存为 .xlsx 或 CSV 后重试"
+        )
     else:
-        raise InvalidInput(f"{where}：不支持的文件类型 {suffix or '（无扩展名）'}，请使用 .csv 或 .xlsx")
+        raise InvalidInput(
+            f"{where}：不支持的文件类型 {suffix or '（无扩展名）'}，请使用 .csv 或 .xlsx"
+        )
 
 
 def read_table(path: Path, aliases: dict[str, str], required: dict[str, str]) -> Table:
@@ -109,7 +113,9 @@ def read_table(path: Path, aliases: dict[str, str], required: dict[str, str]) ->
             header_number, headers = number, cells
             break
     if not headers:
-        raise InvalidInput(f"{where}：文件是空的，第一行应为表头（如 {'、'.join(required.values())}）")
+        raise InvalidInput(
+            f"{where}：文件是空的，第一行应为表头（如 {'、'.join(required.values())}）"
+        )
     fields: list[str | None] = []
     ignored: list[str] = []
     seen: dict[str, str] = {}

@@ -103,12 +103,9 @@ def import_targets(
         raise InvalidInput(f"{path}：任务表有重复的行，未导入", problems)
     ids, created = station_ids(session, list(dict.fromkeys(c.station for c in cells_)))
     result = TargetImportResult(new_stations=created)
-    existing = {
-        (t.year, t.station_id, t.unit_type): t for t in session.scalars(select(Target))
-    }
+    existing = {(t.year, t.station_id, t.unit_type): t for t in session.scalars(select(Target))}
     for cell in cells_:
-        key = (cell.year, ids[cell.station], cell.unit_type.value)
-        target = existing.get(key)
+        target = existing.get((cell.year, ids[cell.station], cell.unit_type.value))
         if target is None:
             session.add(
                 Target(
@@ -158,7 +155,9 @@ def _long(
         try:
             y = _year(values.get("year", ""), year, where, row.number, "年度")
         except ValueError as exc:
-            errors.append(Problem(where, str(exc), row=row.number, column=headers.get("year", "年度")))
+            errors.append(
+                Problem(where, str(exc), row=row.number, column=headers.get("year", "年度"))
+            )
             y = 0
         station = " ".join(values.get("station", "").split())
         if not station:
@@ -256,7 +255,9 @@ def _wide(
         try:
             y = _year(values.get("year", ""), year, where, row.number, "年度")
         except ValueError as exc:
-            errors.append(Problem(where, str(exc), row=row.number, column=headers.get("year", "年度")))
+            errors.append(
+                Problem(where, str(exc), row=row.number, column=headers.get("year", "年度"))
+            )
         if errors:
             problems.extend(errors)
             continue

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from fieldapp.domain import lifecycle, uscc
@@ -25,6 +25,7 @@ from fieldapp.services.stations import station_ids
 from fieldapp.storage.models import Unit, UnitEvent, utcnow
 
 Progress = Callable[[int, int], None]
+UNITS = cast(Table, Unit.__table__)
 
 # field name -> accepted headers (Chinese first, then English aliases)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -120,9 +121,7 @@ def _parse_row(
     for message in check.errors:
         bad("credit_code", message)
     for message in check.warnings:
-        warnings.append(
-            Problem(where, message, row=row.number, column=headers.get("credit_code"))
-        )
+        warnings.append(Problem(where, message, row=row.number, column=headers.get("credit_code")))
     for name, limit in TEXT_LIMITS.items():
         # Text keeps its Chinese punctuation; only runs of spaces (full-width too) collapse.
         value = " ".join(raw.get(name, "").split())
@@ -254,9 +253,7 @@ def import_units(
             current = State(unit["state"]) if unit["state"] else None
             refusal = lifecycle.check_transition(current, item.state, reason)
             if refusal:
-                problems.append(
-                    Problem(where, refusal, row=item.row, column=headers.get("state"))
-                )
+                problems.append(Problem(where, refusal, row=item.row, column=headers.get("state")))
                 continue
             last = unit["state_since"]
             when = item.state_date or today
@@ -359,8 +356,7 @@ def _write(
     if new_rows:
         # Core executemany, not the ORM bulk path: with RETURNING, the ORM splits rows whose
         # None columns differ into tiny batches and splices results quadratically.
-        table = Unit.__table__
-        session.connection().execute(insert(table), new_rows)
+        session.connection().execute(insert(UNITS), new_rows)
         ids = _ids_by_code(session, [row["credit_code"] for row in new_rows])
         for code, state, when in new_events:
             events.append(
@@ -376,7 +372,7 @@ def _write(
                 }
             )
     if updates:
-        columns = {name: bindparam(name) for name in updates[0] if name != "b_id"}
+        columns: dict[str, Any] = {name: bindparam(name) for name in updates[0] if name != "b_id"}
         statement = update(Unit).where(Unit.id == bindparam("b_id")).values(columns)
         session.connection().execute(statement, updates)
     if events:
@@ -392,7 +388,7 @@ _READ = ("id", "credit_code", "version", *_WRITTEN)
 
 def _existing_units(session: Session, codes: list[str]) -> dict[str, Any]:
     """The stored values of the units named by ``codes``, keyed by credit code."""
-    table = Unit.__table__
+    table = UNITS
     columns = [table.c[name] for name in _READ]
     statement = select(*columns)
     if len(codes) < 500:
@@ -406,7 +402,7 @@ def _existing_units(session: Session, codes: list[str]) -> dict[str, Any]:
 
 
 def _ids_by_code(session: Session, codes: list[str]) -> dict[str, int]:
-    table = Unit.__table__
+    table = UNITS
     statement = select(table.c.credit_code, table.c.id)
     if len(codes) < 500:
         statement = statement.where(table.c.credit_code.in_(codes))

@@ -43,9 +43,39 @@ INDUSTRY_SUFFIXES: dict[str, tuple[str, ...]] = {
 }
 FACTORY_SUFFIXES = ("食品有限公司", "五金制品厂", "机械有限公司", "工艺品有限公司", "农产品加工厂")
 WORDS = (
-    "华联", "永盛", "好又多", "鑫源", "利民", "百姓", "金鼎", "仙都", "黄龙", "好溪", "丰收",
-    "顺发", "兴旺", "惠民", "正大", "富源", "宏达", "新华", "明珠", "瑞丰", "恒信", "佳美",
-    "康乐", "安心", "乐购", "家家福", "老字号", "鼎湖", "笕川", "云峰", "溪口", "红星", "东升",
+    "华联",
+    "永盛",
+    "好又多",
+    "鑫源",
+    "利民",
+    "百姓",
+    "金鼎",
+    "仙都",
+    "黄龙",
+    "好溪",
+    "丰收",
+    "顺发",
+    "兴旺",
+    "惠民",
+    "正大",
+    "富源",
+    "宏达",
+    "新华",
+    "明珠",
+    "瑞丰",
+    "恒信",
+    "佳美",
+    "康乐",
+    "安心",
+    "乐购",
+    "家家福",
+    "老字号",
+    "鼎湖",
+    "笕川",
+    "云峰",
+    "溪口",
+    "红星",
+    "东升",
 )
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段漕钱汤尹黎易常武乔贺赖龚文"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅林峰飞鹏辉波斌宇浩凯"
@@ -85,8 +115,10 @@ HEADERS = (
 
 def _org_code(rng: random.Random, used: set[str]) -> str:
     while True:
-        body = "MA2" + "".join(rng.choice("0123456789") for _ in range(4)) + rng.choice(
-            "0123456789ABCDEFGHJKLMNPQRTUWXY"
+        body = (
+            "MA2"
+            + "".join(rng.choice("0123456789") for _ in range(4))
+            + rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY")
         )
         if body not in used:
             used.add(body)
@@ -99,7 +131,9 @@ def _person(rng: random.Random) -> str:
 
 def _phone(rng: random.Random) -> str:
     if rng.random() < 0.8:
-        return rng.choice(("13", "15", "18", "17")) + "".join(rng.choice("0123456789") for _ in range(9))
+        return rng.choice(("13", "15", "18", "17")) + "".join(
+            rng.choice("0123456789") for _ in range(9)
+        )
     return "0578-3" + "".join(rng.choice("0123456789") for _ in range(6))
 
 
@@ -126,7 +160,9 @@ def rows(count: int, *, seed: int = 2023, today: date | None = None) -> Iterator
         code = uscc.make_code(prefix, JINYUN_REGION, _org_code(rng, used))
         owner = _person(rng)
         word = owner[0] + "记" if individual and rng.random() < 0.5 else rng.choice(WORDS)
-        name = f"缙云县{town.removesuffix('街道').removesuffix('镇').removesuffix('乡')}{word}{suffix}"
+        name = (
+            f"缙云县{town.removesuffix('街道').removesuffix('镇').removesuffix('乡')}{word}{suffix}"
+        )
         if index and rng.random() < 0.3:
             name = f"{name}（{rng.choice(streets)}店）"
         state = rng.choices(states, state_weights)[0]

@@ -25,7 +25,9 @@ def find_station(session: Session, name: str) -> Station:
     station = session.scalar(select(Station).where(Station.name == name.strip()))
     if station is None:
         names = "、".join(session.scalars(select(Station.name).order_by(Station.name)))
-        raise NotFound(f"没有名为「{name}」的所（分局）。已有：{names or '（无，请先导入单位或任务表）'}")
+        raise NotFound(
+            f"没有名为「{name}」的所（分局）。已有：{names or '（无，请先导入单位或任务表）'}"
+        )
     return station
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
 from sqlalchemy.orm import Session, joinedload
@@ -49,7 +50,7 @@ def _term_condition(term: str) -> ColumnElement[bool]:
     return or_(*(column.like(pattern, escape="\\") for column in SEARCH_COLUMNS))
 
 
-def filtered(query: UnitFilter) -> Select[tuple[Unit]]:
+def filtered(query: UnitFilter) -> Select[Any]:
     statement = select(Unit)
     conditions: list[ColumnElement[bool]] = [_term_condition(t) for t in terms(query.search)]
     if query.station:
@@ -67,9 +68,7 @@ def filtered(query: UnitFilter) -> Select[tuple[Unit]]:
 def search(
     session: Session, query: UnitFilter, *, limit: int | None = 100, offset: int = 0
 ) -> list[Unit]:
-    statement = (
-        filtered(query).options(joinedload(Unit.station)).order_by(Unit.id).offset(offset)
-    )
+    statement = filtered(query).options(joinedload(Unit.station)).order_by(Unit.id).offset(offset)
     if limit:
         statement = statement.limit(limit)
     return list(session.scalars(statement))

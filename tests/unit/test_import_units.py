@@ -14,7 +14,17 @@ from fieldapp.errors import InvalidInput
 from fieldapp.imports.units import import_units
 from fieldapp.storage.models import Station, Unit, UnitEvent
 
-HEADER = ["统一社会信用代码", "单位名称", "经营地址", "所属所", "单位类型", "行业", "负责人", "联系电话", "状态"]
+HEADER = [
+    "统一社会信用代码",
+    "单位名称",
+    "经营地址",
+    "所属所",
+    "单位类型",
+    "行业",
+    "负责人",
+    "联系电话",
+    "状态",
+]
 
 
 def sample_rows(data_path: Path) -> list[list[str]]:
@@ -22,7 +32,9 @@ def sample_rows(data_path: Path) -> list[list[str]]:
         return list(csv.reader(handle))[1:]
 
 
-def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8-sig", header=HEADER) -> Path:
+def write_csv(
+    path: Path, rows: list[list[str]], encoding: str = "utf-8-sig", header=HEADER
+) -> Path:
     with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -62,7 +74,17 @@ def test_xlsx_import(store, data_path, tmp_path) -> None:
 
 
 def test_english_headers_are_recognised(store, data_path, tmp_path) -> None:
-    english = ["credit_code", "name", "address", "station", "unit_type", "industry", "contact", "phone", "state"]
+    english = [
+        "credit_code",
+        "name",
+        "address",
+        "station",
+        "unit_type",
+        "industry",
+        "contact",
+        "phone",
+        "state",
+    ]
     path = write_csv(tmp_path / "en.csv", sample_rows(data_path), header=english)
     assert do_import(store, path).created == 5
 
@@ -77,7 +99,9 @@ def test_fields_lifecycle_and_stations_are_stored(store, data_path) -> None:
         assert unit.contact_phone == "0578-3123456"
         assert unit.station.name == "壶镇分局"
         assert unit.state == "committed"
-        assert [(e.from_state, e.to_state, e.actor) for e in unit.events] == [(None, "committed", "测试")]
+        assert [(e.from_state, e.to_state, e.actor) for e in unit.events] == [
+            (None, "committed", "测试")
+        ]
         candidate = session.scalar(select(Unit).where(Unit.name == "缙云县五云乐购便利店"))
         assert candidate.state == "candidate" and candidate.entered_on is None
 
@@ -158,7 +182,10 @@ def test_illegal_state_change_on_reimport_is_refused(store, data_path, tmp_path)
     "content, fragment",
     [
         (b"", "文件是空的"),
-        ("单位名称,经营地址\n某店,某路\n".encode(), "缺少必需的列：统一社会信用代码、所属所、单位类型"),
+        (
+            "单位名称,经营地址\n某店,某路\n".encode(),
+            "缺少必需的列：统一社会信用代码、所属所、单位类型",
+        ),
         ("统一社会信用代码,单位名称,所属所,单位类型\n".encode("utf-8-sig"), "没有数据行"),
         (b"\xff\xfe\x00\x00garbage\x81", "无法识别文件编码"),
         ("统一社会信用代码,信用代码,单位名称,所属所,单位类型\n".encode(), "是同一列"),
@@ -175,7 +202,11 @@ def test_unusable_files_get_one_clear_message(store, tmp_path, content, fragment
 
 @pytest.mark.parametrize(
     "name, fragment",
-    [("units.xls", "不支持旧版 .xls"), ("units.pdf", "不支持的文件类型 .pdf"), ("units.xlsx", "不是有效的 Excel")],
+    [
+        ("units.xls", "不支持旧版 .xls"),
+        ("units.pdf", "不支持的文件类型 .pdf"),
+        ("units.xlsx", "不是有效的 Excel"),
+    ],
 )
 def test_wrong_file_types(store, tmp_path, name, fragment) -> None:
     path = tmp_path / name

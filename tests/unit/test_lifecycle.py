@@ -1,3 +1,4 @@
+import itertools
 from datetime import date
 
 import pytest
@@ -11,8 +12,15 @@ from fieldapp.storage.models import Unit
 
 
 def test_the_main_path_is_allowed() -> None:
-    path = [None, State.CANDIDATE, State.CULTIVATING, State.COMMITTED, State.EVALUATING, State.CONFIRMED]
-    for before, after in zip(path, path[1:], strict=False):
+    path = [
+        None,
+        State.CANDIDATE,
+        State.CULTIVATING,
+        State.COMMITTED,
+        State.EVALUATING,
+        State.CONFIRMED,
+    ]
+    for before, after in itertools.pairwise(path):
         assert lifecycle.check_transition(before, after, None) is None
 
 
@@ -24,7 +32,9 @@ def test_illegal_move_names_the_allowed_ones() -> None:
 
 
 def test_removal_and_closure_need_a_reason() -> None:
-    assert "必须填写原因" in (lifecycle.check_transition(State.CULTIVATING, State.REMOVED, " ") or "")
+    assert "必须填写原因" in (
+        lifecycle.check_transition(State.CULTIVATING, State.REMOVED, " ") or ""
+    )
     assert lifecycle.check_transition(State.CULTIVATING, State.REMOVED, "多次违法违规") is None
     assert "必须填写原因" in (lifecycle.check_transition(State.REMOVED, State.CANDIDATE, "") or "")
 
@@ -73,10 +83,18 @@ def test_changes_are_kept_as_dated_history(store, unit) -> None:  # type: ignore
     today = date(2026, 11, 1)
     with store.session() as session:
         u = session.get(Unit, unit.id)
-        service.change_state(session, u, State.CULTIVATING, actor="张三", on=date(2026, 2, 1), today=today)
-        service.change_state(session, u, State.COMMITTED, actor="张三", on=date(2026, 3, 1), today=today)
-        service.change_state(session, u, State.EVALUATING, actor="李四", on=date(2026, 9, 1), today=today)
-        service.change_state(session, u, State.CONFIRMED, actor="李四", on=date(2026, 9, 2), today=today)
+        service.change_state(
+            session, u, State.CULTIVATING, actor="张三", on=date(2026, 2, 1), today=today
+        )
+        service.change_state(
+            session, u, State.COMMITTED, actor="张三", on=date(2026, 3, 1), today=today
+        )
+        service.change_state(
+            session, u, State.EVALUATING, actor="李四", on=date(2026, 9, 1), today=today
+        )
+        service.change_state(
+            session, u, State.CONFIRMED, actor="李四", on=date(2026, 9, 2), today=today
+        )
         service.post_sticker(session, u, actor="李四", on=date(2026, 9, 10), today=today)
     with store.read() as session:
         u = session.get(Unit, unit.id)
@@ -94,13 +112,23 @@ def test_changes_are_kept_as_dated_history(store, unit) -> None:  # type: ignore
 
 
 def test_refused_change_writes_nothing(store, unit) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(IllegalTransition, match="允许的变更：培育库、移出、注销"), store.session() as session:
+    with (
+        pytest.raises(IllegalTransition, match="允许的变更：培育库、移出、注销"),
+        store.session() as session,
+    ):
         service.change_state(session, session.get(Unit, unit.id), State.CONFIRMED, actor="张三")
     with pytest.raises(IllegalTransition, match="早于上次变更"), store.session() as session:
         service.change_state(
-            session, session.get(Unit, unit.id), State.CULTIVATING, actor="张三", on=date(2025, 1, 1)
+            session,
+            session.get(Unit, unit.id),
+            State.CULTIVATING,
+            actor="张三",
+            on=date(2025, 1, 1),
         )
-    with pytest.raises(IllegalTransition, match="只有「放心消费单位」或「星级库」"), store.session() as s:
+    with (
+        pytest.raises(IllegalTransition, match="只有「放心消费单位」或「星级库」"),
+        store.session() as s,
+    ):
         service.post_sticker(s, s.get(Unit, unit.id), actor="张三")
     with store.read() as session:
         u = session.get(Unit, unit.id)

@@ -39,7 +39,9 @@ def test_old_database_upgrades_with_every_record(fixture: Path, tmp_path: Path) 
     with Store.open(folder) as store:
         assert db.current_revision(store.engine) == db.head_revision()
         with store.read() as session:
-            stations = [[s.id, s.name] for s in session.scalars(select(Station).order_by(Station.id))]
+            stations = [
+                [s.id, s.name] for s in session.scalars(select(Station).order_by(Station.id))
+            ]
             assert stations == expected["stations"]
             found = session.scalars(select(Unit).order_by(Unit.id)).all()
             assert [[u.credit_code, u.name, u.state] for u in found] == expected["units"]
@@ -53,9 +55,9 @@ def test_old_database_upgrades_with_every_record(fixture: Path, tmp_path: Path) 
             # Rows written before the search index existed are searchable after the upgrade.
             hits = unit_service.search(session, unit_service.UnitFilter("好又多超市"))
             assert [u.name for u in hits] == ["缙云县五云好又多超市"]
-            assert [u.name for u in unit_service.search(session, unit_service.UnitFilter("岩背"))] == [
-                "缙云县壶镇镇岩背村股份经济合作社"
-            ]
+            assert [
+                u.name for u in unit_service.search(session, unit_service.UnitFilter("岩背"))
+            ] == ["缙云县壶镇镇岩背村股份经济合作社"]
 
 
 def test_models_match_the_migrated_schema(tmp_path: Path) -> None:

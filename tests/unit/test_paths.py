@@ -15,7 +15,9 @@ def test_explicit_dir_wins(tmp_path: Path) -> None:
     assert paths.data_dir(chosen) == chosen.resolve()
 
 
-def test_platform_default_without_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_platform_default_without_configuration(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("FIELDAPP_DATA_DIR")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert paths.data_dir() == (tmp_path / "xdg" / "fieldapp").resolve()

@@ -29,7 +29,9 @@ def test_sqlite_trigram_really_misses_two_character_queries(filled) -> None:
     """The pitfall the LIKE path exists for: SQLite's trigram index finds nothing under 3 chars."""
     con = sqlite3.connect(filled.database)
     try:
-        hits = con.execute("SELECT count(*) FROM unit_search WHERE unit_search MATCH '\"超市\"'").fetchone()
+        hits = con.execute(
+            "SELECT count(*) FROM unit_search WHERE unit_search MATCH '\"超市\"'"
+        ).fetchone()
     finally:
         con.close()
     assert hits == (0,)
@@ -68,7 +70,9 @@ def test_empty_query_lists_all_and_filters_combine(filled) -> None:
 
 def test_index_follows_updates_and_deletes(filled) -> None:
     with filled.session() as session:
-        session.execute(update(Unit).where(Unit.name == "缙云县壶镇老街饭店").values(name="缙云县壶镇新街酒楼"))
+        session.execute(
+            update(Unit).where(Unit.name == "缙云县壶镇老街饭店").values(name="缙云县壶镇新街酒楼")
+        )
     assert names(filled, "老街饭店") == []
     assert names(filled, "新街酒楼") == ["缙云县壶镇新街酒楼"]
     with filled.session() as session:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from datetime import date
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -30,7 +29,13 @@ JINYUN_2023 = {
     "东方所": (17, 11, 8, 0, 0),
     "双溪口所": (24, 9, 3, 0, 0),
 }
-TYPES = (UnitType.GENERAL, UnitType.NO_REASON_RETURN, UnitType.FACTORY, UnitType.DISTRICT, UnitType.VILLAGE)
+TYPES = (
+    UnitType.GENERAL,
+    UnitType.NO_REASON_RETURN,
+    UnitType.FACTORY,
+    UnitType.DISTRICT,
+    UnitType.VILLAGE,
+)
 STATION_TOTALS = {"五云所": 375, "壶镇分局": 333, "仙都所": 67, "新碧所": 81, "新建所": 81,
                   "舒洪所": 57, "东渡所": 56, "东方所": 36, "双溪口所": 36}  # fmt: skip
 
@@ -49,7 +54,7 @@ def check_jinyun(store) -> None:
     assert [by_type[t].target for t in TYPES[:3]] == [679, 330, 113]
     assert report.total("areas").target == 5
     assert (by_type[UnitType.DISTRICT].target, by_type[UnitType.VILLAGE].target) == (2, 3)
-    assert [c.station for c in report.cells][0] == "五云所"
+    assert report.cells[0].station == "五云所"
 
 
 @pytest.mark.parametrize("name", ["jinyun-2023-targets.csv", "jinyun-2023-targets-wide.csv"])
@@ -88,7 +93,10 @@ def test_reimport_replaces_counts_without_duplicates(store, data_path, tmp_path)
 def test_wide_total_that_does_not_add_up_is_refused(store, data_path, tmp_path) -> None:
     text = (data_path / "jinyun-2023-targets-wide.csv").read_text(encoding="utf-8")
     path = tmp_path / "wide.csv"
-    path.write_text(text.replace("五云所,375,", "五云所,376,").replace("合计,1122,679", "合计,1122,678"), "utf-8")
+    path.write_text(
+        text.replace("五云所,375,", "五云所,376,").replace("合计,1122,679", "合计,1122,678"),
+        "utf-8",
+    )
     with pytest.raises(InvalidInput) as caught, store.session() as session:
         import_targets(session, path, year=2023)
     messages = [(p.row, p.column, p.message) for p in caught.value.problems]
@@ -101,8 +109,14 @@ def test_wide_total_that_does_not_add_up_is_refused(store, data_path, tmp_path) 
 @pytest.mark.parametrize(
     "body, fragment",
     [
-        ("年度,所,单位类型,任务数\n2023,五云所,大单位,5\n", "第 2 行，列「单位类型」：未知的单位类型「大单位」"),
-        ("年度,所,单位类型,任务数\n2023,五云所,一般单位,很多\n", "第 2 行，列「任务数」：任务数应为整数"),
+        (
+            "年度,所,单位类型,任务数\n2023,五云所,大单位,5\n",
+            "第 2 行，列「单位类型」：未知的单位类型「大单位」",
+        ),
+        (
+            "年度,所,单位类型,任务数\n2023,五云所,一般单位,很多\n",
+            "第 2 行，列「任务数」：任务数应为整数",
+        ),
         ("年度,所,单位类型,任务数\n2023,五云所,一般单位,-3\n", "任务数不能为负数"),
         ("年度,所,单位类型,任务数\n1899,五云所,一般单位,3\n", "年度 1899 不合理"),
         ("年度,所,单位类型,任务数\n2023,,一般单位,3\n", "所不能为空"),
@@ -122,7 +136,9 @@ def test_bad_target_files(store, tmp_path, body, fragment) -> None:
 
 
 def add_unit(session, code: str, station_id: int, unit_type: str = "general") -> Unit:
-    unit = Unit(credit_code=code, name=f"单位{code[-4:]}", station_id=station_id, unit_type=unit_type)
+    unit = Unit(
+        credit_code=code, name=f"单位{code[-4:]}", station_id=station_id, unit_type=unit_type
+    )
     session.add(unit)
     session.flush()
     return unit
@@ -139,7 +155,9 @@ def test_progress_counts_surviving_stock_plus_new(store) -> None:
         def walk(code: str, steps: list[tuple[State, date]], reason: str = "") -> Unit:
             unit = add_unit(session, code, station)
             for state, on in steps:
-                lifecycle.change_state(session, unit, state, actor="t", on=on, today=today, reason=reason)
+                lifecycle.change_state(
+                    session, unit, state, actor="t", on=on, today=today, reason=reason
+                )
             return unit
 
         # stock: confirmed in 2023, re-evaluated in 2024
@@ -151,7 +169,11 @@ def test_progress_counts_surviving_stock_plus_new(store) -> None:
                                 (State.EVALUATING, date(2024, 8, 1)), (State.CONFIRMED, date(2024, 8, 2))])  # fmt: skip
         lifecycle.post_sticker(session, new, actor="t", on=date(2024, 8, 10), today=today)
         # built last year but closed this year: does not survive
-        walk("A0000003", [(State.CULTIVATING, date(2023, 2, 1)), (State.CLOSED, date(2024, 5, 1))], "关停")
+        walk(
+            "A0000003",
+            [(State.CULTIVATING, date(2023, 2, 1)), (State.CLOSED, date(2024, 5, 1))],
+            "关停",
+        )
         # still only a candidate: not counted
         walk("A0000004", [(State.CANDIDATE, date(2024, 1, 1))])
     with store.read() as session:
@@ -168,4 +190,7 @@ def test_progress_counts_surviving_stock_plus_new(store) -> None:
 
 def test_deadlines_count_days_to_june_and_november() -> None:
     marks = progress.deadlines(2026, date(2026, 6, 1))
-    assert [(d.due, d.days_left) for d in marks] == [(date(2026, 6, 30), 29), (date(2026, 11, 30), 182)]
+    assert [(d.due, d.days_left) for d in marks] == [
+        (date(2026, 6, 30), 29),
+        (date(2026, 11, 30), 182),
+    ]

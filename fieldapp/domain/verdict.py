@@ -1,0 +1,101 @@
+"""Turn answers into a verdict with the checklists' own rules, and explain it.
+
+Per checklist: ``all_pass`` fails on any 不符合 (八有八无: every element must be met); ``gates``
+fails on a failed veto gate or on more non-gate failures than ``max_failures``, and otherwise
+asks for 整改 when something failed. A failed ``warn`` gate never fails the unit: it asks for a
+supervisor's confirmation (审慎培育). The overall verdict is the worst of the checklists'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from fieldapp.checklists.schema import Checklist
+
+
+class Answer(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    NA = "na"
+
+    @property
+    def label(self) -> str:
+        return {"pass": "符合", "fail": "不符合", "na": "不适用"}[self.value]
+
+
+class Outcome(StrEnum):
+    INCOMPLETE = "incomplete"
+    PASS = "pass"
+    RECTIFY = "rectify"
+    FAIL = "fail"
+
+    @property
+    def label(self) -> str:
+        return {"incomplete": "未完成", "pass": "通过", "rectify": "需整改", "fail": "不通过"}[
+            self.value
+        ]
+
+
+_SEVERITY = {Outcome.PASS: 0, Outcome.RECTIFY: 1, Outcome.INCOMPLETE: 2, Outcome.FAIL: 3}
+
+
+@dataclass
+class Verdict:
+    outcome: Outcome
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unanswered: list[tuple[str, str]] = field(default_factory=list)
+
+    def explain(self) -> str:
+        """One line for the screen and the sheet, e.g. "不通过：G2 列入经营异常名录"."""
+        if self.outcome is Outcome.INCOMPLETE and not self.reasons:
+            return f"未完成：还有 {len(self.unanswered)} 项未检查"
+        detail = "；".join(self.reasons) if self.reasons else "全部符合"
+        return f"{self.outcome.label}：{detail}"
+
+
+Answers = Mapping[tuple[str, str], Answer | None]
+
+
+def judge(checklists: Sequence[Checklist], answers: Answers) -> Verdict:
+    """``answers`` maps (checklist id, item code) to the inspector's answer (None = not yet)."""
+    outcome = Outcome.PASS
+    reasons: list[str] = []
+    warnings: list[str] = []
+    unanswered: list[tuple[str, str]] = []
+    for checklist in checklists:
+        failed = []
+        for item in checklist.items:
+            answer = answers.get((checklist.id, item.code))
+            if answer is None:
+                unanswered.append((checklist.id, item.code))
+            elif answer is Answer.FAIL:
+                failed.append(item)
+        own = Outcome.PASS
+        if checklist.verdict.rule == "all_pass":
+            if failed:
+                own = Outcome.FAIL
+                reasons.extend(f"{i.code} {i.text}（{checklist.title}未全部符合）" for i in failed)
+        else:
+            vetoes = [i for i in failed if i.gate and i.gate_effect == "veto"]
+            warns = [i for i in failed if i.gate and i.gate_effect == "warn"]
+            others = [i for i in failed if not i.gate]
+            warnings.extend(f"{i.code} {i.text}：需所长确认" for i in warns)
+            limit = checklist.verdict.max_failures
+            if vetoes:
+                own = Outcome.FAIL
+                reasons.extend(f"{i.code} {i.text}（否决项）" for i in vetoes)
+            if others:
+                too_many = limit is not None and len(others) > limit
+                own = Outcome.FAIL if too_many or own is Outcome.FAIL else Outcome.RECTIFY
+                if too_many:
+                    reasons.append(f"{checklist.title}有 {len(others)} 项不符合，超过 {limit} 项")
+                else:
+                    reasons.extend(f"{i.code} {i.text}" for i in others)
+        if _SEVERITY[own] > _SEVERITY[outcome]:
+            outcome = own
+    if unanswered and outcome is not Outcome.FAIL:
+        outcome = Outcome.INCOMPLETE
+    return Verdict(outcome, reasons, warnings, unanswered)
