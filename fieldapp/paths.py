@@ -20,15 +20,20 @@ DATABASE_FILE = "fieldapp.sqlite3"
 CHECKLISTS_SUBDIR = "checklists"
 
 
-def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Return the data folder, creating it if needed."""
+def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The data folder that would be used, without creating it (for messages)."""
     if explicit:
         path = Path(explicit)
     elif os.environ.get(DATA_DIR_ENV):
         path = Path(os.environ[DATA_DIR_ENV])
     else:
         path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    path = path.expanduser().resolve()
+    return path.expanduser().resolve()
+
+
+def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Return the data folder, creating it if needed."""
+    path = resolve_data_dir(explicit)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

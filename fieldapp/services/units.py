@@ -66,9 +66,20 @@ def filtered(query: UnitFilter) -> Select[Any]:
 
 
 def search(
-    session: Session, query: UnitFilter, *, limit: int | None = 100, offset: int = 0
+    session: Session,
+    query: UnitFilter,
+    *,
+    limit: int | None = 100,
+    offset: int = 0,
+    after_id: int | None = None,
 ) -> list[Unit]:
-    statement = filtered(query).options(joinedload(Unit.station)).order_by(Unit.id).offset(offset)
+    """Matching units in id order. Page with ``after_id`` (the last id already shown): unlike
+    OFFSET it does not re-scan every earlier match, so the last page of 50,000 costs the same
+    as the first."""
+    statement = filtered(query)
+    if after_id is not None:
+        statement = statement.where(Unit.id > after_id)
+    statement = statement.options(joinedload(Unit.station)).order_by(Unit.id).offset(offset)
     if limit:
         statement = statement.limit(limit)
     return list(session.scalars(statement))

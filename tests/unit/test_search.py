@@ -93,3 +93,13 @@ def test_fifty_thousand_units_short_and_long_queries(store, tmp_path) -> None:
             assert 0 < found < total
             assert len(page) == min(100, found)
             assert all(query in (u.name + u.address + u.credit_code) for u in page)
+
+
+def test_keyset_pages_cover_every_match_once(filled) -> None:
+    seen: list[int] = []
+    after = 0
+    with filled.read() as session:
+        while page := search(session, UnitFilter("缙云县"), limit=2, after_id=after):
+            seen.extend(u.id for u in page)
+            after = page[-1].id
+        assert seen == sorted(set(seen)) and len(seen) == count(session, UnitFilter("缙云县"))

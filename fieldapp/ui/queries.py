@@ -1,0 +1,143 @@
+"""The reads the window's jobs run on a worker thread, each returning plain data.
+
+Each function opens its own read session and copies what the window needs into tuples and
+dataclasses before the session closes, so no ORM object (bound to a session, lazy-loading on
+access) ever crosses to the UI thread (Picard copies data the same way before handing it over).
+No Qt here: these can be tested and reused without a window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import NamedTuple
+
+from fieldapp.services import progress as progress_service
+from fieldapp.services import stations as station_service
+from fieldapp.services import units as unit_service
+from fieldapp.services.progress import Progress
+from fieldapp.services.units import UnitFilter
+from fieldapp.storage.models import Unit
+from fieldapp.store import Store
+
+
+class UnitRow(NamedTuple):
+    """One row of the unit table; unit type and state are codes, labelled at display time."""
+
+    id: int
+    credit_code: str
+    name: str
+    station: str
+    unit_type: str
+    state: str | None
+    address: str
+
+
+class EventRow(NamedTuple):
+    occurred_on: date
+    kind: str  # "state" or "sticker"
+    from_state: str | None
+    to_state: str | None
+    actor: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class UnitDetail:
+    id: int
+    credit_code: str
+    name: str
+    shop_name: str
+    station: str
+    unit_type: str
+    industry: str | None
+    address: str
+    town: str
+    contact_person: str
+    contact_phone: str
+    online_shop_name: str
+    online_platform: str
+    state: str | None
+    state_since: date | None
+    entered_on: date | None
+    sticker_posted_on: date | None
+    events: list[EventRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Page:
+    """The answer to a new filter: how many units match, and the first rows."""
+
+    query: UnitFilter
+    total: int
+    rows: list[UnitRow]
+
+
+def _row(unit: Unit) -> UnitRow:
+    return UnitRow(
+        unit.id,
+        unit.credit_code,
+        unit.name,
+        unit.station.name,
+        unit.unit_type,
+        unit.state,
+        unit.address,
+    )
+
+
+def fetch_units(store: Store, query: UnitFilter, after_id: int, limit: int) -> list[UnitRow]:
+    """The next ``limit`` units matching ``query`` after id ``after_id``, in id order."""
+    with store.read() as session:
+        found = unit_service.search(session, query, limit=limit, after_id=after_id)
+        return [_row(u) for u in found]
+
+
+def first_page(store: Store, query: UnitFilter, limit: int) -> Page:
+    """Count and first rows in one session, so both describe the same moment."""
+    with store.read() as session:
+        total = unit_service.count(session, query)
+        found = unit_service.search(session, query, limit=limit, offset=0)
+        return Page(query, total, [_row(u) for u in found])
+
+
+def station_names(store: Store) -> list[str]:
+    with store.read() as session:
+        return [s.name for s in station_service.all_stations(session)]
+
+
+def unit_detail(store: Store, unit_id: int) -> UnitDetail | None:
+    """The unit's record and history, or None if it has been deleted since it was listed."""
+    with store.read() as session:
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            return None
+        events = [
+            EventRow(e.occurred_on, e.kind, e.from_state, e.to_state, e.actor, e.reason)
+            for e in unit.events
+        ]
+        return UnitDetail(
+            id=unit.id,
+            credit_code=unit.credit_code,
+            name=unit.name,
+            shop_name=unit.shop_name,
+            station=unit.station.name,
+            unit_type=unit.unit_type,
+            industry=unit.industry,
+            address=unit.address,
+            town=unit.town,
+            contact_person=unit.contact_person,
+            contact_phone=unit.contact_phone,
+            online_shop_name=unit.online_shop_name,
+            online_platform=unit.online_platform,
+            state=unit.state,
+            state_since=unit.state_since,
+            entered_on=unit.entered_on,
+            sticker_posted_on=unit.sticker_posted_on,
+            events=events,
+        )
+
+
+def progress(store: Store, year: int) -> Progress:
+    """Progress is already plain dataclasses (no ORM objects), so it can cross as it is."""
+    with store.read() as session:
+        return progress_service.compute(session, year)

@@ -1,0 +1,263 @@
+"""The 单位 tab: search and filter the county's units, and read one unit's record and history.
+
+Typing waits for a 250 ms pause before searching (one query per pause, not per keystroke);
+the combos apply at once. All reads run through the task runner; this widget only arranges what
+comes back.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.domain.lifecycle import State
+from fieldapp.domain.vocab import UnitType, industry_label
+from fieldapp.services.units import UnitFilter
+from fieldapp.store import Store
+from fieldapp.ui import queries
+from fieldapp.ui.queries import UnitDetail
+from fieldapp.ui.strings import state_label, tr, unit_type_label
+from fieldapp.ui.tasks import TaskRunner
+from fieldapp.ui.unit_model import COLUMNS, UnitTableModel
+
+SEARCH_DELAY_MS = 250
+
+# Starting widths in pixels; the address column takes what is left.
+COLUMN_WIDTHS = {"credit_code": 165, "name": 260, "station": 75, "unit_type": 165, "state": 95}
+
+
+class ElideLeftDelegate(QStyledItemDelegate):
+    """Addresses all start with 浙江省丽水市缙云县: when one is cut, keep its end (street, number)."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideLeft
+
+
+class UnitsTab(QWidget):
+    def __init__(self, store: Store, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._runner = runner
+        self._detail_generation = 0
+
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText(tr("units.search_placeholder"))
+        self.search.setClearButtonEnabled(True)
+        self.station_combo = QComboBox()
+        self.station_combo.setObjectName("station")
+        self.station_combo.addItem(tr("units.all_stations"), None)
+        self.type_combo = QComboBox()
+        self.type_combo.setObjectName("unitType")
+        self.type_combo.addItem(tr("units.all_types"), None)
+        for unit_type in UnitType:
+            self.type_combo.addItem(unit_type_label(unit_type.value), unit_type.value)
+        self.state_combo = QComboBox()
+        self.state_combo.setObjectName("state")
+        self.state_combo.addItem(tr("units.all_states"), None)
+        for state in State:
+            self.state_combo.addItem(state_label(state.value), state.value)
+
+        self.model = UnitTableModel(store, runner, parent=self)
+        self.table = QTableView()
+        self.table.setObjectName("units")
+        self.table.setModel(self.model)
+        self._setup_table()
+        self.detail = QTextBrowser()
+        self.detail.setObjectName("detail")
+        self.detail.setPlaceholderText(tr("detail.empty"))
+        self.status = QLabel()
+        self.status.setObjectName("status")
+
+        self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._layout()
+        self._connect()
+
+    def _setup_table(self) -> None:
+        table = self.table
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+        header = table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column, name in enumerate(COLUMNS):
+            if name in COLUMN_WIDTHS:
+                table.setColumnWidth(column, COLUMN_WIDTHS[name])
+        table.setItemDelegateForColumn(COLUMNS.index("address"), ElideLeftDelegate(table))
+
+    def _layout(self) -> None:
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 1)
+        for combo in (self.station_combo, self.type_combo, self.state_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            filters.addWidget(combo)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([960, 400])
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.status)
+
+    def _connect(self) -> None:
+        self.search.textChanged.connect(self._text_changed)
+        self.search.returnPressed.connect(self.apply_filter)
+        self._debounce.timeout.connect(self.apply_filter)
+        for combo in (self.station_combo, self.type_combo, self.state_combo):
+            combo.currentIndexChanged.connect(self._combo_changed)
+        self.model.loadingChanged.connect(self._update_status)
+        self.model.refreshed.connect(self._update_status)
+        self.model.modelReset.connect(self._clear_detail)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+    # --- loading ------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Read the station list and the first page of units (both in the background)."""
+        store = self._store
+        self._runner.submit(lambda: queries.station_names(store), self._set_stations)
+        self.model.set_filter(self.current_filter())
+
+    def _set_stations(self, names: list[str]) -> None:
+        chosen = self.station_combo.currentData()
+        self.station_combo.blockSignals(True)
+        try:
+            self.station_combo.clear()
+            self.station_combo.addItem(tr("units.all_stations"), None)
+            for name in names:
+                self.station_combo.addItem(name, name)
+            index = self.station_combo.findData(chosen) if chosen else 0
+            self.station_combo.setCurrentIndex(max(index, 0))
+        finally:
+            self.station_combo.blockSignals(False)
+
+    def current_filter(self) -> UnitFilter:
+        return UnitFilter(
+            search=self.search.text().strip(),
+            station=self.station_combo.currentData(),
+            unit_type=self.type_combo.currentData(),
+            state=self.state_combo.currentData(),
+        )
+
+    def apply_filter(self) -> None:
+        self._debounce.stop()
+        query = self.current_filter()
+        if query != self.model.query:
+            self.model.set_filter(query)
+
+    def _text_changed(self, _text: str) -> None:
+        self._debounce.start()
+
+    def _combo_changed(self, _index: int) -> None:
+        self.apply_filter()
+
+    def _update_status(self, *_args: object) -> None:
+        if self.model.loading:
+            self.status.setText(tr("units.loading"))
+        else:
+            self.status.setText(tr("units.count", n=self.model.total))
+
+    # --- detail -------------------------------------------------------------------------------
+
+    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self._clear_detail()
+            return
+        unit_id = self.model.unit_id(rows[0].row())
+        self._detail_generation += 1
+        generation, store = self._detail_generation, self._store
+        self.detail.setPlainText(tr("detail.loading"))
+        self._runner.submit(
+            lambda: queries.unit_detail(store, unit_id),
+            lambda detail: self._show_detail(generation, detail),
+        )
+
+    def _show_detail(self, generation: int, detail: UnitDetail | None) -> None:
+        if generation != self._detail_generation:
+            return
+        if detail is None:
+            self._clear_detail()
+            return
+        self.detail.setHtml(render_detail(detail))
+
+    def _clear_detail(self) -> None:
+        self._detail_generation += 1
+        self.detail.clear()
+
+
+def _field(label: str, value: object) -> str:
+    shown = escape(str(value)) if value not in (None, "") else "—"
+    return (
+        f"<tr><td style='color:#666;padding-right:12px'>{escape(label)}</td><td>{shown}</td></tr>"
+    )
+
+
+def render_detail(unit: UnitDetail) -> str:
+    """The unit's record and history as simple HTML (QTextBrowser's rich-text subset)."""
+    state = state_label(unit.state) or "—"
+    if unit.state_since:
+        state += tr("detail.state_since", date=unit.state_since)
+    contact = " ".join(p for p in (unit.contact_person, unit.contact_phone) if p)
+    online = " ".join(p for p in (unit.online_shop_name, unit.online_platform) if p)
+    fields = [
+        _field(tr("col.credit_code"), unit.credit_code),
+        _field(tr("detail.shop_name"), unit.shop_name),
+        _field(tr("col.station"), unit.station),
+        _field(tr("col.unit_type"), unit_type_label(unit.unit_type)),
+        _field(tr("detail.industry"), industry_label(unit.industry)),
+        _field(tr("col.address"), unit.address),
+        _field(tr("detail.town"), unit.town),
+        _field(tr("detail.contact"), contact),
+        _field(tr("col.state"), state),
+        _field(tr("detail.entered_on"), unit.entered_on),
+        _field(tr("detail.sticker"), unit.sticker_posted_on),
+    ]
+    if online:
+        fields.append(_field(tr("detail.online"), online))
+    parts = [f"<h3>{escape(unit.name)}</h3>", "<table>", *fields, "</table>"]
+    parts.append(f"<h4>{escape(tr('detail.history'))}</h4>")
+    if not unit.events:
+        parts.append(f"<p>{escape(tr('detail.no_history'))}</p>")
+        return "".join(parts)
+    heads = ("history.date", "history.change", "history.actor", "history.reason")
+    parts.append("<table cellspacing='0' cellpadding='3' border='1' style='border-color:#ccc'>")
+    parts.append("<tr>" + "".join(f"<th>{escape(tr(h))}</th>" for h in heads) + "</tr>")
+    for event in unit.events:
+        if event.kind == "sticker":
+            change = tr("history.sticker")
+        else:
+            before = state_label(event.from_state) or tr("history.created")
+            change = f"{before} → {state_label(event.to_state)}"
+        cells = "".join(f"<td>{escape(c)}</td>" for c in (change, event.actor, event.reason))
+        parts.append(f"<tr><td nowrap>{event.occurred_on}</td>{cells}</tr>")
+    parts.append("</table>")
+    return "".join(parts)
