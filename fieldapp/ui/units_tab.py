@@ -182,6 +182,9 @@ class UnitsTab(QWidget):
     def _update_status(self, *_args: object) -> None:
         if self.model.loading:
             self.status.setText(tr("units.loading"))
+        elif self.model.total == 0 and self.model.query == UnitFilter():
+            # A new store: say how to get units in rather than show an empty list.
+            self.status.setText(tr("units.empty_store"))
         else:
             self.status.setText(tr("units.count", n=self.model.total))
 

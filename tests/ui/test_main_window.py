@@ -209,6 +209,15 @@ def test_window_lists_units_with_count(qtbot: Any, store: Any, tmp_path: Path, m
     assert "五云所" in [tab.station_combo.itemText(i) for i in range(tab.station_combo.count())]
 
 
+def test_empty_store_says_how_to_get_units_in(qtbot: Any, make_window) -> None:
+    window = make_window()
+    wait_loaded(qtbot, window, search="")
+    qtbot.waitUntil(
+        lambda: "fieldapp units import" in window.units_tab.status.text(), timeout=WAIT_MS
+    )
+    assert "fieldapp demo" in window.units_tab.status.text()
+
+
 def test_search_as_you_type_narrows_rows_with_one_query(
     qtbot: Any, store: Any, tmp_path: Path, make_window, monkeypatch: pytest.MonkeyPatch
 ) -> None:
