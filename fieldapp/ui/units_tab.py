@@ -182,7 +182,7 @@ class UnitsTab(QWidget):
     def _update_status(self, *_args: object) -> None:
         if self.model.loading:
             self.status.setText(tr("units.loading"))
-        elif self.model.total == 0 and self.model.query == UnitFilter():
+        elif self.model.total == 0 and not _filtering(self.model.query):
             # A new store: say how to get units in rather than show an empty list.
             self.status.setText(tr("units.empty_store"))
         else:
@@ -264,3 +264,7 @@ def render_detail(unit: UnitDetail) -> str:
         parts.append(f"<tr><td nowrap>{event.occurred_on}</td>{cells}</tr>")
     parts.append("</table>")
     return "".join(parts)
+
+
+def _filtering(query: UnitFilter) -> bool:
+    return any((query.search, query.station, query.unit_type, query.state))

@@ -211,11 +211,10 @@ def test_window_lists_units_with_count(qtbot: Any, store: Any, tmp_path: Path, m
 
 def test_empty_store_says_how_to_get_units_in(qtbot: Any, make_window) -> None:
     window = make_window()
-    wait_loaded(qtbot, window, search="")
-    qtbot.waitUntil(
-        lambda: "fieldapp units import" in window.units_tab.status.text(), timeout=WAIT_MS
-    )
-    assert "fieldapp demo" in window.units_tab.status.text()
+    status = window.units_tab.status
+    qtbot.waitUntil(lambda: "fieldapp units import" in status.text(), timeout=WAIT_MS)
+    assert "fieldapp demo" in status.text()
+    assert window.units_tab.model.total == 0
 
 
 def test_search_as_you_type_narrows_rows_with_one_query(
