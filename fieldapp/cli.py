@@ -22,6 +22,7 @@ from fieldapp.domain.lifecycle import State
 from fieldapp.domain.vocab import GROUP_LABELS, UnitType, industry_label, parse_unit_type
 from fieldapp.errors import FieldappError, InvalidInput
 from fieldapp.imports import cells
+from fieldapp.storage.models import Unit, UnitEvent
 from fieldapp.store import Store
 from fieldapp.textout import ProgressLine, table
 
@@ -204,10 +205,7 @@ def cmd_units_list(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-def _unit_dict(unit: object) -> dict[str, object]:
-    from fieldapp.storage.models import Unit
-
-    assert isinstance(unit, Unit)
+def _unit_dict(unit: Unit) -> dict[str, object]:
     return {
         "credit_code": unit.credit_code,
         "uuid": unit.uuid,
@@ -263,10 +261,7 @@ def cmd_units_show(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-def _event_dict(event: object) -> dict[str, object]:
-    from fieldapp.storage.models import UnitEvent
-
-    assert isinstance(event, UnitEvent)
+def _event_dict(event: UnitEvent) -> dict[str, object]:
     if event.kind == "sticker":
         what = "标识张贴"
     else:

@@ -126,7 +126,7 @@ def import_targets(
     return result
 
 
-def _year(text: str, fallback: int | None, where: str, row: int, column: str) -> int:
+def _year(text: str, fallback: int | None) -> int:
     if text.strip():
         value = cells.parse_int(text.removesuffix("年"), "年度")
     elif fallback is not None:
@@ -153,7 +153,7 @@ def _long(
         values = row.values
         errors: list[Problem] = []
         try:
-            y = _year(values.get("year", ""), year, where, row.number, "年度")
+            y = _year(values.get("year", ""), year)
         except ValueError as exc:
             errors.append(
                 Problem(where, str(exc), row=row.number, column=headers.get("year", "年度"))
@@ -253,7 +253,7 @@ def _wide(
         if not station:
             errors.append(Problem(where, "所不能为空", row=row.number, column=headers["station"]))
         try:
-            y = _year(values.get("year", ""), year, where, row.number, "年度")
+            y = _year(values.get("year", ""), year)
         except ValueError as exc:
             errors.append(
                 Problem(where, str(exc), row=row.number, column=headers.get("year", "年度"))

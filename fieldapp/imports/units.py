@@ -6,6 +6,7 @@ A state column moves units along the lifecycle under the same rules as a manual 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -410,6 +411,4 @@ def _ids_by_code(session: Session, codes: list[str]) -> dict[str, int]:
 
 
 def _uuid() -> str:
-    import uuid
-
     return str(uuid.uuid4())

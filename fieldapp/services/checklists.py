@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fieldapp.checklists import Checklist, Library
+from fieldapp.checklists import Checklist, Library, LoadedChecklist
 from fieldapp.errors import NotFound
 from fieldapp.storage.models import ChecklistSnapshot
 
@@ -38,7 +38,7 @@ def record_snapshots(session: Session, library: Library) -> list[str]:
                 f"已做的评价按原内容保存；请把文件中的 version 改为新的版本号"
             )
             original = Checklist.model_validate_json(snapshot.content_json)
-            library.entries[checklist.key] = entry.__class__(original, entry.path, entry.origin)
+            library.entries[checklist.key] = LoadedChecklist(original, entry.path, entry.origin)
     return problems
 
 
