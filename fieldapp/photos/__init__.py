@@ -1,0 +1,9 @@
+"""Photo evidence: prepare a photo file (upright, downscaled JPEG) and store it by its hash.
+
+Qt-free on purpose: the window, the command line and tests all attach photos the same way.
+"""
+
+from fieldapp.photos.ingest import DEFAULT_MAX_SIDE, THUMB_SIDE, PreparedPhoto, prepare
+from fieldapp.photos.store import PhotoStore
+
+__all__ = ["DEFAULT_MAX_SIDE", "THUMB_SIDE", "PhotoStore", "PreparedPhoto", "prepare"]

@@ -1,0 +1,136 @@
+"""Content-addressed photo files: ``root/ab/abcdef….jpg`` and ``root/thumbs/ab/abcdef….jpg``.
+
+A photo's name is the SHA-256 of its stored JPEG bytes, so the same photo attached twice is one
+file, a record can refer to it by hash alone, and :meth:`PhotoStore.verify` can prove a file
+was not damaged or edited since. Every write goes to a temporary file in the target folder,
+is flushed and fsynced, then renamed over the final name (atomic on Windows and POSIX), so a
+power cut leaves either the whole photo or a ``*.tmp`` that :meth:`PhotoStore.sweep` removes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from fieldapp.photos.ingest import PreparedPhoto
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+THUMBS_DIR = "thumbs"
+SUFFIX = ".jpg"
+TMP_SUFFIX = ".tmp"
+
+
+class PhotoStore:
+    """The folder of stored photos; nothing is created until the first :meth:`put`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha: str) -> Path:
+        """Where the photo with this hash is (or would be) stored."""
+        sha = _check(sha)
+        return self.root / sha[:2] / f"{sha}{SUFFIX}"
+
+    def thumb_path(self, sha: str) -> Path:
+        """Where its thumbnail is (or would be) stored."""
+        sha = _check(sha)
+        return self.root / THUMBS_DIR / sha[:2] / f"{sha}{SUFFIX}"
+
+    def exists(self, sha: str) -> bool:
+        return self.path(sha).is_file()
+
+    def put(self, prepared: PreparedPhoto) -> str:
+        """Store the photo and its thumbnail; return the hash. Storing it again is a no-op.
+
+        The thumbnail is written first, so whenever the photo exists its thumbnail does too.
+        A stored copy that no longer matches its hash (damaged disk) is rewritten.
+        """
+        sha = hashlib.sha256(prepared.jpeg).hexdigest()
+        if sha != prepared.sha256:
+            raise ValueError("PreparedPhoto.sha256 does not match its JPEG bytes")
+        if not self.thumb_path(sha).is_file():
+            _atomic_write(self.thumb_path(sha), prepared.thumbnail)
+        if not self.verify(sha):
+            _atomic_write(self.path(sha), prepared.jpeg)
+        return sha
+
+    def verify(self, sha: str) -> bool:
+        """True if the stored photo exists and its bytes still hash to ``sha``."""
+        path = self.path(sha)
+        digest = hashlib.sha256()
+        try:
+            with path.open("rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(chunk)
+        except FileNotFoundError:
+            return False
+        return digest.hexdigest() == sha
+
+    def remove(self, sha: str) -> None:
+        """Delete the photo and its thumbnail (missing files are fine)."""
+        self.path(sha).unlink(missing_ok=True)
+        self.thumb_path(sha).unlink(missing_ok=True)
+
+    def sweep(self, keep: set[str]) -> list[str]:
+        """Delete every photo not in ``keep``, orphan thumbnails and leftover ``*.tmp`` files.
+
+        Meant for start-up, before any photo is being added: a ``*.tmp`` then can only be from
+        an interrupted write, and a photo no record refers to is from an attach that was
+        cancelled or a record that was deleted. Returns the hashes removed, sorted.
+        """
+        if not self.root.is_dir():
+            return []
+        wanted = {sha.lower() for sha in keep}
+        removed: set[str] = set()
+        for folder in (self.root, self.root / THUMBS_DIR):
+            for file in folder.glob(f"??/*{SUFFIX}"):
+                sha = file.name[: -len(SUFFIX)]
+                if _SHA256.fullmatch(sha) and file.parent.name == sha[:2] and sha not in wanted:
+                    file.unlink(missing_ok=True)
+                    removed.add(sha)
+        for leftover in self.root.rglob(f"*{TMP_SUFFIX}"):
+            if leftover.is_file():
+                leftover.unlink(missing_ok=True)
+        return sorted(removed)
+
+
+def _check(sha: str) -> str:
+    """Accept only a SHA-256 hex digest, so a hash can never point outside the store."""
+    if not isinstance(sha, str) or not _SHA256.fullmatch(sha.lower()):
+        raise ValueError(f"not a SHA-256 hex digest: {sha!r}")
+    return sha.lower()
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` whole or not at all (temp file, fsync, rename)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.stem[:16]}-", suffix=TMP_SUFFIX
+    )
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable on POSIX; Windows cannot open folders and needs none."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
