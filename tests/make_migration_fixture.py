@@ -36,6 +36,12 @@ EVENTS = [
     (4, 2, "state", None, "committed", "2026-04-01", "张三", "导入 units.csv"),
 ]
 
+TARGETS = [
+    (1, 2026, 1, "general", 258),
+    (2, 2026, 1, "no_reason_return", 109),
+    (3, 2026, 2, "village", 1),
+]
+
 
 def build(revision: str) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
@@ -60,6 +66,12 @@ def build(revision: str) -> Path:
                 " 0, 1, 0, ?, ?, ?, NULL, 1, ?, ?)",
                 (*u, now, now),
             )
+        if revision >= "0002":
+            con.executemany(
+                "INSERT INTO targets (id, year, station_id, unit_type, count, source, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, '缙市监〔2023〕42号', ?)",
+                [(t[0], t[1], t[2], t[3], t[4], now) for t in TARGETS],
+            )
         con.executemany(
             "INSERT INTO unit_events (id, unit_id, kind, from_state, to_state, occurred_on, actor,"
             " reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '" + now + "')",
@@ -71,6 +83,7 @@ def build(revision: str) -> Path:
         "stations": [list(s[:2]) for s in STATIONS],
         "units": [[u[2], u[3], u[8]] for u in UNITS],
         "events": [[e[1], e[2], e[4], e[5], e[6], e[7]] for e in EVENTS],
+        "targets": [list(t[1:]) for t in TARGETS] if revision >= "0002" else [],
     }
     (OUT / f"{revision}.json").write_text(
         json.dumps(expected, ensure_ascii=False, indent=2) + "\n", "utf-8"

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from fieldapp.domain import uscc
 from fieldapp.services import units as unit_service
 from fieldapp.storage import db
-from fieldapp.storage.models import Base, Station, Unit
+from fieldapp.storage.models import Base, Station, Target, Unit
 from fieldapp.store import Store
 
 FIXTURES = sorted((Path(__file__).resolve().parents[1] / "data" / "migrations").glob("*.sqlite"))
@@ -51,6 +51,11 @@ def test_old_database_upgrades_with_every_record(fixture: Path, tmp_path: Path) 
                 for e in u.events
             ]
             assert events == expected["events"]
+            targets = [
+                [t.year, t.station_id, t.unit_type, t.count]
+                for t in session.scalars(select(Target).order_by(Target.id))
+            ]
+            assert targets == expected.get("targets", [])
             assert all(uscc.validate(u.credit_code).valid for u in found)
             # Rows written before the search index existed are searchable after the upgrade.
             hits = unit_service.search(session, unit_service.UnitFilter("好又多超市"))
