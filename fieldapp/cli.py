@@ -526,6 +526,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2023, help="随机种子")
     p.add_argument("--targets", action="store_true", help="同时载入今年的演示任务表")
     p.set_defaults(func=cmd_demo)
+
+    from fieldapp.cli_evaluations import register  # imports this module: registered late
+
+    register(sub)
     return parser
 
 

@@ -54,3 +54,7 @@ class NotFound(FieldappError):
 
 class IllegalTransition(FieldappError):
     """A lifecycle change that the rules do not allow."""
+
+
+class Locked(FieldappError):
+    """A finalized evaluation was asked to change; a correction is a new revision."""

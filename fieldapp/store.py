@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp import paths
 from fieldapp.checklists import Library
+from fieldapp.photos.store import PhotoStore, SignatureStore
 from fieldapp.services import checklists as checklist_service
 from fieldapp.storage import db
 
@@ -35,6 +36,16 @@ class Store:
     @classmethod
     def open(cls, data_dir: str | os.PathLike[str] | None = None) -> Store:
         return cls(paths.data_dir(data_dir))
+
+    @property
+    def photos(self) -> PhotoStore:
+        """Photo evidence of every evaluation, stored by hash."""
+        return PhotoStore(self.folder / "photos")
+
+    @property
+    def signatures(self) -> SignatureStore:
+        """Signature images of every evaluation, stored by hash."""
+        return SignatureStore(self.folder / "signatures")
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -4,6 +4,13 @@ Qt-free on purpose: the window, the command line and tests all attach photos the
 """
 
 from fieldapp.photos.ingest import DEFAULT_MAX_SIDE, THUMB_SIDE, PreparedPhoto, prepare
-from fieldapp.photos.store import PhotoStore
+from fieldapp.photos.store import PhotoStore, SignatureStore
 
-__all__ = ["DEFAULT_MAX_SIDE", "THUMB_SIDE", "PhotoStore", "PreparedPhoto", "prepare"]
+__all__ = [
+    "DEFAULT_MAX_SIDE",
+    "THUMB_SIDE",
+    "PhotoStore",
+    "PreparedPhoto",
+    "SignatureStore",
+    "prepare",
+]

@@ -98,6 +98,31 @@ class PhotoStore:
         return sorted(removed)
 
 
+class SignatureStore:
+    """Signature PNGs named by the SHA-256 of their bytes: ``root/ab/abcdef….png``.
+
+    Written like photos (temporary file, fsync, rename), kept apart from them because they are
+    stored as drawn, not re-encoded as JPEG.
+    """
+
+    SUFFIX = ".png"
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha: str) -> Path:
+        sha = _check(sha)
+        return self.root / sha[:2] / f"{sha}{self.SUFFIX}"
+
+    def put(self, png: bytes) -> str:
+        """Store the PNG bytes; return their hash. Storing them again is a no-op."""
+        sha = hashlib.sha256(png).hexdigest()
+        path = self.path(sha)
+        if not (path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha):
+            _atomic_write(path, png)
+        return sha
+
+
 def _check(sha: str) -> str:
     """Accept only a SHA-256 hex digest, so a hash can never point outside the store."""
     if not isinstance(sha, str) or not _SHA256.fullmatch(sha.lower()):

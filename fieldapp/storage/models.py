@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -145,3 +146,105 @@ class ChecklistSnapshot(Base):
     title: Mapped[str] = mapped_column(String(200))
     content_json: Mapped[str] = mapped_column(Text)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Evaluation(Base):
+    """One visit's evaluation of a unit: pinned checklists, answers, photos and two signatures.
+
+    A draft can be changed; once finalized it is locked and a correction is a new revision that
+    points at the one it replaces (``replaces_id``).
+    """
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    inspector: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finalized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    verdict: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    verdict_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    replaces_id: Mapped[int | None] = mapped_column(
+        ForeignKey("evaluations.id"), nullable=True, index=True
+    )
+    content_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    unit: Mapped[Unit] = relationship()
+    checklists: Mapped[list[EvaluationChecklist]] = relationship(
+        order_by="EvaluationChecklist.position", cascade="all, delete-orphan"
+    )
+    answers: Mapped[list[AnswerRow]] = relationship(
+        order_by="AnswerRow.id", cascade="all, delete-orphan"
+    )
+    photos: Mapped[list[Photo]] = relationship(order_by="Photo.id", cascade="all, delete-orphan")
+    signatures: Mapped[list[Signature]] = relationship(
+        order_by="Signature.role", cascade="all, delete-orphan"
+    )
+
+
+class EvaluationChecklist(Base):
+    """A checklist id and version an evaluation is pinned to, in display order."""
+
+    __tablename__ = "evaluation_checklists"
+
+    evaluation_id: Mapped[int] = mapped_column(
+        ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True
+    )
+    checklist_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class AnswerRow(Base):
+    """The inspector's answer to one checklist item (符合/不符合/不适用), with 整改 if it failed."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("evaluation_id", "checklist_id", "item_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id", ondelete="CASCADE"))
+    checklist_id: Mapped[str] = mapped_column(String(64))
+    item_code: Mapped[str] = mapped_column(String(20))
+    result: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(Text, default="")
+    rectify: Mapped[str | None] = mapped_column(Text, nullable=True)
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Photo(Base):
+    """A photo of an evaluation (``item_code`` None: of the whole visit), stored by its hash."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(
+        ForeignKey("evaluations.id", ondelete="CASCADE"), index=True
+    )
+    checklist_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    item_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    gps_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    gps_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Signature(Base):
+    """The inspector's or the unit's signature: who, when, and the PNG's hash."""
+
+    __tablename__ = "signatures"
+    __table_args__ = (UniqueConstraint("evaluation_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    image_sha256: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,278 @@
+"""``fieldapp evaluations …`` and ``fieldapp photos export``: on-site evaluations from the shell.
+
+Registered by :func:`fieldapp.cli.build_parser`; the commands share its exit codes and errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+from typing import Any
+
+from fieldapp.cli import (
+    EXIT_OK,
+    UsageError,
+    _actor,
+    _date,
+    _Parser,
+    _print_json,
+)
+from fieldapp.domain.verdict import Answer, Outcome
+from fieldapp.errors import NotFound
+from fieldapp.services import evaluations as service
+from fieldapp.store import Store
+from fieldapp.textout import table
+
+_STATUS_LABELS = {service.DRAFT: "草稿", service.FINALIZED: "已定稿"}
+
+
+def _kind_arg(text: str) -> service.Kind:
+    kind = service.parse_kind(text)
+    if kind is None:
+        allowed = "、".join(f"{k.value}（{k.label}）" for k in service.Kind)
+        raise UsageError(f"未知的评价类型「{text}」，可用：{allowed}")
+    return kind
+
+
+def _verdict_label(verdict: str | None) -> str:
+    return Outcome(verdict).label if verdict else "—"
+
+
+def cmd_new(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import units
+
+    kind = _kind_arg(args.kind)
+    with store.session() as session:
+        unit = units.by_code(session, args.unit)
+        evaluation = service.start(
+            session, store.library, unit, kind, args.inspector or _actor(args, store)
+        )
+        pins = "、".join(f"{p.checklist_id} 第 {p.version} 版" for p in evaluation.checklists)
+        print(f"已新建{kind.label}：{unit.name}（{unit.credit_code}），检查表：{pins}")
+        print(evaluation.id)
+    return EXIT_OK
+
+
+def cmd_answer(args: argparse.Namespace, store: Store) -> int:
+    with store.session() as session:
+        evaluation = service.get(session, args.id)
+        row = service.answer(
+            session,
+            store.library,
+            evaluation,
+            args.item,
+            args.result,
+            note=args.note or "",
+            rectify=args.rectify,
+            due=_date(args.due),
+        )
+        extra = f"，整改：{row.rectify}，期限 {row.due}" if row.rectify else ""
+        print(f"评价 {evaluation.id} 条目 {row.item_code}：{Answer(row.result).label}{extra}")
+    return EXIT_OK
+
+
+def cmd_attach(args: argparse.Namespace, store: Store) -> int:
+    with store.session() as session:
+        evaluation = service.get(session, args.id)
+        added = service.attach(
+            session, store.photos, evaluation, args.files, args.item, library=store.library
+        )
+        where = f"条目 {args.item}" if args.item else "整体"
+        skipped = len(args.files) - len(added)
+        again = f"（{skipped} 张已附过，未重复保存）" if skipped else ""
+        print(f"评价 {evaluation.id} {where}：已附 {len(added)} 张照片{again}")
+    return EXIT_OK
+
+
+def cmd_sign(args: argparse.Namespace, store: Store) -> int:
+    with store.session() as session:
+        evaluation = service.get(session, args.id)
+        signature = service.sign(
+            session, store.signatures, evaluation, args.role, args.name, args.image
+        )
+        label = service.Role(signature.role).label
+        print(f"评价 {evaluation.id}：已记录{label}签名（{signature.name}）")
+    return EXIT_OK
+
+
+def cmd_finalize(args: argparse.Namespace, store: Store) -> int:
+    with store.session() as session:
+        evaluation = service.get(session, args.id)
+        service.finalize(session, store.library, evaluation)
+        print(f"评价 {evaluation.id} 已定稿：{evaluation.verdict_text}")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace, store: Store) -> int:
+    with store.read() as session:
+        evaluation = service.get(session, args.id)
+        data = service.detail(session, store.library, evaluation)
+    if args.json:
+        _print_json(data)
+        return EXIT_OK
+    unit = data["unit"]
+    print(f"评价 {data['id']}：{unit['name']}（{unit['credit_code']}）")
+    print(
+        f"  类型：{data['kind_label']}    检查人员：{data['inspector']}    开始：{data['started_at']}"
+    )
+    status = _STATUS_LABELS.get(data["status"], data["status"])
+    print(f"  状态：{status}    结论：{data['verdict_text'] or '—'}")
+    if data["replaces"]:
+        print(f"  修订自评价 {data['replaces']}")
+    photo_counts: dict[Any, int] = {}
+    for photo in data["photos"]:
+        photo_counts[photo["item"]] = photo_counts.get(photo["item"], 0) + 1
+    rows = [
+        (
+            item["checklist_id"],
+            item["code"],
+            item["text"],
+            Answer(item["result"]).label if item["result"] else "未检查",
+            photo_counts.get(item["code"], 0) or "",
+            f"{item['rectify']}（{item['due']}前）" if item["rectify"] else item["note"],
+        )
+        for item in data["items"]
+    ]
+    print()
+    print(table(("检查表", "条目", "内容", "结果", "照片", "整改要求 / 备注"), rows, {4}))
+    if photo_counts.get(None):
+        print(f"\n整体照片：{photo_counts[None]} 张")
+    for signature in data["signatures"]:
+        label = service.Role(signature["role"]).label
+        print(f"{label}签名：{signature['name']}（{signature['signed_at']}）")
+    if data["missing"]:
+        print(f"\n还缺 {len(data['missing'])} 项才能定稿：")
+        for gap in data["missing"]:
+            print(f"  - {gap}")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import units
+
+    with store.read() as session:
+        unit = units.by_code(session, args.unit) if args.unit else None
+        found = service.list_evaluations(session, unit)
+        if args.json:
+            _print_json(
+                [
+                    {
+                        "id": e.id,
+                        "uuid": e.uuid,
+                        "unit": {"credit_code": e.unit.credit_code, "name": e.unit.name},
+                        "kind": e.kind,
+                        "status": e.status,
+                        "inspector": e.inspector,
+                        "started_at": e.started_at.isoformat(),
+                        "verdict": e.verdict,
+                        "replaces": e.replaces_id,
+                    }
+                    for e in found
+                ]
+            )
+            return EXIT_OK
+        rows = [
+            (
+                e.id,
+                e.unit.credit_code,
+                e.unit.name,
+                service.Kind(e.kind).label,
+                _STATUS_LABELS.get(e.status, e.status),
+                _verdict_label(e.verdict),
+                e.inspector,
+                e.started_at.date().isoformat(),
+            )
+            for e in found
+        ]
+    headers = ("编号", "统一社会信用代码", "单位名称", "类型", "状态", "结论", "检查人员", "日期")
+    print(table(headers, rows, {0}))
+    print(f"\n共 {len(rows)} 次评价")
+    return EXIT_OK
+
+
+def cmd_revise(args: argparse.Namespace, store: Store) -> int:
+    with store.session() as session:
+        evaluation = service.get(session, args.id)
+        revision = service.revise(session, evaluation, args.inspector or _actor(args, store))
+        print(f"已新建评价 {evaluation.id} 的修订（草稿），改好后重新签名并定稿")
+        print(revision.id)
+    return EXIT_OK
+
+
+def cmd_photos_export(args: argparse.Namespace, store: Store) -> int:
+    out = Path(args.output)
+    with store.read() as session:
+        evaluation = service.get(session, args.evaluation)
+        photos = [(p.item_code, p.sha256) for p in evaluation.photos]
+    if not photos:
+        print(f"评价 {args.evaluation} 没有照片")
+        return EXIT_OK
+    out.mkdir(parents=True, exist_ok=True)
+    for item, sha in photos:
+        source = store.photos.path(sha)
+        if not source.is_file():
+            raise NotFound(f"照片 {sha[:8]} 的文件不见了（{source}），请从备份恢复")
+        shutil.copyfile(source, out / f"{item or '整体'}-{sha[:8]}.jpg")
+    print(f"已导出 {len(photos)} 张照片到 {out}")
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    """Add ``evaluations`` and ``photos`` to the main parser's subcommands."""
+    evals = sub.add_parser(
+        "evaluations", help="现场评价：新建、打分、照片、签名、定稿"
+    ).add_subparsers(dest="action", metavar="操作", required=True, parser_class=_Parser)
+    p = evals.add_parser("new", help="新建评价（最后一行输出评价编号）")
+    p.add_argument("--unit", required=True, metavar="CODE", help="统一社会信用代码")
+    p.add_argument(
+        "--kind",
+        required=True,
+        help="后评价、日常检查、三服务走访、回头看、暗访整改复查（或英文代码）",
+    )
+    p.add_argument("--inspector", help="检查人员（默认为设置中的检查人员）")
+    p.set_defaults(func=cmd_new)
+    p = evals.add_parser("answer", help="填写一个条目的检查结果")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("item", metavar="ITEM", help="条目代码，如 B3a 或 bayou-bawu:B3a")
+    p.add_argument(
+        "result", choices=[a.value for a in Answer], help="pass 符合、fail 不符合、na 不适用"
+    )
+    p.add_argument("--note", help="备注")
+    p.add_argument("--rectify", help="整改要求（不符合时必填）")
+    p.add_argument("--due", help="整改期限（不符合时必填）")
+    p.set_defaults(func=cmd_answer)
+    p = evals.add_parser("attach", help="附照片（不加 --item 为整体照片）")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--item", help="条目代码")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_attach)
+    p = evals.add_parser("sign", help="签名（PNG 图片）")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--role", required=True, choices=[r.value for r in service.Role])
+    p.add_argument("--name", required=True, help="签名人姓名")
+    p.add_argument("--image", required=True, metavar="PNG", help="签名图片")
+    p.set_defaults(func=cmd_sign)
+    p = evals.add_parser("finalize", help="定稿并给出结论")
+    p.add_argument("id", type=int, metavar="ID")
+    p.set_defaults(func=cmd_finalize)
+    p = evals.add_parser("show", help="显示一次评价")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_show)
+    p = evals.add_parser("list", help="列出评价")
+    p.add_argument("--unit", metavar="CODE", help="只列这家单位的")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+    p = evals.add_parser("revise", help="为已定稿的评价新建修订（最后一行输出新编号）")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--inspector", help="检查人员（默认为设置中的检查人员）")
+    p.set_defaults(func=cmd_revise)
+
+    photos = sub.add_parser("photos", help="照片：导出").add_subparsers(
+        dest="action", metavar="操作", required=True, parser_class=_Parser
+    )
+    p = photos.add_parser("export", help="把一次评价的照片复制到文件夹")
+    p.add_argument("--evaluation", type=int, required=True, metavar="ID")
+    p.add_argument("-o", "--output", required=True, metavar="DIR")
+    p.set_defaults(func=cmd_photos_export)

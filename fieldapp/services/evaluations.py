@@ -1,0 +1,528 @@
+"""On-site evaluations: start one against pinned checklists, answer, attach photos, sign, finalize.
+
+Every function works in the caller's session and transaction. A draft can be changed freely; a
+finalized evaluation is locked (:class:`~fieldapp.errors.Locked`) and corrected by a revision,
+a new draft that copies the answers and photos and points at the one it replaces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fieldapp.checklists import Checklist, Item, Library
+from fieldapp.domain.lifecycle import State
+from fieldapp.domain.verdict import Answer, judge
+from fieldapp.domain.vocab import UnitType, canon
+from fieldapp.errors import InvalidInput, Locked, NotFound, Problem
+from fieldapp.photos import PhotoStore, prepare
+from fieldapp.photos.store import SignatureStore
+from fieldapp.services.checklists import pinned
+from fieldapp.storage.models import (
+    AnswerRow,
+    Evaluation,
+    EvaluationChecklist,
+    Photo,
+    Signature,
+    Unit,
+    utcnow,
+)
+
+
+class Kind(StrEnum):
+    POST_EVALUATION = "post_evaluation"
+    ROUTINE = "routine"
+    THREE_SERVICES = "three_services"
+    FOLLOW_UP = "follow_up"
+    RECTIFICATION_RECHECK = "rectification_recheck"
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self]
+
+
+KIND_LABELS: dict[Kind, str] = {
+    Kind.POST_EVALUATION: "后评价",
+    Kind.ROUTINE: "日常检查",
+    Kind.THREE_SERVICES: "三服务走访",
+    Kind.FOLLOW_UP: "回头看",
+    Kind.RECTIFICATION_RECHECK: "暗访整改复查",
+}
+
+_KIND_LOOKUP = {canon(k.value): k for k in Kind} | {canon(v): k for k, v in KIND_LABELS.items()}
+
+
+def parse_kind(text: str) -> Kind | None:
+    """A kind from its code (``routine``) or its Chinese label (``日常检查``)."""
+    return _KIND_LOOKUP.get(canon(text))
+
+
+class Role(StrEnum):
+    INSPECTOR = "inspector"
+    UNIT = "unit"
+
+    @property
+    def label(self) -> str:
+        return {"inspector": "检查人员", "unit": "单位负责人"}[self.value]
+
+
+DRAFT, FINALIZED = "draft", "finalized"
+LOCKED_MESSAGE = "评价已定稿，不能修改；如需更正请新建修订"
+_CLOSED_STATES = {State.REMOVED.value, State.CLOSED.value}
+
+
+def _name(evaluation: Evaluation) -> str:
+    return f"评价 {evaluation.id}（{evaluation.unit.name}）"
+
+
+def get(session: Session, evaluation_id: int) -> Evaluation:
+    evaluation = session.get(Evaluation, evaluation_id)
+    if evaluation is None:
+        raise NotFound(f"没有编号为 {evaluation_id} 的评价，请用 fieldapp evaluations list 查看")
+    return evaluation
+
+
+def list_evaluations(session: Session, unit: Unit | None = None) -> list[Evaluation]:
+    statement = select(Evaluation).order_by(Evaluation.id)
+    if unit is not None:
+        statement = statement.where(Evaluation.unit_id == unit.id)
+    return list(session.scalars(statement))
+
+
+def _check_draft(evaluation: Evaluation) -> None:
+    if evaluation.status != DRAFT:
+        raise Locked(
+            f"{_name(evaluation)}：{LOCKED_MESSAGE}（fieldapp evaluations revise {evaluation.id}）"
+        )
+
+
+def start(
+    session: Session,
+    library: Library,
+    unit: Unit,
+    kind: Kind | str,
+    inspector: str,
+    today: date | None = None,
+) -> Evaluation:
+    """A new draft pinned to the latest applicable checklist versions for the unit.
+
+    ``today`` dates the visit when it is entered later (the time of day is now's).
+    """
+    parsed = parse_kind(kind) if isinstance(kind, str) else kind
+    if parsed is None:
+        allowed = "、".join(f"{k.label}（{k.value}）" for k in Kind)
+        raise InvalidInput(f"未知的评价类型「{kind}」，可用：{allowed}")
+    if unit.state in _CLOSED_STATES:
+        raise InvalidInput(
+            f"{unit.name}（{unit.credit_code}）已{State(unit.state).label}，不能再评价；"
+            "如单位重新经营，请先变更其状态"
+        )
+    inspector = inspector.strip()
+    if not inspector:
+        raise InvalidInput("请填写检查人员姓名")
+    checklists = library.compose(UnitType(unit.unit_type), unit.industry)
+    if not checklists:
+        raise InvalidInput(f"{unit.name}：没有适用于这类单位的检查表，请检查检查表文件夹")
+    now = utcnow()
+    if today is not None:
+        now = now.replace(year=today.year, month=today.month, day=today.day)
+    evaluation = Evaluation(
+        unit=unit,
+        kind=parsed.value,
+        status=DRAFT,
+        inspector=inspector,
+        started_at=now,
+        checklists=[
+            EvaluationChecklist(checklist_id=c.id, version=c.version, position=i)
+            for i, c in enumerate(checklists)
+        ],
+    )
+    session.add(evaluation)
+    session.flush()
+    return evaluation
+
+
+def checklists_of(session: Session, library: Library, evaluation: Evaluation) -> list[Checklist]:
+    """The exact checklist versions the evaluation is pinned to, in order."""
+    return [pinned(session, library, p.checklist_id, p.version) for p in evaluation.checklists]
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    checklist: Checklist
+    item: Item
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.checklist.id, self.item.code)
+
+
+def resolve(session: Session, library: Library, evaluation: Evaluation, item_ref: str) -> ItemRef:
+    """``B3a`` (unique across the pinned checklists) or ``bayou-bawu:B3a``."""
+    ref = item_ref.strip()
+    checklist_id, _, code = ref.rpartition(":")
+    candidates: list[ItemRef] = []
+    for checklist in checklists_of(session, library, evaluation):
+        if checklist_id and checklist.id != checklist_id:
+            continue
+        candidates.extend(ItemRef(checklist, i) for i in checklist.items if i.code == code)
+    if not candidates:  # forgive the case of the code (b3a)
+        for checklist in checklists_of(session, library, evaluation):
+            if checklist_id and checklist.id != checklist_id:
+                continue
+            candidates.extend(
+                ItemRef(checklist, i) for i in checklist.items if i.code.lower() == code.lower()
+            )
+    if not candidates:
+        pinned_ids = "、".join(p.checklist_id for p in evaluation.checklists)
+        raise InvalidInput(
+            f"{_name(evaluation)}：没有条目「{ref}」。本次评价使用的检查表为 {pinned_ids}，"
+            "请用 fieldapp evaluations show 查看条目代码"
+        )
+    if len(candidates) > 1:
+        choices = "、".join(f"{c.checklist.id}:{c.item.code}" for c in candidates)
+        raise InvalidInput(f"{_name(evaluation)}：条目「{ref}」不唯一，请写成 {choices}")
+    return candidates[0]
+
+
+def answer(
+    session: Session,
+    library: Library,
+    evaluation: Evaluation,
+    item_ref: str,
+    result: Answer | str,
+    note: str = "",
+    rectify: str | None = None,
+    due: date | None = None,
+    today: date | None = None,
+) -> AnswerRow:
+    """Record (or replace) the answer to one item. 不符合 needs a 整改 requirement and deadline."""
+    _check_draft(evaluation)
+    ref = resolve(session, library, evaluation, item_ref)
+    label = f"{_name(evaluation)} 条目 {ref.item.code}"
+    try:
+        parsed = Answer(result)
+    except ValueError:
+        raise InvalidInput(
+            f"{label}：结果「{result}」无效，应为 pass（符合）、fail（不符合）或 na（不适用）"
+        ) from None
+    rectify = (rectify or "").strip() or None
+    if parsed is Answer.FAIL:
+        if rectify is None or due is None:
+            raise InvalidInput(f"{label}：不符合的条目须填写整改要求和期限")
+        if due < (today or date.today()):
+            raise InvalidInput(f"{label}：整改期限 {due} 已经过去，请填写今天或以后的日期")
+    else:
+        rectify, due = None, None
+    row = next((a for a in evaluation.answers if (a.checklist_id, a.item_code) == ref.key), None)
+    if row is None:
+        row = AnswerRow(checklist_id=ref.checklist.id, item_code=ref.item.code)
+        evaluation.answers.append(row)
+    row.result = parsed.value
+    row.note = note.strip()
+    row.rectify = rectify
+    row.due = due
+    row.answered_at = utcnow()
+    session.flush()
+    return row
+
+
+def attach(
+    session: Session,
+    photo_store: PhotoStore,
+    evaluation: Evaluation,
+    paths: Sequence[str | os.PathLike[str]],
+    item_ref: str | None = None,
+    library: Library | None = None,
+) -> list[Photo]:
+    """Attach photos to an item (or to the whole evaluation): all of them, or none if one is refused.
+
+    ``library`` is needed to resolve ``item_ref``. The same photo twice on the same item is kept once.
+    """
+    _check_draft(evaluation)
+    if not paths:
+        raise InvalidInput(f"{_name(evaluation)}：没有选择照片")
+    key: tuple[str | None, str | None] = (None, None)
+    if item_ref is not None:
+        if library is None:
+            raise ValueError("a library is needed to attach a photo to an item")
+        key = resolve(session, library, evaluation, item_ref).key
+    prepared = [prepare(path) for path in paths]  # raises before anything is stored
+    existing = {(p.checklist_id, p.item_code, p.sha256) for p in evaluation.photos}
+    added: list[Photo] = []
+    for photo in prepared:
+        if (*key, photo.sha256) in existing:
+            continue
+        photo_store.put(photo)
+        existing.add((*key, photo.sha256))
+        row = Photo(
+            checklist_id=key[0],
+            item_code=key[1],
+            sha256=photo.sha256,
+            width=photo.width,
+            height=photo.height,
+            taken_at=photo.taken_at,
+            gps_lat=photo.gps[0] if photo.gps else None,
+            gps_lon=photo.gps[1] if photo.gps else None,
+            original_name=photo.original_name[:255],
+        )
+        evaluation.photos.append(row)
+        added.append(row)
+    session.flush()
+    return added
+
+
+def _signature_png(path: Path, where: str) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(
+            f"{where}：无法读取签名图片 {path.name}（{exc.strerror or exc}）"
+        ) from None
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.format != "PNG":
+                raise InvalidInput(f"{where}：签名图片 {path.name} 不是 PNG 文件")
+            img.load()
+            rgba = img.convert("RGBA")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise InvalidInput(f"{where}：签名图片 {path.name} 不是 PNG 文件或已损坏") from None
+    # Fully transparent or all one colour: composited onto paper, nothing is drawn.
+    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    paper = Image.alpha_composite(background, rgba).convert("RGB")
+    bands: Any = paper.getextrema()  # one (low, high) per band for RGB
+    if all(low == high for low, high in bands):
+        raise InvalidInput(f"{where}：签名是空白的，请重新签名")
+    return data
+
+
+def sign(
+    session: Session,
+    blob_store: SignatureStore,
+    evaluation: Evaluation,
+    role: Role | str,
+    name: str,
+    png_path: str | os.PathLike[str],
+) -> Signature:
+    """Record the inspector's or the unit's signature; signing again replaces it."""
+    _check_draft(evaluation)
+    try:
+        parsed = Role(role)
+    except ValueError:
+        raise InvalidInput(
+            f"{_name(evaluation)}：签名角色「{role}」无效，应为 inspector（检查人员）或 unit（单位负责人）"
+        ) from None
+    where = f"{_name(evaluation)} {parsed.label}签名"
+    name = name.strip()
+    if not name:
+        raise InvalidInput(f"{where}：请填写签名人姓名")
+    data = _signature_png(Path(png_path), where)
+    sha = blob_store.put(data)
+    row = next((s for s in evaluation.signatures if s.role == parsed.value), None)
+    if row is None:
+        row = Signature(role=parsed.value)
+        evaluation.signatures.append(row)
+    row.name = name
+    row.image_sha256 = sha
+    row.signed_at = utcnow()
+    session.flush()
+    return row
+
+
+def missing(session: Session, library: Library, evaluation: Evaluation) -> list[str]:
+    """What still stops finalizing: unanswered items, required photos, signatures."""
+    answers = {(a.checklist_id, a.item_code): a for a in evaluation.answers}
+    photographed = {(p.checklist_id, p.item_code) for p in evaluation.photos}
+    unanswered: list[str] = []
+    no_photo: list[str] = []
+    for checklist in checklists_of(session, library, evaluation):
+        for item in checklist.items:
+            row = answers.get((checklist.id, item.code))
+            if row is None:
+                unanswered.append(f"未检查：{item.code} {item.text}")
+            elif (
+                item.photo_required
+                and row.result != Answer.NA.value
+                and (checklist.id, item.code) not in photographed
+            ):
+                no_photo.append(f"缺照片：{item.code} {item.text}")
+    signed = {s.role for s in evaluation.signatures}
+    no_signature = [f"缺签名：{r.label}" for r in Role if r.value not in signed]
+    return unanswered + no_photo + no_signature
+
+
+def _content(evaluation: Evaluation) -> dict[str, Any]:
+    """Everything the evaluation says, in a fixed order, for its content hash."""
+    replaced = evaluation.replaces_id
+    return {
+        "uuid": evaluation.uuid,
+        "unit": evaluation.unit.uuid,
+        "kind": evaluation.kind,
+        "inspector": evaluation.inspector,
+        "started_at": evaluation.started_at.isoformat(),
+        "finalized_at": evaluation.finalized_at.isoformat() if evaluation.finalized_at else None,
+        "replaces": replaced,
+        "checklists": [[p.checklist_id, p.version] for p in evaluation.checklists],
+        "answers": sorted(
+            [
+                a.checklist_id,
+                a.item_code,
+                a.result,
+                a.note,
+                a.rectify,
+                a.due.isoformat() if a.due else None,
+            ]
+            for a in evaluation.answers
+        ),
+        "photos": sorted(
+            [p.sha256, p.checklist_id or "", p.item_code or ""] for p in evaluation.photos
+        ),
+        "signatures": sorted(
+            [s.role, s.name, s.image_sha256, s.signed_at.isoformat()] for s in evaluation.signatures
+        ),
+        "verdict": evaluation.verdict,
+        "verdict_text": evaluation.verdict_text,
+    }
+
+
+def content_hash(evaluation: Evaluation) -> str:
+    text = json.dumps(_content(evaluation), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def finalize(session: Session, library: Library, evaluation: Evaluation) -> Evaluation:
+    """Judge and lock a complete evaluation; refuse, listing what is missing, otherwise."""
+    _check_draft(evaluation)
+    gaps = missing(session, library, evaluation)
+    if gaps:
+        where = f"评价 {evaluation.id}"
+        raise InvalidInput(
+            f"{_name(evaluation)}还不能定稿，还缺 {len(gaps)} 项，请补齐后再定稿",
+            [Problem(where=where, message=gap) for gap in gaps],
+        )
+    answers = {(a.checklist_id, a.item_code): Answer(a.result) for a in evaluation.answers}
+    verdict = judge(checklists_of(session, library, evaluation), answers)
+    evaluation.verdict = verdict.outcome.value
+    evaluation.verdict_text = verdict.explain()
+    evaluation.finalized_at = utcnow()
+    evaluation.status = FINALIZED
+    evaluation.content_sha256 = content_hash(evaluation)
+    session.flush()
+    return evaluation
+
+
+def revise(session: Session, evaluation: Evaluation, inspector: str) -> Evaluation:
+    """A new draft replacing a finalized evaluation, with its answers, photos and checklists."""
+    if evaluation.status != FINALIZED:
+        raise InvalidInput(f"{_name(evaluation)}还是草稿，可以直接修改，不需要新建修订")
+    inspector = inspector.strip()
+    if not inspector:
+        raise InvalidInput("请填写检查人员姓名")
+    revision = Evaluation(
+        unit=evaluation.unit,
+        kind=evaluation.kind,
+        status=DRAFT,
+        inspector=inspector,
+        replaces_id=evaluation.id,
+        checklists=[
+            EvaluationChecklist(checklist_id=p.checklist_id, version=p.version, position=p.position)
+            for p in evaluation.checklists
+        ],
+        answers=[
+            AnswerRow(
+                checklist_id=a.checklist_id,
+                item_code=a.item_code,
+                result=a.result,
+                note=a.note,
+                rectify=a.rectify,
+                due=a.due,
+                answered_at=a.answered_at,
+            )
+            for a in evaluation.answers
+        ],
+        photos=[
+            Photo(
+                checklist_id=p.checklist_id,
+                item_code=p.item_code,
+                sha256=p.sha256,
+                width=p.width,
+                height=p.height,
+                taken_at=p.taken_at,
+                gps_lat=p.gps_lat,
+                gps_lon=p.gps_lon,
+                original_name=p.original_name,
+                added_at=p.added_at,
+            )
+            for p in evaluation.photos
+        ],
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def detail(session: Session, library: Library, evaluation: Evaluation) -> dict[str, Any]:
+    """Everything about one evaluation, ready for JSON (dates as ISO strings)."""
+    answers = {(a.checklist_id, a.item_code): a for a in evaluation.answers}
+    items = []
+    for pin, checklist in zip(
+        evaluation.checklists, checklists_of(session, library, evaluation), strict=True
+    ):
+        for item in checklist.items:
+            row = answers.get((checklist.id, item.code))
+            items.append(
+                {
+                    "checklist_id": checklist.id,
+                    "version": pin.version,
+                    "code": item.code,
+                    "text": item.text,
+                    "photo_required": item.photo_required,
+                    "result": row.result if row else None,
+                    "note": row.note if row else "",
+                    "rectify": row.rectify if row else None,
+                    "due": row.due.isoformat() if row and row.due else None,
+                }
+            )
+    return {
+        "id": evaluation.id,
+        "uuid": evaluation.uuid,
+        "unit": {"credit_code": evaluation.unit.credit_code, "name": evaluation.unit.name},
+        "kind": evaluation.kind,
+        "kind_label": Kind(evaluation.kind).label,
+        "status": evaluation.status,
+        "inspector": evaluation.inspector,
+        "started_at": evaluation.started_at.isoformat(),
+        "finalized_at": evaluation.finalized_at.isoformat() if evaluation.finalized_at else None,
+        "verdict": evaluation.verdict,
+        "verdict_text": evaluation.verdict_text,
+        "content_sha256": evaluation.content_sha256,
+        "checklists": [{"id": p.checklist_id, "version": p.version} for p in evaluation.checklists],
+        "items": items,
+        "photos": [
+            {
+                "sha256": p.sha256,
+                "checklist_id": p.checklist_id,
+                "item": p.item_code,
+                "original_name": p.original_name,
+            }
+            for p in evaluation.photos
+        ],
+        "signatures": [
+            {"role": s.role, "name": s.name, "signed_at": s.signed_at.isoformat()}
+            for s in evaluation.signatures
+        ],
+        "replaces": evaluation.replaces_id,
+        "missing": missing(session, library, evaluation) if evaluation.status == DRAFT else [],
+    }
