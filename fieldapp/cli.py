@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -546,6 +547,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return func(args)
         with Store.open(args.data_dir) as store:
             return func(args, store)
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except UsageError as exc:
         print(f"fieldapp: 用法错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
