@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from fieldapp.store import Store
 from fieldapp.ui.checklists_tab import ChecklistsTab
+from fieldapp.ui.evaluation_view import EvaluationView
 from fieldapp.ui.progress_tab import ProgressTab
 from fieldapp.ui.strings import tr
 from fieldapp.ui.tasks import TaskRunner
@@ -35,6 +36,13 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.units_tab, tr("tab.units"))
         self.tabs.addTab(self.progress_tab, tr("tab.progress"))
         self.tabs.addTab(self.checklists_tab, tr("tab.checklists"))
+        self.tabs.setTabsClosable(True)
+        for fixed in range(self.tabs.count()):  # the three main tabs stay
+            self.tabs.tabBar().setTabButton(
+                fixed, self.tabs.tabBar().ButtonPosition.RightSide, None
+            )
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.units_tab.openEvaluation.connect(self.open_evaluation)
         self.setCentralWidget(self.tabs)
 
         for number in range(self.tabs.count()):
@@ -46,6 +54,32 @@ class MainWindow(QMainWindow):
 
         self.units_tab.load()
         self.progress_tab.load()
+
+    def evaluation_views(self) -> list[EvaluationView]:
+        views = (self.tabs.widget(i) for i in range(self.tabs.count()))
+        return [v for v in views if isinstance(v, EvaluationView)]
+
+    def open_evaluation(self, evaluation_id: int) -> EvaluationView:
+        """Show the evaluation in its own tab (the existing one if it is open already)."""
+        for view in self.evaluation_views():
+            if view.evaluation_id == evaluation_id:
+                self.tabs.setCurrentWidget(view)
+                return view
+        view = EvaluationView(self.store, self.runner, evaluation_id)
+        index = self.tabs.addTab(view, tr("eval.tab_loading", id=evaluation_id))
+        view.titleChanged.connect(
+            lambda title, v=view: self.tabs.setTabText(self.tabs.indexOf(v), title)
+        )
+        view.loaded.connect(lambda _id: self.units_tab.load_evaluations())
+        self.tabs.setCurrentIndex(index)
+        view.table.setFocus()
+        return view
+
+    def close_tab(self, index: int) -> None:
+        view = self.tabs.widget(index)
+        if isinstance(view, EvaluationView):
+            self.tabs.removeTab(index)
+            view.deleteLater()
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.units_tab)

@@ -1,4 +1,8 @@
-"""A tiny task runner: database reads run on a worker thread, results come back on the UI thread.
+"""A tiny task runner: database work runs off the UI thread, results come back on the UI thread.
+
+Reads run on a small pool; writes (:meth:`TaskRunner.submit_write`) run on one dedicated thread,
+so changes to the database are serialized in the order they were submitted (Anki's taskman runs
+all collection work on a single worker the same way).
 
 The shape follows Anki's ``QueryOp``: a job is a plain callable that opens its own session and
 returns plain data (never ORM objects, never widgets); ``on_success`` then runs on the UI thread.
@@ -87,6 +91,10 @@ class TaskRunner(QObject):
         self._executor: Executor = executor or (
             ImmediateExecutor() if synchronous else ThreadPoolExecutor()
         )
+        # One thread for every write, so two changes never race for the database.
+        self._write_executor: Executor = executor or (
+            ImmediateExecutor() if synchronous else ThreadPoolExecutor(max_threads=1)
+        )
         self._pending: dict[int, _Pending] = {}
         self._ids = itertools.count(1)
         self._closed = False
@@ -103,6 +111,24 @@ class TaskRunner(QObject):
         on_failure: Callable[[Exception], None] | None = None,
     ) -> int:
         """Run ``work`` in the background; call ``on_success(result)`` on the UI thread."""
+        return self._submit(self._executor, work, on_success, on_failure)
+
+    def submit_write(
+        self,
+        work: Callable[[], T],
+        on_success: Callable[[T], None],
+        on_failure: Callable[[Exception], None] | None = None,
+    ) -> int:
+        """Like :meth:`submit`, on the single writer thread: writes run one at a time, in order."""
+        return self._submit(self._write_executor, work, on_success, on_failure)
+
+    def _submit(
+        self,
+        executor: Executor,
+        work: Callable[[], T],
+        on_success: Callable[[T], None],
+        on_failure: Callable[[Exception], None] | None,
+    ) -> int:
         job_id = next(self._ids)
         self._pending[job_id] = _Pending(on_success, on_failure)
         finished = self._finished
@@ -115,7 +141,7 @@ class TaskRunner(QObject):
             else:
                 finished.emit(job_id, result, None)
 
-        self._executor.start(job)
+        executor.start(job)
         return job_id
 
     @Slot(int, object, object)
@@ -140,5 +166,6 @@ class TaskRunner(QObject):
     def shutdown(self) -> None:
         """Wait for running jobs and drop their results: call before the store closes."""
         self._closed = True
+        self._write_executor.wait()
         self._executor.wait()
         self._pending.clear()

@@ -7,16 +7,21 @@ comes back.
 
 from __future__ import annotations
 
+import getpass
 from html import escape
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
     QSplitter,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -26,10 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp import settings
 from fieldapp.domain.lifecycle import State
 from fieldapp.domain.vocab import UnitType, industry_label
 from fieldapp.services.units import UnitFilter
 from fieldapp.store import Store
+from fieldapp.ui import evaluation_model as em
 from fieldapp.ui import queries
 from fieldapp.ui.queries import UnitDetail
 from fieldapp.ui.strings import state_label, tr, unit_type_label
@@ -53,11 +60,14 @@ class ElideLeftDelegate(QStyledItemDelegate):
 
 
 class UnitsTab(QWidget):
+    openEvaluation = Signal(int)  # an evaluation id: new, or chosen from the unit's list
+
     def __init__(self, store: Store, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self._runner = runner
         self._detail_generation = 0
+        self._unit: UnitDetail | None = None
 
         self.search = QLineEdit()
         self.search.setObjectName("search")
@@ -87,6 +97,14 @@ class UnitsTab(QWidget):
         self.detail.setPlaceholderText(tr("detail.empty"))
         self.status = QLabel()
         self.status.setObjectName("status")
+        self.new_evaluation = QPushButton(tr("units.new_evaluation"))
+        self.new_evaluation.setObjectName("newEvaluation")
+        self.new_evaluation.setEnabled(False)
+        self.evaluations = QListWidget()
+        self.evaluations.setObjectName("evaluations")
+        self.open_evaluation = QPushButton(tr("units.open_evaluation"))
+        self.open_evaluation.setObjectName("openEvaluation")
+        self.open_evaluation.setEnabled(False)
 
         self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._layout()
@@ -118,7 +136,17 @@ class UnitsTab(QWidget):
             filters.addWidget(combo)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
-        splitter.addWidget(self.detail)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.detail, 3)
+        buttons = QHBoxLayout()
+        buttons.addWidget(QLabel(tr("units.evaluations")), 1)
+        buttons.addWidget(self.new_evaluation)
+        buttons.addWidget(self.open_evaluation)
+        side_layout.addLayout(buttons)
+        side_layout.addWidget(self.evaluations, 1)
+        splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([960, 400])
@@ -137,6 +165,12 @@ class UnitsTab(QWidget):
         self.model.refreshed.connect(self._update_status)
         self.model.modelReset.connect(self._clear_detail)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.new_evaluation.clicked.connect(self.ask_new_evaluation)
+        self.open_evaluation.clicked.connect(self._open_chosen)
+        self.evaluations.itemActivated.connect(lambda _item: self._open_chosen())
+        self.evaluations.currentRowChanged.connect(
+            lambda row: self.open_evaluation.setEnabled(row >= 0)
+        )
 
     # --- loading ------------------------------------------------------------------------------
 
@@ -210,11 +244,92 @@ class UnitsTab(QWidget):
         if detail is None:
             self._clear_detail()
             return
+        self._unit = detail
+        self.new_evaluation.setEnabled(True)
         self.detail.setHtml(render_detail(detail))
+        self.load_evaluations()
 
     def _clear_detail(self) -> None:
         self._detail_generation += 1
+        self._unit = None
+        self.new_evaluation.setEnabled(False)
+        self.evaluations.clear()
         self.detail.clear()
+
+    # --- evaluations of the selected unit ----------------------------------------------------
+
+    @property
+    def selected_unit(self) -> UnitDetail | None:
+        return self._unit
+
+    def load_evaluations(self) -> None:
+        """Read the selected unit's evaluations again (after one was started or changed)."""
+        unit = self._unit
+        if unit is None:
+            return
+        generation, store = self._detail_generation, self._store
+        self._runner.submit(
+            lambda: em.unit_evaluations(store, unit.id),
+            lambda found: self._show_evaluations(generation, found),
+        )
+
+    def _show_evaluations(self, generation: int, found: list[em.EvaluationSummary]) -> None:
+        if generation != self._detail_generation:
+            return
+        self.evaluations.clear()
+        for summary in reversed(found):  # newest first
+            verdict = tr(f"verdict.{summary.verdict}") if summary.verdict else "—"
+            text = tr(
+                "units.evaluation_line",
+                id=summary.id,
+                date=summary.started_on,
+                kind=em.kind_label(summary.kind),
+                status=em.status_label(summary.status),
+                verdict=verdict,
+            )
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, summary.id)
+            self.evaluations.addItem(item)
+        self.open_evaluation.setEnabled(self.evaluations.currentRow() >= 0)
+
+    def _open_chosen(self) -> None:
+        item = self.evaluations.currentItem()
+        if item is not None:
+            self.openEvaluation.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+
+    def default_inspector(self) -> str:
+        return settings.load(self._store.folder).inspector_name or getpass.getuser()
+
+    def ask_new_evaluation(self) -> None:
+        from fieldapp.ui.evaluation_view import NewEvaluationDialog
+
+        unit = self._unit
+        if unit is None:
+            return
+        dialog = NewEvaluationDialog(unit.name, self.default_inspector(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def chosen(result: int) -> None:
+            if result == QDialog.DialogCode.Accepted:
+                self.start_evaluation(dialog.chosen_kind(), dialog.inspector.text())
+
+        dialog.finished.connect(chosen)
+        dialog.open()
+
+    def start_evaluation(self, kind: str, inspector: str) -> None:
+        """Start an evaluation of the selected unit (on the writer thread), then open it."""
+        unit = self._unit
+        if unit is None:
+            return
+        store = self._store
+
+        def started(evaluation_id: int) -> None:
+            self.load_evaluations()
+            self.openEvaluation.emit(evaluation_id)
+
+        self._runner.submit_write(
+            lambda: em.start_evaluation(store, unit.id, kind, inspector), started
+        )
 
 
 def _field(label: str, value: object) -> str:

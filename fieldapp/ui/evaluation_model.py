@@ -1,0 +1,323 @@
+"""Plain data for the evaluation screen, the read and write jobs that produce it, and its table model.
+
+Every job opens its own session and returns an :class:`EvaluationData` snapshot copied out of the
+ORM objects before the session closes, so nothing bound to a session reaches the UI thread. A
+write job commits first and then reads the snapshot back: what the screen shows is what is saved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from fieldapp.domain.verdict import Answer, Outcome, judge
+from fieldapp.errors import NotFound
+from fieldapp.services import evaluations as service
+from fieldapp.store import Store
+from fieldapp.ui.strings import tr
+
+DRAFT, FINALIZED = service.DRAFT, service.FINALIZED
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    checklist_id: str
+    checklist_title: str
+    code: str
+    text: str
+    guidance: str
+    evidence: str
+    photo_required: bool
+    gate: bool
+    result: str | None
+    note: str
+    rectify: str | None
+    due: date | None
+    photos: tuple[str, ...]  # sha256 of this item's photos
+
+    @property
+    def ref(self) -> str:
+        return f"{self.checklist_id}:{self.code}"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.checklist_id, self.code)
+
+
+@dataclass(frozen=True)
+class SignatureRow:
+    role: str
+    name: str
+
+
+@dataclass(frozen=True)
+class EvaluationData:
+    id: int
+    unit_name: str
+    credit_code: str
+    kind: str
+    inspector: str
+    status: str
+    replaces: int | None
+    outcome: str
+    verdict_text: str
+    items: list[ItemRow]
+    general_photos: tuple[str, ...] = ()
+    signatures: list[SignatureRow] = field(default_factory=list)
+
+    @property
+    def locked(self) -> bool:
+        return self.status != DRAFT
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
+
+
+def kind_label(kind: str) -> str:
+    return tr(f"kind.{kind}")
+
+
+def result_label(result: str | None) -> str:
+    return tr(f"result.{result}") if result else tr("result.none")
+
+
+def status_label(status: str) -> str:
+    return tr(f"status.{status}")
+
+
+# --- jobs (run on worker threads) ------------------------------------------------------------
+
+
+def load_evaluation(store: Store, evaluation_id: int) -> EvaluationData:
+    """Everything the screen shows about one evaluation, with the live verdict."""
+    with store.read() as session:
+        evaluation = service.get(session, evaluation_id)
+        checklists = service.checklists_of(session, store.library, evaluation)
+        answers = {(a.checklist_id, a.item_code): a for a in evaluation.answers}
+        photos: dict[tuple[str | None, str | None], list[str]] = {}
+        for photo in evaluation.photos:
+            photos.setdefault((photo.checklist_id, photo.item_code), []).append(photo.sha256)
+        items: list[ItemRow] = []
+        for checklist in checklists:
+            for item in checklist.items:
+                row = answers.get((checklist.id, item.code))
+                items.append(
+                    ItemRow(
+                        checklist_id=checklist.id,
+                        checklist_title=checklist.title,
+                        code=item.code,
+                        text=item.text,
+                        guidance=item.guidance,
+                        evidence=item.evidence,
+                        photo_required=item.photo_required,
+                        gate=item.gate,
+                        result=row.result if row else None,
+                        note=row.note if row else "",
+                        rectify=row.rectify if row else None,
+                        due=row.due if row else None,
+                        photos=tuple(photos.get((checklist.id, item.code), [])),
+                    )
+                )
+        if evaluation.status == DRAFT:
+            verdict = judge(
+                checklists, {k: Answer(a.result) for k, a in answers.items() if a.result}
+            )
+            outcome, text = verdict.outcome.value, verdict.explain()
+        else:
+            outcome = evaluation.verdict or Outcome.INCOMPLETE.value
+            text = evaluation.verdict_text or ""
+        return EvaluationData(
+            id=evaluation.id,
+            unit_name=evaluation.unit.name,
+            credit_code=evaluation.unit.credit_code,
+            kind=evaluation.kind,
+            inspector=evaluation.inspector,
+            status=evaluation.status,
+            replaces=evaluation.replaces_id,
+            outcome=outcome,
+            verdict_text=text,
+            items=items,
+            general_photos=tuple(photos.get((None, None), [])),
+            signatures=[SignatureRow(s.role, s.name) for s in evaluation.signatures],
+        )
+
+
+def start_evaluation(store: Store, unit_id: int, kind: str, inspector: str) -> int:
+    from fieldapp.storage.models import Unit
+
+    with store.session() as session:
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            raise NotFound(tr("eval.unit_gone"))
+        evaluation = service.start(session, store.library, unit, kind, inspector)
+        return evaluation.id
+
+
+def write_answer(
+    store: Store,
+    evaluation_id: int,
+    item_ref: str,
+    result: str,
+    note: str = "",
+    rectify: str | None = None,
+    due: date | None = None,
+) -> EvaluationData:
+    with store.session() as session:
+        evaluation = service.get(session, evaluation_id)
+        service.answer(
+            session, store.library, evaluation, item_ref, result, note, rectify=rectify, due=due
+        )
+    return load_evaluation(store, evaluation_id)
+
+
+def write_photos(
+    store: Store,
+    evaluation_id: int,
+    paths: Sequence[str | os.PathLike[str]],
+    item_ref: str | None,
+) -> EvaluationData:
+    """Attach photos (resizing and hashing happen here, on the writer thread)."""
+    with store.session() as session:
+        evaluation = service.get(session, evaluation_id)
+        service.attach(session, store.photos, evaluation, paths, item_ref, library=store.library)
+    return load_evaluation(store, evaluation_id)
+
+
+def write_signature(
+    store: Store, evaluation_id: int, role: str, name: str, png_path: str
+) -> EvaluationData:
+    try:
+        with store.session() as session:
+            evaluation = service.get(session, evaluation_id)
+            service.sign(session, store.signatures, evaluation, role, name, png_path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(png_path)
+    return load_evaluation(store, evaluation_id)
+
+
+def write_finalize(store: Store, evaluation_id: int) -> EvaluationData:
+    with store.session() as session:
+        service.finalize(session, store.library, service.get(session, evaluation_id))
+    return load_evaluation(store, evaluation_id)
+
+
+def write_revision(store: Store, evaluation_id: int, inspector: str) -> EvaluationData:
+    with store.session() as session:
+        revision = service.revise(session, service.get(session, evaluation_id), inspector)
+        new_id = revision.id
+    return load_evaluation(store, new_id)
+
+
+@dataclass(frozen=True)
+class EvaluationSummary:
+    id: int
+    kind: str
+    status: str
+    verdict: str | None
+    started_on: date
+
+
+def unit_evaluations(store: Store, unit_id: int) -> list[EvaluationSummary]:
+    from fieldapp.storage.models import Unit
+
+    with store.read() as session:
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            return []
+        return [
+            EvaluationSummary(e.id, e.kind, e.status, e.verdict, e.started_at.date())
+            for e in service.list_evaluations(session, unit)
+        ]
+
+
+# --- the table model -------------------------------------------------------------------------
+
+COLUMNS = ("checklist", "code", "text", "result", "photos", "note")
+RESULT_COLOURS = {
+    Answer.PASS.value: QColor("#1b7f3b"),
+    Answer.FAIL.value: QColor("#c62828"),
+    Answer.NA.value: QColor("#666666"),
+}
+
+
+class ItemsModel(QAbstractTableModel):
+    """The items of one evaluation, one row each; updated in place from fresh snapshots."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ItemRow] = []
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def item(self, row: int) -> ItemRow:
+        return self._rows[row]
+
+    @property
+    def items(self) -> list[ItemRow]:
+        return list(self._rows)
+
+    def set_items(self, rows: list[ItemRow]) -> None:
+        """Replace the rows: in place (keeping selection) when the items are the same ones."""
+        if [r.key for r in rows] == [r.key for r in self._rows]:
+            old, self._rows = self._rows, list(rows)
+            for number, (before, after) in enumerate(zip(old, rows, strict=True)):
+                if before != after:
+                    self.dataChanged.emit(
+                        self.index(number, 0), self.index(number, len(COLUMNS) - 1)
+                    )
+            return
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = COLUMNS[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            if column == "checklist":
+                return row.checklist_title
+            if column == "code":
+                return row.code
+            if column == "text":
+                return row.text
+            if column == "result":
+                return result_label(row.result)
+            if column == "photos":
+                return str(len(row.photos)) if row.photos else ""
+            if column == "note":
+                if row.rectify:
+                    return tr("eval.rectify_note", rectify=row.rectify, due=row.due)
+                return row.note
+        if role == Qt.ItemDataRole.ForegroundRole and column == "result" and row.result:
+            return QBrush(RESULT_COLOURS[row.result])
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == "photos":
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(COLUMNS)
+        ):
+            return tr(f"ecol.{COLUMNS[section]}")
+        return None

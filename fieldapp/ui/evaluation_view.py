@@ -1,0 +1,805 @@
+"""The evaluation screen: answer items by keyboard, add photos, sign, finalize.
+
+Every change is its own write job on the runner's single writer thread (one short transaction
+through ``store.session()``); the job returns a fresh snapshot read after the commit, and only then
+does the screen show the change. Closing the screen therefore never loses anything: what is shown
+is what is saved.
+
+Keyboard, with the item table focused: 1 符合, 2 不符合 (asks for 整改要求 and 期限), 3 不适用, each
+moving to the next item; Up/Down/Enter move; N edits the item's note.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import date, timedelta
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QEvent, QPoint, QPointF, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+    QTabletEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import isValid
+
+from fieldapp.domain.verdict import Answer, Outcome
+from fieldapp.errors import InvalidInput
+from fieldapp.services.evaluations import Kind, Role
+from fieldapp.store import Store
+from fieldapp.ui import evaluation_model as em
+from fieldapp.ui.errors import describe, show_error
+from fieldapp.ui.evaluation_model import EvaluationData, ItemRow, ItemsModel
+from fieldapp.ui.strings import tr
+from fieldapp.ui.tasks import TaskRunner
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".tif", ".tiff", ".bmp")
+RECTIFY_DAYS = 30
+THUMB_SIZE = 96
+VERDICT_COLOURS = {
+    Outcome.PASS.value: "#1b7f3b",
+    Outcome.RECTIFY.value: "#e67e00",
+    Outcome.FAIL.value: "#c62828",
+    Outcome.INCOMPLETE.value: "#555555",
+}
+KEY_ANSWERS = {Qt.Key.Key_1: Answer.PASS, Qt.Key.Key_2: Answer.FAIL, Qt.Key.Key_3: Answer.NA}
+
+Rectification = tuple[str, date]
+
+
+# --- small dialogs -----------------------------------------------------------------------------
+
+
+class NewEvaluationDialog(QDialog):
+    """Choose the kind of evaluation (and who inspects) for a unit."""
+
+    def __init__(self, unit_name: str, inspector: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("newEvaluationDialog")
+        self.setWindowTitle(tr("eval.new_title"))
+        self.kind = QComboBox()
+        self.kind.setObjectName("kind")
+        for kind in Kind:
+            self.kind.addItem(em.kind_label(kind.value), kind.value)
+        self.inspector = QLineEdit(inspector)
+        self.inspector.setObjectName("inspector")
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"<b>{escape(unit_name)}</b>"))
+        form.addRow(tr("eval.kind"), self.kind)
+        form.addRow(tr("eval.inspector"), self.inspector)
+        form.addRow(buttons)
+
+    def chosen_kind(self) -> str:
+        return str(self.kind.currentData())
+
+
+class RectificationDialog(QDialog):
+    """A 不符合 needs a 整改要求 and a 期限; cancelling leaves the item unanswered."""
+
+    def __init__(self, item: ItemRow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("rectificationDialog")
+        self.setWindowTitle(tr("eval.rectify_title", code=item.code))
+        self.requirement = QPlainTextEdit(item.rectify or "")
+        self.requirement.setObjectName("requirement")
+        self.requirement.setTabChangesFocus(True)
+        self.due = QDateEdit()
+        self.due.setObjectName("due")
+        self.due.setCalendarPopup(True)
+        self.due.setDisplayFormat("yyyy-MM-dd")
+        today = date.today()
+        self.due.setMinimumDate(QDate(today.year, today.month, today.day))
+        default = item.due or today + timedelta(days=RECTIFY_DAYS)
+        self.due.setDate(QDate(default.year, default.month, default.day))
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        text = QLabel(f"{escape(item.code)} {escape(item.text)}")
+        text.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow(text)
+        form.addRow(tr("eval.rectify"), self.requirement)
+        form.addRow(tr("eval.due"), self.due)
+        form.addRow(self.buttons)
+
+    def accept(self) -> None:
+        if not self.requirement.toPlainText().strip():
+            self.requirement.setFocus()
+            self.requirement.setPlaceholderText(tr("eval.rectify_needed"))
+            return
+        super().accept()
+
+    def value(self) -> Rectification:
+        due = self.due.date()
+        return self.requirement.toPlainText().strip(), date(due.year(), due.month(), due.day())
+
+
+def ask_rectification(parent: QWidget, item: ItemRow) -> Rectification | None:
+    dialog = RectificationDialog(item, parent)
+    try:
+        return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    finally:
+        dialog.deleteLater()
+
+
+def ask_note(parent: QWidget, item: ItemRow) -> str | None:
+    text, ok = QInputDialog.getMultiLineText(
+        parent, tr("eval.note_title", code=item.code), tr("eval.note"), item.note
+    )
+    return text if ok else None
+
+
+class PhotoPreview(QDialog):
+    """One photo, larger."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("photoPreview")
+        self.setWindowTitle(tr("eval.preview"))
+        label = QLabel()
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        pixmap = QPixmap(str(path))
+        if pixmap.isNull():
+            label.setText(tr("eval.photo_missing", name=path.name))
+        else:
+            label.setPixmap(
+                pixmap.scaled(
+                    1000,
+                    750,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+        scroll = QScrollArea()
+        scroll.setWidget(label)
+        scroll.setWidgetResizable(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll)
+        self.resize(1040, 800)
+
+
+# --- the signature pad -------------------------------------------------------------------------
+
+
+class SignaturePad(QWidget):
+    """Strokes from a mouse, pen or finger, painted into a white image that saves as PNG.
+
+    Touch and tablet input reach ``mouse*Event`` as synthesized mouse events unless accepted,
+    and pen pressure (``tabletEvent``) makes the line thicker.
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(320, 120)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
+        self._image = QImage(QSize(640, 240), QImage.Format.Format_ARGB32)
+        self._image.fill(QColor("white"))
+        self._last: QPointF | None = None
+        self._empty = True
+
+    def is_empty(self) -> bool:
+        return self._empty
+
+    def clear(self) -> None:
+        self._image.fill(QColor("white"))
+        self._empty = True
+        self._last = None
+        self.update()
+        self.changed.emit()
+
+    def to_png(self, path: str | os.PathLike[str]) -> None:
+        if not self._image.save(str(path), "PNG"):  # type: ignore[call-overload]
+            raise OSError(tr("eval.signature_save_failed", path=path))
+
+    def image(self) -> QImage:
+        return self._image.copy()
+
+    def _stroke_to(self, point: QPointF, width: float = 2.5) -> None:
+        if self._last is None:
+            self._last = point
+        painter = QPainter(self._image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(
+            QPen(
+                QColor("black"),
+                width,
+                Qt.PenStyle.SolidLine,
+                Qt.PenCapStyle.RoundCap,
+                Qt.PenJoinStyle.RoundJoin,
+            )
+        )
+        if point == self._last:
+            painter.drawPoint(point)
+        else:
+            painter.drawLine(self._last, point)
+        painter.end()
+        self._last = point
+        if self._empty:
+            self._empty = False
+            self.changed.emit()
+        self.update()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._last = None
+            self._stroke_to(event.position())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._stroke_to(event.position())
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._stroke_to(event.position())
+            self._last = None
+
+    def tabletEvent(self, event: QTabletEvent) -> None:
+        kind = event.type()
+        if kind == QEvent.Type.TabletPress:
+            self._last = None
+        if kind in (QEvent.Type.TabletPress, QEvent.Type.TabletMove) and event.pressure() > 0:
+            self._stroke_to(event.position(), 1.5 + 3.0 * event.pressure())
+        if kind == QEvent.Type.TabletRelease:
+            self._last = None
+        event.accept()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        size = event.size()
+        if size.width() > self._image.width() or size.height() > self._image.height():
+            bigger = QImage(
+                QSize(
+                    max(size.width(), self._image.width()), max(size.height(), self._image.height())
+                ),
+                QImage.Format.Format_ARGB32,
+            )
+            bigger.fill(QColor("white"))
+            painter = QPainter(bigger)
+            painter.drawImage(QPoint(0, 0), self._image)
+            painter.end()
+            self._image = bigger
+        super().resizeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.drawImage(event.rect(), self._image, event.rect())
+        painter.setPen(QPen(QColor("#999999")))
+        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        painter.end()
+
+
+class SignatureBox(QGroupBox):
+    """One signer: a pad, the signer's name, 清除 and 确认签名."""
+
+    def __init__(self, role: Role, parent: QWidget | None = None) -> None:
+        super().__init__(tr(f"role.{role.value}"), parent)
+        self.role = role
+        self.setObjectName(f"signature_{role.value}")
+        self.pad = SignaturePad()
+        self.pad.setObjectName(f"pad_{role.value}")
+        self.name = QLineEdit()
+        self.name.setObjectName(f"signer_{role.value}")
+        self.name.setPlaceholderText(tr("eval.signer_name"))
+        self.clear_button = QPushButton(tr("eval.clear"))
+        self.clear_button.clicked.connect(self.pad.clear)
+        self.confirm = QPushButton(tr("eval.confirm_signature"))
+        self.confirm.setObjectName(f"confirm_{role.value}")
+        self.state = QLabel()
+        self.state.setObjectName(f"signed_{role.value}")
+        row = QHBoxLayout()
+        row.addWidget(self.name, 1)
+        row.addWidget(self.clear_button)
+        row.addWidget(self.confirm)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pad, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.state)
+
+
+# --- the item table ----------------------------------------------------------------------------
+
+
+class ItemsTable(QTableView):
+    """A table that answers with 1/2/3, edits notes with N and moves with Enter."""
+
+    answerKey = Signal(str)
+    noteKey = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if modifiers == Qt.KeyboardModifier.NoModifier:
+            if key in KEY_ANSWERS:
+                self.answerKey.emit(KEY_ANSWERS[Qt.Key(key)].value)
+                return
+            if key == Qt.Key.Key_N:
+                self.noteKey.emit()
+                return
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.move_to(self.current_row() + 1)
+                return
+        super().keyPressEvent(event)
+
+    def current_row(self) -> int:
+        index = self.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def move_to(self, row: int) -> None:
+        model = self.model()
+        if model is None or model.rowCount() == 0:
+            return
+        row = max(0, min(row, model.rowCount() - 1))
+        self.selectRow(row)
+        self.setCurrentIndex(model.index(row, 0))
+        self.scrollTo(model.index(row, 0))
+
+
+# --- the view ---------------------------------------------------------------------------------
+
+
+class EvaluationView(QWidget):
+    """One evaluation, loaded through the runner; every change is written at once."""
+
+    loaded = Signal(int)  # the evaluation id, after each snapshot arrives
+    titleChanged = Signal(str)
+
+    def __init__(
+        self,
+        store: Store,
+        runner: TaskRunner,
+        evaluation_id: int,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("evaluationView")
+        self._store = store
+        self._runner = runner
+        self.evaluation_id = evaluation_id
+        self.data: EvaluationData | None = None
+        # Injectable so tests (and later a touch UI) can answer without modal dialogs.
+        self.ask_rectification: Callable[[QWidget, ItemRow], Rectification | None] = (
+            ask_rectification
+        )
+        self.ask_note: Callable[[QWidget, ItemRow], str | None] = ask_note
+        self.last_refusal: InvalidInput | None = None
+        self.setAcceptDrops(True)
+        self._build()
+        self._connect()
+        self.reload()
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.title = QLabel()
+        self.title.setObjectName("evalTitle")
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.info = QLabel()
+        self.info.setObjectName("evalInfo")
+        self.verdict = QLabel()
+        self.verdict.setObjectName("verdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.model = ItemsModel(self)
+        self.table = ItemsTable()
+        self.table.setObjectName("items")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column, width in enumerate((130, 60, 380, 70, 50)):
+            self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+
+        self.item_detail = QLabel()
+        self.item_detail.setObjectName("itemDetail")
+        self.item_detail.setWordWrap(True)
+        self.item_detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.item_detail.setTextFormat(Qt.TextFormat.RichText)
+        self.hint = QLabel(tr("eval.keys_hint"))
+        self.hint.setObjectName("keysHint")
+        self.hint.setStyleSheet("color:#666")
+
+        self.photos = QListWidget()
+        self.photos.setObjectName("photos")
+        self.photos.setViewMode(QListWidget.ViewMode.IconMode)
+        self.photos.setIconSize(QSize(THUMB_SIZE, THUMB_SIZE))
+        self.photos.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.photos.setMovement(QListWidget.Movement.Static)
+        self.photos.setFixedHeight(THUMB_SIZE + 36)
+        self.add_item_photo = QPushButton(tr("eval.add_item_photo"))
+        self.add_item_photo.setObjectName("addItemPhoto")
+        self.add_general_photo = QPushButton(tr("eval.add_general_photo"))
+        self.add_general_photo.setObjectName("addGeneralPhoto")
+        self.general_count = QLabel()
+        self.general_count.setObjectName("generalPhotos")
+
+        self.inspector_box = SignatureBox(Role.INSPECTOR)
+        self.unit_box = SignatureBox(Role.UNIT)
+        self.finalize_button = QPushButton(tr("eval.finalize"))
+        self.finalize_button.setObjectName("finalize")
+        self.revise_button = QPushButton(tr("eval.revise"))
+        self.revise_button.setObjectName("revise")
+        self.revise_button.hide()
+
+        header_box = QVBoxLayout()
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.finalize_button)
+        top.addWidget(self.revise_button)
+        header_box.addLayout(top)
+        header_box.addWidget(self.info)
+        header_box.addWidget(self.verdict)
+
+        photo_buttons = QHBoxLayout()
+        photo_buttons.addWidget(self.add_item_photo)
+        photo_buttons.addWidget(self.add_general_photo)
+        photo_buttons.addWidget(self.general_count, 1)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.item_detail, 1)
+        lower_layout.addLayout(photo_buttons)
+        lower_layout.addWidget(self.photos)
+        left = QSplitter(Qt.Orientation.Vertical)
+        table_box = QWidget()
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.table, 1)
+        table_layout.addWidget(self.hint)
+        left.addWidget(table_box)
+        left.addWidget(lower)
+        left.setStretchFactor(0, 3)
+        left.setStretchFactor(1, 1)
+
+        signatures = QWidget()
+        signatures_layout = QVBoxLayout(signatures)
+        signatures_layout.setContentsMargins(0, 0, 0, 0)
+        signatures_layout.addWidget(self.inspector_box)
+        signatures_layout.addWidget(self.unit_box)
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.addWidget(left)
+        main.addWidget(signatures)
+        main.setStretchFactor(0, 3)
+        main.setStretchFactor(1, 1)
+        main.setSizes([900, 340])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header_box)
+        layout.addWidget(main, 1)
+
+    def _connect(self) -> None:
+        self.table.answerKey.connect(self._answer_key)
+        self.table.noteKey.connect(self.edit_note)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.doubleClicked.connect(lambda _index: self.edit_note())
+        self.add_item_photo.clicked.connect(lambda: self.choose_photos(for_item=True))
+        self.add_general_photo.clicked.connect(lambda: self.choose_photos(for_item=False))
+        self.photos.itemDoubleClicked.connect(self._preview)
+        for box in (self.inspector_box, self.unit_box):
+            box.confirm.clicked.connect(lambda _checked=False, b=box: self.confirm_signature(b))
+        self.finalize_button.clicked.connect(self.finalize)
+        self.revise_button.clicked.connect(self.revise)
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        store, evaluation_id = self._store, self.evaluation_id
+        self._runner.submit(lambda: em.load_evaluation(store, evaluation_id), self._show)
+
+    def _show(self, data: EvaluationData) -> None:
+        # A write may finish after its tab was closed: it is saved; there is just nothing to show.
+        if isValid(self):
+            self.show_data(data)
+
+    def show_data(self, data: EvaluationData) -> None:
+        """Show a snapshot read after a commit (or on opening)."""
+        first = self.data is None or self.data.id != data.id
+        self.data = data
+        self.evaluation_id = data.id
+        self.model.set_items(data.items)
+        self.title.setText(
+            f"<b style='font-size:15px'>{escape(data.unit_name)}</b>"
+            f"&nbsp;&nbsp;{escape(data.credit_code)}"
+        )
+        revision = tr("eval.revision_of", id=data.replaces) if data.replaces else ""
+        self.info.setText(
+            tr(
+                "eval.info",
+                id=data.id,
+                kind=data.kind_label,
+                inspector=data.inspector,
+                status=em.status_label(data.status),
+            )
+            + revision
+        )
+        colour = VERDICT_COLOURS.get(data.outcome, "#555555")
+        self.verdict.setText(data.verdict_text)
+        self.verdict.setStyleSheet(f"color:{colour};font-weight:bold")
+        self.general_count.setText(tr("eval.general_photos", n=len(data.general_photos)))
+        signed = {s.role: s.name for s in data.signatures}
+        for box in (self.inspector_box, self.unit_box):
+            name = signed.get(box.role.value)
+            box.state.setText(tr("eval.signed_by", name=name) if name else tr("eval.not_signed"))
+            if name and not box.name.text():
+                box.name.setText(name)
+        self._apply_lock(data.locked)
+        if first and self.model.rowCount():
+            self.table.move_to(0)
+        self._show_item()
+        self.titleChanged.emit(tr("eval.tab_title", id=data.id, unit=data.unit_name))
+        self.loaded.emit(data.id)
+
+    def _apply_lock(self, locked: bool) -> None:
+        for widget in (self.add_item_photo, self.add_general_photo, self.finalize_button):
+            widget.setEnabled(not locked)
+        for box in (self.inspector_box, self.unit_box):
+            box.setEnabled(not locked)
+        self.finalize_button.setVisible(not locked)
+        self.revise_button.setVisible(locked)
+        self.setAcceptDrops(not locked)
+        self.hint.setText(tr("eval.locked_hint") if locked else tr("eval.keys_hint"))
+
+    @property
+    def locked(self) -> bool:
+        return self.data is None or self.data.locked
+
+    # --- the selected item -------------------------------------------------------------------
+
+    def current_item(self) -> ItemRow | None:
+        row = self.table.current_row()
+        return self.model.item(row) if 0 <= row < self.model.rowCount() else None
+
+    def _current_changed(self, *_args: object) -> None:
+        self._show_item()
+
+    def _show_item(self) -> None:
+        item = self.current_item()
+        self.photos.clear()
+        if item is None:
+            self.item_detail.clear()
+            return
+        parts = [f"<b>{escape(item.code)}</b> {escape(item.text)}"]
+        if item.guidance:
+            parts.append(f"<b>{escape(tr('eval.guidance'))}</b>{escape(item.guidance)}")
+        if item.evidence:
+            parts.append(f"<b>{escape(tr('eval.evidence'))}</b>{escape(item.evidence)}")
+        if item.photo_required:
+            parts.append(f"<span style='color:#c62828'>{escape(tr('eval.photo_required'))}</span>")
+        if item.gate:
+            parts.append(f"<span style='color:#c62828'>{escape(tr('eval.gate'))}</span>")
+        if item.rectify:
+            parts.append(escape(tr("eval.rectify_note", rectify=item.rectify, due=item.due)))
+        if item.note:
+            parts.append(f"<b>{escape(tr('eval.note'))}</b>：{escape(item.note)}")
+        self.item_detail.setText("<br>".join(parts))
+        photo_store = self._store.photos
+        for sha in item.photos:
+            icon = QIcon(QPixmap(str(photo_store.thumb_path(sha))))
+            entry = QListWidgetItem(icon, sha[:8])
+            entry.setData(Qt.ItemDataRole.UserRole, sha)
+            entry.setToolTip(sha)
+            self.photos.addItem(entry)
+
+    def _preview(self, entry: QListWidgetItem) -> None:
+        sha = str(entry.data(Qt.ItemDataRole.UserRole))
+        dialog = PhotoPreview(self._store.photos.path(sha), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    # --- answering ---------------------------------------------------------------------------
+
+    def _answer_key(self, result: str) -> None:
+        item = self.current_item()
+        if item is None or self.locked:
+            return
+        if self.answer(item, result):
+            self.table.move_to(self.table.current_row() + 1)
+
+    def answer(self, item: ItemRow, result: str, note: str | None = None) -> bool:
+        """Write one answer; False if the inspector cancelled the 整改 dialog."""
+        rectify: str | None = None
+        due: date | None = None
+        if result == Answer.FAIL.value:
+            asked = self.ask_rectification(self, item)
+            if asked is None:
+                return False
+            rectify, due = asked
+        self._write(
+            lambda store, eid: em.write_answer(
+                store,
+                eid,
+                item.ref,
+                result,
+                item.note if note is None else note,
+                rectify=rectify,
+                due=due,
+            )
+        )
+        return True
+
+    def edit_note(self) -> None:
+        item = self.current_item()
+        if item is None or self.locked:
+            return
+        if item.result is None:
+            show_error(self, tr("eval.note_needs_result", code=item.code))
+            return
+        note = self.ask_note(self, item)
+        if note is None:
+            return
+        result = item.result
+        self._write(
+            lambda store, eid: em.write_answer(
+                store, eid, item.ref, result, note, item.rectify, item.due
+            )
+        )
+
+    def _write(self, job: Callable[[Store, int], EvaluationData]) -> None:
+        store, evaluation_id = self._store, self.evaluation_id
+        self._runner.submit_write(lambda: job(store, evaluation_id), self._show)
+
+    # --- photos ------------------------------------------------------------------------------
+
+    def choose_photos(self, for_item: bool) -> None:
+        if for_item and self.current_item() is None:
+            return
+        paths, _filter = QFileDialog.getOpenFileNames(
+            self,
+            tr("eval.choose_photos"),
+            "",
+            tr("eval.image_filter") + " (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ")",
+        )
+        if paths:
+            self.attach(paths, for_item=for_item)
+
+    def attach(self, paths: list[str], for_item: bool = True) -> None:
+        """Attach photos to the selected item (or the whole evaluation) on the writer thread."""
+        item = self.current_item() if for_item else None
+        if for_item and item is None:
+            show_error(self, tr("eval.select_item_first"))
+            return
+        ref = item.ref if item else None
+        self._write(lambda store, eid: em.write_photos(store, eid, paths, ref))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if not self.locked and _image_paths(event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = _image_paths(event.mimeData().urls())
+        if paths and not self.locked:
+            event.acceptProposedAction()
+            self.attach(paths, for_item=True)
+
+    # --- signatures ---------------------------------------------------------------------------
+
+    def confirm_signature(self, box: SignatureBox) -> None:
+        handle, png = tempfile.mkstemp(prefix="fieldapp-signature-", suffix=".png")
+        os.close(handle)
+        try:
+            box.pad.to_png(png)
+        except OSError as exc:
+            os.remove(png)
+            show_error(self, describe(exc))
+            return
+        role, name = box.role.value, box.name.text()
+        self._write(lambda store, eid: em.write_signature(store, eid, role, name, png))
+
+    # --- finishing ----------------------------------------------------------------------------
+
+    def finalize(self) -> None:
+        store, evaluation_id = self._store, self.evaluation_id
+        self._runner.submit_write(
+            lambda: em.write_finalize(store, evaluation_id), self._show, self._refused
+        )
+
+    def _refused(self, error: Exception) -> None:
+        if not isValid(self):
+            return
+        if isinstance(error, InvalidInput) and error.problems:
+            box = QMessageBox(
+                QMessageBox.Icon.Warning, tr("eval.cannot_finalize"), error.summary, parent=self
+            )
+            box.setObjectName("missingBox")
+            box.setDetailedText("\n".join(p.message for p in error.problems))
+            shown = [p.message for p in error.problems[:15]]
+            if len(error.problems) > len(shown):
+                shown.append("…")
+            box.setInformativeText("\n".join(shown))
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+            self.last_refusal = error
+            return
+        show_error(self, describe(error))
+
+    def revise(self) -> None:
+        if self.data is None:
+            return
+        store, evaluation_id = self._store, self.evaluation_id
+        inspector = self.data.inspector
+        self._runner.submit_write(
+            lambda: em.write_revision(store, evaluation_id, inspector), self._revised
+        )
+
+    def _revised(self, data: EvaluationData) -> None:
+        if not isValid(self):
+            return
+        for box in (self.inspector_box, self.unit_box):
+            box.pad.clear()
+        self.show_data(data)
+
+
+def _image_paths(urls: list[QUrl]) -> list[str]:
+    return [
+        url.toLocalFile()
+        for url in urls
+        if url.isLocalFile() and url.toLocalFile().lower().endswith(IMAGE_SUFFIXES)
+    ]
+
+
+__all__ = [
+    "EvaluationView",
+    "NewEvaluationDialog",
+    "RectificationDialog",
+    "SignaturePad",
+    "ask_note",
+    "ask_rectification",
+]
