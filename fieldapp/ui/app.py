@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from PySide6.QtCore import QLibraryInfo, QTranslator
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 
-from fieldapp import paths
+from fieldapp import paths, settings
 from fieldapp.store import Store
-from fieldapp.ui import strings
+from fieldapp.ui import first_run, strings
 from fieldapp.ui.errors import show_error
 from fieldapp.ui.main_window import MainWindow
 
@@ -41,14 +42,57 @@ def load_bundled_fonts() -> None:
                 QFontDatabase.addApplicationFont(str(font))
 
 
+_qt_translators: list[QTranslator] = []
+
+
+def remove_qt_translations(app: QApplication) -> None:
+    for old in _qt_translators:
+        app.removeTranslator(old)
+    _qt_translators.clear()
+
+
+def install_qt_translations(app: QApplication) -> None:
+    """Qt's own buttons (OK, Cancel) in Chinese when the window is in Chinese."""
+    remove_qt_translations(app)
+    if strings.language() != "zh_CN":
+        return
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load("qtbase_zh_CN", folder):
+        app.installTranslator(translator)
+        _qt_translators.append(translator)
+
+
 def data_folder_name(args: argparse.Namespace) -> str:
     """The folder the store would use, for the error message (without creating it)."""
     return str(paths.resolve_data_dir(args.data_dir))
 
 
+def exec_dialog(dialog: QDialog) -> int:
+    """Run a start-up dialog modally; replaced in tests, which fill and accept it instead."""
+    return dialog.exec()
+
+
+def ask_first_run(store: Store) -> bool:
+    """Ask who is using this copy and save it; False if the inspector cancelled."""
+    dialog = first_run.settings_dialog(store, first_run=True)
+    try:
+        if exec_dialog(dialog) != QDialog.DialogCode.Accepted:
+            return False
+        first_run.save_from(store, dialog)
+        return True
+    finally:
+        dialog.deleteLater()
+
+
 def run(args: argparse.Namespace) -> int:
-    """Open the store and show the window; return the exit code (1 if the store cannot open)."""
-    strings.set_language(getattr(args, "lang", None))
+    """Open the store and show the window; return the exit code (1 if the store cannot open).
+
+    With no inspector name saved yet, the first-run dialog comes first; cancelling it quits
+    (code 0) without writing anything.
+    """
+    chosen_language = getattr(args, "lang", None)
+    strings.set_language(chosen_language)
     app = application()
     try:
         store = Store.open(args.data_dir)
@@ -57,8 +101,17 @@ def run(args: argparse.Namespace) -> int:
         show_error(None, message, wait=True)
         return 1
     with store:
-        window = MainWindow(store)
-        window.show()
-        code = app.exec()
-        window.shutdown()
+        saved = settings.load(store.folder)
+        if chosen_language is None:  # --lang wins over the saved choice
+            strings.set_language(saved.language)
+        install_qt_translations(app)
+        try:
+            if not saved.inspector_name.strip() and not ask_first_run(store):
+                return 0
+            window = MainWindow(store)
+            window.show()
+            code = app.exec()
+            window.shutdown()
+        finally:
+            remove_qt_translations(app)
     return code

@@ -11,6 +11,7 @@ moving to the next item; Up/Down/Enter move; N edits the item's note.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from PySide6.QtGui import (
     QIcon,
     QImage,
     QKeyEvent,
+    QKeySequence,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -36,6 +38,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -355,6 +358,9 @@ class ItemsTable(QTableView):
     noteKey = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Paste):
+            event.ignore()  # the evaluation view pastes photos
+            return
         key = event.key()
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if modifiers == Qt.KeyboardModifier.NoModifier:
@@ -716,6 +722,48 @@ class EvaluationView(QWidget):
             return
         ref = item.ref if item else None
         self._write(lambda store, eid: em.write_photos(store, eid, paths, ref))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Paste):
+            event.accept()
+            self.paste_photos()
+            return
+        super().keyPressEvent(event)
+
+    def paste_photos(self) -> bool:
+        """Attach image files, or a copied image, from the clipboard to the selected item."""
+        if self.locked:
+            return False
+        clipboard = QApplication.clipboard()
+        mime = clipboard.mimeData()
+        paths = _image_paths(mime.urls()) if mime is not None and mime.hasUrls() else []
+        if paths:
+            self.attach(paths, for_item=True)
+            return True
+        image = clipboard.image()
+        if image.isNull():
+            return False
+        item = self.current_item()
+        if item is None:
+            show_error(self, tr("eval.select_item_first"))
+            return False
+        handle, png = tempfile.mkstemp(prefix="fieldapp-paste-", suffix=".png")
+        os.close(handle)
+        if not image.save(png, "PNG"):  # type: ignore[call-overload]
+            os.remove(png)
+            show_error(self, tr("eval.paste_failed"))
+            return False
+        ref = item.ref
+
+        def job(store: Store, evaluation_id: int) -> EvaluationData:
+            try:
+                return em.write_photos(store, evaluation_id, [png], ref)
+            finally:
+                with contextlib.suppress(OSError):
+                    os.remove(png)
+
+        self._write(job)
+        return True
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if not self.locked and _image_paths(event.mimeData().urls()):

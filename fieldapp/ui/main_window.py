@@ -6,12 +6,14 @@ running jobs, so none outlives the store it reads from.
 
 from __future__ import annotations
 
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QDialog, QMainWindow, QTabWidget, QWidget
 
 from fieldapp.store import Store
 from fieldapp.ui.checklists_tab import ChecklistsTab
 from fieldapp.ui.evaluation_view import EvaluationView
+from fieldapp.ui.first_run import SettingsDialog, save_from, settings_dialog
 from fieldapp.ui.progress_tab import ProgressTab
 from fieldapp.ui.strings import tr
 from fieldapp.ui.tasks import TaskRunner
@@ -45,6 +47,12 @@ class MainWindow(QMainWindow):
         self.units_tab.openEvaluation.connect(self.open_evaluation)
         self.setCentralWidget(self.tabs)
 
+        self.settings_action = QAction(tr("settings.action"), self)
+        self.settings_action.setObjectName("settingsAction")
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(self.open_settings)
+        self.menuBar().addAction(self.settings_action)
+
         for number in range(self.tabs.count()):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{number + 1}"), self)
             shortcut.activated.connect(lambda n=number: self.tabs.setCurrentIndex(n))
@@ -74,6 +82,19 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
         view.table.setFocus()
         return view
+
+    def open_settings(self) -> SettingsDialog:
+        """Show the first-run dialog again to change the inspector, station or language."""
+        dialog = settings_dialog(self.store, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def chosen(result: int) -> None:
+            if result == QDialog.DialogCode.Accepted:
+                save_from(self.store, dialog)
+
+        dialog.finished.connect(chosen)
+        dialog.open()
+        return dialog
 
     def close_tab(self, index: int) -> None:
         view = self.tabs.widget(index)

@@ -80,6 +80,15 @@ class UnitTableModel(QAbstractTableModel):
     def row_data(self, row: int) -> UnitRow:
         return self._rows[row]
 
+    def update_row(self, row: UnitRow) -> None:
+        """Show a unit's changed fields in place (it stays listed until the next filter)."""
+        for number, shown in enumerate(self._rows):
+            if shown.id == row.id:
+                self._rows[number] = row
+                last = self.columnCount() - 1
+                self.dataChanged.emit(self.index(number, 0), self.index(number, last))
+                return
+
     # --- filtering ----------------------------------------------------------------------------
 
     def set_filter(self, query: UnitFilter) -> None:

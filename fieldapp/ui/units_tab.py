@@ -8,6 +8,7 @@ comes back.
 from __future__ import annotations
 
 import getpass
+from datetime import date
 from html import escape
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
@@ -32,13 +33,14 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp import settings
-from fieldapp.domain.lifecycle import State
+from fieldapp.domain.lifecycle import CONFIRMED_STATES, State, allowed_from
 from fieldapp.domain.vocab import UnitType, industry_label
 from fieldapp.services.units import UnitFilter
 from fieldapp.store import Store
 from fieldapp.ui import evaluation_model as em
 from fieldapp.ui import queries
-from fieldapp.ui.queries import UnitDetail
+from fieldapp.ui.lifecycle_dialog import LifecycleDialog, StickerDialog, write_state, write_sticker
+from fieldapp.ui.queries import UnitDetail, UnitRow
 from fieldapp.ui.strings import state_label, tr, unit_type_label
 from fieldapp.ui.tasks import TaskRunner
 from fieldapp.ui.unit_model import COLUMNS, UnitTableModel
@@ -100,6 +102,12 @@ class UnitsTab(QWidget):
         self.new_evaluation = QPushButton(tr("units.new_evaluation"))
         self.new_evaluation.setObjectName("newEvaluation")
         self.new_evaluation.setEnabled(False)
+        self.change_state = QPushButton(tr("units.change_state"))
+        self.change_state.setObjectName("changeState")
+        self.change_state.setEnabled(False)
+        self.post_sticker = QPushButton(tr("units.post_sticker"))
+        self.post_sticker.setObjectName("postSticker")
+        self.post_sticker.setEnabled(False)
         self.evaluations = QListWidget()
         self.evaluations.setObjectName("evaluations")
         self.open_evaluation = QPushButton(tr("units.open_evaluation"))
@@ -140,6 +148,11 @@ class UnitsTab(QWidget):
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(self.detail, 3)
+        moves = QHBoxLayout()
+        moves.addStretch(1)
+        moves.addWidget(self.change_state)
+        moves.addWidget(self.post_sticker)
+        side_layout.addLayout(moves)
         buttons = QHBoxLayout()
         buttons.addWidget(QLabel(tr("units.evaluations")), 1)
         buttons.addWidget(self.new_evaluation)
@@ -166,6 +179,8 @@ class UnitsTab(QWidget):
         self.model.modelReset.connect(self._clear_detail)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.new_evaluation.clicked.connect(self.ask_new_evaluation)
+        self.change_state.clicked.connect(self.ask_change_state)
+        self.post_sticker.clicked.connect(self.ask_sticker)
         self.open_evaluation.clicked.connect(self._open_chosen)
         self.evaluations.itemActivated.connect(lambda _item: self._open_chosen())
         self.evaluations.currentRowChanged.connect(
@@ -246,6 +261,9 @@ class UnitsTab(QWidget):
             return
         self._unit = detail
         self.new_evaluation.setEnabled(True)
+        state = State(detail.state) if detail.state else None
+        self.change_state.setEnabled(bool(allowed_from(state)))
+        self.post_sticker.setEnabled(state in CONFIRMED_STATES)
         self.detail.setHtml(render_detail(detail))
         self.load_evaluations()
 
@@ -253,6 +271,8 @@ class UnitsTab(QWidget):
         self._detail_generation += 1
         self._unit = None
         self.new_evaluation.setEnabled(False)
+        self.change_state.setEnabled(False)
+        self.post_sticker.setEnabled(False)
         self.evaluations.clear()
         self.detail.clear()
 
@@ -330,6 +350,77 @@ class UnitsTab(QWidget):
         self._runner.submit_write(
             lambda: em.start_evaluation(store, unit.id, kind, inspector), started
         )
+
+    # --- lifecycle moves of the selected unit -----------------------------------------------
+
+    def ask_change_state(self) -> LifecycleDialog | None:
+        """Open the 变更状态 dialog; on OK the core applies (or refuses) the move."""
+        unit = self._unit
+        if unit is None:
+            return None
+        dialog = LifecycleDialog(unit, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def chosen(result: int) -> None:
+            target = dialog.chosen()
+            if result == QDialog.DialogCode.Accepted and target is not None:
+                self.apply_state(target, dialog.reason_text(), dialog.chosen_date())
+
+        dialog.finished.connect(chosen)
+        dialog.open()
+        return dialog
+
+    def apply_state(self, target: State, reason: str, on: date) -> None:
+        unit = self._unit
+        if unit is None:
+            return
+        store, actor = self._store, self.default_inspector()
+        self._runner.submit_write(
+            lambda: write_state(store, unit.id, target, actor=actor, reason=reason, on=on),
+            self._unit_changed,
+        )
+
+    def ask_sticker(self) -> StickerDialog | None:
+        """Open the 标识张贴 dialog (date and note) for a confirmed unit."""
+        unit = self._unit
+        if unit is None:
+            return None
+        dialog = StickerDialog(unit, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def chosen(result: int) -> None:
+            if result == QDialog.DialogCode.Accepted:
+                self.apply_sticker(dialog.note_text(), dialog.chosen_date())
+
+        dialog.finished.connect(chosen)
+        dialog.open()
+        return dialog
+
+    def apply_sticker(self, note: str, on: date) -> None:
+        unit = self._unit
+        if unit is None:
+            return
+        store, actor = self._store, self.default_inspector()
+        self._runner.submit_write(
+            lambda: write_sticker(store, unit.id, actor=actor, note=note, on=on),
+            self._unit_changed,
+        )
+
+    def _unit_changed(self, detail: UnitDetail) -> None:
+        """A write's fresh detail: update the list row, and the panel if it still shows the unit."""
+        self.model.update_row(
+            UnitRow(
+                detail.id,
+                detail.credit_code,
+                detail.name,
+                detail.station,
+                detail.unit_type,
+                detail.state,
+                detail.address,
+            )
+        )
+        if self._unit is not None and self._unit.id == detail.id:
+            self._show_detail(self._detail_generation, detail)
 
 
 def _field(label: str, value: object) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QColor, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from shiboken6 import isValid
 
@@ -24,6 +24,7 @@ from fieldapp.domain.verdict import Answer
 from fieldapp.imports.units import import_units
 from fieldapp.services import evaluations as service
 from fieldapp.services import units as unit_service
+from fieldapp.ui import evaluation_model as em
 from fieldapp.ui import strings
 from fieldapp.ui.evaluation_model import ItemsModel, load_evaluation
 from fieldapp.ui.evaluation_view import (
@@ -363,6 +364,49 @@ def test_dropping_image_files_attaches_them_to_the_selected_item(
     view.dropEvent(drop)
     assert view.photos.count() == 1  # the README is not an image and is left out
     assert len(view.model.item(2).photos) == 1
+
+
+def test_ctrl_v_pastes_a_copied_image_onto_the_selected_item(
+    qtbot: Any, store: Any, evaluation_id: int, make_view, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = make_view(evaluation_id)
+    view.table.move_to(1)
+    view.table.setFocus()
+    assert view.photos.count() == 0
+    pasted: list[Path] = []
+    real_write_photos = em.write_photos
+
+    def write_photos(store_: Any, eid: int, paths: Any, ref: Any) -> Any:
+        pasted.extend(Path(p) for p in paths)
+        assert all(p.is_file() for p in pasted)  # the temporary PNG exists during the job
+        return real_write_photos(store_, eid, paths, ref)
+
+    monkeypatch.setattr(em, "write_photos", write_photos)
+    image = QImage(320, 240, QImage.Format.Format_RGB32)
+    image.fill(QColor("#3366cc"))
+    QApplication.clipboard().setImage(image)
+    qtbot.keyClick(view.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+
+    assert view.photos.count() == 1
+    assert not view.photos.item(0).icon().isNull()
+    assert len(view.model.item(1).photos) == 1
+    assert len(pasted) == 1 and pasted[0].suffix == ".png"
+    assert not pasted[0].exists()  # removed after the job
+    assert view.table.current_row() == 1  # pasting does not move or answer
+
+
+def test_ctrl_v_pastes_copied_image_files(
+    qtbot: Any, store: Any, evaluation_id: int, make_view
+) -> None:
+    view = make_view(evaluation_id)
+    view.table.move_to(2)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(PHOTO)), QUrl.fromLocalFile(str(DATA / "README.md"))])
+    QApplication.clipboard().setMimeData(mime)
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert view.photos.count() == 1  # the README is not an image and is left out
+    assert len(view.model.item(2).photos) == 1
+    assert PHOTO.is_file()  # the inspector's own file is left alone
 
 
 def test_a_bad_photo_is_refused_with_a_message(

@@ -404,8 +404,18 @@ def test_every_string_has_an_english_version() -> None:
     assert set(strings.ZH) <= set(strings.EN)
 
 
-def test_cli_starts_the_window_in_english(qtbot: Any, isolated_data_dir: Path) -> None:
+def test_cli_starts_the_window_in_english(
+    qtbot: Any, isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from fieldapp.cli import main
+    from fieldapp.ui import app
+
+    def first_run(dialog: Any) -> int:  # a new data folder asks who is inspecting first
+        dialog.name.setText("王芳")
+        dialog.accept()
+        return int(dialog.result())
+
+    monkeypatch.setattr(app, "exec_dialog", first_run)
 
     seen: list[str] = []
 

@@ -1,0 +1,159 @@
+"""Lifecycle moves from the unit page: 变更状态 (only allowed states) and 标识张贴.
+
+The window runs its jobs synchronously, so each click is finished when it returns. The core
+decides every move; a refusal reaches the user as the core's message in the error box.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QMessageBox
+from sqlalchemy import select
+
+from fieldapp import settings
+from fieldapp.domain.lifecycle import State
+from fieldapp.imports.units import import_units
+from fieldapp.services import demo
+from fieldapp.services import lifecycle as lifecycle_service
+from fieldapp.settings import Settings
+from fieldapp.storage.models import Unit, UnitEvent
+from fieldapp.ui import strings
+from fieldapp.ui.lifecycle_dialog import LifecycleDialog, StickerDialog
+from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.tasks import TaskRunner
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(autouse=True)
+def chinese() -> Iterator[None]:
+    strings.set_language("zh_CN")
+    yield
+    strings.set_language("zh_CN")
+
+
+@pytest.fixture
+def window(qtbot: Any, store: Any, tmp_path: Path) -> Iterator[MainWindow]:
+    path = demo.write_csv(tmp_path / "units.csv", 300)
+    with store.session() as session:
+        import_units(session, path, actor="t")
+    settings.save(store.folder, Settings(inspector_name="王芳"))
+    made = MainWindow(store, TaskRunner(synchronous=True))
+    qtbot.addWidget(made)
+    made.show()
+    yield made
+    made.shutdown()
+    for box in QApplication.topLevelWidgets():
+        if box.objectName() == "errorBox":
+            box.close()
+
+
+def unit_in(store: Any, state: State, change: Callable[[Any, Any], Any] | None = None) -> str:
+    with store.session() as session:
+        unit = session.scalars(select(Unit).where(Unit.state == state.value)).first()
+        assert unit is not None, state
+        if change:
+            change(session, unit)
+        return str(unit.credit_code)
+
+
+def select_unit(window: MainWindow, code: str) -> None:
+    tab = window.units_tab
+    tab.search.setText(code)
+    tab.apply_filter()
+    assert tab.model.total == 1
+    tab.table.selectRow(0)
+    assert tab.selected_unit is not None and tab.selected_unit.credit_code == code
+
+
+def error_box() -> QMessageBox | None:
+    boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox"]
+    visible = [b for b in boxes if isinstance(b, QMessageBox) and b.isVisible()]
+    return visible[0] if visible else None
+
+
+def events(store: Any, code: str) -> list[tuple[str, str | None, str | None, str, str]]:
+    with store.read() as session:
+        unit = session.scalars(select(Unit).where(Unit.credit_code == code)).one()
+        found = session.scalars(
+            select(UnitEvent).where(UnitEvent.unit_id == unit.id).order_by(UnitEvent.id)
+        )
+        return [(e.kind, e.from_state, e.to_state, e.actor, e.reason) for e in found]
+
+
+def open_change(window: MainWindow) -> LifecycleDialog:
+    tab = window.units_tab
+    assert tab.change_state.isEnabled()
+    tab.change_state.click()
+    dialog = tab.findChild(LifecycleDialog, "lifecycleDialog")
+    assert dialog is not None and dialog.isVisible()
+    return dialog
+
+
+def test_only_allowed_states_are_offered(window: MainWindow, store: Any) -> None:
+    select_unit(window, unit_in(store, State.COMMITTED))
+    assert not window.units_tab.post_sticker.isEnabled()  # not confirmed yet
+    dialog = open_change(window)
+    assert dialog.allowed() == ["后评价", "预警库", "移出", "注销"]
+    assert dialog.on.date() == dialog.on.maximumDate()  # today, and no later
+    assert dialog.on.date().toPython() == date.today()
+    dialog.target.setCurrentIndex(dialog.target.findText("后评价"))
+    assert dialog.reason_label.text() == "原因"
+    dialog.target.setCurrentIndex(dialog.target.findText("移出"))
+    assert dialog.reason_label.text() == "原因 *"  # shown as required
+    dialog.reject()
+
+
+def test_removing_without_a_reason_shows_the_core_refusal(window: MainWindow, store: Any) -> None:
+    code = unit_in(store, State.COMMITTED)
+    before = events(store, code)
+    select_unit(window, code)
+    dialog = open_change(window)
+    dialog.target.setCurrentIndex(dialog.target.findText("移出"))
+    dialog.accept()
+    box = error_box()
+    assert box is not None
+    assert "必须填写原因" in box.text()
+    assert events(store, code) == before
+
+
+def test_removing_with_a_reason_records_it(window: MainWindow, store: Any) -> None:
+    code = unit_in(store, State.COMMITTED)
+    select_unit(window, code)
+    tab = window.units_tab
+    dialog = open_change(window)
+    dialog.target.setCurrentIndex(dialog.target.findText("移出"))
+    dialog.reason.setPlainText("多次违法违规")
+    dialog.accept()
+    assert error_box() is None
+    assert events(store, code)[-1] == ("state", "committed", "removed", "王芳", "多次违法违规")
+    text = tab.detail.toPlainText()
+    assert "承诺公示 → 移出" in text
+    assert "多次违法违规" in text
+    assert tab.model.index(0, 4).data() == "移出"  # the list row follows
+    assert tab.selected_unit is not None and tab.selected_unit.state == "removed"
+
+
+def test_sticker_on_a_confirmed_unit_is_recorded(window: MainWindow, store: Any) -> None:
+    def confirm(session: Any, unit: Any) -> None:
+        lifecycle_service.change_state(session, unit, State.CONFIRMED, actor="t")
+
+    code = unit_in(store, State.EVALUATING, confirm)
+    select_unit(window, code)
+    tab = window.units_tab
+    assert tab.post_sticker.isEnabled()
+    tab.post_sticker.click()
+    dialog = tab.findChild(StickerDialog, "stickerDialog")
+    assert dialog is not None and dialog.isVisible()
+    dialog.note.setPlainText("门口左侧")
+    dialog.accept()
+    assert events(store, code)[-1] == ("sticker", "confirmed", "confirmed", "王芳", "门口左侧")
+    assert "门口左侧" in tab.detail.toPlainText()
+    with store.read() as session:
+        unit = session.scalars(select(Unit).where(Unit.credit_code == code)).one()
+        assert unit.sticker_posted_on == date.today()
