@@ -179,7 +179,11 @@ def cmd_units_list(args: argparse.Namespace, store: Store) -> int:
         station=args.station,
         unit_type=_unit_type_arg(args.type),
         state=_state_arg(args.state).value if args.state else None,
+        not_evaluated_in=(args.year or date.today().year) if args.not_evaluated else None,
+        rectification_due=args.rectification_due,
     )
+    if args.year and not args.not_evaluated:
+        raise UsageError("--year 只能与 --not-evaluated 一起使用")
     with store.read() as session:
         if args.station:
             find_station(session, args.station)
@@ -277,6 +281,25 @@ def _event_dict(event: UnitEvent) -> dict[str, object]:
         "reason": event.reason,
         "what": what,
     }
+
+
+def cmd_units_add(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import units
+
+    values = {
+        "credit_code": args.code,
+        "name": args.name,
+        "station": args.station,
+        "unit_type": args.type,
+        "industry": args.industry or "",
+        "address": args.address or "",
+        "contact_person": args.contact or "",
+        "contact_phone": args.phone or "",
+    }
+    with store.session() as session:
+        unit = units.add_unit(session, values, actor=_actor(args, store))
+        print(f"已新增 {unit.name}（{unit.credit_code}），状态：{State.CANDIDATE.label}")
+    return EXIT_OK
 
 
 def cmd_units_move(args: argparse.Namespace, store: Store) -> int:
@@ -427,6 +450,10 @@ def cmd_demo(args: argparse.Namespace, store: Store) -> int:
 
     if args.units < 1:
         raise UsageError("--units 应为正整数")
+    if args.evaluations < 0:
+        raise UsageError("--evaluations 不能为负数")
+    if args.photos and not Path(args.photos).is_dir():
+        raise UsageError(f"--photos {args.photos} 不是文件夹")
     with tempfile.TemporaryDirectory() as tmp, store.session() as session:
         if args.targets:
             year = date.today().year
@@ -440,6 +467,18 @@ def cmd_demo(args: argparse.Namespace, store: Store) -> int:
         print(
             f"演示单位：新增 {result.created} 家，更新 {result.updated} 家（含街区、乡村和村级联络站）"
         )
+    if args.evaluations:
+        with tempfile.TemporaryDirectory() as tmp, store.session() as session:
+            made = demo.make_evaluations(
+                session,
+                store,
+                args.evaluations,
+                seed=args.seed,
+                photos_dir=Path(args.photos) if args.photos else None,
+                workdir=Path(tmp),
+                progress=ProgressLine("生成演示评价"),
+            )
+        print(f"演示评价：已定稿 {made} 次后评价（含照片和双方签名）")
     print(f"数据目录：{store.folder}")
     return EXIT_OK
 
@@ -488,6 +527,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--station", help="所属所（分局）")
     p.add_argument("--type", help="单位类型")
     p.add_argument("--state", help="状态，如 培育库")
+    p.add_argument(
+        "--not-evaluated", action="store_true", help="只列当年（或 --year 年）没有定稿评价的单位"
+    )
+    p.add_argument("--year", type=int, help="与 --not-evaluated 一起用：年度，默认今年")
+    p.add_argument(
+        "--rectification-due", action="store_true", help="只列整改已到期、尚未复查通过的单位"
+    )
     p.add_argument("--limit", type=int, default=100, help="最多显示几家，0 为全部（默认 100）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_units_list)
@@ -495,6 +541,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("code", metavar="CODE", help="统一社会信用代码")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_units_show)
+    p = unit_cmd.add_parser("add", help="新增现场发现的单位（进入选育池）")
+    p.add_argument("--code", required=True, help="统一社会信用代码")
+    p.add_argument("--name", required=True, help="单位名称")
+    p.add_argument("--station", required=True, help="所属所（分局）")
+    p.add_argument("--type", required=True, help="单位类型，如 一般单位")
+    p.add_argument("--industry", help="行业，如 超市")
+    p.add_argument("--address", help="经营地址")
+    p.add_argument("--contact", help="负责人")
+    p.add_argument("--phone", help="联系电话")
+    p.add_argument("--actor", help="经办人（默认为设置中的检查人员）")
+    p.set_defaults(func=cmd_units_add)
     p = unit_cmd.add_parser("move", help="变更单位状态（如 承诺公示 → 后评价）")
     p.add_argument("code", metavar="CODE")
     p.add_argument("--to", required=True, help="新状态")
@@ -526,6 +583,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--units", type=int, required=True, help="单位数量")
     p.add_argument("--seed", type=int, default=2023, help="随机种子")
     p.add_argument("--targets", action="store_true", help="同时载入今年的演示任务表")
+    p.add_argument("--evaluations", type=int, default=0, help="再生成几次已定稿的后评价")
+    p.add_argument("--photos", metavar="DIR", help="演示评价用的照片文件夹（默认自动绘制）")
     p.set_defaults(func=cmd_demo)
 
     from fieldapp.cli_evaluations import register  # imports this module: registered late

@@ -50,6 +50,12 @@ def cmd_new(args: argparse.Namespace, store: Store) -> int:
         )
         pins = "、".join(f"{p.checklist_id} 第 {p.version} 版" for p in evaluation.checklists)
         print(f"已新建{kind.label}：{unit.name}（{unit.credit_code}），检查表：{pins}")
+        if evaluation.follows_id is not None:
+            items = service.followups(session, evaluation, store.library)
+            codes = "、".join(i.code for i in items)
+            print(f"复查评价 {evaluation.follows_id} 的 {len(items)} 项整改：{codes}")
+        elif kind in service.FOLLOW_KINDS:
+            print("该单位没有待复查的整改项，按常规检查表新建")
         print(evaluation.id)
     return EXIT_OK
 
@@ -82,6 +88,15 @@ def cmd_attach(args: argparse.Namespace, store: Store) -> int:
         skipped = len(args.files) - len(added)
         again = f"（{skipped} 张已附过，未重复保存）" if skipped else ""
         print(f"评价 {evaluation.id} {where}：已附 {len(added)} 张照片{again}")
+    return EXIT_OK
+
+
+def cmd_detach(args: argparse.Namespace, store: Store) -> int:
+    with store.session() as session:
+        evaluation = service.get(session, args.id)
+        row = service.remove_photo(session, evaluation, args.photo_id, store.photos)
+        where = f"条目 {row.item_code}" if row.item_code else "整体"
+        print(f"评价 {evaluation.id} {where}：已移除照片 {row.id}（{row.original_name}）")
     return EXIT_OK
 
 
@@ -120,24 +135,42 @@ def cmd_show(args: argparse.Namespace, store: Store) -> int:
     print(f"  状态：{status}    结论：{data['verdict_text'] or '—'}")
     if data["replaces"]:
         print(f"  修订自评价 {data['replaces']}")
+    follow_up = data["follows"] is not None
+    if follow_up:
+        print(f"  复查评价 {data['follows']} 的整改项（「上次」为当时的结果）")
     photo_counts: dict[Any, int] = {}
     for photo in data["photos"]:
         photo_counts[photo["item"]] = photo_counts.get(photo["item"], 0) + 1
-    rows = [
-        (
-            item["checklist_id"],
-            item["code"],
-            item["text"],
-            Answer(item["result"]).label if item["result"] else "未检查",
-            photo_counts.get(item["code"], 0) or "",
-            f"{item['rectify']}（{item['due']}前）" if item["rectify"] else item["note"],
+    rows = []
+    for item in data["items"]:
+        result = Answer(item["result"]).label if item["result"] else "未检查"
+        if follow_up:
+            old = item["previous"]["result"]
+            result = f"上次{Answer(old).label if old else '未检查'} → {result}"
+            if item["previous"]["rectify"] and not item["rectify"]:
+                item = {
+                    **item,
+                    "rectify": item["previous"]["rectify"],
+                    "due": item["previous"]["due"],
+                }
+        rows.append(
+            (
+                item["checklist_id"],
+                item["code"],
+                item["text"],
+                result,
+                photo_counts.get(item["code"], 0) or "",
+                f"{item['rectify']}（{item['due']}前）" if item["rectify"] else item["note"],
+            )
         )
-        for item in data["items"]
-    ]
     print()
     print(table(("检查表", "条目", "内容", "结果", "照片", "整改要求 / 备注"), rows, {4}))
     if photo_counts.get(None):
         print(f"\n整体照片：{photo_counts[None]} 张")
+    if data["photos"]:
+        print("\n照片（编号 条目 文件名）：")
+        for photo in data["photos"]:
+            print(f"  {photo['id']}  {photo['item'] or '整体'}  {photo['original_name']}")
     for signature in data["signatures"]:
         label = service.Role(signature["role"]).label
         print(f"{label}签名：{signature['name']}（{signature['signed_at']}）")
@@ -167,6 +200,7 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
                         "started_at": e.started_at.isoformat(),
                         "verdict": e.verdict,
                         "replaces": e.replaces_id,
+                        "follows": e.follows_id,
                     }
                     for e in found
                 ]
@@ -247,6 +281,10 @@ def register(sub: Any) -> None:
     p.add_argument("--item", help="条目代码")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=cmd_attach)
+    p = evals.add_parser("detach", help="移除草稿中的一张照片（编号见 show）")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("photo_id", type=int, metavar="PHOTO_ID")
+    p.set_defaults(func=cmd_detach)
     p = evals.add_parser("sign", help="签名（PNG 图片）")
     p.add_argument("id", type=int, metavar="ID")
     p.add_argument("--role", required=True, choices=[r.value for r in service.Role])

@@ -18,6 +18,7 @@ from fieldapp import paths
 from fieldapp.checklists import Library
 from fieldapp.photos.store import PhotoStore, SignatureStore
 from fieldapp.services import checklists as checklist_service
+from fieldapp.services.evaluations import sweep_orphans
 from fieldapp.storage import db
 
 
@@ -32,6 +33,8 @@ class Store:
         with self.session() as session:
             problems = checklist_service.record_snapshots(session, self.library)
         self.library.problems.extend(problems)
+        with self.session() as session:  # files left by a crash or a removed photo
+            sweep_orphans(session, self)
 
     @classmethod
     def open(cls, data_dir: str | os.PathLike[str] | None = None) -> Store:

@@ -36,6 +36,23 @@ EVENTS = [
     (4, 2, "state", None, "committed", "2026-04-01", "张三", "导入 units.csv"),
 ]
 
+# A finalized 后评价 of unit 1 (written by schema 0003 and later).
+EVALUATION = (1, "6f1c2a7e-5b1d-4c1e-8a0f-000000000001", 1, "post_evaluation", "finalized", "张三",
+              "2026-11-20 09:30:00+08:00", "2026-11-20 10:45:00+08:00", "fail",
+              "不通过：G2 不在经营异常名录", None, "c" * 64)  # fmt: skip
+PINS = [(1, "bayou-bawu", 1, 0), (1, "general-1", 1, 1), (1, "x-retail", 1, 2)]
+ANSWERS = [
+    # id, evaluation_id, checklist_id, item_code, result, note, rectify, due
+    (1, 1, "bayou-bawu", "B1a", "pass", "证照齐全", None, None),
+    (2, 1, "bayou-bawu", "B3a", "na", "", None, None),
+    (3, 1, "general-1", "G2", "fail", "列入异常名录", "申请移出经营异常名录", "2026-12-20"),
+]
+PHOTOS = [(1, 1, "bayou-bawu", "B1a", "a" * 64, 800, 600, "门头.jpg")]
+SIGNATURES = [
+    (1, 1, "inspector", "张三", "2026-11-20 10:40:00+08:00", "b" * 64),
+    (2, 1, "unit", "王芳", "2026-11-20 10:41:00+08:00", "d" * 64),
+]
+
 TARGETS = [
     (1, 2026, 1, "general", 258),
     (2, 2026, 1, "no_reason_return", 109),
@@ -77,6 +94,34 @@ def build(revision: str) -> Path:
             " reason, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '" + now + "')",
             EVENTS,
         )
+        if revision >= "0003":
+            con.execute(
+                "INSERT INTO evaluations (id, uuid, unit_id, kind, status, inspector, started_at,"
+                " finalized_at, verdict, verdict_text, replaces_id, content_sha256)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                EVALUATION,
+            )
+            con.executemany(
+                "INSERT INTO evaluation_checklists (evaluation_id, checklist_id, version, position)"
+                " VALUES (?, ?, ?, ?)",
+                PINS,
+            )
+            con.executemany(
+                "INSERT INTO answers (id, evaluation_id, checklist_id, item_code, result, note,"
+                " rectify, due, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '" + now + "')",
+                ANSWERS,
+            )
+            con.executemany(
+                "INSERT INTO photos (id, evaluation_id, checklist_id, item_code, sha256, width,"
+                " height, taken_at, gps_lat, gps_lon, original_name, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, '" + now + "')",
+                PHOTOS,
+            )
+            con.executemany(
+                "INSERT INTO signatures (id, evaluation_id, role, name, signed_at, image_sha256)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                SIGNATURES,
+            )
     con.close()
     expected = {
         "revision": revision,
@@ -85,6 +130,24 @@ def build(revision: str) -> Path:
         "events": [[e[1], e[2], e[4], e[5], e[6], e[7]] for e in EVENTS],
         "targets": [list(t[1:]) for t in TARGETS] if revision >= "0002" else [],
     }
+    if revision >= "0003":
+        e = EVALUATION
+        expected["evaluations"] = [
+            {
+                "uuid": e[1],
+                "unit_id": e[2],
+                "kind": e[3],
+                "status": e[4],
+                "inspector": e[5],
+                "verdict": e[8],
+                "verdict_text": e[9],
+                "content_sha256": e[11],
+                "checklists": [[p[1], p[2]] for p in PINS],
+                "answers": [list(a[2:]) for a in ANSWERS],
+                "photos": [[p[2], p[3], p[4], p[5], p[6], p[7]] for p in PHOTOS],
+                "signatures": [[s[2], s[3], s[5]] for s in SIGNATURES],
+            }
+        ]
     (OUT / f"{revision}.json").write_text(
         json.dumps(expected, ensure_ascii=False, indent=2) + "\n", "utf-8"
     )

@@ -106,23 +106,43 @@ class _Parsed:
     state_date: date | None
 
 
+# The label a message uses for a field when there is no file header to name (the first alias).
+FIELD_LABELS = {name: names[0] for name, names in COLUMNS.items()}
+
+
 def _parse_row(
     row: Row, headers: dict[str, str], where: str, today: date
 ) -> tuple[_Parsed | None, list[Problem], list[Problem]]:
+    return validate_values(row.values, where, today, row=row.number, headers=headers)
+
+
+def validate_values(
+    raw: dict[str, str],
+    where: str,
+    today: date,
+    *,
+    row: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[_Parsed | None, list[Problem], list[Problem]]:
+    """Check one unit's values (field name -> text), as an import row or a unit added by hand.
+
+    Returns the parsed unit (None if anything is wrong), the errors and the warnings; each
+    problem names the column (``headers``: field -> the file's header) or the field's label.
+    """
     errors: list[Problem] = []
     warnings: list[Problem] = []
+    headers = FIELD_LABELS if headers is None else headers
 
     def bad(name: str, message: str) -> None:
-        errors.append(Problem(where, message, row=row.number, column=headers.get(name, name)))
+        errors.append(Problem(where, message, row=row, column=headers.get(name, name)))
 
-    raw = row.values
     out: dict[str, Any] = {}
     check = uscc.validate(raw.get("credit_code", ""))
     out["credit_code"] = check.code
     for message in check.errors:
         bad("credit_code", message)
     for message in check.warnings:
-        warnings.append(Problem(where, message, row=row.number, column=headers.get("credit_code")))
+        warnings.append(Problem(where, message, row=row, column=headers.get("credit_code")))
     for name, limit in TEXT_LIMITS.items():
         # Text keeps its Chinese punctuation; only runs of spaces (full-width too) collapse.
         value = " ".join(raw.get(name, "").split())
@@ -162,7 +182,7 @@ def _parse_row(
                     Problem(
                         where,
                         f"退货期限 {out['return_days']} 天少于 7 天",
-                        row=row.number,
+                        row=row,
                         column=headers.get("return_days"),
                     )
                 )
@@ -192,7 +212,7 @@ def _parse_row(
     out["entered_on"] = dates["entered_on"]
     if errors:
         return None, errors, warnings
-    return _Parsed(row.number, out, state, dates["state_date"]), errors, warnings
+    return _Parsed(row or 0, out, state, dates["state_date"]), errors, warnings
 
 
 def import_units(

@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 
 from fieldapp.photos.ingest import PreparedPhoto
@@ -22,6 +23,10 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 THUMBS_DIR = "thumbs"
 SUFFIX = ".jpg"
 TMP_SUFFIX = ".tmp"
+
+
+SWEEP_MIN_AGE = 3600.0
+"""Seconds a file must have existed before a sweep may delete it."""
 
 
 class PhotoStore:
@@ -75,27 +80,16 @@ class PhotoStore:
         self.path(sha).unlink(missing_ok=True)
         self.thumb_path(sha).unlink(missing_ok=True)
 
-    def sweep(self, keep: set[str]) -> list[str]:
-        """Delete every photo not in ``keep``, orphan thumbnails and leftover ``*.tmp`` files.
+    def sweep(self, keep: set[str], older_than: float = SWEEP_MIN_AGE) -> list[str]:
+        """Delete photos not in ``keep``, orphan thumbnails and leftover ``*.tmp`` files.
 
-        Meant for start-up, before any photo is being added: a ``*.tmp`` then can only be from
-        an interrupted write, and a photo no record refers to is from an attach that was
-        cancelled or a record that was deleted. Returns the hashes removed, sorted.
+        Run at start-up: a ``*.tmp`` is from an interrupted write, and a photo no record refers
+        to is from an attach that was cancelled or a record that was deleted. Only files older
+        than ``older_than`` seconds go: another process (the window while the command line
+        starts) may be between writing a photo and committing its record. Returns the hashes
+        removed, sorted.
         """
-        if not self.root.is_dir():
-            return []
-        wanted = {sha.lower() for sha in keep}
-        removed: set[str] = set()
-        for folder in (self.root, self.root / THUMBS_DIR):
-            for file in folder.glob(f"??/*{SUFFIX}"):
-                sha = file.name[: -len(SUFFIX)]
-                if _SHA256.fullmatch(sha) and file.parent.name == sha[:2] and sha not in wanted:
-                    file.unlink(missing_ok=True)
-                    removed.add(sha)
-        for leftover in self.root.rglob(f"*{TMP_SUFFIX}"):
-            if leftover.is_file():
-                leftover.unlink(missing_ok=True)
-        return sorted(removed)
+        return _sweep(self.root, (self.root, self.root / THUMBS_DIR), SUFFIX, keep, older_than)
 
 
 class SignatureStore:
@@ -121,6 +115,38 @@ class SignatureStore:
         if not (path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha):
             _atomic_write(path, png)
         return sha
+
+    def sweep(self, keep: set[str], older_than: float = SWEEP_MIN_AGE) -> list[str]:
+        """Delete signatures not in ``keep`` and leftover ``*.tmp`` files (see PhotoStore.sweep)."""
+        return _sweep(self.root, (self.root,), self.SUFFIX, keep, older_than)
+
+
+def _sweep(
+    root: Path, folders: tuple[Path, ...], suffix: str, keep: set[str], older_than: float
+) -> list[str]:
+    if not root.is_dir():
+        return []
+    cutoff = time.time() - older_than
+    wanted = {sha.lower() for sha in keep}
+    removed: set[str] = set()
+
+    def old(file: Path) -> bool:
+        try:
+            return file.stat().st_mtime <= cutoff
+        except FileNotFoundError:
+            return False
+
+    for folder in folders:
+        for file in folder.glob(f"??/*{suffix}"):
+            sha = file.name[: -len(suffix)]
+            valid = _SHA256.fullmatch(sha) and file.parent.name == sha[:2]
+            if valid and sha not in wanted and old(file):
+                file.unlink(missing_ok=True)
+                removed.add(sha)
+    for leftover in root.rglob(f"*{TMP_SUFFIX}"):
+        if leftover.is_file() and old(leftover):
+            leftover.unlink(missing_ok=True)
+    return sorted(removed)
 
 
 def _check(sha: str) -> str:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-from fieldapp.domain import uscc
+from fieldapp.domain import lifecycle, uscc
 from fieldapp.domain.lifecycle import State
 
 JINYUN_REGION = "331122"
@@ -278,3 +279,130 @@ def write_targets_csv(path: Path, year: int) -> Path:
         for station, label, n in jinyun_targets(year):
             writer.writerow((year, station, label, n))
     return path
+
+
+# --- demo evaluations ---------------------------------------------------------------------------
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif")
+RECTIFICATIONS = ("限期整改到位", "补齐公示材料", "更换过期标签", "完善进货台账", "张贴价格标签")
+
+
+def synthetic_photo(path: Path, label: str, rng: random.Random) -> Path:
+    """A coloured 800×600 JPEG with ``label`` drawn on it (stands in for a site photo)."""
+    from PIL import Image, ImageDraw
+
+    colour = (rng.randrange(40, 220), rng.randrange(40, 220), rng.randrange(40, 220))
+    img = Image.new("RGB", (800, 600), colour)
+    draw = ImageDraw.Draw(img)
+    for _ in range(6):
+        box = sorted(rng.sample(range(800), 2)), sorted(rng.sample(range(600), 2))
+        shade = tuple(min(255, c + rng.randrange(-40, 40) % 60) for c in colour)
+        draw.rectangle((box[0][0], box[1][0], box[0][1], box[1][1]), fill=shade)
+    draw.text((40, 40), label, fill=(255, 255, 255), font_size=72)
+    img.save(path, format="JPEG", quality=80)
+    return path
+
+
+def signature_png(path: Path, rng: random.Random) -> Path:
+    """A PNG of a random pen stroke on white, as a signature pad would give."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (400, 150), (255, 255, 255, 255))
+    points = [(20 + i * 36, rng.randrange(30, 120)) for i in range(11)]
+    ImageDraw.Draw(img).line(points, fill=(0, 0, 0, 255), width=4, joint="curve")
+    img.save(path, format="PNG")
+    return path
+
+
+def make_evaluations(
+    session: Any,
+    store: Any,
+    count: int,
+    *,
+    seed: int = 2023,
+    photos_dir: Path | None = None,
+    workdir: Path,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """``count`` finalized 后评价 of random active units, made through the evaluation service.
+
+    Answers are mostly 符合; about 15 % have one 不符合 with a 整改 requirement and deadline.
+    Photos come from ``photos_dir`` or are drawn; both signatures are drawn strokes. ``store``
+    gives ``library``, ``photos`` and ``signatures``. Returns how many were made.
+    """
+    from sqlalchemy import select
+
+    from fieldapp.errors import InvalidInput
+    from fieldapp.services import evaluations as ev
+    from fieldapp.storage.models import Unit
+
+    rng = random.Random(seed)
+    active = [s.value for s in lifecycle.ACTIVE_STATES]
+    units = list(session.scalars(select(Unit).where(Unit.state.in_(active)).order_by(Unit.id)))
+    if not units:
+        return 0
+    sources: list[Path] = []
+    if photos_dir is not None:
+        sources = sorted(p for p in photos_dir.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES)
+        if not sources:
+            raise InvalidInput(f"{photos_dir}：文件夹中没有照片（.jpg、.png、.heic）")
+    drawn: dict[str, Path] = {}
+
+    def photo_for(code: str) -> Path:
+        if sources:
+            return rng.choice(sources)
+        if code not in drawn:
+            drawn[code] = synthetic_photo(workdir / f"{code}.jpg", code, rng)
+        return drawn[code]
+
+    inspector_sig = signature_png(workdir / "sig-inspector.png", rng)
+    unit_sig = signature_png(workdir / "sig-unit.png", rng)
+    made = 0
+    attempts = 0
+    while made < count and attempts < count * 3:
+        attempts += 1
+        unit = rng.choice(units)
+        inspector = _person(rng)
+        try:
+            evaluation = ev.start(session, store.library, unit, ev.Kind.POST_EVALUATION, inspector)
+        except InvalidInput:
+            continue  # no checklist applies to this unit type
+        items = [
+            (checklist.id, item)
+            for checklist in ev.checklists_of(session, store.library, evaluation)
+            for item in checklist.items
+        ]
+        failing = rng.choice(items)[1].code if rng.random() < 0.15 else None
+        for checklist_id, item in items:
+            ref = f"{checklist_id}:{item.code}"
+            if item.code == failing:
+                due = date.today() + timedelta(days=rng.choice((7, 15, 30)))
+                ev.answer(
+                    session,
+                    store.library,
+                    evaluation,
+                    ref,
+                    "fail",
+                    rectify=rng.choice(RECTIFICATIONS),
+                    due=due,
+                )
+            else:
+                ev.answer(session, store.library, evaluation, ref, "pass")
+            if item.photo_required or item.code == failing:
+                ev.attach(
+                    session,
+                    store.photos,
+                    evaluation,
+                    [photo_for(item.code)],
+                    ref,
+                    library=store.library,
+                )
+        ev.sign(session, store.signatures, evaluation, "inspector", inspector, inspector_sig)
+        ev.sign(
+            session, store.signatures, evaluation, "unit", unit.contact_person or "负责人", unit_sig
+        )
+        ev.finalize(session, store.library, evaluation)
+        made += 1
+        if progress:
+            progress(made, count)
+    return made

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from fieldapp.checklists import Checklist, Item, Library
@@ -28,10 +28,11 @@ from fieldapp.domain.verdict import Answer, judge
 from fieldapp.domain.vocab import UnitType, canon
 from fieldapp.errors import InvalidInput, Locked, NotFound, Problem
 from fieldapp.photos import PhotoStore, prepare
-from fieldapp.photos.store import SignatureStore
+from fieldapp.photos.store import SWEEP_MIN_AGE, SignatureStore
 from fieldapp.services.checklists import pinned
 from fieldapp.storage.models import (
     AnswerRow,
+    ChecklistSnapshot,
     Evaluation,
     EvaluationChecklist,
     Photo,
@@ -78,7 +79,18 @@ class Role(StrEnum):
         return {"inspector": "检查人员", "unit": "单位负责人"}[self.value]
 
 
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class _Blobs(Protocol):
+        @property
+        def photos(self) -> PhotoStore: ...
+        @property
+        def signatures(self) -> SignatureStore: ...
+
+
 DRAFT, FINALIZED = "draft", "finalized"
+FOLLOW_KINDS = frozenset({Kind.FOLLOW_UP, Kind.RECTIFICATION_RECHECK})
 LOCKED_MESSAGE = "评价已定稿，不能修改；如需更正请新建修订"
 _CLOSED_STATES = {State.REMOVED.value, State.CLOSED.value}
 
@@ -132,9 +144,23 @@ def start(
     inspector = inspector.strip()
     if not inspector:
         raise InvalidInput("请填写检查人员姓名")
-    checklists = library.compose(UnitType(unit.unit_type), unit.industry)
-    if not checklists:
-        raise InvalidInput(f"{unit.name}：没有适用于这类单位的检查表，请检查检查表文件夹")
+    previous = latest_finalized(session, unit) if parsed in FOLLOW_KINDS else None
+    if previous is not None and any(a.result == Answer.FAIL.value for a in previous.answers):
+        # 回头看 / 整改复查 of open rectifications: the same checklist versions as before.
+        pins = [
+            EvaluationChecklist(checklist_id=p.checklist_id, version=p.version, position=p.position)
+            for p in previous.checklists
+        ]
+        follows_id: int | None = previous.id
+    else:
+        checklists = library.compose(UnitType(unit.unit_type), unit.industry)
+        if not checklists:
+            raise InvalidInput(f"{unit.name}：没有适用于这类单位的检查表，请检查检查表文件夹")
+        pins = [
+            EvaluationChecklist(checklist_id=c.id, version=c.version, position=i)
+            for i, c in enumerate(checklists)
+        ]
+        follows_id = None
     now = utcnow()
     if today is not None:
         now = now.replace(year=today.year, month=today.month, day=today.day)
@@ -144,14 +170,76 @@ def start(
         status=DRAFT,
         inspector=inspector,
         started_at=now,
-        checklists=[
-            EvaluationChecklist(checklist_id=c.id, version=c.version, position=i)
-            for i, c in enumerate(checklists)
-        ],
+        follows_id=follows_id,
+        checklists=pins,
     )
     session.add(evaluation)
     session.flush()
     return evaluation
+
+
+def latest_finalized(session: Session, unit: Unit) -> Evaluation | None:
+    """The unit's most recently finalized evaluation, if any."""
+    return session.scalar(
+        select(Evaluation)
+        .where(Evaluation.unit_id == unit.id, Evaluation.status == FINALIZED)
+        .order_by(Evaluation.finalized_at.desc(), Evaluation.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class FollowUpItem:
+    """One item that failed last time, to be re-checked: pass = fixed, fail = not fixed."""
+
+    checklist_id: str
+    code: str
+    text: str
+    rectify: str | None
+    due: date | None
+    photos: list[str]  # sha256 of the previous evaluation's photos of this item
+
+
+def followups(
+    session: Session, evaluation: Evaluation, library: Library | None = None
+) -> list[FollowUpItem]:
+    """The failed items of the evaluation this one follows up, in checklist order.
+
+    Empty when it is not a follow-up. Item texts come from ``library`` or, without one, from the
+    stored checklist snapshots.
+    """
+    if evaluation.follows_id is None:
+        return []
+    previous = get(session, evaluation.follows_id)
+    failed = {
+        (a.checklist_id, a.item_code): a for a in previous.answers if a.result == Answer.FAIL.value
+    }
+    photos: dict[tuple[str | None, str | None], list[str]] = {}
+    for photo in previous.photos:
+        photos.setdefault((photo.checklist_id, photo.item_code), []).append(photo.sha256)
+    found: list[FollowUpItem] = []
+    for pin in previous.checklists:
+        if library is not None:
+            checklist = pinned(session, library, pin.checklist_id, pin.version)
+        else:
+            snapshot = session.get(ChecklistSnapshot, (pin.checklist_id, pin.version))
+            if snapshot is None:
+                raise NotFound(f"检查表 {pin.checklist_id} 第 {pin.version} 版没有记录")
+            checklist = Checklist.model_validate_json(snapshot.content_json)
+        for item in checklist.items:
+            row = failed.get((checklist.id, item.code))
+            if row is not None:
+                found.append(
+                    FollowUpItem(
+                        checklist_id=checklist.id,
+                        code=item.code,
+                        text=item.text,
+                        rectify=row.rectify,
+                        due=row.due,
+                        photos=photos.get((checklist.id, item.code), []),
+                    )
+                )
+    return found
 
 
 def checklists_of(session: Session, library: Library, evaluation: Evaluation) -> list[Checklist]:
@@ -284,6 +372,47 @@ def attach(
     return added
 
 
+def remove_photo(
+    session: Session,
+    evaluation: Evaluation,
+    photo_id: int,
+    photo_store: PhotoStore | None = None,
+) -> Photo:
+    """Take a photo off a draft. The file is deleted after the commit (given ``photo_store``)
+    unless another record still uses it; otherwise the start-up sweep removes it later."""
+    _check_draft(evaluation)
+    row = next((p for p in evaluation.photos if p.id == photo_id), None)
+    if row is None:
+        ids = "、".join(str(p.id) for p in evaluation.photos) or "无"
+        raise NotFound(
+            f"{_name(evaluation)}没有编号为 {photo_id} 的照片（本次评价的照片编号：{ids}）"
+        )
+    sha = row.sha256
+    evaluation.photos.remove(row)
+    session.flush()
+    still_used = session.scalar(select(func.count()).select_from(Photo).where(Photo.sha256 == sha))
+    if photo_store is not None and not still_used:
+
+        def _remove_file(committed: Session) -> None:
+            photo_store.remove(sha)
+
+        event.listen(session, "after_commit", _remove_file, once=True)
+    return row
+
+
+def sweep_orphans(session: Session, store: _Blobs, older_than: float = SWEEP_MIN_AGE) -> int:
+    """Delete photo and signature files no record refers to (left by a crash or a removal).
+
+    Run at start-up. Files younger than ``older_than`` seconds are spared: another process may
+    be between writing one and committing its record. Returns how many files were removed.
+    """
+    photos = set(session.scalars(select(Photo.sha256).distinct()))
+    signatures = set(session.scalars(select(Signature.image_sha256).distinct()))
+    removed = store.photos.sweep(keep=photos, older_than=older_than)
+    removed += store.signatures.sweep(keep=signatures, older_than=older_than)
+    return len(removed)
+
+
 def _signature_png(path: Path, where: str) -> bytes:
     try:
         data = path.read_bytes()
@@ -374,6 +503,7 @@ def _content(evaluation: Evaluation) -> dict[str, Any]:
         "started_at": evaluation.started_at.isoformat(),
         "finalized_at": evaluation.finalized_at.isoformat() if evaluation.finalized_at else None,
         "replaces": replaced,
+        **({"follows": evaluation.follows_id} if evaluation.follows_id is not None else {}),
         "checklists": [[p.checklist_id, p.version] for p in evaluation.checklists],
         "answers": sorted(
             [
@@ -436,6 +566,7 @@ def revise(session: Session, evaluation: Evaluation, inspector: str) -> Evaluati
         status=DRAFT,
         inspector=inspector,
         replaces_id=evaluation.id,
+        follows_id=evaluation.follows_id,
         checklists=[
             EvaluationChecklist(checklist_id=p.checklist_id, version=p.version, position=p.position)
             for p in evaluation.checklists
@@ -476,6 +607,11 @@ def revise(session: Session, evaluation: Evaluation, inspector: str) -> Evaluati
 def detail(session: Session, library: Library, evaluation: Evaluation) -> dict[str, Any]:
     """Everything about one evaluation, ready for JSON (dates as ISO strings)."""
     answers = {(a.checklist_id, a.item_code): a for a in evaluation.answers}
+    previous = get(session, evaluation.follows_id) if evaluation.follows_id is not None else None
+    before = {(a.checklist_id, a.item_code): a for a in previous.answers} if previous else {}
+    before_photos: dict[tuple[str | None, str | None], list[str]] = {}
+    for photo in previous.photos if previous else []:
+        before_photos.setdefault((photo.checklist_id, photo.item_code), []).append(photo.sha256)
     items = []
     for pin, checklist in zip(
         evaluation.checklists, checklists_of(session, library, evaluation), strict=True
@@ -495,6 +631,14 @@ def detail(session: Session, library: Library, evaluation: Evaluation) -> dict[s
                     "due": row.due.isoformat() if row and row.due else None,
                 }
             )
+            if previous is not None:
+                old = before.get((checklist.id, item.code))
+                items[-1]["previous"] = {
+                    "result": old.result if old else None,
+                    "rectify": old.rectify if old else None,
+                    "due": old.due.isoformat() if old and old.due else None,
+                    "photos": before_photos.get((checklist.id, item.code), []),
+                }
     return {
         "id": evaluation.id,
         "uuid": evaluation.uuid,
@@ -512,6 +656,7 @@ def detail(session: Session, library: Library, evaluation: Evaluation) -> dict[s
         "items": items,
         "photos": [
             {
+                "id": p.id,
                 "sha256": p.sha256,
                 "checklist_id": p.checklist_id,
                 "item": p.item_code,
@@ -524,5 +669,6 @@ def detail(session: Session, library: Library, evaluation: Evaluation) -> dict[s
             for s in evaluation.signatures
         ],
         "replaces": evaluation.replaces_id,
+        "follows": evaluation.follows_id,
         "missing": missing(session, library, evaluation) if evaluation.status == DRAFT else [],
     }

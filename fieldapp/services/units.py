@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, text
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from fieldapp.domain import uscc
-from fieldapp.errors import NotFound
-from fieldapp.storage.models import Station, Unit
+from fieldapp.domain.lifecycle import State
+from fieldapp.errors import InvalidInput, NotFound, Problem
+from fieldapp.storage.models import AnswerRow, Evaluation, Station, Unit, UnitEvent
 
 SEARCH_COLUMNS = (Unit.name, Unit.shop_name, Unit.credit_code, Unit.address)
 
@@ -27,6 +29,11 @@ class UnitFilter:
     station: str | None = None
     unit_type: str | None = None
     state: str | None = None
+    # Units with no finalized evaluation visited in this year.
+    not_evaluated_in: int | None = None
+    # Units with a 整改 whose deadline has come (``as_of``, default today) and not yet passed.
+    rectification_due: bool = False
+    as_of: date | None = None
 
 
 def terms(query: str) -> list[str]:
@@ -50,6 +57,47 @@ def _term_condition(term: str) -> ColumnElement[bool]:
     return or_(*(column.like(pattern, escape="\\") for column in SEARCH_COLUMNS))
 
 
+def _evaluated_in(year: int) -> Select[Any]:
+    """Ids of units with a finalized evaluation started (visited) in ``year``."""
+    return select(Evaluation.unit_id).where(
+        Evaluation.status == "finalized",
+        Evaluation.started_at >= datetime(year, 1, 1),
+        Evaluation.started_at < datetime(year + 1, 1, 1),
+    )
+
+
+def _rectification_due(as_of: date) -> Select[Any]:
+    """Ids of units where an item's most recent finalized answer is 不符合 with its deadline
+    on or before ``as_of``: a later finalized follow-up (or evaluation) answering the item
+    closes it if it passes, or sets a new deadline if it fails again."""
+    later = aliased(Evaluation)
+    later_answer = aliased(AnswerRow)
+    superseded = exists(
+        select(later_answer.id)
+        .join(later, later.id == later_answer.evaluation_id)
+        .where(
+            later.unit_id == Evaluation.unit_id,
+            later.status == "finalized",
+            later_answer.checklist_id == AnswerRow.checklist_id,
+            later_answer.item_code == AnswerRow.item_code,
+            or_(
+                later.finalized_at > Evaluation.finalized_at,
+                and_(later.finalized_at == Evaluation.finalized_at, later.id > Evaluation.id),
+            ),
+        )
+    )
+    return (
+        select(Evaluation.unit_id)
+        .join(AnswerRow, AnswerRow.evaluation_id == Evaluation.id)
+        .where(
+            Evaluation.status == "finalized",
+            AnswerRow.result == "fail",
+            AnswerRow.due <= as_of,
+            ~superseded,
+        )
+    )
+
+
 def filtered(query: UnitFilter) -> Select[Any]:
     statement = select(Unit)
     conditions: list[ColumnElement[bool]] = [_term_condition(t) for t in terms(query.search)]
@@ -60,6 +108,11 @@ def filtered(query: UnitFilter) -> Select[Any]:
         conditions.append(Unit.unit_type == query.unit_type)
     if query.state:
         conditions.append(Unit.state == query.state)
+    if query.not_evaluated_in is not None:
+        conditions.append(Unit.id.not_in(_evaluated_in(query.not_evaluated_in).scalar_subquery()))
+    if query.rectification_due:
+        due = _rectification_due(query.as_of or date.today())
+        conditions.append(Unit.id.in_(due.scalar_subquery()))
     if conditions:
         statement = statement.where(and_(*conditions))
     return statement
@@ -95,4 +148,73 @@ def by_code(session: Session, code: str) -> Unit:
     unit = session.scalar(select(Unit).where(Unit.credit_code == normalized))
     if unit is None:
         raise NotFound(f"没有信用代码为 {normalized} 的单位")
+    return unit
+
+
+ADD_REASON = "现场发现，新增"
+
+
+def add_unit(
+    session: Session, values: dict[str, Any], actor: str, today: date | None = None
+) -> Unit:
+    """A unit found on site, checked like an import row; it starts in 选育池 (candidate).
+
+    ``values`` maps field names (``credit_code``, ``name``, ``station``, ``unit_type``,
+    ``industry``, ``address``, ``contact_person``, ``contact_phone`` …) to text. The station must
+    already exist, so a typing slip does not create a new one.
+    """
+    from fieldapp.imports.units import COLUMNS, FIELD_LABELS, validate_values
+
+    where = "新增单位"
+    unknown = sorted(set(values) - set(COLUMNS))
+    if unknown:
+        raise ValueError(f"unknown unit fields: {unknown}")
+    for name in ("state", "state_date", "entered_on"):
+        if values.get(name):
+            raise InvalidInput(f"{where}：新增单位一律进入选育池，不能指定「{FIELD_LABELS[name]}」")
+    actor = actor.strip()
+    if not actor:
+        raise InvalidInput(f"{where}：请填写经办人")
+    today = today or date.today()
+    raw = {name: "" if value is None else str(value) for name, value in values.items()}
+    parsed, errors, _warnings = validate_values(raw, where, today)
+    if parsed is None:
+        raise InvalidInput(f"{where}：有 {len(errors)} 处填写有误，单位未保存", errors)
+    fields = dict(parsed.values)
+    code = fields["credit_code"]
+    existing = session.scalar(select(Unit).where(Unit.credit_code == code))
+    if existing is not None:
+        raise InvalidInput(
+            f"{where}：信用代码 {code} 已有单位「{existing.name}」（{existing.station.name}），"
+            "不能重复新增；请用 fieldapp units show 查看"
+        )
+    station_name = fields.pop("station")
+    station = session.scalar(select(Station).where(Station.name == station_name))
+    if station is None:
+        names = "、".join(session.scalars(select(Station.name).order_by(Station.name)))
+        problem = Problem(
+            where,
+            f"没有名为「{station_name}」的所（分局）；已有：{names or '（无）'}",
+            column=FIELD_LABELS["station"],
+        )
+        raise InvalidInput(f"{where}：所属所不存在，单位未保存", [problem])
+    fields.pop("entered_on", None)
+    unit = Unit(
+        **fields,
+        station=station,
+        state=State.CANDIDATE.value,
+        state_since=today,
+    )
+    unit.events.append(
+        UnitEvent(
+            kind="state",
+            from_state=None,
+            to_state=State.CANDIDATE.value,
+            occurred_on=today,
+            actor=actor,
+            reason=ADD_REASON,
+        )
+    )
+    session.add(unit)
+    session.flush()
     return unit

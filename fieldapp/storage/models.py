@@ -171,6 +171,10 @@ class Evaluation(Base):
         ForeignKey("evaluations.id"), nullable=True, index=True
     )
     content_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # 回头看 / 暗访整改复查: the finalized evaluation whose failed items this visit re-checks.
+    follows_id: Mapped[int | None] = mapped_column(
+        ForeignKey("evaluations.id"), nullable=True, index=True
+    )
 
     unit: Mapped[Unit] = relationship()
     checklists: Mapped[list[EvaluationChecklist]] = relationship(

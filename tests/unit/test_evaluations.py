@@ -298,6 +298,7 @@ def test_revise_copies_and_keeps_the_old_one(shop_store: Store, signature: Path)
         assert b1b["result"] == "na" and b1b["checklist_id"] == "bayou-bawu"
         assert data["photos"] == [
             {
+                "id": revision.photos[0].id,
                 "sha256": evaluation.photos[0].sha256,
                 "checklist_id": "bayou-bawu",
                 "item": "B1a",

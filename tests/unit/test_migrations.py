@@ -14,7 +14,7 @@ from sqlalchemy import select
 from fieldapp.domain import uscc
 from fieldapp.services import units as unit_service
 from fieldapp.storage import db
-from fieldapp.storage.models import Base, Station, Target, Unit
+from fieldapp.storage.models import Base, Evaluation, Station, Target, Unit
 from fieldapp.store import Store
 
 FIXTURES = sorted((Path(__file__).resolve().parents[1] / "data" / "migrations").glob("*.sqlite"))
@@ -23,7 +23,7 @@ FIXTURES = sorted((Path(__file__).resolve().parents[1] / "data" / "migrations").
 def test_there_is_a_fixture_for_the_previous_head() -> None:
     assert FIXTURES, "tests/data/migrations holds no database"
     script_heads = {p.stem for p in FIXTURES}
-    assert "0001" in script_heads
+    assert {"0001", "0002", "0003"} <= script_heads
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.stem)
@@ -56,6 +56,39 @@ def test_old_database_upgrades_with_every_record(fixture: Path, tmp_path: Path) 
                 for t in session.scalars(select(Target).order_by(Target.id))
             ]
             assert targets == expected.get("targets", [])
+            evaluations = [
+                {
+                    "uuid": e.uuid,
+                    "unit_id": e.unit_id,
+                    "kind": e.kind,
+                    "status": e.status,
+                    "inspector": e.inspector,
+                    "verdict": e.verdict,
+                    "verdict_text": e.verdict_text,
+                    "content_sha256": e.content_sha256,
+                    "checklists": [[p.checklist_id, p.version] for p in e.checklists],
+                    "answers": [
+                        [
+                            a.checklist_id,
+                            a.item_code,
+                            a.result,
+                            a.note,
+                            a.rectify,
+                            a.due.isoformat() if a.due else None,
+                        ]
+                        for a in e.answers
+                    ],
+                    "photos": [
+                        [p.checklist_id, p.item_code, p.sha256, p.width, p.height, p.original_name]
+                        for p in e.photos
+                    ],
+                    "signatures": [[s.role, s.name, s.image_sha256] for s in e.signatures],
+                }
+                for e in session.scalars(select(Evaluation).order_by(Evaluation.id))
+            ]
+            assert evaluations == expected.get("evaluations", [])
+            for e in session.scalars(select(Evaluation)):
+                assert e.finalized_at is not None and e.started_at < e.finalized_at
             assert all(uscc.validate(u.credit_code).valid for u in found)
             # Rows written before the search index existed are searchable after the upgrade.
             hits = unit_service.search(session, unit_service.UnitFilter("好又多超市"))

@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import os
 import struct
+import time
 import zlib
 from collections.abc import Callable
 from datetime import datetime
@@ -432,10 +434,26 @@ def test_sweep_removes_orphans_and_temp_files_and_keeps_the_rest(tmp_path: Path)
     stray = store.path(kept).parent / ".abc-123.tmp"
     stray.write_bytes(b"half a photo")
 
-    removed = store.sweep({kept})
+    removed = store.sweep({kept}, older_than=0)
 
     assert removed == [orphan]
     assert not store.exists(orphan) and not store.thumb_path(orphan).exists()
     assert not stray.exists()
     assert store.verify(kept) and store.thumb_path(kept).is_file()
     assert PhotoStore(tmp_path / "nowhere").sweep(set()) == []
+
+
+def test_sweep_spares_fresh_files_another_process_may_be_committing(tmp_path: Path) -> None:
+    """The window may have written a photo whose record is not committed yet when the command
+    line opens the store and sweeps: only files older than the grace period are orphans."""
+    store = PhotoStore(tmp_path / "photos")
+    fresh = store.put(prepare(PHOTOS / "Portrait_1.jpg"))
+    writing = store.path(fresh).parent / ".def-456.tmp"
+    writing.write_bytes(b"being written")
+    assert store.sweep(set()) == []
+    assert store.exists(fresh) and writing.exists()
+    hour_ago = time.time() - 7200
+    for file in (store.path(fresh), store.thumb_path(fresh), writing):
+        os.utime(file, (hour_ago, hour_ago))
+    assert store.sweep(set()) == [fresh]
+    assert not writing.exists()

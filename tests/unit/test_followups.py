@@ -1,0 +1,168 @@
+"""回头看 / 暗访整改复查: a follow-up re-checks the failed items of the last finalized evaluation."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from fieldapp.cli import main
+from fieldapp.imports.units import import_units
+from fieldapp.services import evaluations as ev
+from fieldapp.services import units as unit_service
+from fieldapp.store import Store
+
+SHOP = "92331122MA2A00018H"
+PHOTO = Path(__file__).resolve().parents[1] / "data" / "photos" / "Landscape_6.jpg"
+LATER = date.today() + timedelta(days=30)
+
+
+@pytest.fixture
+def shop_store(store: Store, data_path: Path) -> Store:
+    with store.session() as session:
+        import_units(session, data_path / "units-sample.csv", actor="测试")
+    return store
+
+
+@pytest.fixture
+def signature(tmp_path: Path) -> Path:
+    img = Image.new("RGB", (200, 80), "white")
+    ImageDraw.Draw(img).line([(10, 50), (190, 30)], fill="black", width=3)
+    path = tmp_path / "sig.png"
+    img.save(path)
+    return path
+
+
+def finish(
+    store: Store,
+    session,  # type: ignore[no-untyped-def]
+    evaluation,  # type: ignore[no-untyped-def]
+    signature: Path,
+    fails: dict[str, str] | None = None,
+) -> None:
+    """Answer everything (pass, or na where a photo is needed), fail ``fails``, sign, finalize."""
+    fails = fails or {}
+    for checklist in ev.checklists_of(session, store.library, evaluation):
+        for item in checklist.items:
+            ref = f"{checklist.id}:{item.code}"
+            if item.code in fails:
+                ev.answer(
+                    session,
+                    store.library,
+                    evaluation,
+                    ref,
+                    "fail",
+                    rectify=fails[item.code],
+                    due=LATER,
+                )
+                if item.photo_required:
+                    ev.attach(
+                        session, store.photos, evaluation, [PHOTO], ref, library=store.library
+                    )
+            elif not any(a.item_code == item.code for a in evaluation.answers):
+                ev.answer(
+                    session, store.library, evaluation, ref, "na" if item.photo_required else "pass"
+                )
+    ev.sign(session, store.signatures, evaluation, "inspector", "张三", signature)
+    ev.sign(session, store.signatures, evaluation, "unit", "王芳", signature)
+    ev.finalize(session, store.library, evaluation)
+
+
+def test_follow_up_pins_previous_and_lists_failed_items(shop_store: Store, signature: Path) -> None:
+    library = shop_store.library
+    with shop_store.session() as session:
+        unit = unit_service.by_code(session, SHOP)
+        first = ev.start(session, library, unit, "post_evaluation", "张三")
+        finish(shop_store, session, first, signature, {"G2": "移出异常名录"})
+        follow = ev.start(session, library, unit, "回头看", "李四")
+        assert follow.follows_id == first.id
+        assert [(p.checklist_id, p.version) for p in follow.checklists] == [
+            (p.checklist_id, p.version) for p in first.checklists
+        ]
+        items = ev.followups(session, follow)
+        assert [(i.checklist_id, i.code, i.rectify, i.due) for i in items] == [
+            ("general-1", "G2", "移出异常名录", LATER)
+        ]
+        assert items[0].text and items[0].photos == [first.photos[0].sha256]
+        assert ev.followups(session, follow, library) == items
+        assert ev.followups(session, first) == []
+
+        data = ev.detail(session, library, follow)
+        assert data["follows"] == first.id
+        g2 = next(i for i in data["items"] if i["code"] == "G2")
+        assert g2["previous"] == {
+            "result": "fail",
+            "rectify": "移出异常名录",
+            "due": LATER.isoformat(),
+            "photos": [first.photos[0].sha256],
+        }
+        assert next(i for i in data["items"] if i["code"] == "B2b")["previous"]["result"] == "pass"
+        assert "previous" not in ev.detail(session, library, first)["items"][0]
+        assert ev.detail(session, library, first)["follows"] is None
+
+        # Fixed: the follow-up passes G2; a later re-check has nothing open and starts normally.
+        finish(shop_store, session, follow, signature)
+        assert follow.verdict == "pass"
+        again = ev.start(session, library, unit, "rectification_recheck", "李四")
+        assert again.follows_id is None
+        assert ev.followups(session, again) == []
+        # A revision of the follow-up still follows the same evaluation.
+        assert ev.revise(session, follow, "李四").follows_id == first.id
+
+
+def test_not_fixed_carries_over(shop_store: Store, signature: Path) -> None:
+    library = shop_store.library
+    with shop_store.session() as session:
+        unit = unit_service.by_code(session, SHOP)
+        first = ev.start(session, library, unit, "routine", "张三")
+        finish(shop_store, session, first, signature, {"G2": "移出异常名录", "B2b": "补价签"})
+        follow = ev.start(session, library, unit, "follow_up", "李四")
+        finish(shop_store, session, follow, signature, {"G2": "仍未移出，再限期"})
+        second = ev.start(session, library, unit, "follow_up", "李四")
+        assert second.follows_id == follow.id
+        assert [(i.code, i.rectify) for i in ev.followups(session, second)] == [
+            ("G2", "仍未移出，再限期")
+        ]
+
+
+def test_follow_up_without_open_rectifications_starts_normally(shop_store: Store) -> None:
+    with shop_store.session() as session:
+        unit = unit_service.by_code(session, SHOP)
+        draft = ev.start(session, shop_store.library, unit, "post_evaluation", "张三")
+        ev.answer(session, shop_store.library, draft, "G2", "fail", rectify="整改", due=LATER)
+        # A draft's failures are not open rectifications.
+        follow = ev.start(session, shop_store.library, unit, "follow_up", "张三")
+        assert follow.follows_id is None
+        assert [p.checklist_id for p in follow.checklists] == [
+            "bayou-bawu",
+            "general-1",
+            "x-retail",
+        ]
+
+
+def test_cli_show_prints_previous_result(capsys, shop_store: Store, signature: Path) -> None:  # type: ignore[no-untyped-def]
+    with shop_store.session() as session:
+        unit = unit_service.by_code(session, SHOP)
+        first = ev.start(session, shop_store.library, unit, "post_evaluation", "张三")
+        finish(shop_store, session, first, signature, {"G2": "移出异常名录"})
+    shop_store.close()
+    assert main(["evaluations", "new", "--unit", SHOP, "--kind", "回头看"]) == 0
+    out = capsys.readouterr().out
+    assert f"复查评价 {first.id} 的 1 项整改：G2" in out
+    follow = out.strip().splitlines()[-1]
+    assert main(["evaluations", "answer", follow, "G2", "pass"]) == 0
+    capsys.readouterr()
+    assert main(["evaluations", "show", follow]) == 0
+    out = capsys.readouterr().out
+    assert f"复查评价 {first.id} 的整改项" in out
+    assert "上次不符合 → 符合" in out and "移出异常名录" in out
+    assert "上次符合 → 未检查" in out
+    assert main(["evaluations", "show", follow, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["follows"] == first.id
+    assert main(["evaluations", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [e["follows"] for e in listed] == [None, first.id]
