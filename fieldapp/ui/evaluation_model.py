@@ -16,16 +16,28 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
+from sqlalchemy.orm import Session
 
 from fieldapp.domain.verdict import Answer, Outcome, judge
 from fieldapp.errors import NotFound
 from fieldapp.services import evaluations as service
+from fieldapp.storage.models import Evaluation
 from fieldapp.store import Store
 from fieldapp.ui.strings import tr
 
 DRAFT, FINALIZED = service.DRAFT, service.FINALIZED
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class PreviousAnswer:
+    """What the evaluation this one follows up found for the item (回头看 / 整改复查)."""
+
+    result: str | None
+    rectify: str | None
+    due: date | None
+    photos: tuple[str, ...]  # sha256 of the earlier evaluation's photos of this item
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,8 @@ class ItemRow:
     rectify: str | None
     due: date | None
     photos: tuple[str, ...]  # sha256 of this item's photos
+    photo_ids: tuple[int, ...] = ()  # their record ids, in the same order
+    previous: PreviousAnswer | None = None  # set only in a follow-up
 
     @property
     def ref(self) -> str:
@@ -73,6 +87,7 @@ class EvaluationData:
     items: list[ItemRow]
     general_photos: tuple[str, ...] = ()
     signatures: list[SignatureRow] = field(default_factory=list)
+    follows: int | None = None  # the evaluation this one follows up
 
     @property
     def locked(self) -> bool:
@@ -91,6 +106,20 @@ def result_label(result: str | None) -> str:
     return tr(f"result.{result}") if result else tr("result.none")
 
 
+def previous_label(previous: PreviousAnswer | None) -> str:
+    """The 上次 cell: last time's result and, for a 不符合, what had to be rectified."""
+    if previous is None:
+        return ""
+    text = result_label(previous.result)
+    if previous.rectify:
+        text = tr(
+            "eval.previous_cell",
+            result=text,
+            rectify=tr("eval.rectify_note", rectify=previous.rectify, due=previous.due),
+        )
+    return text
+
+
 def status_label(status: str) -> str:
     return tr(f"status.{status}")
 
@@ -105,8 +134,11 @@ def load_evaluation(store: Store, evaluation_id: int) -> EvaluationData:
         checklists = service.checklists_of(session, store.library, evaluation)
         answers = {(a.checklist_id, a.item_code): a for a in evaluation.answers}
         photos: dict[tuple[str | None, str | None], list[str]] = {}
+        photo_ids: dict[tuple[str | None, str | None], list[int]] = {}
         for photo in evaluation.photos:
             photos.setdefault((photo.checklist_id, photo.item_code), []).append(photo.sha256)
+            photo_ids.setdefault((photo.checklist_id, photo.item_code), []).append(photo.id)
+        previous = _previous_answers(session, store, evaluation)
         items: list[ItemRow] = []
         for checklist in checklists:
             for item in checklist.items:
@@ -126,6 +158,8 @@ def load_evaluation(store: Store, evaluation_id: int) -> EvaluationData:
                         rectify=row.rectify if row else None,
                         due=row.due if row else None,
                         photos=tuple(photos.get((checklist.id, item.code), [])),
+                        photo_ids=tuple(photo_ids.get((checklist.id, item.code), [])),
+                        previous=previous.get((checklist.id, item.code)),
                     )
                 )
         if evaluation.status == DRAFT:
@@ -149,7 +183,29 @@ def load_evaluation(store: Store, evaluation_id: int) -> EvaluationData:
             items=items,
             general_photos=tuple(photos.get((None, None), [])),
             signatures=[SignatureRow(s.role, s.name) for s in evaluation.signatures],
+            follows=evaluation.follows_id,
         )
+
+
+def _previous_answers(
+    session: Session, store: Store, evaluation: Evaluation
+) -> dict[tuple[str, str], PreviousAnswer]:
+    """Each item's answer in the evaluation this one follows up (empty if it follows none)."""
+    if evaluation.follows_id is None:
+        return {}
+    found: dict[tuple[str, str], PreviousAnswer] = {}
+    for item in service.detail(session, store.library, evaluation)["items"]:
+        before = item.get("previous")
+        if before is None:
+            continue
+        due = before.get("due")
+        found[(item["checklist_id"], item["code"])] = PreviousAnswer(
+            result=before.get("result"),
+            rectify=before.get("rectify"),
+            due=date.fromisoformat(due) if due else None,
+            photos=tuple(before.get("photos") or ()),
+        )
+    return found
 
 
 def start_evaluation(store: Store, unit_id: int, kind: str, inspector: str) -> int:
@@ -190,6 +246,14 @@ def write_photos(
     with store.session() as session:
         evaluation = service.get(session, evaluation_id)
         service.attach(session, store.photos, evaluation, paths, item_ref, library=store.library)
+    return load_evaluation(store, evaluation_id)
+
+
+def write_remove_photo(store: Store, evaluation_id: int, photo_id: int) -> EvaluationData:
+    """Take one photo off the draft; its file goes after the commit unless still used."""
+    with store.session() as session:
+        evaluation = service.get(session, evaluation_id)
+        service.remove_photo(session, evaluation, photo_id, store.photos)
     return load_evaluation(store, evaluation_id)
 
 
@@ -243,7 +307,9 @@ def unit_evaluations(store: Store, unit_id: int) -> list[EvaluationSummary]:
 
 # --- the table model -------------------------------------------------------------------------
 
-COLUMNS = ("checklist", "code", "text", "result", "photos", "note")
+# "previous" (上次) is last in the model; the view moves it beside "result" and shows it only in
+# a follow-up.
+COLUMNS = ("checklist", "code", "text", "result", "photos", "note", "previous")
 RESULT_COLOURS = {
     Answer.PASS.value: QColor("#1b7f3b"),
     Answer.FAIL.value: QColor("#c62828"),
@@ -305,6 +371,11 @@ class ItemsModel(QAbstractTableModel):
                 if row.rectify:
                     return tr("eval.rectify_note", rectify=row.rectify, due=row.due)
                 return row.note
+            if column == "previous":
+                return previous_label(row.previous)
+        if role == Qt.ItemDataRole.ForegroundRole and column == "previous":
+            before = row.previous.result if row.previous else None
+            return QBrush(RESULT_COLOURS[before]) if before else None
         if role == Qt.ItemDataRole.ForegroundRole and column == "result" and row.result:
             return QBrush(RESULT_COLOURS[row.result])
         if role == Qt.ItemDataRole.TextAlignmentRole and column == "photos":

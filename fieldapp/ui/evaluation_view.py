@@ -21,6 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, QEvent, QPoint, QPointF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
+    QAction,
     QColor,
     QDragEnterEvent,
     QDropEvent,
@@ -84,6 +85,7 @@ VERDICT_COLOURS = {
     Outcome.FAIL.value: "#c62828",
     Outcome.INCOMPLETE.value: "#555555",
 }
+PHOTO_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ANSWERS = {Qt.Key.Key_1: Answer.PASS, Qt.Key.Key_2: Answer.FAIL, Qt.Key.Key_3: Answer.NA}
 
 Rectification = tuple[str, date]
@@ -176,6 +178,42 @@ def ask_note(parent: QWidget, item: ItemRow) -> str | None:
         parent, tr("eval.note_title", code=item.code), tr("eval.note"), item.note
     )
     return text if ok else None
+
+
+def ask_remove_photo(parent: QWidget, name: str) -> bool:
+    """Ask before a photo is taken off the evaluation."""
+    answer = QMessageBox.question(
+        parent,
+        tr("eval.remove_photo_title"),
+        tr("eval.remove_photo_question", name=name),
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class PhotoList(QListWidget):
+    """Thumbnails; Delete (or Backspace) on a selected one asks to remove it."""
+
+    deleteKey = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.currentItem():
+            self.deleteKey.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+def _thumbnail_list(name: str) -> QListWidget:
+    photos = PhotoList() if name == "photos" else QListWidget()
+    photos.setObjectName(name)
+    photos.setViewMode(QListWidget.ViewMode.IconMode)
+    photos.setIconSize(QSize(THUMB_SIZE, THUMB_SIZE))
+    photos.setResizeMode(QListWidget.ResizeMode.Adjust)
+    photos.setMovement(QListWidget.Movement.Static)
+    photos.setFixedHeight(THUMB_SIZE + 36)
+    return photos
 
 
 class PhotoPreview(QDialog):
@@ -416,6 +454,7 @@ class EvaluationView(QWidget):
             ask_rectification
         )
         self.ask_note: Callable[[QWidget, ItemRow], str | None] = ask_note
+        self.confirm_remove: Callable[[QWidget, str], bool] = ask_remove_photo
         self.last_refusal: InvalidInput | None = None
         self.setAcceptDrops(True)
         self._build()
@@ -450,6 +489,11 @@ class EvaluationView(QWidget):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for column, width in enumerate((130, 60, 380, 70, 50)):
             self.table.setColumnWidth(column, width)
+        # 上次 (follow-ups only) sits beside 结果; the note stays last and stretches.
+        previous = em.COLUMNS.index("previous")
+        header.moveSection(previous, em.COLUMNS.index("result") + 1)
+        self.table.setColumnWidth(previous, 260)
+        self.table.setColumnHidden(previous, True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
 
         self.item_detail = QLabel()
@@ -461,13 +505,23 @@ class EvaluationView(QWidget):
         self.hint.setObjectName("keysHint")
         self.hint.setStyleSheet("color:#666")
 
-        self.photos = QListWidget()
-        self.photos.setObjectName("photos")
-        self.photos.setViewMode(QListWidget.ViewMode.IconMode)
-        self.photos.setIconSize(QSize(THUMB_SIZE, THUMB_SIZE))
-        self.photos.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.photos.setMovement(QListWidget.Movement.Static)
-        self.photos.setFixedHeight(THUMB_SIZE + 36)
+        self.photos = _thumbnail_list("photos")
+        self.remove_photo_action = QAction(tr("eval.remove_photo"), self.photos)
+        self.remove_photo_action.setObjectName("removePhotoAction")
+        self.photos.addAction(self.remove_photo_action)
+        self.photos.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.remove_photo_button = QPushButton(tr("eval.remove_photo"))
+        self.remove_photo_button.setObjectName("removePhoto")
+        self.previous_photos = _thumbnail_list("previousPhotos")
+        self.previous_photos_label = QLabel(tr("eval.previous_photos"))
+        self.previous_photos_label.setObjectName("previousPhotosLabel")
+        self.previous_box = QWidget()
+        self.previous_box.setObjectName("previousBox")
+        previous_layout = QVBoxLayout(self.previous_box)
+        previous_layout.setContentsMargins(0, 0, 0, 0)
+        previous_layout.addWidget(self.previous_photos_label)
+        previous_layout.addWidget(self.previous_photos)
+        self.previous_box.hide()
         self.add_item_photo = QPushButton(tr("eval.add_item_photo"))
         self.add_item_photo.setObjectName("addItemPhoto")
         self.add_general_photo = QPushButton(tr("eval.add_general_photo"))
@@ -495,13 +549,17 @@ class EvaluationView(QWidget):
         photo_buttons = QHBoxLayout()
         photo_buttons.addWidget(self.add_item_photo)
         photo_buttons.addWidget(self.add_general_photo)
+        photo_buttons.addWidget(self.remove_photo_button)
         photo_buttons.addWidget(self.general_count, 1)
+        thumbnails = QHBoxLayout()
+        thumbnails.addWidget(self.photos, 1)
+        thumbnails.addWidget(self.previous_box, 1)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
         lower_layout.addWidget(self.item_detail, 1)
         lower_layout.addLayout(photo_buttons)
-        lower_layout.addWidget(self.photos)
+        lower_layout.addLayout(thumbnails)
         left = QSplitter(Qt.Orientation.Vertical)
         table_box = QWidget()
         table_layout = QVBoxLayout(table_box)
@@ -537,6 +595,12 @@ class EvaluationView(QWidget):
         self.add_item_photo.clicked.connect(lambda: self.choose_photos(for_item=True))
         self.add_general_photo.clicked.connect(lambda: self.choose_photos(for_item=False))
         self.photos.itemDoubleClicked.connect(self._preview)
+        self.previous_photos.itemDoubleClicked.connect(self._preview)
+        self.photos.currentItemChanged.connect(lambda *_args: self._update_remove())
+        self.remove_photo_action.triggered.connect(lambda _checked=False: self.remove_photo())
+        self.remove_photo_button.clicked.connect(lambda _checked=False: self.remove_photo())
+        if isinstance(self.photos, PhotoList):
+            self.photos.deleteKey.connect(self.remove_photo)
         for box in (self.inspector_box, self.unit_box):
             box.confirm.clicked.connect(lambda _checked=False, b=box: self.confirm_signature(b))
         self.finalize_button.clicked.connect(self.finalize)
@@ -564,6 +628,9 @@ class EvaluationView(QWidget):
             f"&nbsp;&nbsp;{escape(data.credit_code)}"
         )
         revision = tr("eval.revision_of", id=data.replaces) if data.replaces else ""
+        if data.follows is not None:
+            revision += tr("eval.follows", id=data.follows)
+        self.table.setColumnHidden(em.COLUMNS.index("previous"), data.follows is None)
         self.info.setText(
             tr(
                 "eval.info",
@@ -600,6 +667,12 @@ class EvaluationView(QWidget):
         self.revise_button.setVisible(locked)
         self.setAcceptDrops(not locked)
         self.hint.setText(tr("eval.locked_hint") if locked else tr("eval.keys_hint"))
+        self._update_remove()
+
+    def _update_remove(self) -> None:
+        enabled = not self.locked and self.photos.currentItem() is not None
+        self.remove_photo_button.setEnabled(enabled)
+        self.remove_photo_action.setEnabled(enabled)
 
     @property
     def locked(self) -> bool:
@@ -617,8 +690,11 @@ class EvaluationView(QWidget):
     def _show_item(self) -> None:
         item = self.current_item()
         self.photos.clear()
+        self.previous_photos.clear()
+        self.previous_box.setVisible(bool(item and item.previous and item.previous.photos))
         if item is None:
             self.item_detail.clear()
+            self._update_remove()
             return
         parts = [f"<b>{escape(item.code)}</b> {escape(item.text)}"]
         if item.guidance:
@@ -633,14 +709,43 @@ class EvaluationView(QWidget):
             parts.append(escape(tr("eval.rectify_note", rectify=item.rectify, due=item.due)))
         if item.note:
             parts.append(f"<b>{escape(tr('eval.note'))}</b>：{escape(item.note)}")
+        if item.previous is not None:
+            colour = VERDICT_COLOURS[Outcome.FAIL.value] if item.previous.result == "fail" else ""
+            style = f" style='color:{colour}'" if colour else ""
+            before = tr("eval.previous_result", result=em.previous_label(item.previous))
+            parts.append(f"<b{style}>{escape(before)}</b>")
         self.item_detail.setText("<br>".join(parts))
-        photo_store = self._store.photos
-        for sha in item.photos:
-            icon = QIcon(QPixmap(str(photo_store.thumb_path(sha))))
-            entry = QListWidgetItem(icon, sha[:8])
-            entry.setData(Qt.ItemDataRole.UserRole, sha)
-            entry.setToolTip(sha)
+        ids = item.photo_ids if len(item.photo_ids) == len(item.photos) else ()
+        for number, sha in enumerate(item.photos):
+            entry = self._thumbnail(sha)
+            if ids:
+                entry.setData(PHOTO_ID_ROLE, ids[number])
             self.photos.addItem(entry)
+        if item.previous is not None:
+            for sha in item.previous.photos:
+                self.previous_photos.addItem(self._thumbnail(sha))
+        self._update_remove()
+
+    def _thumbnail(self, sha: str) -> QListWidgetItem:
+        icon = QIcon(QPixmap(str(self._store.photos.thumb_path(sha))))
+        entry = QListWidgetItem(icon, sha[:8])
+        entry.setData(Qt.ItemDataRole.UserRole, sha)
+        entry.setToolTip(sha)
+        return entry
+
+    def remove_photo(self) -> bool:
+        """Ask, then take the selected thumbnail's photo off the draft (writer thread)."""
+        entry = self.photos.currentItem()
+        if entry is None or self.locked:
+            return False
+        photo_id = entry.data(PHOTO_ID_ROLE)
+        if photo_id is None:
+            return False
+        if not self.confirm_remove(self, entry.text()):
+            return False
+        number = int(photo_id)
+        self._write(lambda store, eid: em.write_remove_photo(store, eid, number))
+        return True
 
     def _preview(self, entry: QListWidgetItem) -> None:
         sha = str(entry.data(Qt.ItemDataRole.UserRole))

@@ -14,6 +14,7 @@ from html import escape
 from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QHBoxLayout,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from fieldapp import settings
 from fieldapp.domain.lifecycle import CONFIRMED_STATES, State, allowed_from
@@ -39,10 +41,12 @@ from fieldapp.services.units import UnitFilter
 from fieldapp.store import Store
 from fieldapp.ui import evaluation_model as em
 from fieldapp.ui import queries
+from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.lifecycle_dialog import LifecycleDialog, StickerDialog, write_state, write_sticker
 from fieldapp.ui.queries import UnitDetail, UnitRow
 from fieldapp.ui.strings import state_label, tr, unit_type_label
 from fieldapp.ui.tasks import TaskRunner
+from fieldapp.ui.unit_form import AddUnitDialog, write_new_unit
 from fieldapp.ui.unit_model import COLUMNS, UnitTableModel
 
 SEARCH_DELAY_MS = 250
@@ -70,6 +74,7 @@ class UnitsTab(QWidget):
         self._runner = runner
         self._detail_generation = 0
         self._unit: UnitDetail | None = None
+        self._select_after_refresh: int | None = None
 
         self.search = QLineEdit()
         self.search.setObjectName("search")
@@ -88,6 +93,14 @@ class UnitsTab(QWidget):
         self.state_combo.addItem(tr("units.all_states"), None)
         for state in State:
             self.state_combo.addItem(state_label(state.value), state.value)
+        self.not_evaluated = QCheckBox(tr("units.not_evaluated"))
+        self.not_evaluated.setObjectName("notEvaluated")
+        self.not_evaluated.setToolTip(tr("units.not_evaluated_tip"))
+        self.rectification_due = QCheckBox(tr("units.rectification_due"))
+        self.rectification_due.setObjectName("rectificationDue")
+        self.rectification_due.setToolTip(tr("units.rectification_due_tip"))
+        self.add_unit = QPushButton(tr("units.add_unit"))
+        self.add_unit.setObjectName("addUnit")
 
         self.model = UnitTableModel(store, runner, parent=self)
         self.table = QTableView()
@@ -142,6 +155,9 @@ class UnitsTab(QWidget):
         for combo in (self.station_combo, self.type_combo, self.state_combo):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             filters.addWidget(combo)
+        filters.addWidget(self.not_evaluated)
+        filters.addWidget(self.rectification_due)
+        filters.addWidget(self.add_unit)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         side = QWidget()
@@ -174,8 +190,12 @@ class UnitsTab(QWidget):
         self._debounce.timeout.connect(self.apply_filter)
         for combo in (self.station_combo, self.type_combo, self.state_combo):
             combo.currentIndexChanged.connect(self._combo_changed)
+        for check in (self.not_evaluated, self.rectification_due):
+            check.toggled.connect(lambda _on: self.apply_filter())
+        self.add_unit.clicked.connect(self.ask_add_unit)
         self.model.loadingChanged.connect(self._update_status)
         self.model.refreshed.connect(self._update_status)
+        self.model.refreshed.connect(self._select_pending)
         self.model.modelReset.connect(self._clear_detail)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.new_evaluation.clicked.connect(self.ask_new_evaluation)
@@ -214,6 +234,8 @@ class UnitsTab(QWidget):
             station=self.station_combo.currentData(),
             unit_type=self.type_combo.currentData(),
             state=self.state_combo.currentData(),
+            not_evaluated_in=date.today().year if self.not_evaluated.isChecked() else None,
+            rectification_due=self.rectification_due.isChecked(),
         )
 
     def apply_filter(self) -> None:
@@ -406,6 +428,73 @@ class UnitsTab(QWidget):
             self._unit_changed,
         )
 
+    # --- a unit found on site ------------------------------------------------------------------
+
+    def station_list(self) -> list[str]:
+        combo = self.station_combo
+        return [str(combo.itemData(i)) for i in range(combo.count()) if combo.itemData(i)]
+
+    def ask_add_unit(self) -> AddUnitDialog:
+        """Open the 新增单位 form; it stays open until the core accepts the unit."""
+        station = settings.load(self._store.folder).station
+        dialog = AddUnitDialog(self.station_list(), station, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.submitted.connect(lambda values: self.add_new_unit(dialog, values))
+        dialog.open()
+        return dialog
+
+    def add_new_unit(self, dialog: AddUnitDialog, values: dict[str, str]) -> None:
+        store, actor = self._store, self.default_inspector()
+
+        def added(detail: UnitDetail) -> None:
+            if isValid(dialog):
+                dialog.saved()
+            self.show_unit(detail)
+
+        def refused(error: Exception) -> None:
+            if not isValid(dialog):
+                self._runner.report(error)
+                return
+            dialog.refused()
+            show_error(dialog, describe(error))
+
+        self._runner.submit_write(lambda: write_new_unit(store, values, actor), added, refused)
+
+    def show_unit(self, detail: UnitDetail) -> None:
+        """List just this unit (by its credit code) and select it once the list is in."""
+        self._select_after_refresh = detail.id
+        widgets = (
+            self.search,
+            self.station_combo,
+            self.type_combo,
+            self.state_combo,
+            self.not_evaluated,
+            self.rectification_due,
+        )
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            self.search.setText(detail.credit_code)
+            for combo in (self.station_combo, self.type_combo, self.state_combo):
+                combo.setCurrentIndex(0)
+            self.not_evaluated.setChecked(False)
+            self.rectification_due.setChecked(False)
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+        self._debounce.stop()
+        self.model.set_filter(self.current_filter())  # refresh even if the filter is the same
+
+    def _select_pending(self) -> None:
+        unit_id, self._select_after_refresh = self._select_after_refresh, None
+        if unit_id is None:
+            return
+        for row in range(self.model.rowCount()):
+            if self.model.unit_id(row) == unit_id:
+                self.table.selectRow(row)
+                self.table.scrollTo(self.model.index(row, 0))
+                return
+
     def _unit_changed(self, detail: UnitDetail) -> None:
         """A write's fresh detail: update the list row, and the panel if it still shows the unit."""
         self.model.update_row(
@@ -473,4 +562,13 @@ def render_detail(unit: UnitDetail) -> str:
 
 
 def _filtering(query: UnitFilter) -> bool:
-    return any((query.search, query.station, query.unit_type, query.state))
+    return any(
+        (
+            query.search,
+            query.station,
+            query.unit_type,
+            query.state,
+            query.not_evaluated_in,
+            query.rectification_due,
+        )
+    )
