@@ -8,17 +8,22 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks import bench_import, bench_search
+from benchmarks import bench_import, bench_photos, bench_search, bench_stall, bench_startup
 from benchmarks.common import Result, log
 
 FULL_UNITS, QUICK_UNITS = 50_000, 2_000
 FULL_REPEAT, QUICK_REPEAT = 20, 5
+FULL_PHOTO_REPEAT, QUICK_PHOTO_REPEAT = 5, 2  # photo ingest and window start-up runs
+FULL_STALL_PHOTOS, QUICK_STALL_PHOTOS = 20, 6
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="fieldapp vs bare sqlite3 on the same work; ratio = fieldapp / sqlite3.",
+        description=(
+            "fieldapp vs a bare baseline (sqlite3, Pillow, Qt) doing the same work; "
+            "ratio = fieldapp / baseline."
+        ),
     )
     parser.add_argument(
         "--quick", action="store_true", help=f"{QUICK_UNITS} units, {QUICK_REPEAT} repeats"
@@ -33,15 +38,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def run(units: int, repeat: int) -> list[Result]:
+def run(units: int, repeat: int, *, quick: bool = False) -> list[Result]:
+    photo_repeat = QUICK_PHOTO_REPEAT if quick else FULL_PHOTO_REPEAT
+    stall_photos = QUICK_STALL_PHOTOS if quick else FULL_STALL_PHOTOS
     with tempfile.TemporaryDirectory(prefix="fieldapp-bench-") as tmp:
         workdir = Path(tmp)
         imported, store_dir = bench_import.run(units, workdir)
-        return [imported, *bench_search.run(store_dir, units, repeat)]
+        return [
+            imported,
+            *bench_search.run(store_dir, units, repeat),
+            bench_startup.run(store_dir, units, photo_repeat),
+            *bench_photos.run(workdir, photo_repeat),
+            bench_stall.run(workdir, stall_photos),
+        ]
 
 
 def table(results: Sequence[Result]) -> str:
-    header = ("name", "n", "fieldapp", "sqlite3", "ratio", "unit", "note")
+    header = ("name", "n", "fieldapp", "baseline", "ratio", "unit", "note")
     rows = [
         (r.name, str(r.n), f"{r.value:.3f}", f"{r.baseline:.3f}", f"{r.ratio:.1f}×", r.unit, r.note)
         for r in results
@@ -62,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     units = args.units or (QUICK_UNITS if args.quick else FULL_UNITS)
     repeat = QUICK_REPEAT if args.quick else FULL_REPEAT
     log(f"benchmarks: {units} units, {repeat} repeats per query")
-    results = run(units, repeat)
+    results = run(units, repeat, quick=args.quick)
     if args.json:
         print(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
     else:

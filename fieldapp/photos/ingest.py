@@ -116,6 +116,10 @@ def prepare(path: str | os.PathLike[str], max_side: int = DEFAULT_MAX_SIDE) -> P
             width, height = img.size
             if width * height > MAX_PIXELS:
                 raise _bomb(name)
+            if img.format == "JPEG":
+                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still leaves at least
+                # the final size (stored orientation; scaling is the same either way round).
+                img.draft("RGB", _fit_size(img.size, max_side))
             try:
                 img.load()
             except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -151,12 +155,19 @@ def _bomb(name: str) -> InvalidInput:
 
 def _fit(img: Image.Image, max_side: int) -> Image.Image:
     """Shrink so the long side is ``max_side``; smaller images are returned unchanged."""
-    long_side = max(img.size)
-    if long_side <= max_side:
+    if max(img.size) <= max_side:
         return img
+    return img.resize(_fit_size(img.size, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _fit_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """``size`` with its long side scaled down to ``max_side`` (unchanged if already within)."""
+    width, height = size
+    long_side = max(width, height)
+    if long_side <= max_side:
+        return width, height
     scale = max_side / long_side
-    size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
-    return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def _to_jpeg_mode(img: Image.Image) -> Image.Image:
