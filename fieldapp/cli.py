@@ -593,13 +593,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+Launcher = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None, window: Launcher | None = None) -> int:
+    """Run a subcommand; with none, start the window through ``window``.
+
+    The core never imports the UI: the ``fieldapp`` console script (``fieldapp.ui.entry``) passes
+    the launcher in. Without one (the core alone), the help is printed instead.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        from fieldapp.ui.app import run
-
-        return run(args)
+        if window is None:
+            parser.print_help()
+            return EXIT_OK
+        return window(args)
     func: Callable[..., int] = args.func
     try:
         if getattr(args, "no_store", False):

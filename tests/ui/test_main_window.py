@@ -407,8 +407,8 @@ def test_every_string_has_an_english_version() -> None:
 def test_cli_starts_the_window_in_english(
     qtbot: Any, isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fieldapp.cli import main
     from fieldapp.ui import app
+    from fieldapp.ui.entry import main
 
     def first_run(dialog: Any) -> int:  # a new data folder asks who is inspecting first
         dialog.name.setText("王芳")

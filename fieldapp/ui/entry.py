@@ -1,0 +1,25 @@
+"""The ``fieldapp`` console script: the command line, which opens the window when given no
+subcommand. Importing this module does not import Qt; only starting the window does, so office
+commands stay fast and work on machines where Qt cannot load."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from fieldapp.cli import main as cli_main
+
+
+def launch_window(args: argparse.Namespace) -> int:
+    from fieldapp.ui.app import run
+
+    return run(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return cli_main(argv, window=launch_window)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
