@@ -42,12 +42,17 @@ def record_snapshots(session: Session, library: Library) -> list[str]:
     return problems
 
 
-def pinned(session: Session, library: Library, checklist_id: str, version: int) -> Checklist:
-    """The exact checklist an evaluation was made against, even if its file is gone."""
-    try:
-        return library.get(checklist_id, version)
-    except NotFound:
-        snapshot = session.get(ChecklistSnapshot, (checklist_id, version))
-        if snapshot is None:
-            raise
-        return Checklist.model_validate_json(snapshot.content_json)
+def pinned(session: Session, library: Library | None, checklist_id: str, version: int) -> Checklist:
+    """The exact checklist an evaluation was made against, even if its file is gone.
+
+    Without a library (a reader that has no checklist folder), the store's snapshot is used.
+    """
+    if library is not None:
+        try:
+            return library.get(checklist_id, version)
+        except NotFound:
+            pass
+    snapshot = session.get(ChecklistSnapshot, (checklist_id, version))
+    if snapshot is None:
+        raise NotFound(f"没有检查表 {checklist_id} 第 {version} 版")
+    return Checklist.model_validate_json(snapshot.content_json)

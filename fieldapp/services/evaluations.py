@@ -32,7 +32,6 @@ from fieldapp.photos.store import SWEEP_MIN_AGE, SignatureStore
 from fieldapp.services.checklists import pinned
 from fieldapp.storage.models import (
     AnswerRow,
-    ChecklistSnapshot,
     Evaluation,
     EvaluationChecklist,
     Photo,
@@ -219,13 +218,7 @@ def followups(
         photos.setdefault((photo.checklist_id, photo.item_code), []).append(photo.sha256)
     found: list[FollowUpItem] = []
     for pin in previous.checklists:
-        if library is not None:
-            checklist = pinned(session, library, pin.checklist_id, pin.version)
-        else:
-            snapshot = session.get(ChecklistSnapshot, (pin.checklist_id, pin.version))
-            if snapshot is None:
-                raise NotFound(f"检查表 {pin.checklist_id} 第 {pin.version} 版没有记录")
-            checklist = Checklist.model_validate_json(snapshot.content_json)
+        checklist = pinned(session, library, pin.checklist_id, pin.version)
         for item in checklist.items:
             row = failed.get((checklist.id, item.code))
             if row is not None:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from fieldapp.cli import main
 
@@ -19,15 +19,6 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
-
-
-@pytest.fixture
-def signature(tmp_path: Path) -> Path:
-    img = Image.new("RGB", (200, 80), "white")
-    ImageDraw.Draw(img).line([(10, 50), (190, 30)], fill="black", width=3)
-    path = tmp_path / "sig.png"
-    img.save(path)
-    return path
 
 
 def test_whole_flow(capsys, data_path: Path, tmp_path: Path, signature: Path) -> None:  # type: ignore[no-untyped-def]

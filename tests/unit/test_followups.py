@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
 
 from fieldapp.cli import main
 from fieldapp.imports.units import import_units
@@ -25,15 +24,6 @@ def shop_store(store: Store, data_path: Path) -> Store:
     with store.session() as session:
         import_units(session, data_path / "units-sample.csv", actor="测试")
     return store
-
-
-@pytest.fixture
-def signature(tmp_path: Path) -> Path:
-    img = Image.new("RGB", (200, 80), "white")
-    ImageDraw.Draw(img).line([(10, 50), (190, 30)], fill="black", width=3)
-    path = tmp_path / "sig.png"
-    img.save(path)
-    return path
 
 
 def finish(

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
 
 from fieldapp.cli import main
 from fieldapp.imports.units import import_units
@@ -20,15 +19,6 @@ from tests.unit.test_followups import LATER, finish
 SHOP = "92331122MA2A00018H"
 FOOD = "91331122MA2A00026F"
 THIS_YEAR = date.today().year
-
-
-@pytest.fixture
-def signature(tmp_path: Path) -> Path:
-    img = Image.new("RGB", (200, 80), "white")
-    ImageDraw.Draw(img).line([(10, 50), (190, 30)], fill="black", width=3)
-    path = tmp_path / "sig.png"
-    img.save(path)
-    return path
 
 
 @pytest.fixture
