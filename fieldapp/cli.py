@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import json
 import os
 import sys
@@ -28,6 +29,9 @@ from fieldapp.store import Store
 from fieldapp.textout import ProgressLine, table
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+# Modules that add their own subcommands with ``register(subparsers)``.
+COMMAND_MODULES = ("fieldapp.cli_evaluations",)
 
 
 class UsageError(Exception):
@@ -587,9 +591,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--photos", metavar="DIR", help="演示评价用的照片文件夹（默认自动绘制）")
     p.set_defaults(func=cmd_demo)
 
-    from fieldapp.cli_evaluations import register  # imports this module: registered late
-
-    register(sub)
+    # Command groups in modules of their own; each imports this module, so they register late.
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 

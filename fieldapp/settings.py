@@ -21,6 +21,21 @@ class Settings(BaseModel):
     badge_number: str = Field("", description="执法证号")
     station: str = Field("", description="所属所（分局）")
     language: Literal["zh_CN", "en"] = Field("zh_CN", description="界面语言")
+    photo_long_side: int = Field(
+        2048, ge=640, le=8192, description="照片存档的长边像素（缩小更省空间，放大更清楚）"
+    )
+    # County server (sync).
+    server_url: str = Field("", description="县局服务器地址，如 https://fxxf.example.gov.cn:8443")
+    server_token: str = Field(
+        "", description="县局服务器发给本人的令牌（由县局管理员用 users add 生成）"
+    )
+    ca_bundle: str = Field(
+        "", description="县局自建证书的 CA 文件路径（.pem）；留空则使用系统信任的证书"
+    )
+    # Automatic backup.
+    backup_folder: str = Field("", description="自动备份的文件夹（如 U 盘）；留空则不自动备份")
+    backup_keep: int = Field(7, ge=1, le=365, description="自动备份保留最近几份")
+    backup_interval_hours: int = Field(24, ge=1, le=24 * 30, description="自动备份间隔（小时）")
 
 
 def load(folder: Path) -> Settings:

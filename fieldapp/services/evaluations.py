@@ -37,6 +37,7 @@ from fieldapp.storage.models import (
     Photo,
     Signature,
     Unit,
+    UnitEvent,
     utcnow,
 )
 
@@ -400,6 +401,9 @@ def sweep_orphans(session: Session, store: _Blobs, older_than: float = SWEEP_MIN
     be between writing one and committing its record. Returns how many files were removed.
     """
     photos = set(session.scalars(select(Photo.sha256).distinct()))
+    photos |= set(
+        session.scalars(select(UnitEvent.photo_sha256).where(UnitEvent.photo_sha256.is_not(None)))
+    )
     signatures = set(session.scalars(select(Signature.image_sha256).distinct()))
     removed = store.photos.sweep(keep=photos, older_than=older_than)
     removed += store.signatures.sweep(keep=signatures, older_than=older_than)

@@ -63,8 +63,13 @@ def post_sticker(
     note: str = "",
     on: date | None = None,
     today: date | None = None,
+    photo_sha256: str | None = None,
 ) -> UnitEvent:
-    """Record the year's 放心消费 sticker (标识张贴) on a confirmed unit."""
+    """Record the year's 放心消费 sticker (标识张贴) on a confirmed unit.
+
+    ``photo_sha256`` names the photo of the posted sticker, already in the photo store
+    (``PhotoStore.put(prepare(path))``); the dashboard lists stickers without one.
+    """
     today = today or date.today()
     on = on or today
     if unit.state not in {s.value for s in lifecycle.CONFIRMED_STATES}:
@@ -85,6 +90,7 @@ def post_sticker(
         occurred_on=on,
         actor=actor,
         reason=note.strip(),
+        photo_sha256=photo_sha256,
     )
     session.add(event)
     unit.sticker_posted_on = on

@@ -110,6 +110,8 @@ class UnitEvent(Base):
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # 标识张贴: SHA-256 of the photo of the posted sticker in the photo store (None: no photo).
+    photo_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     unit: Mapped[Unit] = relationship(back_populates="events")
 

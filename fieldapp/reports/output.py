@@ -1,0 +1,41 @@
+"""Write a document to a temporary name beside its target, then rename it into place."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from fieldapp.errors import InvalidInput, Problem
+
+
+@contextlib.contextmanager
+def atomic_output(target: Path) -> Iterator[Path]:
+    """Yield a temporary path in ``target``'s folder; on success it replaces ``target``.
+
+    On any error the temporary file is removed and ``target`` is left as it was. A folder that
+    does not exist or cannot be written to is reported before any work is done.
+    """
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise InvalidInput([Problem(str(target), f"文件夹 {folder} 不存在，请先建立或换一个位置")])
+    if target.is_dir():
+        raise InvalidInput([Problem(str(target), "这是一个文件夹，请给出文件名")])
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise InvalidInput(
+            [Problem(str(target), f"不能在 {folder} 写文件（{exc.strerror}），请换一个位置")]
+        ) from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
