@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from fieldapp.errors import InvalidInput, Problem
+from fieldapp.errors import InvalidInput
 
 
 @contextlib.contextmanager
@@ -21,14 +21,14 @@ def atomic_output(target: Path) -> Iterator[Path]:
     target = Path(target)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise InvalidInput([Problem(str(target), f"文件夹 {folder} 不存在，请先建立或换一个位置")])
+        raise InvalidInput(f"{target}：文件夹 {folder} 不存在，请先建立或换一个位置")
     if target.is_dir():
-        raise InvalidInput([Problem(str(target), "这是一个文件夹，请给出文件名")])
+        raise InvalidInput(f"{target}：这是一个文件夹，请给出文件名")
     try:
         fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
     except OSError as exc:
         raise InvalidInput(
-            [Problem(str(target), f"不能在 {folder} 写文件（{exc.strerror}），请换一个位置")]
+            f"{target}：不能在 {folder} 写文件（{exc.strerror}），请换一个位置"
         ) from None
     os.close(fd)
     tmp = Path(tmp_name)
