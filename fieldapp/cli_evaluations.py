@@ -46,7 +46,13 @@ def cmd_new(args: argparse.Namespace, store: Store) -> int:
     with store.session() as session:
         unit = units.by_code(session, args.unit)
         evaluation = service.start(
-            session, store.library, unit, kind, args.inspector or _actor(args, store)
+            session,
+            store.library,
+            unit,
+            kind,
+            args.inspector or _actor(args, store),
+            add=args.add_checklist or (),
+            remove=args.without or (),
         )
         pins = "、".join(f"{p.checklist_id} 第 {p.version} 版" for p in evaluation.checklists)
         print(f"已新建{kind.label}：{unit.name}（{unit.credit_code}），检查表：{pins}")
@@ -265,6 +271,18 @@ def register(sub: Any) -> None:
         help="后评价、日常检查、三服务走访、回头看、暗访整改复查（或英文代码）",
     )
     p.add_argument("--inspector", help="检查人员（默认为设置中的检查人员）")
+    p.add_argument(
+        "--add-checklist",
+        action="append",
+        metavar="ID",
+        help="再加一个检查表（如 x-pharmacy；可重复；编号见 checklists list）",
+    )
+    p.add_argument(
+        "--without",
+        action="append",
+        metavar="ID",
+        help="去掉一个按单位类型、行业自动选上的“X”模块（可重复）",
+    )
     p.set_defaults(func=cmd_new)
     p = evals.add_parser("answer", help="填写一个条目的检查结果")
     p.add_argument("id", type=int, metavar="ID")

@@ -8,6 +8,7 @@ version with different content is refused, so an evaluation pinned to that versi
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,7 +157,12 @@ class Library:
         """The latest version of every checklist that applies: 八有八无 + "1" + matching "X"."""
         chosen = [self.latest(cid) for cid in self.ids()]
         applicable = [c for c in chosen if c.applies.matches(unit_type, industry)]
-        return sorted(applicable, key=lambda c: (_KIND_ORDER[c.kind], c.order, c.id))
+        return in_display_order(applicable)
+
+
+def in_display_order(checklists: Iterable[Checklist]) -> list[Checklist]:
+    """八有八无 first, then the "1" general standard, then the "X" modules by their order."""
+    return sorted(checklists, key=lambda c: (_KIND_ORDER[c.kind], c.order, c.id))
 
 
 def _sort_key(entry: LoadedChecklist) -> tuple[int, int, str, int]:

@@ -23,6 +23,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from fieldapp.checklists import Checklist, Item, Library
+from fieldapp.checklists.loader import in_display_order
 from fieldapp.domain.lifecycle import State
 from fieldapp.domain.verdict import Answer, judge
 from fieldapp.domain.vocab import UnitType, canon
@@ -127,9 +128,12 @@ def start(
     kind: Kind | str,
     inspector: str,
     today: date | None = None,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
 ) -> Evaluation:
     """A new draft pinned to the latest applicable checklist versions for the unit.
 
+    ``add`` and ``remove`` adjust the composed checklists by id (see :func:`plan_checklists`).
     ``today`` dates the visit when it is entered later (the time of day is now's).
     """
     parsed = parse_kind(kind) if isinstance(kind, str) else kind
@@ -147,15 +151,18 @@ def start(
     previous = latest_finalized(session, unit) if parsed in FOLLOW_KINDS else None
     if previous is not None and any(a.result == Answer.FAIL.value for a in previous.answers):
         # 回头看 / 整改复查 of open rectifications: the same checklist versions as before.
+        if add or remove:
+            raise InvalidInput(
+                f"{unit.name}：{parsed.label}按上次评价的检查表逐项复查，不能增减检查表；"
+                "如需检查其他模块，请另建一次日常检查"
+            )
         pins = [
             EvaluationChecklist(checklist_id=p.checklist_id, version=p.version, position=p.position)
             for p in previous.checklists
         ]
         follows_id: int | None = previous.id
     else:
-        checklists = library.compose(UnitType(unit.unit_type), unit.industry)
-        if not checklists:
-            raise InvalidInput(f"{unit.name}：没有适用于这类单位的检查表，请检查检查表文件夹")
+        checklists = plan_checklists(library, unit, add=add, remove=remove)
         pins = [
             EvaluationChecklist(checklist_id=c.id, version=c.version, position=i)
             for i, c in enumerate(checklists)
@@ -176,6 +183,54 @@ def start(
     session.add(evaluation)
     session.flush()
     return evaluation
+
+
+def plan_checklists(
+    library: Library, unit: Unit, add: Sequence[str] = (), remove: Sequence[str] = ()
+) -> list[Checklist]:
+    """The checklists a new evaluation of ``unit`` will use: the composition, adjusted.
+
+    Composition is 八有八无 + the "1" general standard + the "X" modules matching the unit's type
+    and industry. An inspector may add any module the library has (a supermarket that also runs a
+    pharmacy counter) or leave out a composed module that does not apply on site; the 八有八无
+    and the general standard are part of every evaluation and cannot be left out.
+    """
+    composed = library.compose(UnitType(unit.unit_type), unit.industry)
+    chosen = {c.id: c for c in composed}
+    problems: list[Problem] = []
+    available = "、".join(library.ids())
+    for checklist_id in remove:
+        checklist = chosen.get(checklist_id)
+        if checklist is None:
+            problems.append(
+                Problem(
+                    "去掉检查表",
+                    f"「{checklist_id}」不在这家单位的检查表中（现有：{'、'.join(chosen)}）",
+                )
+            )
+        elif checklist.kind != "module":
+            problems.append(
+                Problem(
+                    "去掉检查表",
+                    f"「{checklist.title}」是每次评价都要检查的，不能去掉；只能去掉“X”模块",
+                )
+            )
+        else:
+            del chosen[checklist_id]
+    for checklist_id in add:
+        if checklist_id in chosen:
+            continue
+        try:
+            chosen[checklist_id] = library.latest(checklist_id)
+        except NotFound:
+            problems.append(
+                Problem("增加检查表", f"没有检查表「{checklist_id}」，可用：{available}")
+            )
+    if problems:
+        raise InvalidInput(f"{unit.name}：检查表调整有误", problems)
+    if not chosen:
+        raise InvalidInput(f"{unit.name}：没有适用于这类单位的检查表，请检查检查表文件夹")
+    return in_display_order(chosen.values())
 
 
 def latest_finalized(session: Session, unit: Unit) -> Evaluation | None:

@@ -208,14 +208,23 @@ def _previous_answers(
     return found
 
 
-def start_evaluation(store: Store, unit_id: int, kind: str, inspector: str) -> int:
+def start_evaluation(
+    store: Store,
+    unit_id: int,
+    kind: str,
+    inspector: str,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
+) -> int:
     from fieldapp.storage.models import Unit
 
     with store.session() as session:
         unit = session.get(Unit, unit_id)
         if unit is None:
             raise NotFound(tr("eval.unit_gone"))
-        evaluation = service.start(session, store.library, unit, kind, inspector)
+        evaluation = service.start(
+            session, store.library, unit, kind, inspector, add=add, remove=remove
+        )
         return evaluation.id
 
 

@@ -66,9 +66,12 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from fieldapp.checklists import Library
+from fieldapp.checklists.loader import in_display_order
 from fieldapp.domain.verdict import Answer, Outcome
+from fieldapp.domain.vocab import UnitType
 from fieldapp.errors import InvalidInput
-from fieldapp.services.evaluations import Kind, Role
+from fieldapp.services.evaluations import FOLLOW_KINDS, Kind, Role
 from fieldapp.store import Store
 from fieldapp.ui import evaluation_model as em
 from fieldapp.ui.errors import describe, show_error
@@ -95,9 +98,22 @@ Rectification = tuple[str, date]
 
 
 class NewEvaluationDialog(QDialog):
-    """Choose the kind of evaluation (and who inspects) for a unit."""
+    """Choose the kind of evaluation, who inspects, and which checklists to use.
 
-    def __init__(self, unit_name: str, inspector: str, parent: QWidget | None = None) -> None:
+    The checklists composed for the unit's type and industry are ticked; 八有八无 and the "1"
+    general standard are always used (ticked and greyed); any other module can be ticked or
+    unticked. A 回头看 / 复查 re-checks the last evaluation's checklists, so the list is greyed.
+    """
+
+    def __init__(
+        self,
+        unit_name: str,
+        inspector: str,
+        parent: QWidget | None = None,
+        library: Library | None = None,
+        unit_type: str | None = None,
+        industry: str | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("newEvaluationDialog")
         self.setWindowTitle(tr("eval.new_title"))
@@ -107,6 +123,13 @@ class NewEvaluationDialog(QDialog):
             self.kind.addItem(em.kind_label(kind.value), kind.value)
         self.inspector = QLineEdit(inspector)
         self.inspector.setObjectName("inspector")
+        self.checklists = QListWidget()
+        self.checklists.setObjectName("checklists")
+        self._composed: list[str] = []
+        if library is not None and unit_type is not None:
+            self._fill_checklists(library, unit_type, industry)
+        self.follow_note = QLabel(tr("eval.follow_same_checklists"))
+        self.follow_note.setWordWrap(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -116,10 +139,56 @@ class NewEvaluationDialog(QDialog):
         form.addRow(QLabel(f"<b>{escape(unit_name)}</b>"))
         form.addRow(tr("eval.kind"), self.kind)
         form.addRow(tr("eval.inspector"), self.inspector)
+        if self.checklists.count():
+            form.addRow(tr("eval.checklists"), self.checklists)
+            form.addRow(self.follow_note)
         form.addRow(buttons)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self._kind_changed()
+
+    def _fill_checklists(self, library: Library, unit_type: str, industry: str | None) -> None:
+        composed = library.compose(UnitType(unit_type), industry)
+        self._composed = [c.id for c in composed]
+        others = [library.latest(cid) for cid in library.ids() if cid not in self._composed]
+        for checklist in [*composed, *in_display_order(c for c in others if c.kind == "module")]:
+            entry = QListWidgetItem(
+                f"{checklist.title}（{checklist.id} 第 {checklist.version} 版）"
+            )
+            entry.setData(Qt.ItemDataRole.UserRole, checklist.id)
+            flags = Qt.ItemFlag.ItemIsEnabled
+            if checklist.kind == "module":
+                flags |= Qt.ItemFlag.ItemIsUserCheckable
+            entry.setFlags(flags)
+            entry.setCheckState(
+                Qt.CheckState.Checked if checklist.id in self._composed else Qt.CheckState.Unchecked
+            )
+            self.checklists.addItem(entry)
+        rows = min(self.checklists.count(), 8)
+        self.checklists.setMinimumHeight(rows * self.checklists.sizeHintForRow(0) + 6)
+
+    def _kind_changed(self) -> None:
+        follow = Kind(self.chosen_kind()) in FOLLOW_KINDS
+        self.checklists.setEnabled(not follow)
+        self.follow_note.setVisible(follow and self.checklists.count() > 0)
 
     def chosen_kind(self) -> str:
         return str(self.kind.currentData())
+
+    def _ticked(self) -> list[str]:
+        return [
+            str(self.checklists.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(self.checklists.count())
+            if self.checklists.item(i).checkState() == Qt.CheckState.Checked
+        ]
+
+    def adjustments(self) -> tuple[list[str], list[str]]:
+        """(added, left out) checklist ids against the composition; none for a follow-up."""
+        if not self.checklists.isEnabled():
+            return [], []
+        ticked = self._ticked()
+        added = [cid for cid in ticked if cid not in self._composed]
+        left_out = [cid for cid in self._composed if cid not in ticked]
+        return added, left_out
 
 
 class RectificationDialog(QDialog):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 from datetime import date
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -48,6 +49,9 @@ from fieldapp.ui.strings import state_label, tr, unit_type_label
 from fieldapp.ui.tasks import TaskRunner
 from fieldapp.ui.unit_form import AddUnitDialog, write_new_unit
 from fieldapp.ui.unit_model import COLUMNS, UnitTableModel
+
+if TYPE_CHECKING:
+    from fieldapp.ui.evaluation_view import NewEvaluationDialog
 
 SEARCH_DELAY_MS = 250
 
@@ -342,23 +346,40 @@ class UnitsTab(QWidget):
     def default_inspector(self) -> str:
         return settings.load(self._store.folder).inspector_name or getpass.getuser()
 
-    def ask_new_evaluation(self) -> None:
+    def ask_new_evaluation(self) -> NewEvaluationDialog | None:
         from fieldapp.ui.evaluation_view import NewEvaluationDialog
 
         unit = self._unit
         if unit is None:
-            return
-        dialog = NewEvaluationDialog(unit.name, self.default_inspector(), self)
+            return None
+        dialog = NewEvaluationDialog(
+            unit.name,
+            self.default_inspector(),
+            self,
+            library=self._store.library,
+            unit_type=unit.unit_type,
+            industry=unit.industry,
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def chosen(result: int) -> None:
             if result == QDialog.DialogCode.Accepted:
-                self.start_evaluation(dialog.chosen_kind(), dialog.inspector.text())
+                added, left_out = dialog.adjustments()
+                self.start_evaluation(
+                    dialog.chosen_kind(), dialog.inspector.text(), add=added, remove=left_out
+                )
 
         dialog.finished.connect(chosen)
         dialog.open()
+        return dialog
 
-    def start_evaluation(self, kind: str, inspector: str) -> None:
+    def start_evaluation(
+        self,
+        kind: str,
+        inspector: str,
+        add: list[str] | None = None,
+        remove: list[str] | None = None,
+    ) -> None:
         """Start an evaluation of the selected unit (on the writer thread), then open it."""
         unit = self._unit
         if unit is None:
@@ -370,7 +391,8 @@ class UnitsTab(QWidget):
             self.openEvaluation.emit(evaluation_id)
 
         self._runner.submit_write(
-            lambda: em.start_evaluation(store, unit.id, kind, inspector), started
+            lambda: em.start_evaluation(store, unit.id, kind, inspector, add or [], remove or []),
+            started,
         )
 
     # --- lifecycle moves of the selected unit -----------------------------------------------

@@ -169,6 +169,47 @@ def test_items_model_passes_qt_model_tester(
 # --- starting and reopening -----------------------------------------------------------------
 
 
+def test_new_evaluation_with_adjusted_checklists(qtbot: Any, store: Any, make_window) -> None:
+    with store.session() as session:
+        import_units(session, DATA / "units-sample.csv", actor="t")
+    window = make_window()
+    tab = window.units_tab
+    tab.search.setText(CODE)
+    qtbot.waitUntil(
+        lambda: tab.model.total == 1 and tab.model.query.search == CODE, timeout=WAIT_MS
+    )
+    tab.table.selectRow(0)
+    qtbot.waitUntil(tab.new_evaluation.isEnabled, timeout=WAIT_MS)
+    dialog = tab.ask_new_evaluation()
+    assert dialog is not None
+    rows = {
+        dialog.checklists.item(i).data(Qt.ItemDataRole.UserRole): dialog.checklists.item(i)
+        for i in range(dialog.checklists.count())
+    }
+    # The composition is ticked; 八有八无 and the general standard cannot be unticked.
+    ticked = [cid for cid, row in rows.items() if row.checkState() == Qt.CheckState.Checked]
+    assert ticked == ["bayou-bawu", "general-1", "x-retail"]
+    assert not rows["bayou-bawu"].flags() & Qt.ItemFlag.ItemIsUserCheckable
+    assert rows["x-pharmacy"].flags() & Qt.ItemFlag.ItemIsUserCheckable
+    rows["x-pharmacy"].setCheckState(Qt.CheckState.Checked)
+    rows["x-retail"].setCheckState(Qt.CheckState.Unchecked)
+    assert dialog.adjustments() == (["x-pharmacy"], ["x-retail"])
+    # A follow-up re-checks the previous checklists: the list is greyed, no adjustment is sent.
+    dialog.kind.setCurrentIndex(dialog.kind.findData("follow_up"))
+    assert not dialog.checklists.isEnabled() and dialog.adjustments() == ([], [])
+    dialog.kind.setCurrentIndex(1)
+    dialog.accept()
+
+    qtbot.waitUntil(lambda: len(window.evaluation_views()) == 1, timeout=WAIT_MS)
+    with store.read() as session:
+        (evaluation,) = service.list_evaluations(session)
+        assert [p.checklist_id for p in evaluation.checklists] == [
+            "bayou-bawu",
+            "general-1",
+            "x-pharmacy",
+        ]
+
+
 def test_new_evaluation_from_the_units_tab(qtbot: Any, store: Any, make_window) -> None:
     with store.session() as session:
         import_units(session, DATA / "units-sample.csv", actor="t")
