@@ -332,10 +332,21 @@ def cmd_units_sticker(args: argparse.Namespace, store: Store) -> int:
 
     with store.session() as session:
         unit = units.by_code(session, args.code)
+        photo = None
+        if args.photo:
+            long_side = settings.load(store.folder).photo_long_side
+            photo = lifecycle_service.store_sticker_photo(store.photos, args.photo, long_side)
         lifecycle_service.post_sticker(
-            session, unit, actor=_actor(args, store), note=args.note or "", on=_date(args.date)
+            session,
+            unit,
+            actor=_actor(args, store),
+            note=args.note or "",
+            on=_date(args.date),
+            photo_sha256=photo,
         )
         print(f"{unit.name}：已记录标识张贴（{unit.sticker_posted_on}）")
+        if photo is None:
+            print("提示：没有张贴照片，进度表会把它列为待补；补拍后可用 --photo 重新记录")
     return EXIT_OK
 
 
@@ -567,6 +578,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("code", metavar="CODE")
     p.add_argument("--date", help="张贴日期，默认今天")
     p.add_argument("--note", help="备注")
+    p.add_argument("--photo", metavar="FILE", help="张贴后的标识照片（JPEG、PNG、HEIC）")
     p.add_argument("--actor", help="经办人")
     p.set_defaults(func=cmd_units_sticker)
 

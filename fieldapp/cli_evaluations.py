@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from fieldapp import settings
 from fieldapp.cli import (
     EXIT_OK,
     UsageError,
@@ -88,7 +89,13 @@ def cmd_attach(args: argparse.Namespace, store: Store) -> int:
     with store.session() as session:
         evaluation = service.get(session, args.id)
         added = service.attach(
-            session, store.photos, evaluation, args.files, args.item, library=store.library
+            session,
+            store.photos,
+            evaluation,
+            args.files,
+            args.item,
+            library=store.library,
+            max_side=settings.load(store.folder).photo_long_side,
         )
         where = f"条目 {args.item}" if args.item else "整体"
         skipped = len(args.files) - len(added)

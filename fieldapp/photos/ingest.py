@@ -34,6 +34,8 @@ except ImportError:  # pragma: no cover - only without the dependency; HEIC is t
     HEIC_SUPPORTED = False
 
 DEFAULT_MAX_SIDE = 2048
+# File names offered in photo pickers and accepted by drag and drop (the content is still checked).
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".tif", ".tiff", ".bmp")
 """Long side of the stored copy: sharp on an A4 sheet and on screen, ~0.5-1 MB as JPEG."""
 
 THUMB_SIDE = 320

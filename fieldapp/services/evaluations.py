@@ -29,6 +29,7 @@ from fieldapp.domain.verdict import Answer, judge
 from fieldapp.domain.vocab import UnitType, canon
 from fieldapp.errors import InvalidInput, Locked, NotFound, Problem
 from fieldapp.photos import PhotoStore, prepare
+from fieldapp.photos.ingest import DEFAULT_MAX_SIDE
 from fieldapp.photos.store import SWEEP_MIN_AGE, SignatureStore
 from fieldapp.services.checklists import pinned
 from fieldapp.storage.models import (
@@ -383,10 +384,12 @@ def attach(
     paths: Sequence[str | os.PathLike[str]],
     item_ref: str | None = None,
     library: Library | None = None,
+    max_side: int = DEFAULT_MAX_SIDE,
 ) -> list[Photo]:
     """Attach photos to an item (or to the whole evaluation): all of them, or none if one is refused.
 
     ``library`` is needed to resolve ``item_ref``. The same photo twice on the same item is kept once.
+    ``max_side`` is the long side photos are stored at (the ``photo_long_side`` setting).
     """
     _check_draft(evaluation)
     if not paths:
@@ -396,7 +399,7 @@ def attach(
         if library is None:
             raise ValueError("a library is needed to attach a photo to an item")
         key = resolve(session, library, evaluation, item_ref).key
-    prepared = [prepare(path) for path in paths]  # raises before anything is stored
+    prepared = [prepare(path, max_side) for path in paths]  # raises before anything is stored
     existing = {(p.checklist_id, p.item_code, p.sha256) for p in evaluation.photos}
     added: list[Photo] = []
     for photo in prepared:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -9,6 +10,8 @@ from sqlalchemy.orm import Session
 from fieldapp.domain import lifecycle
 from fieldapp.domain.lifecycle import State
 from fieldapp.errors import IllegalTransition
+from fieldapp.photos import PhotoStore, prepare
+from fieldapp.photos.ingest import DEFAULT_MAX_SIDE
 from fieldapp.storage.models import Unit, UnitEvent, utcnow
 
 
@@ -68,7 +71,7 @@ def post_sticker(
     """Record the year's 放心消费 sticker (标识张贴) on a confirmed unit.
 
     ``photo_sha256`` names the photo of the posted sticker, already in the photo store
-    (``PhotoStore.put(prepare(path))``); the dashboard lists stickers without one.
+    (:func:`store_sticker_photo`); the dashboard lists stickers without one.
     """
     today = today or date.today()
     on = on or today
@@ -98,3 +101,14 @@ def post_sticker(
     unit.updated_at = utcnow()
     session.flush()
     return event
+
+
+def store_sticker_photo(
+    photos: PhotoStore, path: str | os.PathLike[str], max_side: int = DEFAULT_MAX_SIDE
+) -> str:
+    """Ingest the photo of a posted sticker like any evidence photo; return its SHA-256.
+
+    Refuses what is not a whole image (``InvalidInput`` naming the file) before anything is stored.
+    An unreferenced file left by a failure later is swept at start-up like other orphan photos.
+    """
+    return photos.put(prepare(path, max_side))

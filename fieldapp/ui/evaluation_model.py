@@ -18,6 +18,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 from sqlalchemy.orm import Session
 
+from fieldapp import settings
 from fieldapp.domain.verdict import Answer, Outcome, judge
 from fieldapp.errors import NotFound
 from fieldapp.services import evaluations as service
@@ -254,7 +255,15 @@ def write_photos(
     """Attach photos (resizing and hashing happen here, on the writer thread)."""
     with store.session() as session:
         evaluation = service.get(session, evaluation_id)
-        service.attach(session, store.photos, evaluation, paths, item_ref, library=store.library)
+        service.attach(
+            session,
+            store.photos,
+            evaluation,
+            paths,
+            item_ref,
+            library=store.library,
+            max_side=settings.load(store.folder).photo_long_side,
+        )
     return load_evaluation(store, evaluation_id)
 
 

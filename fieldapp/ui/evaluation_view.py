@@ -71,6 +71,7 @@ from fieldapp.checklists.loader import in_display_order
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType
 from fieldapp.errors import InvalidInput
+from fieldapp.photos.ingest import IMAGE_SUFFIXES
 from fieldapp.services.evaluations import FOLLOW_KINDS, Kind, Role
 from fieldapp.store import Store
 from fieldapp.ui import evaluation_model as em
@@ -79,7 +80,6 @@ from fieldapp.ui.evaluation_model import EvaluationData, ItemRow, ItemsModel
 from fieldapp.ui.strings import tr
 from fieldapp.ui.tasks import TaskRunner
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".tif", ".tiff", ".bmp")
 RECTIFY_DAYS = 30
 THUMB_SIZE = 96
 VERDICT_COLOURS = {

@@ -10,21 +10,28 @@ from __future__ import annotations
 
 from datetime import date
 from html import escape
+from pathlib import Path
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QWidget,
 )
 
+from fieldapp import settings
 from fieldapp.domain.lifecycle import REASON_REQUIRED, REASON_REQUIRED_FROM, State, allowed_from
 from fieldapp.errors import NotFound
+from fieldapp.photos.ingest import IMAGE_SUFFIXES
 from fieldapp.services import lifecycle as lifecycle_service
 from fieldapp.storage.models import Unit
 from fieldapp.store import Store
@@ -124,7 +131,11 @@ class LifecycleDialog(QDialog):
 
 
 class StickerDialog(QDialog):
-    """The date the year's 放心消费 sticker was posted, and a note (where, which one)."""
+    """The date the year's 放心消费 sticker was posted, a note, and a photo of it on the wall.
+
+    The photo is optional here (a sticker posted without one is still recorded) but the progress
+    dashboard lists such units until a photo is taken, as the seed's 防止失真失实 asks.
+    """
 
     def __init__(self, unit: UnitDetail, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -133,6 +144,16 @@ class StickerDialog(QDialog):
         self.on = _date_edit("on", unit.state_since, date.today())
         self.note = _reason_edit("note")
         self.note.setPlaceholderText(tr("sticker.note_hint"))
+        self.photo_path: str | None = None
+        self.photo_label = QLabel(tr("sticker.no_photo"))
+        self.photo_label.setObjectName("photoLabel")
+        self.photo_label.setWordWrap(True)
+        self.choose_photo = QPushButton(tr("sticker.choose_photo"))
+        self.choose_photo.setObjectName("choosePhoto")
+        self.choose_photo.clicked.connect(self._ask_photo)
+        photo_row = QHBoxLayout()
+        photo_row.addWidget(self.photo_label, 1)
+        photo_row.addWidget(self.choose_photo)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -141,8 +162,36 @@ class StickerDialog(QDialog):
         form = QFormLayout(self)
         form.addRow(QLabel(f"<b>{escape(unit.name)}</b>　{escape(unit.credit_code)}"))
         form.addRow(tr("sticker.date"), self.on)
+        form.addRow(tr("sticker.photo"), photo_row)
         form.addRow(tr("sticker.note"), self.note)
         form.addRow(buttons)
+
+    def _ask_photo(self) -> None:
+        dialog = QFileDialog(self, tr("sticker.choose_photo"))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilter(
+            tr("eval.image_filter") + " (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ")"
+        )
+        dialog.fileSelected.connect(self.set_photo)
+        dialog.open()
+
+    def set_photo(self, path: str) -> None:
+        """Use ``path`` as the sticker photo (shown by name; it is checked when saved)."""
+        self.photo_path = path or None
+        if self.photo_path is None:
+            self.photo_label.setText(tr("sticker.no_photo"))
+            return
+        self.photo_label.setText(Path(path).name)
+        preview = QPixmap(path)
+        if not preview.isNull():
+            self.photo_label.setPixmap(
+                preview.scaled(
+                    160,
+                    120,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
 
     def note_text(self) -> str:
         return self.note.toPlainText().strip()
@@ -172,10 +221,25 @@ def write_state(
     return _detail_after(store, unit_id)
 
 
-def write_sticker(store: Store, unit_id: int, *, actor: str, note: str, on: date) -> UnitDetail:
+def write_sticker(
+    store: Store,
+    unit_id: int,
+    *,
+    actor: str,
+    note: str,
+    on: date,
+    photo: str | None = None,
+) -> UnitDetail:
+    """Record the sticker; the photo is ingested here (off the UI thread) before the record."""
     with store.session() as session:
         unit = session.get(Unit, unit_id)
         if unit is None:
             raise NotFound(tr("eval.unit_gone"))
-        lifecycle_service.post_sticker(session, unit, actor=actor, note=note, on=on)
+        sha = None
+        if photo is not None:
+            long_side = settings.load(store.folder).photo_long_side
+            sha = lifecycle_service.store_sticker_photo(store.photos, photo, long_side)
+        lifecycle_service.post_sticker(
+            session, unit, actor=actor, note=note, on=on, photo_sha256=sha
+        )
     return _detail_after(store, unit_id)

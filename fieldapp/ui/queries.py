@@ -40,6 +40,7 @@ class EventRow(NamedTuple):
     to_state: str | None
     actor: str
     reason: str
+    photo: str | None = None  # thumbnail file of the sticker photo (标识张贴), if one was taken
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,15 @@ def unit_detail(store: Store, unit_id: int) -> UnitDetail | None:
         if unit is None:
             return None
         events = [
-            EventRow(e.occurred_on, e.kind, e.from_state, e.to_state, e.actor, e.reason)
+            EventRow(
+                e.occurred_on,
+                e.kind,
+                e.from_state,
+                e.to_state,
+                e.actor,
+                e.reason,
+                str(store.photos.thumb_path(e.photo_sha256)) if e.photo_sha256 else None,
+            )
             for e in unit.events
         ]
         return UnitDetail(

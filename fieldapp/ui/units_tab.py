@@ -12,7 +12,15 @@ from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QItemSelection,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -434,19 +442,19 @@ class UnitsTab(QWidget):
 
         def chosen(result: int) -> None:
             if result == QDialog.DialogCode.Accepted:
-                self.apply_sticker(dialog.note_text(), dialog.chosen_date())
+                self.apply_sticker(dialog.note_text(), dialog.chosen_date(), dialog.photo_path)
 
         dialog.finished.connect(chosen)
         dialog.open()
         return dialog
 
-    def apply_sticker(self, note: str, on: date) -> None:
+    def apply_sticker(self, note: str, on: date, photo: str | None = None) -> None:
         unit = self._unit
         if unit is None:
             return
         store, actor = self._store, self.default_inspector()
         self._runner.submit_write(
-            lambda: write_sticker(store, unit.id, actor=actor, note=note, on=on),
+            lambda: write_sticker(store, unit.id, actor=actor, note=note, on=on, photo=photo),
             self._unit_changed,
         )
 
@@ -574,10 +582,15 @@ def render_detail(unit: UnitDetail) -> str:
     for event in unit.events:
         if event.kind == "sticker":
             change = tr("history.sticker")
+            if event.photo is None:
+                change += tr("history.sticker_no_photo")
         else:
             before = state_label(event.from_state) or tr("history.created")
             change = f"{before} → {state_label(event.to_state)}"
         cells = "".join(f"<td>{escape(c)}</td>" for c in (change, event.actor, event.reason))
+        if event.photo is not None:
+            image = QUrl.fromLocalFile(event.photo).toString()
+            cells += f"<td><img src='{escape(image)}' height='64'></td>"
         parts.append(f"<tr><td nowrap>{event.occurred_on}</td>{cells}</tr>")
     parts.append("</table>")
     return "".join(parts)

@@ -27,6 +27,8 @@ from fieldapp.ui.lifecycle_dialog import LifecycleDialog, StickerDialog
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.tasks import TaskRunner
 
+PHOTO = Path(__file__).resolve().parents[1] / "data" / "photos" / "Landscape_6.jpg"
+
 pytestmark = pytest.mark.gui
 
 
@@ -157,3 +159,46 @@ def test_sticker_on_a_confirmed_unit_is_recorded(window: MainWindow, store: Any)
     with store.read() as session:
         unit = session.scalars(select(Unit).where(Unit.credit_code == code)).one()
         assert unit.sticker_posted_on == date.today()
+
+
+def test_sticker_with_a_photo_shows_it_on_the_unit_page(window: MainWindow, store: Any) -> None:
+    def confirm(session: Any, unit: Any) -> None:
+        lifecycle_service.change_state(session, unit, State.CONFIRMED, actor="t")
+
+    code = unit_in(store, State.EVALUATING, confirm)
+    select_unit(window, code)
+    tab = window.units_tab
+    dialog = tab.ask_sticker()
+    assert dialog is not None
+    assert "未选照片" in dialog.photo_label.text()
+    dialog.set_photo(str(PHOTO))
+    assert dialog.photo_label.pixmap() is not None and not dialog.photo_label.pixmap().isNull()
+    dialog.accept()
+    with store.read() as session:
+        unit = session.scalars(select(Unit).where(Unit.credit_code == code)).one()
+        (sticker,) = [e for e in unit.events if e.kind == "sticker"]
+        sha = sticker.photo_sha256
+    assert sha is not None and store.photos.exists(sha)
+    html = tab.detail.toHtml()
+    assert sha in html  # the thumbnail is shown in the history
+    assert "待补拍" not in tab.detail.toPlainText()
+
+
+def test_a_sticker_photo_that_is_not_an_image_is_refused_and_nothing_recorded(
+    window: MainWindow, store: Any, tmp_path: Path
+) -> None:
+    def confirm(session: Any, unit: Any) -> None:
+        lifecycle_service.change_state(session, unit, State.CONFIRMED, actor="t")
+
+    code = unit_in(store, State.EVALUATING, confirm)
+    select_unit(window, code)
+    bogus = tmp_path / "notes.jpg"
+    bogus.write_text("这不是照片", encoding="utf-8")
+    dialog = window.units_tab.ask_sticker()
+    assert dialog is not None
+    dialog.set_photo(str(bogus))
+    dialog.accept()
+    assert all(e[0] != "sticker" for e in events(store, code))
+    box = error_box()
+    assert box is not None and "notes.jpg" in box.text()
+    box.close()

@@ -1,0 +1,39 @@
+"""The long side photos are stored at is a setting (default 2048 px), used by every way in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from fieldapp import settings
+from fieldapp.cli import main
+from fieldapp.services import evaluations as ev
+from fieldapp.store import Store
+
+SHOP = "92331122MA2A00018H"
+
+
+def test_default_is_2048_and_bounds_are_checked() -> None:
+    assert settings.Settings().photo_long_side == 2048
+    with pytest.raises(ValueError):
+        settings.Settings(photo_long_side=10)
+
+
+def test_cli_attach_uses_the_setting(
+    store: Store, data_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = tmp_path / "big.jpg"
+    Image.new("RGB", (1600, 1200), (180, 40, 40)).save(big, quality=90)
+    settings.save(store.folder, settings.Settings(inspector_name="张三", photo_long_side=800))
+    assert main(["units", "import", str(data_path / "units-sample.csv")]) == 0
+    assert main(["evaluations", "new", "--unit", SHOP, "--kind", "routine"]) == 0
+    evaluation_id = int(capsys.readouterr().out.strip().splitlines()[-1])
+    assert main(["evaluations", "attach", str(evaluation_id), str(big)]) == 0
+    with store.read() as session:
+        (photo,) = ev.get(session, evaluation_id).photos
+        assert max(photo.width, photo.height) == 800
+        sha = photo.sha256
+    with Image.open(store.photos.path(sha)) as stored:
+        assert max(stored.size) == 800
