@@ -70,7 +70,7 @@ from fieldapp.checklists import Library
 from fieldapp.checklists.loader import in_display_order
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType
-from fieldapp.errors import InvalidInput
+from fieldapp.errors import InvalidInput, NotFound
 from fieldapp.photos.ingest import IMAGE_SUFFIXES
 from fieldapp.services.evaluations import FOLLOW_KINDS, Kind, Role
 from fieldapp.store import Store
@@ -504,6 +504,7 @@ class EvaluationView(QWidget):
 
     loaded = Signal(int)  # the evaluation id, after each snapshot arrives
     titleChanged = Signal(str)
+    missing = Signal()  # the evaluation is not in the store (any more)
 
     def __init__(
         self,
@@ -679,7 +680,17 @@ class EvaluationView(QWidget):
 
     def reload(self) -> None:
         store, evaluation_id = self._store, self.evaluation_id
-        self._runner.submit(lambda: em.load_evaluation(store, evaluation_id), self._show)
+        self._runner.submit(
+            lambda: em.load_evaluation(store, evaluation_id), self._show, self._load_failed
+        )
+
+    def _load_failed(self, error: Exception) -> None:
+        if not isValid(self):
+            return
+        if isinstance(error, NotFound):
+            self.missing.emit()
+        else:
+            show_error(self, describe(error))
 
     def _show(self, data: EvaluationData) -> None:
         # A write may finish after its tab was closed: it is saved; there is just nothing to show.

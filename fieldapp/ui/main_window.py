@@ -6,11 +6,14 @@ running jobs, so none outlives the store it reads from.
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QMainWindow, QTabWidget, QWidget
 
 from fieldapp.store import Store
+from fieldapp.ui import window_state
 from fieldapp.ui.checklists_tab import ChecklistsTab
 from fieldapp.ui.evaluation_view import EvaluationView
 from fieldapp.ui.first_run import SettingsDialog, save_from, settings_dialog
@@ -62,6 +65,7 @@ class MainWindow(QMainWindow):
 
         self.units_tab.load()
         self.progress_tab.load()
+        self._restore_open_evaluations()
 
     def evaluation_views(self) -> list[EvaluationView]:
         views = (self.tabs.widget(i) for i in range(self.tabs.count()))
@@ -79,9 +83,31 @@ class MainWindow(QMainWindow):
             lambda title, v=view: self.tabs.setTabText(self.tabs.indexOf(v), title)
         )
         view.loaded.connect(lambda _id: self.units_tab.load_evaluations())
+        view.missing.connect(lambda v=view: self._drop_missing(v))
         self.tabs.setCurrentIndex(index)
         view.table.setFocus()
+        self._save_open_evaluations()
         return view
+
+    def _restore_open_evaluations(self) -> None:
+        """Reopen the evaluation tabs that were open when the app last stopped (or was killed)."""
+        for evaluation_id in window_state.open_evaluations(self.store.folder):
+            self.open_evaluation(evaluation_id)
+        self.tabs.setCurrentWidget(self.units_tab)
+        views = self.evaluation_views()
+        if views:
+            self.tabs.setCurrentWidget(views[-1])
+
+    def _save_open_evaluations(self) -> None:
+        ids = [v.evaluation_id for v in self.evaluation_views()]
+        with contextlib.suppress(OSError):  # losing the tab list must never stop the work
+            window_state.save_open_evaluations(self.store.folder, ids)
+
+    def _drop_missing(self, view: EvaluationView) -> None:
+        """An evaluation that no longer exists (e.g. after a restore) closes its tab quietly."""
+        index = self.tabs.indexOf(view)
+        if index >= 0:
+            self.close_tab(index)
 
     def open_settings(self) -> SettingsDialog:
         """Show the first-run dialog again to change the inspector, station or language."""
@@ -101,6 +127,7 @@ class MainWindow(QMainWindow):
         if isinstance(view, EvaluationView):
             self.tabs.removeTab(index)
             view.deleteLater()
+            self._save_open_evaluations()
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.units_tab)
