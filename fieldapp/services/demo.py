@@ -138,11 +138,17 @@ def _phone(rng: random.Random) -> str:
     return "0578-3" + "".join(rng.choice("0123456789") for _ in range(6))
 
 
-def rows(count: int, *, seed: int = 2023, today: date | None = None) -> Iterator[dict[str, str]]:
-    """``count`` demo unit rows keyed by the Chinese headers a county file uses."""
+def rows(
+    count: int, *, seed: int = 2023, today: date | None = None, used: set[str] | None = None
+) -> Iterator[dict[str, str]]:
+    """``count`` demo unit rows keyed by the Chinese headers a county file uses.
+
+    ``used`` collects the organisation-code bodies handed out, so rows made by several calls
+    (units, then areas) never share a credit code.
+    """
     rng = random.Random(seed)
     today = today or date.today()
-    used: set[str] = set()
+    used = set() if used is None else used
     weights = [s[2] for s in STATIONS]
     states = [s for s, _ in STATE_WEIGHTS]
     state_weights = [w for _, w in STATE_WEIGHTS]
@@ -203,11 +209,13 @@ AREAS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def area_rows(*, seed: int = 2023, today: date | None = None) -> Iterator[dict[str, str]]:
+def area_rows(
+    *, seed: int = 2023, today: date | None = None, used: set[str] | None = None
+) -> Iterator[dict[str, str]]:
     """Districts, villages and village stations; villages are N2 collectives (letters in 1–2)."""
     rng = random.Random(seed + 1)
     today = today or date.today()
-    used: set[str] = set()
+    used = set() if used is None else used
     entries = [*AREAS]
     for station, town, _, streets in STATIONS:
         for n in range(2):
@@ -244,9 +252,10 @@ def write_csv(
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=HEADERS)
         writer.writeheader()
-        writer.writerows(rows(count, seed=seed, today=today))
+        used: set[str] = set()
+        writer.writerows(rows(count, seed=seed, today=today, used=used))
         if areas:
-            writer.writerows(area_rows(seed=seed, today=today))
+            writer.writerows(area_rows(seed=seed, today=today, used=used))
     return path
 
 
