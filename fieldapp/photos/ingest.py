@@ -48,6 +48,11 @@ MAX_PIXELS = 80_000_000
 """Refuse anything larger than this (from the header, before decoding). 80 MP is above every
 phone camera in use and well below what would exhaust an inspector's laptop."""
 
+# Pillow only *warns* between its MAX_IMAGE_PIXELS and twice that. Here that is a refusal, set
+# once for the process when this module loads: ``warnings.catch_warnings()`` around each open
+# would change process-wide state from the ingest pool's threads, which is not thread-safe.
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+
 # EXIF tags (Pillow's Image.Exif is keyed by number).
 _TAG_DATETIME = 0x0132
 _IFD_EXIF = 0x8769
@@ -96,44 +101,39 @@ def prepare(path: str | os.PathLike[str], max_side: int = DEFAULT_MAX_SIDE) -> P
         raise ValueError(f"max_side must be positive, got {max_side}")
     path = Path(path)
     name = path.name
-    with warnings.catch_warnings():
-        # Pillow only *warns* between MAX_IMAGE_PIXELS and twice that; here it is a refusal.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+    try:
+        img = Image.open(path)
+    except FileNotFoundError:
+        raise InvalidInput(
+            f"{name}：找不到这个文件（可能已被移动或删除），请重新选择照片"
+        ) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _bomb(name) from None
+    except UnidentifiedImageError:
+        raise InvalidInput(f"{name}：不是图片文件，请选择 JPG、PNG 或 HEIC 照片") from None
+    except OSError as exc:  # a folder, no permission, file locked by another program
+        raise InvalidInput(
+            f"{name}：无法读取这个文件（{exc.strerror or exc}），"
+            "请确认文件没有被其他程序占用、并且有权限读取后重试"
+        ) from None
+    with img:
+        width, height = img.size
+        if width * height > MAX_PIXELS:
+            raise _bomb(name)
+        if img.format == "JPEG":
+            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still leaves at least
+            # the final size (stored orientation; scaling is the same either way round).
+            img.draft("RGB", _fit_size(img.size, max_side))
         try:
-            img = Image.open(path)
-        except FileNotFoundError:
-            raise InvalidInput(
-                f"{name}：找不到这个文件（可能已被移动或删除），请重新选择照片"
-            ) from None
+            img.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _bomb(name) from None
-        except UnidentifiedImageError:
-            raise InvalidInput(f"{name}：不是图片文件，请选择 JPG、PNG 或 HEIC 照片") from None
-        except OSError as exc:  # a folder, no permission, file locked by another program
-            raise InvalidInput(
-                f"{name}：无法读取这个文件（{exc.strerror or exc}），"
-                "请确认文件没有被其他程序占用、并且有权限读取后重试"
-            ) from None
-        with img:
-            width, height = img.size
-            if width * height > MAX_PIXELS:
-                raise _bomb(name)
-            if img.format == "JPEG":
-                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still leaves at least
-                # the final size (stored orientation; scaling is the same either way round).
-                img.draft("RGB", _fit_size(img.size, max_side))
-            try:
-                img.load()
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-                raise _bomb(name) from None
-            except _DECODE_ERRORS:
-                raise InvalidInput(
-                    f"{name}：图片文件不完整（可能没有拷贝完），请重新拷贝"
-                ) from None
-            taken_at, gps = _read_metadata(img)
-            icc_profile = img.info.get("icc_profile")
-            upright = ImageOps.exif_transpose(img)
-            photo = _to_jpeg_mode(upright)
+        except _DECODE_ERRORS:
+            raise InvalidInput(f"{name}：图片文件不完整（可能没有拷贝完），请重新拷贝") from None
+        taken_at, gps = _read_metadata(img)
+        icc_profile = img.info.get("icc_profile")
+        upright = ImageOps.exif_transpose(img)
+        photo = _to_jpeg_mode(upright)
     photo = _fit(photo, max_side)
     jpeg = _encode(photo, JPEG_QUALITY, icc_profile)
     thumbnail = _encode(_fit(photo, THUMB_SIDE), THUMB_QUALITY, icc_profile)

@@ -286,6 +286,13 @@ def make_bomb(folder: Path) -> Path:
     return path
 
 
+def make_warning_bomb(folder: Path) -> Path:
+    """100 MP: between Pillow's warning and error limits, above fieldapp's own."""
+    path = folder / "big.png"
+    path.write_bytes(png_claiming(10000, 10000))
+    return path
+
+
 def make_missing(folder: Path) -> Path:
     return folder / "gone.jpg"
 
@@ -297,6 +304,7 @@ def make_missing(folder: Path) -> Path:
         (make_empty, "不是图片文件"),
         (make_truncated, "图片文件不完整"),
         (make_bomb, "图片尺寸过大"),
+        (make_warning_bomb, "图片尺寸过大"),
         (make_missing, "找不到这个文件"),
     ],
 )
