@@ -181,9 +181,51 @@ def start(
         follows_id=follows_id,
         checklists=pins,
     )
+    if previous is not None and follows_id is not None:
+        _carry_over(evaluation, previous)
     session.add(evaluation)
     session.flush()
     return evaluation
+
+
+CARRIED_NOTE = "沿用评价 {id} 的结果"
+
+
+def _carry_over(evaluation: Evaluation, previous: Evaluation) -> None:
+    """Start a follow-up from the previous evaluation: every item that did not fail keeps its
+    answer (and its photos, with their original capture times); the failed items are left open,
+    so the visit is about whether each was fixed. Any carried answer can still be changed."""
+    failed = {
+        (a.checklist_id, a.item_code) for a in previous.answers if a.result == Answer.FAIL.value
+    }
+    note = CARRIED_NOTE.format(id=previous.id)
+    for row in previous.answers:
+        if (row.checklist_id, row.item_code) in failed:
+            continue
+        evaluation.answers.append(
+            AnswerRow(
+                checklist_id=row.checklist_id,
+                item_code=row.item_code,
+                result=row.result,
+                note=f"{note}；{row.note}" if row.note else note,
+            )
+        )
+    for photo in previous.photos:
+        if photo.item_code is None or (photo.checklist_id, photo.item_code) in failed:
+            continue  # earlier photos of failed items are shown beside the new ones instead
+        evaluation.photos.append(
+            Photo(
+                checklist_id=photo.checklist_id,
+                item_code=photo.item_code,
+                sha256=photo.sha256,
+                width=photo.width,
+                height=photo.height,
+                taken_at=photo.taken_at,
+                gps_lat=photo.gps_lat,
+                gps_lon=photo.gps_lon,
+                original_name=photo.original_name,
+            )
+        )
 
 
 def plan_checklists(

@@ -733,7 +733,10 @@ class EvaluationView(QWidget):
                 box.name.setText(name)
         self._apply_lock(data.locked)
         if first and self.model.rowCount():
-            self.table.move_to(0)
+            # Open where the work is: the first item still to check (a follow-up's first
+            # failed item, a reopened draft's next item), or the top when all are answered.
+            todo = next((n for n, i in enumerate(data.items) if i.result is None), 0)
+            self.table.move_to(todo)
         self._show_item()
         self.titleChanged.emit(tr("eval.tab_title", id=data.id, unit=data.unit_name))
         self.loaded.emit(data.id)

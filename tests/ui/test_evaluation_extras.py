@@ -161,6 +161,9 @@ def test_a_follow_up_shows_last_time_result_and_photos(
     assert view.model.headerData(PREVIOUS, Qt.Orientation.Horizontal) == "上次"
 
     row = next(r for r, item in enumerate(view.model.items) if item.ref == failed)
+    # The visit opens on the failed item: everything else is carried over from last time.
+    assert view.table.current_row() == row
+    assert [i.ref for i in view.model.items if i.result is None] == [failed]
     cell = view.model.index(row, PREVIOUS).data()
     assert cell.startswith("不符合") and RECTIFY in cell
     assert view.model.index(0 if row else 1, PREVIOUS).data() == "符合"

@@ -149,10 +149,43 @@ def test_cli_show_prints_previous_result(capsys, shop_store: Store, signature: P
     out = capsys.readouterr().out
     assert f"复查评价 {first.id} 的整改项" in out
     assert "上次不符合 → 符合" in out and "移出异常名录" in out
-    assert "上次符合 → 未检查" in out
+    assert "上次符合 → 符合" in out and f"沿用评价 {first.id} 的结果" in out
     assert main(["evaluations", "show", follow, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["follows"] == first.id
     assert main(["evaluations", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [e["follows"] for e in listed] == [None, first.id]
+
+
+def test_follow_up_carries_over_what_passed_and_leaves_the_failed_items_open(
+    shop_store: Store, signature: Path
+) -> None:
+    with shop_store.session() as session:
+        unit = unit_service.by_code(session, SHOP)
+        first = ev.start(session, shop_store.library, unit, "post_evaluation", "张三")
+        ev.answer(session, shop_store.library, first, "G1", "pass")
+        ev.attach(session, shop_store.photos, first, [PHOTO], "G1", library=shop_store.library)
+        finish(shop_store, session, first, signature, {"G2": "移出异常名录", "B3a": "补贴价签"})
+        assert first.status == "finalized"
+        follow = ev.start(session, shop_store.library, unit, "follow_up", "李四")
+        assert follow.follows_id == first.id
+        carried = {(a.checklist_id, a.item_code): a for a in follow.answers}
+        before = {(a.checklist_id, a.item_code): a for a in first.answers}
+        # Everything but the two failed items keeps its earlier answer, marked as carried over.
+        assert set(carried) == {k for k, a in before.items() if a.result != "fail"}
+        assert all(carried[k].result == before[k].result for k in carried)
+        assert all(f"沿用评价 {first.id} 的结果" in a.note for a in carried.values())
+        # The earlier photo of a passed item comes along; the failed items' photos do not.
+        assert [(p.item_code, p.sha256) for p in follow.photos] == [
+            ("G1", first.photos[-1].sha256)
+        ]
+        # What is left to do is the re-check of the failed items (and the signatures).
+        left = ev.missing(session, shop_store.library, follow)
+        assert [m.split(" ")[0] for m in left if m.startswith("未检查")] == [
+            "未检查：B3a",
+            "未检查：G2",
+        ]
+        # A carried answer can still be changed when something new is seen on site.
+        ev.answer(session, shop_store.library, follow, "G1", "fail", rectify="重新办证", due=LATER)
+        assert {a.item_code: a.result for a in follow.answers}["G1"] == "fail"
