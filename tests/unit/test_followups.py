@@ -177,9 +177,7 @@ def test_follow_up_carries_over_what_passed_and_leaves_the_failed_items_open(
         assert all(carried[k].result == before[k].result for k in carried)
         assert all(f"沿用评价 {first.id} 的结果" in a.note for a in carried.values())
         # The earlier photo of a passed item comes along; the failed items' photos do not.
-        assert [(p.item_code, p.sha256) for p in follow.photos] == [
-            ("G1", first.photos[-1].sha256)
-        ]
+        assert [(p.item_code, p.sha256) for p in follow.photos] == [("G1", first.photos[-1].sha256)]
         # What is left to do is the re-check of the failed items (and the signatures).
         left = ev.missing(session, shop_store.library, follow)
         assert [m.split(" ")[0] for m in left if m.startswith("未检查")] == [
