@@ -8,13 +8,22 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks import bench_import, bench_photos, bench_search, bench_stall, bench_startup
+from benchmarks import (
+    bench_bulletin,
+    bench_import,
+    bench_photos,
+    bench_search,
+    bench_sheet,
+    bench_stall,
+    bench_startup,
+)
 from benchmarks.common import Result, log
 
 FULL_UNITS, QUICK_UNITS = 50_000, 2_000
 FULL_REPEAT, QUICK_REPEAT = 20, 5
 FULL_PHOTO_REPEAT, QUICK_PHOTO_REPEAT = 5, 2  # photo ingest and window start-up runs
 FULL_STALL_PHOTOS, QUICK_STALL_PHOTOS = 20, 6
+FULL_SHEET_BATCH, QUICK_SHEET_BATCH = 100, 10  # evaluation sheets printed into one PDF
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -50,6 +59,10 @@ def run(units: int, repeat: int, *, quick: bool = False) -> list[Result]:
             bench_startup.run(store_dir, units, photo_repeat),
             *bench_photos.run(workdir, photo_repeat),
             bench_stall.run(workdir, stall_photos),
+            bench_bulletin.run(store_dir, units, photo_repeat, workdir),
+            *bench_sheet.run(
+                workdir, photo_repeat, QUICK_SHEET_BATCH if quick else FULL_SHEET_BATCH
+            ),
         ]
 
 

@@ -31,7 +31,11 @@ from fieldapp.textout import ProgressLine, table
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 # Modules that add their own subcommands with ``register(subparsers)``.
-COMMAND_MODULES = ("fieldapp.cli_evaluations",)
+COMMAND_MODULES = (
+    "fieldapp.cli_evaluations",
+    "fieldapp.cli_exports",
+    "fieldapp.cli_reports",
+)
 
 
 class UsageError(Exception):

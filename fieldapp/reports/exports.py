@@ -1,0 +1,604 @@
+"""Evaluations and units as Excel workbooks or CSV files an office can open and filter.
+
+Layout, chosen for a spreadsheet user:
+
+* **Evaluations, XLSX**: sheet 评价汇总 (one row per evaluation: unit, kind, status, date,
+  inspector, verdict, number of 不符合) and sheet 检查条目 (one row per answer, in checklist order,
+  repeating the evaluation's columns so the sheet can be filtered on its own).
+* **Evaluations, CSV**: the 检查条目 rows only (a CSV holds one table).
+* **Units, XLSX**: sheet 单位 (one row per unit with its current state and dates) and sheet
+  历史记录 (one row per lifecycle step or 标识张贴).
+* **Units, CSV**: ``FILE`` holds the units and ``FILE-events.csv`` beside it the history.
+
+Headers are Chinese, dates ISO (``2026-11-23``; real date cells in XLSX). CSV is UTF-8 with a
+BOM so Excel shows the Chinese. Rows stream from the database (``yield_per``) into openpyxl's
+write-only mode or the csv module, so 50,000 units never sit in memory at once. Every file is
+written to a temporary name and renamed only when complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from sqlalchemy import String, and_, cast, func, select
+from sqlalchemy.orm import Session
+
+from fieldapp.domain.lifecycle import State
+from fieldapp.domain.verdict import Answer, Outcome
+from fieldapp.domain.vocab import UnitType, industry_label
+from fieldapp.errors import InvalidInput, NotFound
+from fieldapp.reports.output import atomic_output
+from fieldapp.services.checklists import pinned
+from fieldapp.services.evaluations import DRAFT, FINALIZED, KIND_LABELS, Kind
+from fieldapp.services.stations import find_station
+from fieldapp.storage.models import (
+    AnswerRow,
+    Evaluation,
+    EvaluationChecklist,
+    Photo,
+    Station,
+    Unit,
+    UnitEvent,
+)
+from fieldapp.store import Store
+
+FORMATS = ("xlsx", "csv")
+BATCH = 2000
+EVENTS_SUFFIX = "-events"
+
+ANSWER_HEADERS = (
+    "评价编号",
+    "评价UUID",
+    "统一社会信用代码",
+    "单位名称",
+    "所属所",
+    "评价类型",
+    "状态",
+    "检查日期",
+    "检查人员",
+    "结论",
+    "检查表",
+    "检查表版本",
+    "条目代码",
+    "条目内容",
+    "检查结果",
+    "备注",
+    "整改要求",
+    "整改期限",
+)
+SUMMARY_HEADERS = (
+    "评价编号",
+    "评价UUID",
+    "统一社会信用代码",
+    "单位名称",
+    "所属所",
+    "评价类型",
+    "状态",
+    "检查日期",
+    "定稿时间",
+    "检查人员",
+    "结论",
+    "结论说明",
+    "检查表",
+    "已答条目",
+    "不符合项",
+    "照片数",
+    "修订自评价",
+    "复查评价",
+)
+UNIT_HEADERS = (
+    "统一社会信用代码",
+    "单位名称",
+    "门店名称",
+    "所属所",
+    "乡镇",
+    "单位类型",
+    "行业",
+    "经营地址",
+    "负责人",
+    "联系电话",
+    "状态",
+    "状态日期",
+    "入库日期",
+    "标识张贴日期",
+    "最近定稿评价日期",
+    "单位UUID",
+)
+EVENT_HEADERS = (
+    "统一社会信用代码",
+    "单位名称",
+    "所属所",
+    "日期",
+    "事项",
+    "原状态",
+    "新状态",
+    "经办人",
+    "原因/备注",
+    "标识照片",
+    "记录时间",
+)
+STATUS_LABELS = {DRAFT: "草稿", FINALIZED: "已定稿"}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """The files written and how many data rows each table got."""
+
+    files: tuple[Path, ...]
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: date | None = None
+    until: date | None = None
+    station: str | None = None
+
+
+def check_format(fmt: str) -> str:
+    fmt = fmt.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise InvalidInput(f"不支持的导出格式「{fmt}」，请用 xlsx 或 csv")
+    return fmt
+
+
+def events_path(out: Path) -> Path:
+    """Where the units' history goes beside a CSV export: ``单位.csv`` → ``单位-events.csv``."""
+    return out.with_name(f"{out.stem}{EVENTS_SUFFIX}{out.suffix or '.csv'}")
+
+
+# --- cells --------------------------------------------------------------------------------------
+
+
+def _naive(value: datetime) -> datetime:
+    return value.replace(tzinfo=None, microsecond=0)
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return _naive(value).isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _xlsx_cell(value: Any) -> Any:
+    return _naive(value) if isinstance(value, datetime) else value
+
+
+class _Table:
+    """One output table: a sheet of a write-only workbook or a CSV file."""
+
+    def __init__(self, name: str, headers: Sequence[str], writer: Any, csv_mode: bool) -> None:
+        self.name = name
+        self.writer = writer
+        self.csv_mode = csv_mode
+        self.count = 0
+        if csv_mode:
+            writer.writerow(headers)
+        else:
+            writer.append(list(headers))
+
+    def write(self, rows: Iterable[Sequence[Any]]) -> None:
+        convert = _csv_cell if self.csv_mode else _xlsx_cell
+        put = self.writer.writerow if self.csv_mode else self.writer.append
+        for row in rows:
+            put([convert(v) for v in row])
+            self.count += 1
+
+
+def _sheet(book: Workbook, name: str, headers: Sequence[str], widths: Sequence[int]) -> _Table:
+    sheet = book.create_sheet(name)
+    for i, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = "A2"
+    return _Table(name, headers, sheet, csv_mode=False)
+
+
+# --- queries ------------------------------------------------------------------------------------
+
+
+def _day(value: date) -> datetime:
+    return datetime.combine(value, time())
+
+
+def _check_filters(session: Session, filters: Filters) -> int | None:
+    if filters.since and filters.until and filters.since > filters.until:
+        raise InvalidInput(
+            f"开始日期 {filters.since} 晚于结束日期 {filters.until}，请交换或改正 --since/--until"
+        )
+    return find_station(session, filters.station).id if filters.station else None
+
+
+def _evaluation_filter(statement: Any, filters: Filters, station_id: int | None) -> Any:
+    if station_id is not None:
+        statement = statement.where(Unit.station_id == station_id)
+    if filters.since:
+        statement = statement.where(Evaluation.started_at >= _day(filters.since))
+    if filters.until:
+        statement = statement.where(Evaluation.started_at < _day(filters.until + timedelta(1)))
+    return statement
+
+
+def _kind_label(kind: str) -> str:
+    try:
+        return KIND_LABELS[Kind(kind)]
+    except ValueError:
+        return kind
+
+
+def _verdict_label(verdict: str | None) -> str:
+    try:
+        return Outcome(verdict).label if verdict else ""
+    except ValueError:
+        return verdict or ""
+
+
+def _result_label(result: str) -> str:
+    try:
+        return Answer(result).label
+    except ValueError:
+        return result
+
+
+class _Items:
+    """Order and text of every item of a pinned checklist version, read once per version."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.cache: dict[tuple[str, int], dict[str, tuple[int, str]]] = {}
+
+    def get(self, checklist_id: str, version: int, code: str) -> tuple[int, str]:
+        key = (checklist_id, version)
+        if key not in self.cache:
+            try:
+                checklist = pinned(self.session, None, checklist_id, version)
+                self.cache[key] = {i.code: (n, i.text) for n, i in enumerate(checklist.items)}
+            except NotFound:
+                self.cache[key] = {}
+        return self.cache[key].get(code, (10_000, ""))
+
+
+def _summary_rows(
+    session: Session, filters: Filters, station_id: int | None
+) -> Iterator[list[Any]]:
+    answered = (
+        select(func.count())
+        .where(AnswerRow.evaluation_id == Evaluation.id)
+        .correlate(Evaluation)
+        .scalar_subquery()
+    )
+    failed = (
+        select(func.count())
+        .where(AnswerRow.evaluation_id == Evaluation.id, AnswerRow.result == "fail")
+        .correlate(Evaluation)
+        .scalar_subquery()
+    )
+    photos = (
+        select(func.count())
+        .where(Photo.evaluation_id == Evaluation.id)
+        .correlate(Evaluation)
+        .scalar_subquery()
+    )
+    pins = (
+        select(
+            func.group_concat(
+                EvaluationChecklist.checklist_id
+                + " 第 "
+                + cast(EvaluationChecklist.version, String)
+                + " 版",
+                "、",
+            )
+        )
+        .where(EvaluationChecklist.evaluation_id == Evaluation.id)
+        .correlate(Evaluation)
+        .scalar_subquery()
+    )
+    statement = (
+        select(
+            Evaluation.id,
+            Evaluation.uuid,
+            Unit.credit_code,
+            Unit.name,
+            Station.name,
+            Evaluation.kind,
+            Evaluation.status,
+            Evaluation.started_at,
+            Evaluation.finalized_at,
+            Evaluation.inspector,
+            Evaluation.verdict,
+            Evaluation.verdict_text,
+            pins,
+            answered,
+            failed,
+            photos,
+            Evaluation.replaces_id,
+            Evaluation.follows_id,
+        )
+        .join(Unit, Unit.id == Evaluation.unit_id)
+        .join(Station, Station.id == Unit.station_id)
+        .order_by(Evaluation.id)
+    )
+    statement = _evaluation_filter(statement, filters, station_id)
+    for row in session.execute(statement.execution_options(yield_per=BATCH)):
+        (eid, uuid, code, name, station, kind, status, started, finalized, inspector) = row[:10]
+        yield [
+            eid,
+            uuid,
+            code,
+            name,
+            station,
+            _kind_label(kind),
+            STATUS_LABELS.get(status, status),
+            started.date(),
+            finalized,
+            inspector,
+            _verdict_label(row[10]),
+            row[11] or "",
+            row[12] or "",
+            row[13],
+            row[14],
+            row[15],
+            row[16],
+            row[17],
+        ]
+
+
+def _answer_rows(session: Session, filters: Filters, station_id: int | None) -> Iterator[list[Any]]:
+    statement = (
+        select(
+            Evaluation.id,
+            Evaluation.uuid,
+            Unit.credit_code,
+            Unit.name,
+            Station.name,
+            Evaluation.kind,
+            Evaluation.status,
+            Evaluation.started_at,
+            Evaluation.inspector,
+            Evaluation.verdict,
+            AnswerRow.checklist_id,
+            EvaluationChecklist.version,
+            EvaluationChecklist.position,
+            AnswerRow.item_code,
+            AnswerRow.result,
+            AnswerRow.note,
+            AnswerRow.rectify,
+            AnswerRow.due,
+        )
+        .join(Unit, Unit.id == Evaluation.unit_id)
+        .join(Station, Station.id == Unit.station_id)
+        .join(AnswerRow, AnswerRow.evaluation_id == Evaluation.id)
+        .join(
+            EvaluationChecklist,
+            and_(
+                EvaluationChecklist.evaluation_id == Evaluation.id,
+                EvaluationChecklist.checklist_id == AnswerRow.checklist_id,
+            ),
+        )
+        .order_by(Evaluation.id, EvaluationChecklist.position, AnswerRow.id)
+    )
+    statement = _evaluation_filter(statement, filters, station_id)
+    items = _Items(session)
+    rows = session.execute(statement.execution_options(yield_per=BATCH))
+    for _, group in itertools.groupby(rows, key=lambda r: r[0]):
+        ordered = sorted(
+            ((r, items.get(r[10], r[11], r[13])) for r in group),
+            key=lambda pair: (pair[0][12], pair[1][0]),
+        )
+        for r, (_, text) in ordered:
+            yield [
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                _kind_label(r[5]),
+                STATUS_LABELS.get(r[6], r[6]),
+                r[7].date(),
+                r[8],
+                _verdict_label(r[9]),
+                r[10],
+                r[11],
+                r[13],
+                text,
+                _result_label(r[14]),
+                r[15],
+                r[16] or "",
+                r[17],
+            ]
+
+
+def _state_label(state: str | None) -> str:
+    try:
+        return State(state).label if state else ""
+    except ValueError:
+        return state or ""
+
+
+def _type_label(unit_type: str) -> str:
+    try:
+        return UnitType(unit_type).label
+    except ValueError:
+        return unit_type
+
+
+def _unit_rows(session: Session, station_id: int | None) -> Iterator[list[Any]]:
+    latest = (
+        select(Evaluation.unit_id, func.max(Evaluation.started_at).label("visited"))
+        .where(Evaluation.status == FINALIZED)
+        .group_by(Evaluation.unit_id)
+        .subquery()
+    )
+    statement = (
+        select(
+            Unit.credit_code,
+            Unit.name,
+            Unit.shop_name,
+            Station.name,
+            Unit.town,
+            Unit.unit_type,
+            Unit.industry,
+            Unit.address,
+            Unit.contact_person,
+            Unit.contact_phone,
+            Unit.state,
+            Unit.state_since,
+            Unit.entered_on,
+            Unit.sticker_posted_on,
+            latest.c.visited,
+            Unit.uuid,
+        )
+        .join(Station, Station.id == Unit.station_id)
+        .outerjoin(latest, latest.c.unit_id == Unit.id)
+        .order_by(Station.id, Unit.id)
+    )
+    if station_id is not None:
+        statement = statement.where(Unit.station_id == station_id)
+    for row in session.execute(statement.execution_options(yield_per=BATCH)):
+        values = list(row)
+        values[5] = _type_label(row[5])
+        values[6] = industry_label(row[6]) or ""
+        values[10] = _state_label(row[10])
+        values[14] = _to_date(row[14])
+        yield values
+
+
+def _to_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str) and value:  # func.max over a DateTime column comes back as text
+        return datetime.fromisoformat(value).date()
+    return value if isinstance(value, date) else None
+
+
+def _event_rows(session: Session, filters: Filters, station_id: int | None) -> Iterator[list[Any]]:
+    statement = (
+        select(
+            Unit.credit_code,
+            Unit.name,
+            Station.name,
+            UnitEvent.occurred_on,
+            UnitEvent.kind,
+            UnitEvent.from_state,
+            UnitEvent.to_state,
+            UnitEvent.actor,
+            UnitEvent.reason,
+            UnitEvent.photo_sha256,
+            UnitEvent.recorded_at,
+        )
+        .join(Unit, Unit.id == UnitEvent.unit_id)
+        .join(Station, Station.id == Unit.station_id)
+        .order_by(Station.id, Unit.id, UnitEvent.id)
+    )
+    if station_id is not None:
+        statement = statement.where(Unit.station_id == station_id)
+    if filters.since:
+        statement = statement.where(UnitEvent.occurred_on >= filters.since)
+    if filters.until:
+        statement = statement.where(UnitEvent.occurred_on <= filters.until)
+    for row in session.execute(statement.execution_options(yield_per=BATCH)):
+        sticker = row[4] == "sticker"
+        yield [
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            "标识张贴" if sticker else "状态变更",
+            "" if sticker else _state_label(row[5]) or "（新建）",
+            _state_label(row[6]),
+            row[7],
+            row[8],
+            ("有" if row[9] else "无") if sticker else "",
+            row[10],
+        ]
+
+
+# --- the two exports ----------------------------------------------------------------------------
+
+_ANSWER_WIDTHS = (8, 38, 22, 36, 12, 12, 8, 12, 10, 8, 14, 8, 8, 40, 8, 24, 24, 12)
+_SUMMARY_WIDTHS = (8, 38, 22, 36, 12, 12, 8, 12, 20, 10, 8, 40, 36, 8, 8, 8, 10, 10)
+_UNIT_WIDTHS = (22, 36, 20, 12, 12, 22, 16, 40, 10, 14, 14, 12, 12, 14, 16, 38)
+_EVENT_WIDTHS = (22, 36, 12, 12, 10, 14, 14, 12, 30, 8, 20)
+
+
+def export_evaluations(
+    store: Store,
+    out: Path,
+    fmt: str,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    station: str | None = None,
+) -> ExportResult:
+    """Evaluations visited from ``since`` to ``until`` (inclusive), drafts included."""
+    fmt = check_format(fmt)
+    out = Path(out)
+    filters = Filters(since, until, station)
+    with store.read() as session:
+        station_id = _check_filters(session, filters)
+        with atomic_output(out) as tmp:
+            if fmt == "csv":
+                with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+                    table = _Table("检查条目", ANSWER_HEADERS, csv.writer(handle), csv_mode=True)
+                    table.write(_answer_rows(session, filters, station_id))
+                rows = {table.name: table.count}
+            else:
+                book = Workbook(write_only=True)
+                summary = _sheet(book, "评价汇总", SUMMARY_HEADERS, _SUMMARY_WIDTHS)
+                summary.write(_summary_rows(session, filters, station_id))
+                answers = _sheet(book, "检查条目", ANSWER_HEADERS, _ANSWER_WIDTHS)
+                answers.write(_answer_rows(session, filters, station_id))
+                book.save(tmp)
+                rows = {summary.name: summary.count, answers.name: answers.count}
+    return ExportResult((out,), rows)
+
+
+def export_units(
+    store: Store,
+    out: Path,
+    fmt: str,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    station: str | None = None,
+) -> ExportResult:
+    """Every unit (of ``station``) with its lifecycle; ``since``/``until`` narrow the history."""
+    fmt = check_format(fmt)
+    out = Path(out)
+    filters = Filters(since, until, station)
+    with store.read() as session:
+        station_id = _check_filters(session, filters)
+        if fmt == "csv":
+            history = events_path(out)
+            with ExitStack() as stack:
+                tmp_units = stack.enter_context(atomic_output(out))
+                tmp_events = stack.enter_context(atomic_output(history))
+                with tmp_units.open("w", encoding="utf-8-sig", newline="") as handle:
+                    units = _Table("单位", UNIT_HEADERS, csv.writer(handle), csv_mode=True)
+                    units.write(_unit_rows(session, station_id))
+                with tmp_events.open("w", encoding="utf-8-sig", newline="") as handle:
+                    events = _Table("历史记录", EVENT_HEADERS, csv.writer(handle), csv_mode=True)
+                    events.write(_event_rows(session, filters, station_id))
+            return ExportResult(
+                (out, history), {units.name: units.count, events.name: events.count}
+            )
+        with atomic_output(out) as tmp:
+            book = Workbook(write_only=True)
+            units = _sheet(book, "单位", UNIT_HEADERS, _UNIT_WIDTHS)
+            units.write(_unit_rows(session, station_id))
+            events = _sheet(book, "历史记录", EVENT_HEADERS, _EVENT_WIDTHS)
+            events.write(_event_rows(session, filters, station_id))
+            book.save(tmp)
+    return ExportResult((out,), {units.name: units.count, events.name: events.count})

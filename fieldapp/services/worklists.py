@@ -1,0 +1,787 @@
+"""What holds each station back, and the daily, weekly and monthly worklists.
+
+Seed 002 asks for "每天网上巡、每周回头看、每月一通报" and warns against "失真失实失察": units with no
+visit or photo, and units whose status has not moved for a long time, must show up on someone's
+list. These functions are the lists: :func:`changed_today` (the daily sweep),
+:func:`followups_due` (this week's 回头看), :func:`month_summary` (the monthly bulletin's numbers)
+and :func:`hold_backs` (per station, which units keep it from its task and why).
+
+Every list is built by a few set-based queries (one per reason), never a query per unit, so a
+county of 50,000 units answers at once. Results are plain frozen dataclasses, safe to hand to
+another thread. Removed (移出) and closed (注销) units hold nobody back and are left out.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from fieldapp.checklists import Checklist
+from fieldapp.domain.lifecycle import CONFIRMED_STATES, State
+from fieldapp.domain.verdict import Outcome
+from fieldapp.domain.vocab import UnitType
+from fieldapp.errors import InvalidInput, NotFound
+from fieldapp.services import progress as progress_service
+from fieldapp.services.checklists import pinned
+from fieldapp.services.evaluations import FINALIZED, Kind
+from fieldapp.services.stations import find_station
+from fieldapp.storage.models import (
+    AnswerRow,
+    Evaluation,
+    EvaluationChecklist,
+    Station,
+    Target,
+    Unit,
+    UnitEvent,
+)
+
+# States whose units need a 后评价 in the current year (DOMAIN.md B: "yearly, newly entered units
+# plus last year's units"): committed units are due their first one, confirmed units their yearly
+# one, 预警库 its re-check. Units still in 选育池/培育库 are not due one yet.
+NEEDS_EVALUATION: frozenset[State] = frozenset(
+    {State.COMMITTED, State.EVALUATING, State.CONFIRMED, State.STARRED, State.WARNING}
+)
+
+# "Status unchanged for a long time" [R]: the seeds give no number. Seed 002's calendar gives each
+# step about half a year (培育、承诺公示 by end of June, 后评价、标识 by end of November), so a unit
+# resting longer than that in a working state is flagged. 后评价 is a visit that should follow
+# within a season, and 预警库 is a rectification with deadlines of weeks, so they are shorter.
+STALE_DAYS: dict[State, int] = {
+    State.CULTIVATING: 180,
+    State.COMMITTED: 180,
+    State.EVALUATING: 120,
+    State.WARNING: 90,
+}
+
+# Removed or closed units are out of the task: they appear on no worklist.
+_GONE = (State.REMOVED.value, State.CLOSED.value)
+_CONFIRMED = tuple(s.value for s in CONFIRMED_STATES)
+_NEEDS_EVALUATION = tuple(s.value for s in NEEDS_EVALUATION)
+
+
+class Reason(StrEnum):
+    NOT_EVALUATED = "not_evaluated"
+    RECTIFICATION_OVERDUE = "rectification_overdue"
+    NO_STICKER = "no_sticker"
+    STICKER_NO_PHOTO = "sticker_no_photo"
+    STALE = "stale"
+
+    @property
+    def label(self) -> str:
+        return REASON_LABELS[self]
+
+
+REASON_LABELS: dict[Reason, str] = {
+    Reason.NOT_EVALUATED: "本年未评价",
+    Reason.RECTIFICATION_OVERDUE: "整改逾期",
+    Reason.NO_STICKER: "未张贴标识",
+    Reason.STICKER_NO_PHOTO: "标识无照片",
+    Reason.STALE: "长期未变化",
+}
+
+
+@dataclass(frozen=True)
+class HoldBack:
+    """One unit and one reason it holds its station back, with a sentence saying why."""
+
+    unit_id: int
+    credit_code: str
+    name: str
+    station: str
+    state: str | None
+    reason: Reason
+    detail: str
+    since: date | None  # the date the problem dates from (state date, deadline, sticker date)
+
+    @property
+    def state_label(self) -> str:
+        return State(self.state).label if self.state else ""
+
+
+@dataclass(frozen=True)
+class StationHoldBacks:
+    station: str
+    items: tuple[HoldBack, ...] = ()
+
+    def counts(self) -> dict[Reason, int]:
+        found = Counter(item.reason for item in self.items)
+        return {reason: found[reason] for reason in Reason}
+
+    @property
+    def units(self) -> int:
+        """How many distinct units hold the station back (a unit may have several reasons)."""
+        return len({item.unit_id for item in self.items})
+
+
+@dataclass(frozen=True)
+class ChangedUnit:
+    unit_id: int
+    credit_code: str
+    name: str
+    station: str
+    changes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rectification:
+    """A failed item whose 整改 is still open: no later finalized visit has re-checked it."""
+
+    unit_id: int
+    credit_code: str
+    name: str
+    station: str
+    evaluation_id: int
+    checklist_id: str
+    code: str
+    text: str
+    rectify: str
+    due: date | None
+    as_of: date
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due < self.as_of
+
+    @property
+    def days_overdue(self) -> int:
+        return (self.as_of - self.due).days if self.due is not None else 0
+
+
+# --- shared pieces ------------------------------------------------------------------------------
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time())
+
+
+def _station_id(session: Session, station: str | None) -> int | None:
+    return find_station(session, station).id if station else None
+
+
+def _units(*columns: Any) -> Select[Any]:
+    """Units with their station name, leaving out removed and closed ones."""
+    return (
+        select(
+            Unit.id,
+            Unit.credit_code,
+            Unit.name,
+            Station.name,
+            Unit.state,
+            Unit.state_since,
+            *columns,
+        )
+        .join(Station, Station.id == Unit.station_id)
+        .where(or_(Unit.state.is_(None), Unit.state.not_in(_GONE)))
+    )
+
+
+def _evaluated_between(start: date, end: date) -> Select[Any]:
+    """Ids of units with a finalized evaluation visited from ``start`` to ``end`` (inclusive).
+
+    The same rule as ``fieldapp units list --not-evaluated`` (``units._evaluated_in``), bounded
+    by the reference date so a past month's bulletin does not count later visits.
+    """
+    return select(Evaluation.unit_id).where(
+        Evaluation.status == FINALIZED,
+        Evaluation.started_at >= _day_start(start),
+        Evaluation.started_at < _day_start(end + timedelta(days=1)),
+    )
+
+
+def open_rectifications(as_of: date, station_id: int | None = None) -> Select[Any]:
+    """Rows (unit …, evaluation id, checklist id, version, code, rectify, due) of open 整改.
+
+    An item is open when its most recent finalized answer (up to ``as_of``) is 不符合: a later
+    finalized follow-up or evaluation answering the same item closes it when it passes, or
+    replaces it (with its new deadline) when it fails again. The rule of
+    ``units._rectification_due``, returning the items rather than the units.
+    """
+    cutoff = _day_start(as_of + timedelta(days=1))
+    later = aliased(Evaluation)
+    later_answer = aliased(AnswerRow)
+    superseded = exists(
+        select(later_answer.id)
+        .join(later, later.id == later_answer.evaluation_id)
+        .where(
+            later.unit_id == Evaluation.unit_id,
+            later.status == FINALIZED,
+            later.finalized_at < cutoff,
+            later_answer.checklist_id == AnswerRow.checklist_id,
+            later_answer.item_code == AnswerRow.item_code,
+            or_(
+                later.finalized_at > Evaluation.finalized_at,
+                and_(later.finalized_at == Evaluation.finalized_at, later.id > Evaluation.id),
+            ),
+        )
+    )
+    statement = (
+        _units(
+            Evaluation.id,
+            AnswerRow.checklist_id,
+            EvaluationChecklist.version,
+            AnswerRow.item_code,
+            AnswerRow.rectify,
+            AnswerRow.due,
+        )
+        .join(Evaluation, Evaluation.unit_id == Unit.id)
+        .join(AnswerRow, AnswerRow.evaluation_id == Evaluation.id)
+        .join(
+            EvaluationChecklist,
+            and_(
+                EvaluationChecklist.evaluation_id == Evaluation.id,
+                EvaluationChecklist.checklist_id == AnswerRow.checklist_id,
+            ),
+        )
+        .where(
+            Evaluation.status == FINALIZED,
+            Evaluation.finalized_at < cutoff,
+            AnswerRow.result == "fail",
+            ~superseded,
+        )
+    )
+    if station_id is not None:
+        statement = statement.where(Unit.station_id == station_id)
+    return statement
+
+
+class ItemTexts:
+    """Item texts and checklist titles of pinned checklist versions, each read once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._cache: dict[tuple[str, int], Checklist | None] = {}
+
+    def checklist(self, checklist_id: str, version: int) -> Checklist | None:
+        key = (checklist_id, version)
+        if key not in self._cache:
+            try:
+                self._cache[key] = pinned(self.session, None, checklist_id, version)
+            except NotFound:
+                self._cache[key] = None
+        return self._cache[key]
+
+    def text(self, checklist_id: str, version: int, code: str) -> str:
+        checklist = self.checklist(checklist_id, version)
+        if checklist is None:
+            return ""
+        try:
+            return checklist.item(code).text
+        except KeyError:
+            return ""
+
+    def title(self, checklist_id: str, version: int) -> str:
+        checklist = self.checklist(checklist_id, version)
+        return checklist.title if checklist is not None else checklist_id
+
+
+def _rectifications(
+    session: Session, statement: Select[Any], as_of: date, texts: ItemTexts
+) -> list[Rectification]:
+    out = [
+        Rectification(
+            unit_id=row[0],
+            credit_code=row[1],
+            name=row[2],
+            station=row[3],
+            evaluation_id=row[6],
+            checklist_id=row[7],
+            code=row[9],
+            text=texts.text(row[7], row[8], row[9]),
+            rectify=row[10] or "",
+            due=row[11],
+            as_of=as_of,
+        )
+        for row in session.execute(statement)
+    ]
+    out.sort(key=lambda r: (r.due or date.max, r.station, r.credit_code, r.checklist_id, r.code))
+    return out
+
+
+# --- hold-backs ---------------------------------------------------------------------------------
+
+
+def _reason_queries(year: int, today: date) -> dict[Reason, Select[Any]]:
+    """One select per reason: unit columns, then the date the problem dates from."""
+    start, end = date(year, 1, 1), min(today, date(year, 12, 31))
+    not_evaluated = _units(Unit.state_since).where(
+        Unit.state.in_(_NEEDS_EVALUATION),
+        Unit.id.not_in(_evaluated_between(start, end).scalar_subquery()),
+    )
+    overdue_items = open_rectifications(today).where(AnswerRow.due < today).subquery()
+    overdue = (
+        _units(func.min(overdue_items.c.due), func.count())
+        .join(overdue_items, overdue_items.c.id == Unit.id)
+        .group_by(Unit.id)
+    )
+    stickers = and_(
+        UnitEvent.unit_id == Unit.id,
+        UnitEvent.kind == "sticker",
+        UnitEvent.occurred_on.between(start, end),
+    )
+    no_sticker = _units(Unit.state_since).where(
+        Unit.state.in_(_CONFIRMED), ~exists(select(UnitEvent.id).where(stickers))
+    )
+    no_photo = (
+        _units(func.max(UnitEvent.occurred_on))
+        .join(UnitEvent, stickers)
+        .where(Unit.state.in_(_CONFIRMED))
+        .group_by(Unit.id)
+        .having(func.count(UnitEvent.photo_sha256) == 0)
+    )
+    stale = _units(Unit.state_since).where(
+        or_(
+            *(
+                and_(Unit.state == state.value, Unit.state_since < today - timedelta(days=days))
+                for state, days in STALE_DAYS.items()
+            )
+        )
+    )
+    return {
+        Reason.NOT_EVALUATED: not_evaluated,
+        Reason.RECTIFICATION_OVERDUE: overdue,
+        Reason.NO_STICKER: no_sticker,
+        Reason.STICKER_NO_PHOTO: no_photo,
+        Reason.STALE: stale,
+    }
+
+
+def _detail(reason: Reason, row: Any, year: int, today: date) -> str:
+    state = State(row[4]).label if row[4] else "（无状态）"
+    if reason is Reason.NOT_EVALUATED:
+        return f"「{state}」，{year} 年还没有定稿的评价"
+    if reason is Reason.RECTIFICATION_OVERDUE:
+        due: date = row[6]
+        return f"{row[7]} 项整改逾期，最早期限 {due.isoformat()}（已过 {(today - due).days} 天）"
+    if reason is Reason.NO_STICKER:
+        return f"「{state}」，{year} 年还没有记录标识张贴"
+    if reason is Reason.STICKER_NO_PHOTO:
+        return f"{row[6].isoformat()} 张贴标识，没有张贴照片，请补拍"
+    since: date | None = row[5]
+    days = (today - since).days if since else 0
+    return f"「{state}」已 {days} 天未变化（自 {since.isoformat() if since else '—'}）"
+
+
+def hold_backs(
+    session: Session, year: int, today: date, station: str | None = None
+) -> list[StationHoldBacks]:
+    """Per station (in station order, all of them), the units holding it back and why.
+
+    Reasons: 本年未评价 (a state that needs a 后评价 this year, no finalized evaluation this year);
+    整改逾期 (an open 整改 past its deadline); 未张贴标识 / 标识无照片 (a confirmed unit with no
+    sticker event this year, or only ones without a photo); 长期未变化 (longer than
+    :data:`STALE_DAYS` in a working state). A unit appears once per reason that applies.
+    """
+    station_id = _station_id(session, station)
+    found: dict[str, list[HoldBack]] = {
+        name: [] for name in session.scalars(_station_names(station_id))
+    }
+    for reason, statement in _reason_queries(year, today).items():
+        if station_id is not None:
+            statement = statement.where(Unit.station_id == station_id)
+        for row in session.execute(statement.order_by(Unit.id)):
+            found[row[3]].append(
+                HoldBack(
+                    unit_id=row[0],
+                    credit_code=row[1],
+                    name=row[2],
+                    station=row[3],
+                    state=row[4],
+                    reason=reason,
+                    detail=_detail(reason, row, year, today),
+                    since=row[6],
+                )
+            )
+    return [StationHoldBacks(name, tuple(items)) for name, items in found.items()]
+
+
+def hold_back_counts(
+    session: Session, year: int, today: date, station: str | None = None
+) -> dict[str, dict[Reason, int]]:
+    """How many units each reason holds back per station: the same rules, counted in SQL."""
+    station_id = _station_id(session, station)
+    out = {name: dict.fromkeys(Reason, 0) for name in session.scalars(_station_names(station_id))}
+    for reason, statement in _reason_queries(year, today).items():
+        if station_id is not None:
+            statement = statement.where(Unit.station_id == station_id)
+        rows = statement.subquery()
+        station_column = list(rows.c)[3]
+        counted = select(station_column, func.count()).group_by(station_column)
+        for name, count in session.execute(counted):
+            out[name][reason] = count
+    return out
+
+
+# --- daily and weekly lists ---------------------------------------------------------------------
+
+
+def changed_today(session: Session, today: date, station: str | None = None) -> list[ChangedUnit]:
+    """Units with a lifecycle step or an evaluation dated or recorded today (每天网上巡).
+
+    Unlike the other lists this one keeps removed and closed units: a removal today is news.
+    """
+    station_id = _station_id(session, station)
+    start, end = _day_start(today), _day_start(today + timedelta(days=1))
+    unit_columns = (Unit.id, Unit.credit_code, Unit.name, Station.name)
+    events = (
+        select(*unit_columns, UnitEvent.kind, UnitEvent.from_state, UnitEvent.to_state)
+        .join(Station, Station.id == Unit.station_id)
+        .join(UnitEvent, UnitEvent.unit_id == Unit.id)
+        .where(
+            or_(
+                UnitEvent.occurred_on == today,
+                and_(UnitEvent.recorded_at >= start, UnitEvent.recorded_at < end),
+            )
+        )
+        .order_by(UnitEvent.id)
+    )
+    evaluations = (
+        select(*unit_columns, Evaluation.kind, Evaluation.status, Evaluation.verdict)
+        .join(Station, Station.id == Unit.station_id)
+        .join(Evaluation, Evaluation.unit_id == Unit.id)
+        .where(
+            or_(
+                and_(Evaluation.started_at >= start, Evaluation.started_at < end),
+                and_(Evaluation.finalized_at >= start, Evaluation.finalized_at < end),
+            )
+        )
+        .order_by(Evaluation.id)
+    )
+    if station_id is not None:
+        events = events.where(Unit.station_id == station_id)
+        evaluations = evaluations.where(Unit.station_id == station_id)
+    changes: dict[int, list[str]] = defaultdict(list)
+    units: dict[int, tuple[str, str, str]] = {}
+    for unit_id, code, name, station_name, kind, before, after in session.execute(events):
+        units[unit_id] = (code, name, station_name)
+        if kind == "sticker":
+            changes[unit_id].append("标识张贴")
+        else:
+            old = State(before).label if before else "（新建）"
+            changes[unit_id].append(f"{old} → {State(after).label if after else ''}")
+    for unit_id, code, name, station_name, kind, status, verdict in session.execute(evaluations):
+        units[unit_id] = (code, name, station_name)
+        label = Kind(kind).label if kind in {k.value for k in Kind} else kind
+        if status == FINALIZED:
+            outcome = Outcome(verdict).label if verdict else "—"
+            changes[unit_id].append(f"{label}定稿（{outcome}）")
+        else:
+            changes[unit_id].append(f"{label}（草稿）")
+    order = {name: i for i, name in enumerate(session.scalars(_station_names()))}
+    out = [
+        ChangedUnit(unit_id, *units[unit_id], changes=tuple(texts))
+        for unit_id, texts in changes.items()
+    ]
+    out.sort(key=lambda c: (order.get(c.station, 0), c.unit_id))
+    return out
+
+
+def _station_names(station_id: int | None = None) -> Select[Any]:
+    statement = select(Station.name).order_by(Station.id)
+    if station_id is not None:
+        statement = statement.where(Station.id == station_id)
+    return statement
+
+
+def week_of(today: date) -> tuple[date, date]:
+    """Monday and Sunday of ``today``'s week."""
+    monday = today - timedelta(days=today.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def followups_due(session: Session, today: date, station: str | None = None) -> list[Rectification]:
+    """Open 整改 due by this Sunday, overdue ones included, earliest deadline first (每周回头看)."""
+    station_id = _station_id(session, station)
+    _, sunday = week_of(today)
+    statement = open_rectifications(today, station_id).where(AnswerRow.due <= sunday)
+    return _rectifications(session, statement, today, ItemTexts(session))
+
+
+# --- the month ----------------------------------------------------------------------------------
+
+_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
+
+
+def parse_month(text: str) -> tuple[date, date]:
+    """``2026-11`` (or 2026/11, 2026年11月) → its first and last day."""
+    match = _MONTH.match(text or "")
+    month = int(match.group(2)) if match else 0
+    if not match or not 1 <= month <= 12:
+        raise InvalidInput(f"月份「{text}」无效，请写成 2026-11 这样的“年-月”")
+    year = int(match.group(1))
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+@dataclass(frozen=True)
+class StationMonth:
+    """One station's line of the bulletin."""
+
+    station: str
+    target: int  # 单位合计 (一般 + 无理由 + 工厂), as seed 002 totals them
+    achieved: int
+    new: int
+    stock: int
+    confirmed: int
+    stickers: int
+    evaluations: int  # finalized in the month
+    passed: int
+    rectify: int
+    failed: int
+    rectifications_open: int
+    rectifications_overdue: int
+    hold_backs: dict[Reason, int] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        return self.achieved / self.target if self.target else None
+
+
+@dataclass(frozen=True)
+class KindCount:
+    kind: str
+    label: str
+    by_verdict: dict[str, int]  # Outcome value → count
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_verdict.values())
+
+
+@dataclass(frozen=True)
+class FailedItem:
+    checklist_id: str
+    checklist_title: str
+    code: str
+    text: str
+    count: int
+
+
+@dataclass(frozen=True)
+class MonthSummary:
+    month: str  # "2026-11"
+    first: date
+    last: date
+    as_of: date  # the month's last day, or today while the month runs
+    county: str
+    station: str | None
+    stations: tuple[StationMonth, ...]
+    by_type: tuple[progress_service.Cell, ...]
+    kinds: tuple[KindCount, ...]
+    failed_items: tuple[FailedItem, ...]
+    overdue: tuple[Rectification, ...]
+    deadlines: tuple[progress_service.Deadline, ...]
+    has_data: bool
+
+    @property
+    def year(self) -> int:
+        return self.first.year
+
+    @property
+    def title_month(self) -> str:
+        return f"{self.first.year}年{self.first.month}月"
+
+    def total(self) -> StationMonth:
+        rows = self.stations
+        reasons = {r: sum(s.hold_backs.get(r, 0) for s in rows) for r in Reason}
+        sums: dict[str, Any] = {name: sum(getattr(s, name) for s in rows) for name in _SUMMED}
+        return StationMonth("合计", hold_backs=reasons, **sums)
+
+
+_SUMMED = (
+    "target",
+    "achieved",
+    "new",
+    "stock",
+    "confirmed",
+    "stickers",
+    "evaluations",
+    "passed",
+    "rectify",
+    "failed",
+    "rectifications_open",
+    "rectifications_overdue",
+)
+TOP_FAILED = 10
+_VERDICTS = (Outcome.PASS.value, Outcome.RECTIFY.value, Outcome.FAIL.value)
+
+
+def month_summary(
+    session: Session, month: str, station: str | None = None, today: date | None = None
+) -> MonthSummary:
+    """The numbers of the monthly bulletin (每月一通报) for ``month`` ("2026-11").
+
+    Progress is :func:`progress.compute` at the month's end (or today while the month runs);
+    evaluations are the finalized ones visited in the month, each counted once (a finalized
+    revision stands for the evaluation it replaces); open 整改 are counted as of the same date.
+    ``has_data`` is False when the year has no targets and the month no evaluation or unit event.
+    """
+    today = today or date.today()
+    first, last = parse_month(month)
+    if first > today:
+        raise InvalidInput(
+            f"{first.year}年{first.month}月还没有开始，不能出通报；请选择本月或以前的月份"
+        )
+    as_of = min(last, today)
+    station_row = find_station(session, station) if station else None
+    station_id = station_row.id if station_row else None
+    county = (
+        station_row.county
+        if station_row
+        else session.scalar(select(Station.county).where(Station.county != "").limit(1))
+    ) or ""
+
+    station_name = station_row.name if station_row else None
+    report = progress_service.compute(session, first.year, as_of)
+    cells = [c for c in report.cells if station_name is None or c.station == station_name]
+
+    # Evaluations visited in the month, finalized by the reference date, not replaced.
+    replacement = aliased(Evaluation)
+    replaced = exists(
+        select(replacement.id).where(
+            replacement.replaces_id == Evaluation.id,
+            replacement.status == FINALIZED,
+            replacement.finalized_at < _day_start(as_of + timedelta(days=1)),
+        )
+    )
+    in_month = (
+        select(Evaluation.id)
+        .join(Unit, Unit.id == Evaluation.unit_id)
+        .where(
+            Evaluation.status == FINALIZED,
+            Evaluation.started_at >= _day_start(first),
+            Evaluation.started_at < _day_start(last + timedelta(days=1)),
+            Evaluation.finalized_at < _day_start(as_of + timedelta(days=1)),
+            ~replaced,
+        )
+    )
+    if station_id is not None:
+        in_month = in_month.where(Unit.station_id == station_id)
+    month_ids = in_month.subquery()
+    evaluated = session.execute(
+        select(Station.name, Evaluation.kind, Evaluation.verdict, func.count())
+        .join(month_ids, month_ids.c.id == Evaluation.id)
+        .join(Unit, Unit.id == Evaluation.unit_id)
+        .join(Station, Station.id == Unit.station_id)
+        .group_by(Station.name, Evaluation.kind, Evaluation.verdict)
+    ).all()
+
+    texts = ItemTexts(session)
+    failed_counts: Counter[tuple[str, str]] = Counter()
+    versions: dict[tuple[str, str], int] = {}
+    for checklist_id, version, code, count in session.execute(
+        select(
+            AnswerRow.checklist_id,
+            EvaluationChecklist.version,
+            AnswerRow.item_code,
+            func.count(),
+        )
+        .join(month_ids, month_ids.c.id == AnswerRow.evaluation_id)
+        .join(
+            EvaluationChecklist,
+            and_(
+                EvaluationChecklist.evaluation_id == AnswerRow.evaluation_id,
+                EvaluationChecklist.checklist_id == AnswerRow.checklist_id,
+            ),
+        )
+        .where(AnswerRow.result == "fail")
+        .group_by(AnswerRow.checklist_id, EvaluationChecklist.version, AnswerRow.item_code)
+    ):
+        failed_counts[(checklist_id, code)] += count
+        versions[(checklist_id, code)] = max(version, versions.get((checklist_id, code), 0))
+    failed_items = tuple(
+        FailedItem(
+            checklist_id=cid,
+            checklist_title=texts.title(cid, versions[(cid, code)]),
+            code=code,
+            text=texts.text(cid, versions[(cid, code)], code),
+            count=count,
+        )
+        for (cid, code), count in sorted(failed_counts.items(), key=lambda kv: (-kv[1], kv[0]))[
+            :TOP_FAILED
+        ]
+    )
+
+    open_items = _rectifications(session, open_rectifications(as_of, station_id), as_of, texts)
+    hold = hold_back_counts(session, first.year, as_of, station_name)
+
+    # One line per station, in station order.
+    names = list(hold)
+    per_station: dict[str, dict[str, int]] = {name: Counter() for name in names}
+    for cell in cells:
+        if cell.unit_type.group != "units":
+            continue
+        line = per_station.setdefault(cell.station, Counter())
+        for key in ("target", "new", "stock", "confirmed", "stickers"):
+            line[key] += getattr(cell, key)
+    kinds: dict[str, Counter[str]] = {}
+    for name, kind, verdict, count in evaluated:
+        line = per_station.setdefault(name, Counter())
+        line["evaluations"] += count
+        column = {"pass": "passed", "rectify": "rectify", "fail": "failed"}.get(verdict or "")
+        if column:
+            line[column] += count
+        kinds.setdefault(kind, Counter())[verdict or ""] += count
+    for item in open_items:
+        line = per_station.setdefault(item.station, Counter())
+        line["rectifications_open"] += 1
+        line["rectifications_overdue"] += item.overdue
+    stations = tuple(
+        StationMonth(
+            name,
+            target=line["target"],
+            achieved=line["new"] + line["stock"],
+            new=line["new"],
+            stock=line["stock"],
+            confirmed=line["confirmed"],
+            stickers=line["stickers"],
+            evaluations=line["evaluations"],
+            passed=line["passed"],
+            rectify=line["rectify"],
+            failed=line["failed"],
+            rectifications_open=line["rectifications_open"],
+            rectifications_overdue=line["rectifications_overdue"],
+            hold_backs=hold.get(name, dict.fromkeys(Reason, 0)),
+        )
+        for name, line in per_station.items()
+    )
+    kind_counts = tuple(
+        KindCount(k.value, k.label, {v: kinds[k.value][v] for v in _VERDICTS})
+        for k in Kind
+        if k.value in kinds
+    )
+
+    by_type: dict[UnitType, progress_service.Cell] = {}
+    for cell in cells:
+        agg = by_type.setdefault(cell.unit_type, progress_service.Cell("合计", cell.unit_type))
+        for key in ("target", "new", "stock", "confirmed", "stickers"):
+            setattr(agg, key, getattr(agg, key) + getattr(cell, key))
+
+    has_targets = bool(session.scalar(select(func.count()).where(Target.year == first.year)))
+    events = (
+        select(func.count())
+        .select_from(UnitEvent)
+        .where(UnitEvent.occurred_on.between(first, last))
+    )
+    has_data = has_targets or any(s.evaluations for s in stations) or bool(session.scalar(events))
+    return MonthSummary(
+        month=f"{first.year:04d}-{first.month:02d}",
+        first=first,
+        last=last,
+        as_of=as_of,
+        county=county,
+        station=station_name,
+        stations=stations,
+        by_type=tuple(by_type[t] for t in UnitType if t in by_type),
+        kinds=kind_counts,
+        failed_items=failed_items,
+        overdue=tuple(i for i in open_items if i.overdue),
+        deadlines=tuple(progress_service.deadlines(first.year, as_of)),
+        has_data=has_data,
+    )
