@@ -16,6 +16,7 @@ from benchmarks import (
     bench_sheet,
     bench_stall,
     bench_startup,
+    bench_sync,
 )
 from benchmarks.common import Result, log
 
@@ -24,6 +25,8 @@ FULL_REPEAT, QUICK_REPEAT = 20, 5
 FULL_PHOTO_REPEAT, QUICK_PHOTO_REPEAT = 5, 2  # photo ingest and window start-up runs
 FULL_STALL_PHOTOS, QUICK_STALL_PHOTOS = 20, 6
 FULL_SHEET_BATCH, QUICK_SHEET_BATCH = 100, 10  # evaluation sheets printed into one PDF
+# Sync: evaluations, distinct photos they draw on, evaluations per device of the 10 at once.
+FULL_SYNC, QUICK_SYNC = (200, 1000, 20), (10, 50, 2)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -63,6 +66,7 @@ def run(units: int, repeat: int, *, quick: bool = False) -> list[Result]:
             *bench_sheet.run(
                 workdir, photo_repeat, QUICK_SHEET_BATCH if quick else FULL_SHEET_BATCH
             ),
+            *bench_sync.run(workdir, *(QUICK_SYNC if quick else FULL_SYNC)),
         ]
 
 

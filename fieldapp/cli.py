@@ -12,7 +12,6 @@ import importlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -33,6 +32,7 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 # Modules that add their own subcommands with ``register(subparsers)``.
 COMMAND_MODULES = (
     "fieldapp.cli_evaluations",
+    "fieldapp.cli_sync",
     "fieldapp.cli_exports",
     "fieldapp.cli_reports",
 )
@@ -463,8 +463,6 @@ def cmd_progress(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, store: Store) -> int:
-    from fieldapp.imports.targets import import_targets
-    from fieldapp.imports.units import import_units
     from fieldapp.services import demo
 
     if args.units < 1:
@@ -473,31 +471,24 @@ def cmd_demo(args: argparse.Namespace, store: Store) -> int:
         raise UsageError("--evaluations 不能为负数")
     if args.photos and not Path(args.photos).is_dir():
         raise UsageError(f"--photos {args.photos} 不是文件夹")
-    with tempfile.TemporaryDirectory() as tmp, store.session() as session:
-        if args.targets:
-            year = date.today().year
-            targets = demo.write_targets_csv(Path(tmp) / "任务表.csv", year)
-            import_targets(session, targets, source="演示：缙市监〔2023〕42号附件")
-            print(f"已载入 {year} 年演示任务表（按缙云县 2023 年任务表）")
-        path = demo.write_csv(Path(tmp) / "演示单位.csv", args.units, seed=args.seed, areas=True)
-        result = import_units(
-            session, path, actor="演示数据", progress=ProgressLine("生成演示单位")
-        )
-        print(
-            f"演示单位：新增 {result.created} 家，更新 {result.updated} 家（含街区、乡村和村级联络站）"
-        )
+    loaded = demo.load(
+        store,
+        args.units,
+        targets=args.targets,
+        evaluations=args.evaluations,
+        seed=args.seed,
+        photos_dir=Path(args.photos) if args.photos else None,
+        unit_progress=ProgressLine("生成演示单位"),
+        evaluation_progress=ProgressLine("生成演示评价"),
+    )
+    if loaded.targets_year is not None:
+        print(f"已载入 {loaded.targets_year} 年演示任务表（按缙云县 2023 年任务表）")
+    print(
+        f"演示单位：新增 {loaded.units_created} 家，更新 {loaded.units_updated} 家"
+        "（含街区、乡村和村级联络站）"
+    )
     if args.evaluations:
-        with tempfile.TemporaryDirectory() as tmp, store.session() as session:
-            made = demo.make_evaluations(
-                session,
-                store,
-                args.evaluations,
-                seed=args.seed,
-                photos_dir=Path(args.photos) if args.photos else None,
-                workdir=Path(tmp),
-                progress=ProgressLine("生成演示评价"),
-            )
-        print(f"演示评价：已定稿 {made} 次后评价（含照片和双方签名）")
+        print(f"演示评价：已定稿 {loaded.evaluations} 次后评价（含照片和双方签名）")
     print(f"数据目录：{store.folder}")
     return EXIT_OK
 

@@ -1,13 +1,38 @@
-"""The FastAPI application of the county server."""
+"""The FastAPI application of the county server: API v1 for sync, review and devices.
+
+Every endpoint but ``/health`` needs ``Authorization: Bearer <token>``. Bodies are size-limited
+before they are read; every refusal is a 4xx with a message in Chinese saying what was wrong and
+what to do, and nothing is written by a refused request.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from fieldapp import __version__
+from fieldapp.server import accounts, ingest, reference
+from fieldapp.server import review as review_service
+from fieldapp.server.accounts import Caller, Invalid, ServerError
+from fieldapp.server.blobs import BlobRefused, BlobStore
+from fieldapp.server.config import ServerConfig
+from fieldapp.server.db import Database
+from fieldapp.sync import wire
+from fieldapp.sync.wire import API_PREFIX
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class Health(BaseModel):
@@ -16,16 +41,239 @@ class Health(BaseModel):
     server_time: datetime
 
 
-def create_app() -> FastAPI:
+class BodyLimit:
+    """Refuse a body over the limit with 413 before the application reads it all."""
+
+    def __init__(self, app: ASGIApp, json_limit: int, blob_limit: int) -> None:
+        self.app = app
+        self.json_limit = json_limit
+        self.blob_limit = blob_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.blob_limit if "/blobs/" in scope["path"] else self.json_limit
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await _too_large(send, limit)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _BodyTooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLarge:
+            await _too_large(send, limit)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    response = JSONResponse(
+        {"detail": f"请求内容超过 {limit // (1024 * 1024)} MB 上限，未保存；请分批同步"},
+        status_code=413,
+    )
+    await response({"type": "http"}, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def _describe(errors: list[Any]) -> str:
+    parts = []
+    for error in errors[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "请求"
+        kind = error.get("type", "")
+        if kind == "json_invalid":
+            parts.append("请求内容不是有效的 JSON")
+        elif kind == "missing":
+            parts.append(f"缺少字段 {where}")
+        elif kind == "extra_forbidden":
+            parts.append(f"多余的字段 {where}")
+        else:
+            parts.append(f"字段 {where}：{error.get('msg', '无效')}")
+    more = f"等 {len(errors)} 处" if len(errors) > 5 else ""
+    return "请求被拒绝，未保存：" + "；".join(parts) + more + "。请检查客户端版本是否与服务器一致"
+
+
+bearer = HTTPBearer(auto_error=False, description="fieldapp-server users add 给出的令牌")
+
+
+def caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    """The account behind the request's bearer token (401 without a valid one)."""
+    header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
+    db: Database = request.app.state.db
+    with db.session() as session:
+        return accounts.authenticate(session, header)
+
+
+Auth = Annotated[Caller, Depends(caller)]
+
+
+def create_app(config: ServerConfig | None = None) -> FastAPI:
+    config = config or ServerConfig.resolve()
+    db = Database(config.database_url)
+    blobs = BlobStore(config.blob_dir, config.tmp_dir)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        db.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="fieldapp county server",
         version=__version__,
         description="放心消费单位评价县级服务器：接收各所检查人员同步的评价与照片。",
     )
+    app.state.db = db
+    app.state.blobs = blobs
+    app.state.config = config
+    app.add_middleware(
+        BodyLimit,
+        json_limit=config.max_json_bytes,
+        blob_limit=config.max_blob_bytes,
+    )
+
+    @app.exception_handler(ServerError)
+    async def _server_error(_request: Request, exc: ServerError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(BlobRefused)
+    async def _blob_refused(_request: Request, exc: BlobRefused) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _describe(list(exc.errors()))}, status_code=422)
+
+    errors: dict[int | str, dict[str, Any]] = {
+        code: {"model": wire.ErrorBody} for code in (401, 403, 404, 409, 413, 422)
+    }
 
     @app.get("/health", response_model=Health, tags=["health"])
     def health() -> Health:
         """Liveness and the server's clock (clients compare it with theirs at every sync)."""
         return Health(status="ok", version=__version__, server_time=datetime.now(UTC))
+
+    @app.get(f"{API_PREFIX}/me", tags=["sync"], responses=errors)
+    def me(who: Auth) -> wire.Me:
+        """Who the token belongs to, and the server's clock."""
+        return wire.Me(
+            name=who.name,
+            station=who.station,
+            role=who.role,
+            server_time=datetime.now(UTC),
+        )
+
+    @app.post(f"{API_PREFIX}/batches", tags=["sync"], responses=errors)
+    def check_batch(manifest: wire.Manifest, who: Auth) -> wire.ManifestAnswer:
+        """Step 1 of a push: the manifest; the answer lists the blobs the server lacks."""
+        return ingest.check(db, blobs, who, manifest)
+
+    @app.put(
+        f"{API_PREFIX}/blobs/{{sha256}}",
+        tags=["sync"],
+        responses=errors,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        },
+    )
+    async def put_blob(
+        request: Request,
+        who: Auth,
+        sha256: Annotated[str, Path(max_length=200, description="内容的 SHA-256")],
+    ) -> wire.BlobStored:
+        """Step 2: one photo or signature image, verified against its hash while it streams."""
+
+        async def chunks() -> AsyncIterator[bytes]:
+            async for chunk in request.stream():
+                yield chunk
+
+        size, created = await blobs.put_stream(sha256, chunks(), config.max_blob_bytes)
+        return wire.BlobStored(sha256=sha256, size=size, created=created)
+
+    @app.post(f"{API_PREFIX}/batches/{{batch_id}}/commit", tags=["sync"], responses=errors)
+    def commit_batch(
+        batch_id: Annotated[str, Path(max_length=64)], manifest: wire.Manifest, who: Auth
+    ) -> wire.Receipt:
+        """Step 3: commit the batch in one transaction; the receipt lists what was stored."""
+        if batch_id != manifest.batch_id:
+            raise Invalid(f"地址中的批次号 {batch_id[:64]} 与内容中的 {manifest.batch_id} 不一致")
+        return ingest.commit(db, blobs, who, manifest)
+
+    @app.post(f"{API_PREFIX}/devices/report", tags=["sync"], responses=errors)
+    def report_device(report: wire.DeviceReport, who: Auth) -> wire.DeviceInfo:
+        """A device's unsynced count and last sync, sent at the end of every sync."""
+        with db.session() as session:
+            return ingest.report_device(session, who, report)
+
+    @app.get(f"{API_PREFIX}/pull", tags=["sync"], responses=errors)
+    def pull(
+        who: Auth,
+        cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, Query(ge=1, le=reference.PULL_LIMIT)] = reference.PULL_LIMIT,
+    ) -> wire.Pull:
+        """Units, checklists, targets, assignments and review outcomes changed after ``cursor``."""
+        with db.session() as session:
+            return reference.pull(session, who, cursor, limit)
+
+    @app.get(f"{API_PREFIX}/evaluations", tags=["review"], responses=errors)
+    def list_evaluations(
+        who: Auth,
+        status: Annotated[str | None, Query(max_length=16)] = None,
+        station: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> list[wire.ReceivedEvaluation]:
+        """Received evaluations in the caller's scope, optionally by review status and station."""
+        with db.session() as session:
+            return review_service.received(session, who, status, station)
+
+    @app.post(f"{API_PREFIX}/evaluations/{{uuid}}/review", tags=["review"], responses=errors)
+    def review(
+        uuid: Annotated[str, Path(max_length=64)], request: wire.ReviewRequest, who: Auth
+    ) -> wire.WireReview:
+        """Accept or return (with a comment) a received evaluation."""
+        with db.session() as session:
+            return review_service.review(session, who, uuid, request.status, request.comment)
+
+    @app.get(f"{API_PREFIX}/devices", tags=["review"], responses=errors)
+    def list_devices(
+        who: Auth, station: Annotated[str | None, Query(max_length=64)] = None
+    ) -> list[wire.DeviceInfo]:
+        """Devices and their stranded work (evaluations finalised but not yet synced)."""
+        with db.session() as session:
+            return review_service.devices(session, who, station)
+
+    @app.get(f"{API_PREFIX}/stats", tags=["review"], responses=errors)
+    def get_stats(who: Auth) -> wire.Stats:
+        """Counts of units, evaluations, blobs, conflicts and devices (county staff only)."""
+        if who.role != "county":
+            raise accounts.Forbidden(
+                "统计数据只对县局账号开放；所（分局）请查看 devices 和 evaluations"
+            )
+        with db.session() as session:
+            return review_service.stats(session)
 
     return app

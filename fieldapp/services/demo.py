@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import random
+import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -415,3 +417,51 @@ def make_evaluations(
         if progress:
             progress(made, count)
     return made
+
+
+@dataclass(frozen=True)
+class Loaded:
+    units_created: int
+    units_updated: int
+    evaluations: int
+    targets_year: int | None
+
+
+def load(
+    store: Any,
+    units: int,
+    *,
+    targets: bool = False,
+    evaluations: int = 0,
+    seed: int = 2023,
+    photos_dir: Path | None = None,
+    unit_progress: Callable[[int, int], None] | None = None,
+    evaluation_progress: Callable[[int, int], None] | None = None,
+) -> Loaded:
+    """Load training data into ``store``: this year's task table (``targets``), ``units`` demo
+    units with the areas, then ``evaluations`` finalised 后评价. ``fieldapp demo`` and the
+    first-run wizard both load through here. Units and targets are one transaction; the
+    evaluations another (they need the units committed)."""
+    from fieldapp.imports.targets import import_targets
+    from fieldapp.imports.units import import_units
+
+    year = date.today().year if targets else None
+    with tempfile.TemporaryDirectory() as tmp, store.session() as session:
+        if year is not None:
+            table = write_targets_csv(Path(tmp) / "任务表.csv", year)
+            import_targets(session, table, source="演示：缙市监〔2023〕42号附件")
+        path = write_csv(Path(tmp) / "演示单位.csv", units, seed=seed, areas=True)
+        result = import_units(session, path, actor="演示数据", progress=unit_progress)
+    made = 0
+    if evaluations:
+        with tempfile.TemporaryDirectory() as tmp, store.session() as session:
+            made = make_evaluations(
+                session,
+                store,
+                evaluations,
+                seed=seed,
+                photos_dir=photos_dir,
+                workdir=Path(tmp),
+                progress=evaluation_progress,
+            )
+    return Loaded(result.created, result.updated, made, year)

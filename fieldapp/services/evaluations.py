@@ -13,14 +13,14 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from fieldapp.checklists import Checklist, Item, Library
 from fieldapp.checklists.loader import in_display_order
@@ -589,18 +589,45 @@ def missing(session: Session, library: Library, evaluation: Evaluation) -> list[
     return unanswered + no_photo + no_signature
 
 
+def _instant(moment: datetime | None) -> str | None:
+    """A time as UTC ISO text, the same before and after a round trip through SQLite.
+
+    The store writes local times with their offset, and SQLite gives them back without it, so a
+    naive time is read as local time (as :func:`fieldapp.sync.mapping.utc` does).
+    """
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def _uuid_of(evaluation: Evaluation, evaluation_id: int | None) -> str | None:
+    """Another evaluation named by its UUID: local row ids mean nothing on the county server."""
+    if evaluation_id is None:
+        return None
+    session = object_session(evaluation)
+    other = session.get(Evaluation, evaluation_id) if session is not None else None
+    return other.uuid if other is not None else None
+
+
 def _content(evaluation: Evaluation) -> dict[str, Any]:
-    """Everything the evaluation says, in a fixed order, for its content hash."""
-    replaced = evaluation.replaces_id
+    """Everything the evaluation says, in a fixed order, for its content hash.
+
+    Reproducible anywhere: times in UTC, other evaluations by UUID, so the county can recompute
+    the hash printed in a sheet's QR code from its own copy.
+    """
     return {
         "uuid": evaluation.uuid,
         "unit": evaluation.unit.uuid,
         "kind": evaluation.kind,
         "inspector": evaluation.inspector,
-        "started_at": evaluation.started_at.isoformat(),
-        "finalized_at": evaluation.finalized_at.isoformat() if evaluation.finalized_at else None,
-        "replaces": replaced,
-        **({"follows": evaluation.follows_id} if evaluation.follows_id is not None else {}),
+        "started_at": _instant(evaluation.started_at),
+        "finalized_at": _instant(evaluation.finalized_at),
+        "replaces": _uuid_of(evaluation, evaluation.replaces_id),
+        **(
+            {"follows": _uuid_of(evaluation, evaluation.follows_id)}
+            if evaluation.follows_id is not None
+            else {}
+        ),
         "checklists": [[p.checklist_id, p.version] for p in evaluation.checklists],
         "answers": sorted(
             [
@@ -617,7 +644,7 @@ def _content(evaluation: Evaluation) -> dict[str, Any]:
             [p.sha256, p.checklist_id or "", p.item_code or ""] for p in evaluation.photos
         ),
         "signatures": sorted(
-            [s.role, s.name, s.image_sha256, s.signed_at.isoformat()] for s in evaluation.signatures
+            [s.role, s.name, s.image_sha256, _instant(s.signed_at)] for s in evaluation.signatures
         ),
         "verdict": evaluation.verdict,
         "verdict_text": evaluation.verdict_text,

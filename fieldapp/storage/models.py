@@ -254,3 +254,85 @@ class Signature(Base):
     name: Mapped[str] = mapped_column(String(64))
     signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     image_sha256: Mapped[str] = mapped_column(String(64))
+
+
+# --- sync with the county server (migration 0006) -----------------------------------------------
+
+
+class SyncState(Base):
+    """One value of the client's sync state: device id, pull cursor, last sync time."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class SyncEvaluation(Base):
+    """An evaluation's sync record: confirmed by which receipt, and the county's review of it."""
+
+    __tablename__ = "sync_evaluations"
+
+    evaluation_id: Mapped[int] = mapped_column(
+        ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True
+    )
+    wire_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    clock_skewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    batch_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    conflict: Mapped[str | None] = mapped_column(Text, nullable=True)
+    review_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str] = mapped_column(String(64), default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SyncBlob(Base):
+    """A photo or signature the server has confirmed it holds (resume skips it)."""
+
+    __tablename__ = "sync_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SyncBatch(Base):
+    """The sync ledger: one row per batch sent (online or as a bundle), with its outcome."""
+
+    __tablename__ = "sync_batches"
+
+    batch_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), default="online")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    evaluations: Mapped[int] = mapped_column(Integer, default=0)
+    blobs_uploaded: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_uploaded: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    conflicts: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="started")
+    error: Mapped[str] = mapped_column(Text, default="")
+    manifest_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SyncUnit(Base):
+    """The unit version the server last confirmed; a higher local version is a change to send."""
+
+    __tablename__ = "sync_units"
+
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+    server_version: Mapped[int] = mapped_column(Integer)
+    local_version: Mapped[int] = mapped_column(Integer)
+    conflict: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SyncAssignment(Base):
+    """Which inspector the station assigned a unit to, for a year (from the server)."""
+
+    __tablename__ = "sync_assignments"
+
+    unit_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspector: Mapped[str] = mapped_column(String(64))

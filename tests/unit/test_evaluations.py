@@ -335,3 +335,22 @@ def test_new_checklist_version_does_not_change_a_pinned_evaluation(
         assert (first.checklist_id, first.version) == ("bayou-bawu", 2)
         ev.answer(session, reopened.library, fresh, "B1z", "pass")
         assert len(list(session.scalars(select(Evaluation)))) == 2
+
+
+def test_content_hash_is_the_same_after_the_store_is_reopened(
+    shop_store: Store, signature: Path
+) -> None:
+    """The hash in a sheet's QR code can be recomputed later, and by the county."""
+    with shop_store.session() as session:
+        evaluation = _new(shop_store, session)
+        _answer_all(shop_store, session, evaluation)
+        _sign_both(shop_store, session, evaluation, signature)
+        ev.finalize(session, shop_store.library, evaluation)
+        first = evaluation.content_sha256
+        assert first == ev.content_hash(evaluation)
+        evaluation_id = evaluation.id
+    folder = shop_store.folder
+    shop_store.close()
+    with Store.open(folder) as reopened, reopened.read() as session:
+        again = ev.get(session, evaluation_id)
+        assert ev.content_hash(again) == again.content_sha256 == first

@@ -1,0 +1,51 @@
+"""Where the county server keeps its data and which database it uses.
+
+The data folder comes from ``--data-dir``, then ``FIELDAPP_SERVER_DATA_DIR``, then the platform's
+user data folder; the database from ``--database-url``, then ``FIELDAPP_SERVER_DATABASE_URL``,
+then a SQLite file in the data folder. Photo blobs always live on disk in the data folder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+DATA_DIR_ENV = "FIELDAPP_SERVER_DATA_DIR"
+DATABASE_URL_ENV = "FIELDAPP_SERVER_DATABASE_URL"
+DATABASE_FILE = "server.sqlite3"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    data_dir: Path
+    database_url: str
+    max_json_bytes: int = 16 * 1024 * 1024
+    max_blob_bytes: int = 32 * 1024 * 1024
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.data_dir / "tmp"
+
+    @classmethod
+    def resolve(
+        cls, data_dir: str | os.PathLike[str] | None = None, database_url: str | None = None
+    ) -> ServerConfig:
+        if data_dir:
+            folder = Path(data_dir)
+        elif os.environ.get(DATA_DIR_ENV):
+            folder = Path(os.environ[DATA_DIR_ENV])
+        else:
+            folder = Path(platformdirs.user_data_dir("fieldapp-server", appauthor=False))
+        folder = folder.expanduser().resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        url = database_url or os.environ.get(DATABASE_URL_ENV) or ""
+        if not url:
+            url = f"sqlite:///{folder / DATABASE_FILE}"
+        return cls(data_dir=folder, database_url=url)

@@ -1,0 +1,217 @@
+"""SQLAlchemy models of the county server's own database (SQLite or PostgreSQL).
+
+Separate from the desktop store: the server keeps what arrived (evaluations as the JSON that
+travelled, checked against its hash), who sent it, and the reference data it hands out. Every row
+that clients pull carries ``seq``, a number taken from one counter row inside the writing
+transaction, so a pull cursor never skips a change committed late. Schema changes go through the
+server's own Alembic migrations (``fieldapp/server/migrations``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Counter(Base):
+    """The change counter behind pull cursors (one row, ``name`` "seq")."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Account(Base):
+    """A person with a token: an inspector, a station head or county staff."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    station: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Device(Base):
+    """A laptop that syncs, with what it last reported about its unsynced work."""
+
+    __tablename__ = "devices"
+
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    label: Mapped[str] = mapped_column(String(64), default="")
+    unsynced: Mapped[int] = mapped_column(Integer, default=0)
+    last_sync_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    clock_offset_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    station: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    data_json: Mapped[str] = mapped_column(Text)  # the WireUnit, canonical JSON
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Checklist(Base):
+    __tablename__ = "checklists"
+
+    checklist_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_json: Mapped[str] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Target(Base):
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("year", "station", "unit_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    station: Mapped[str] = mapped_column(String(64), index=True)
+    unit_type: Mapped[str] = mapped_column(String(32))
+    count: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Assignment(Base):
+    """Which inspector is to evaluate which unit in a year (set by the station)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("unit_uuid", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_uuid: Mapped[str] = mapped_column(String(36))
+    station: Mapped[str] = mapped_column(String(64), index=True)
+    inspector: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Blob(Base):
+    """A photo or signature image stored on disk under its SHA-256."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class Evaluation(Base):
+    """A finalised evaluation as received, and its review."""
+
+    __tablename__ = "evaluations"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    content_json: Mapped[str] = mapped_column(Text)
+    station: Mapped[str] = mapped_column(String(64), index=True)
+    unit_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    inspector: Mapped[str] = mapped_column(String(64))
+    finalized_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    replaces_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    clock_skewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    device_id: Mapped[str] = mapped_column(String(36))
+    batch_id: Mapped[str] = mapped_column(String(36), index=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    review_status: Mapped[str] = mapped_column(String(16), default="pending")
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str] = mapped_column(String(64), default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class EvaluationBlob(Base):
+    __tablename__ = "evaluation_blobs"
+
+    evaluation_uuid: Mapped[str] = mapped_column(
+        ForeignKey("evaluations.uuid", ondelete="CASCADE"), primary_key=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Batch(Base):
+    """A committed push: its manifest's hash and the receipt returned (again) on re-send."""
+
+    __tablename__ = "batches"
+
+    batch_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    device_id: Mapped[str] = mapped_column(String(36))
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    receipt_json: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16), default="online")  # or "bundle"
+    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class UnitChange(Base):
+    """A unit change from the field: applied, or held as a conflict for the station."""
+
+    __tablename__ = "unit_changes"
+
+    change_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    unit_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    station: Mapped[str] = mapped_column(String(64), index=True)
+    base_version: Mapped[int] = mapped_column(Integer)
+    payload_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # applied / conflict
+    result_version: Mapped[int] = mapped_column(Integer)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class Conflict(Base):
+    """Something the server refused to overwrite, kept for a person to resolve."""
+
+    __tablename__ = "conflicts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(36), index=True)
+    station: Mapped[str] = mapped_column(String(64), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    detail_json: Mapped[str] = mapped_column(Text, default="")
+    batch_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)

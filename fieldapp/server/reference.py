@@ -1,0 +1,192 @@
+"""Reference data going down: units, checklists, targets, assignments and review outcomes.
+
+Every row carries the change number (``seq``) of the transaction that last wrote it; a pull
+returns what changed after the client's cursor, in the caller's scope, and the new cursor. The
+county loads its reference data from its desktop store with ``fieldapp-server publish``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fieldapp.server import models as m
+from fieldapp.server.accounts import Caller
+from fieldapp.server.db import current_seq, next_seq
+from fieldapp.server.ingest import unit_row_data
+from fieldapp.sync import wire
+
+PULL_LIMIT = 5000
+SEQ_CHUNK = 1000  # units published under one change number
+
+
+def _review(row: m.Evaluation) -> wire.WireReview:
+    return wire.WireReview(
+        evaluation_uuid=row.uuid,
+        status=row.review_status,
+        comment=row.review_comment,
+        reviewed_by=row.reviewed_by,
+        reviewed_at=row.reviewed_at,
+    )
+
+
+def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT) -> wire.Pull:
+    """What changed after ``cursor`` in the caller's scope, at most about ``limit`` rows."""
+    top = current_seq(session)  # read first: rows at or below it are committed
+    scoped: list[tuple[Any, Any]] = [
+        (m.Unit, m.Unit.station),
+        (m.Target, m.Target.station),
+        (m.Assignment, m.Assignment.station),
+        (m.Evaluation, m.Evaluation.station),
+        (m.Checklist, None),
+    ]
+    upper = top
+    more = False
+    for model, station in scoped:
+        statement = select(model.seq).where(model.seq > cursor, model.seq <= top)
+        if station is not None and caller.role != "county":
+            statement = statement.where(station == caller.station)
+        if model is m.Evaluation:
+            statement = statement.where(m.Evaluation.review_status != "pending")
+        seqs = list(session.scalars(statement.order_by(model.seq).limit(limit + 1)))
+        if len(seqs) > limit:
+            upper = min(upper, seqs[limit - 1])
+            more = True
+
+    def rows(model: Any, station: Any) -> list[Any]:
+        statement = select(model).where(model.seq > cursor, model.seq <= upper)
+        if station is not None and caller.role != "county":
+            statement = statement.where(station == caller.station)
+        return list(session.scalars(statement.order_by(model.seq)))
+
+    reviews = [
+        _review(e) for e in rows(m.Evaluation, m.Evaluation.station) if e.review_status != "pending"
+    ]
+    return wire.Pull(
+        cursor=upper,
+        units=[
+            wire.WireUnit.model_validate_json(u.data_json) for u in rows(m.Unit, m.Unit.station)
+        ],
+        checklists=[
+            wire.WireChecklist(
+                checklist_id=c.checklist_id,
+                version=c.version,
+                sha256=c.sha256,
+                content_json=c.content_json,
+            )
+            for c in rows(m.Checklist, None)
+        ],
+        targets=[
+            wire.WireTarget(year=t.year, station=t.station, unit_type=t.unit_type, count=t.count)
+            for t in rows(m.Target, m.Target.station)
+        ],
+        assignments=[
+            wire.WireAssignment(unit_uuid=a.unit_uuid, inspector=a.inspector, year=a.year)
+            for a in rows(m.Assignment, m.Assignment.station)
+        ],
+        reviews=reviews,
+        more=more,
+    )
+
+
+def upsert_unit(session: Session, unit: wire.WireUnit, seq: int) -> bool:
+    """Publish a unit from the county's master list; True if it changed."""
+    row = session.get(m.Unit, unit.uuid)
+    if row is None:
+        other = session.scalar(select(m.Unit).where(m.Unit.credit_code == unit.credit_code))
+        if other is not None:
+            return False  # the same business under another id; the county resolves it
+        data = unit.model_copy(update={"version": 1})
+        session.add(
+            m.Unit(
+                uuid=unit.uuid,
+                credit_code=unit.credit_code,
+                station=unit.station,
+                name=unit.name,
+                data_json=unit_row_data(data),
+                version=1,
+                seq=seq,
+            )
+        )
+        return True
+    current = wire.WireUnit.model_validate_json(row.data_json)
+    if current.model_copy(update={"version": 1}) == unit.model_copy(update={"version": 1}):
+        return False
+    row.version += 1
+    row.station, row.name, row.credit_code = unit.station, unit.name, unit.credit_code
+    row.data_json = unit_row_data(unit.model_copy(update={"version": row.version}))
+    row.seq = seq
+    return True
+
+
+def publish_store(session: Session, folder: Path) -> dict[str, int]:
+    """Load units, targets and checklists from a fieldapp data folder (the county's master)."""
+    from fieldapp.storage import models as local
+    from fieldapp.store import Store
+    from fieldapp.sync.mapping import wire_unit
+
+    counts = {"units": 0, "targets": 0, "checklists": 0}
+    seq = next_seq(session)
+    with Store.open(folder) as store, store.read() as source:
+        for number, unit in enumerate(source.scalars(select(local.Unit).order_by(local.Unit.id))):
+            if number and number % SEQ_CHUNK == 0:
+                seq = next_seq(session)  # pulls come down in pages of about this many
+            counts["units"] += upsert_unit(session, wire_unit(unit), seq)
+        for target in source.scalars(select(local.Target)):
+            row = session.scalar(
+                select(m.Target).where(
+                    m.Target.year == target.year,
+                    m.Target.station == target.station.name,
+                    m.Target.unit_type == target.unit_type,
+                )
+            )
+            if row is None:
+                session.add(
+                    m.Target(
+                        year=target.year,
+                        station=target.station.name,
+                        unit_type=target.unit_type,
+                        count=target.count,
+                        seq=seq,
+                    )
+                )
+                counts["targets"] += 1
+            elif row.count != target.count:
+                row.count, row.seq = target.count, seq
+                counts["targets"] += 1
+        for snap in source.scalars(select(local.ChecklistSnapshot)):
+            if session.get(m.Checklist, (snap.checklist_id, snap.version)) is None:
+                session.add(
+                    m.Checklist(
+                        checklist_id=snap.checklist_id,
+                        version=snap.version,
+                        sha256=snap.sha256,
+                        content_json=snap.content_json,
+                        seq=seq,
+                    )
+                )
+                counts["checklists"] += 1
+    return counts
+
+
+def assign(session: Session, unit_uuid: str, inspector: str, year: int) -> m.Assignment:
+    """Assign a unit to an inspector for a year; it comes down to the station's devices."""
+    unit = session.get(m.Unit, unit_uuid)
+    if unit is None:
+        from fieldapp.server.accounts import Missing
+
+        raise Missing(f"服务器上没有单位 {unit_uuid}")
+    seq = next_seq(session)
+    row = session.scalar(
+        select(m.Assignment).where(m.Assignment.unit_uuid == unit_uuid, m.Assignment.year == year)
+    )
+    if row is None:
+        row = m.Assignment(
+            unit_uuid=unit_uuid, year=year, station=unit.station, inspector="", seq=seq
+        )
+        session.add(row)
+    row.inspector, row.station, row.seq = inspector, unit.station, seq
+    return row

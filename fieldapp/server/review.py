@@ -1,0 +1,141 @@
+"""Review of received evaluations, the devices' stranded work, conflicts and counts.
+
+Used by both the API and ``fieldapp-server review|devices|stats``; every list is limited to what
+the caller may see, and a station asked for outside that is refused.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fieldapp.server import models as m
+from fieldapp.server.accounts import Caller, Invalid, Missing
+from fieldapp.server.db import next_seq
+from fieldapp.sync import wire
+
+REVIEW_LABELS = {"pending": "待审核", "accepted": "已接收", "returned": "已退回"}
+
+
+def _station_filter(caller: Caller, station: str | None) -> str | None:
+    if station:
+        caller.check_station(station, "所（分局）数据")
+        return station
+    return None if caller.role == "county" else caller.station
+
+
+def received(
+    session: Session, caller: Caller, status: str | None = None, station: str | None = None
+) -> list[wire.ReceivedEvaluation]:
+    if status is not None and status not in REVIEW_LABELS:
+        raise Invalid(f"审核状态「{status}」无效，应为 pending、accepted 或 returned")
+    scope = _station_filter(caller, station)
+    statement = select(m.Evaluation, m.Unit).join(m.Unit, m.Unit.uuid == m.Evaluation.unit_uuid)
+    if scope is not None:
+        statement = statement.where(m.Evaluation.station == scope)
+    if status is not None:
+        statement = statement.where(m.Evaluation.review_status == status)
+    found = []
+    for row, unit in session.execute(
+        statement.order_by(m.Evaluation.received_at, m.Evaluation.uuid)
+    ):
+        content = wire.WireEvaluation.model_validate_json(row.content_json)
+        found.append(
+            wire.ReceivedEvaluation(
+                uuid=row.uuid,
+                unit_credit_code=unit.credit_code,
+                unit_name=unit.name,
+                station=row.station,
+                inspector=row.inspector,
+                kind=content.kind,
+                verdict=content.verdict,
+                finalized_at=row.finalized_at,
+                received_at=row.received_at,
+                replaces_uuid=row.replaces_uuid,
+                clock_skewed=row.clock_skewed,
+                review=wire.WireReview(
+                    evaluation_uuid=row.uuid,
+                    status=row.review_status,
+                    comment=row.review_comment,
+                    reviewed_by=row.reviewed_by,
+                    reviewed_at=row.reviewed_at,
+                ),
+            )
+        )
+    return found
+
+
+def review(
+    session: Session, caller: Caller, uuid: str, status: str, comment: str
+) -> wire.WireReview:
+    """Accept or return an evaluation; a returned one goes back to its inspector on next pull."""
+    caller.check_reviewer()
+    row = session.get(m.Evaluation, uuid)
+    if row is None:
+        raise Missing(f"服务器上没有评价 {uuid}，请用 fieldapp-server review list 查看")
+    caller.check_station(row.station, f"评价 {uuid}")
+    comment = comment.strip()
+    if status not in ("accepted", "returned"):
+        raise Invalid(f"审核结果「{status}」无效，应为 accepted（接收）或 returned（退回）")
+    if status == "returned" and not comment:
+        raise Invalid(f"退回评价 {uuid} 须写明退回原因（--comment），检查人员会在应用中看到")
+    row.review_status = status
+    row.review_comment = comment
+    row.reviewed_by = caller.name
+    row.reviewed_at = m.now()
+    row.seq = next_seq(session)
+    return wire.WireReview(
+        evaluation_uuid=row.uuid,
+        status=row.review_status,
+        comment=row.review_comment,
+        reviewed_by=row.reviewed_by,
+        reviewed_at=row.reviewed_at,
+    )
+
+
+def devices(session: Session, caller: Caller, station: str | None = None) -> list[wire.DeviceInfo]:
+    scope = _station_filter(caller, station)
+    statement = select(m.Device, m.Account).join(m.Account, m.Account.id == m.Device.account_id)
+    if scope is not None:
+        statement = statement.where(m.Account.station == scope)
+    return [
+        wire.DeviceInfo(
+            device_id=d.device_id,
+            account=a.name,
+            station=a.station,
+            label=d.label,
+            unsynced=d.unsynced,
+            last_sync_at=d.last_sync_at,
+            last_seen_at=d.last_seen_at,
+            clock_offset_seconds=d.clock_offset_seconds,
+        )
+        for d, a in session.execute(statement.order_by(m.Account.station, m.Device.device_id))
+    ]
+
+
+def conflicts(session: Session, caller: Caller, station: str | None = None) -> list[m.Conflict]:
+    scope = _station_filter(caller, station)
+    statement = select(m.Conflict).where(m.Conflict.resolved.is_(False))
+    if scope is not None:
+        statement = statement.where(m.Conflict.station == scope)
+    return list(session.scalars(statement.order_by(m.Conflict.id)))
+
+
+def stats(session: Session) -> wire.Stats:
+    def count(model: type[m.Base]) -> int:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+    return wire.Stats(
+        units=count(m.Unit),
+        evaluations=count(m.Evaluation),
+        blobs=count(m.Blob),
+        blob_bytes=int(session.scalar(select(func.coalesce(func.sum(m.Blob.size), 0))) or 0),
+        conflicts=int(
+            session.scalar(
+                select(func.count()).select_from(m.Conflict).where(m.Conflict.resolved.is_(False))
+            )
+            or 0
+        ),
+        devices=count(m.Device),
+        accounts=count(m.Account),
+    )

@@ -1,0 +1,590 @@
+"""The sync engine of the desktop app and of ``fieldapp sync``.
+
+One sync: check the clock and the token, push the finalised evaluations not yet confirmed (in
+batches: manifest → upload only the blobs the server lacks → commit → receipt), pull what changed
+on the server since the cursor, and report this device's unsynced work. An evaluation is marked
+synced only when a receipt lists it and every one of its blobs; the pull cursor moves in the same
+local transaction as the rows it brought. Everything returned is plain data, safe to hand from a
+worker thread to the window.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fieldapp import settings as settings_module
+from fieldapp.services.units import ADD_REASON
+from fieldapp.settings import Settings
+from fieldapp.storage.models import (
+    ChecklistSnapshot,
+    Evaluation,
+    Station,
+    SyncAssignment,
+    SyncBatch,
+    SyncUnit,
+    Target,
+    Unit,
+    UnitEvent,
+    utcnow,
+)
+from fieldapp.store import Store
+from fieldapp.sync import state, wire
+from fieldapp.sync.mapping import utc, wire_evaluation, wire_unit
+from fieldapp.sync.transport import ServerRefused, SyncError, Transport
+
+BATCH_SIZE = 50
+MARK_EVERY = 50  # uploaded blobs recorded locally per commit
+Progress = Callable[[str, int, int], None]
+Cancelled = Callable[[], bool]
+
+
+class SyncCancelled(SyncError):
+    """The user stopped the sync; what was confirmed so far is kept."""
+
+
+@dataclass
+class SyncReport:
+    """What one sync did, in plain data."""
+
+    pushed: int = 0
+    accepted: int = 0
+    blobs_uploaded: int = 0
+    bytes_uploaded: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    units_received: int = 0
+    reviews_received: int = 0
+    returned: list[dict[str, str]] = field(default_factory=list)
+    clock_offset_seconds: float = 0.0
+    clock_skewed: bool = False
+    pending: int = 0
+    batches: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [
+            f"上传评价 {self.accepted}/{self.pushed} 份（服务器已确认），"
+            f"照片和签名 {self.blobs_uploaded} 个（{self.bytes_uploaded / 1_048_576:.1f} MB）",
+            f"收到单位更新 {self.units_received} 条，审核结果 {self.reviews_received} 条",
+            f"本机还有 {self.pending} 份已定稿评价未同步",
+        ]
+        if self.clock_skewed:
+            lines.append(
+                f"注意：本机时钟与服务器相差 {self.clock_offset_seconds:+.0f} 秒，"
+                "本次上传的评价已标记为“时钟可疑”，请校准电脑时间"
+            )
+        lines += [f"冲突：{c}" for c in self.conflicts]
+        lines += [f"被退回：{r['unit']}（评价 {r['id']}）：{r['comment']}" for r in self.returned]
+        return "\n".join(lines)
+
+
+def _blob_path(store: Store, sha256: str) -> Path | None:
+    for candidate in (store.photos.path(sha256), store.signatures.path(sha256)):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class SyncClient:
+    """Syncs one store with one server; ``transport`` is swappable for tests."""
+
+    def __init__(
+        self,
+        store: Store,
+        transport: Transport,
+        *,
+        label: str = "",
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.store = store
+        self.transport = transport
+        self.label = label[:64]
+        self.progress = progress or (lambda _stage, _done, _total: None)
+        self.cancelled = cancelled or (lambda: False)
+        self.batch_size = batch_size
+
+    def _check_cancel(self) -> None:
+        if self.cancelled():
+            raise SyncCancelled("同步已取消；已确认的评价都已记好，下次同步会从中断处继续")
+
+    # --- the whole sync -------------------------------------------------------------------
+
+    def run(self) -> SyncReport:
+        report = SyncReport()
+        self.clock(report)
+        self.transport.request("GET", "/me")
+        self.push(report)
+        self.pull(report)
+        self.report_device(report)
+        return report
+
+    def clock(self, report: SyncReport) -> None:
+        before = datetime.now(UTC)
+        health = self.transport.request("GET", "/health")
+        after = datetime.now(UTC)
+        server_time = datetime.fromisoformat(health["server_time"])
+        local = before + (after - before) / 2
+        report.clock_offset_seconds = (local - server_time).total_seconds()
+        report.clock_skewed = abs(report.clock_offset_seconds) > wire.SKEW_LIMIT_SECONDS
+
+    def device_report(self, session: Session) -> wire.DeviceReport:
+        return wire.DeviceReport(
+            device_id=state.device_id(session),
+            label=self.label,
+            unsynced=state.pending_count(session),
+            last_sync_at=state.last_sync(session),
+            client_time=datetime.now(UTC),
+        )
+
+    def report_device(self, report: SyncReport) -> None:
+        with self.store.session() as session:
+            device = self.device_report(session)
+            report.pending = device.unsynced
+        self.transport.request("POST", "/devices/report", data=device.model_dump_json())
+
+    # --- push -----------------------------------------------------------------------------
+
+    def push(self, report: SyncReport) -> None:
+        """Send every unconfirmed evaluation: first any batch left unfinished, then new ones."""
+        while True:
+            self._check_cancel()
+            with self.store.session() as session:
+                manifest = self._unfinished(session) or self._new_batch(session, report)
+            if manifest is None:
+                return
+            self._send(manifest, report)
+
+    def _unfinished(self, session: Session) -> wire.Manifest | None:
+        row = session.scalar(
+            select(SyncBatch)
+            .where(SyncBatch.status == "started", SyncBatch.source == "online")
+            .order_by(SyncBatch.started_at)
+            .limit(1)
+        )
+        if row is None or row.manifest_json is None:
+            return None
+        return wire.Manifest.model_validate_json(row.manifest_json)
+
+    def _new_batch(self, session: Session, report: SyncReport) -> wire.Manifest | None:
+        manifest = build_manifest(
+            session, self.store, report.clock_skewed, self.batch_size, self.label
+        )
+        if manifest is None:
+            return None
+        session.add(
+            SyncBatch(
+                batch_id=manifest.batch_id,
+                source="online",
+                started_at=utcnow(),
+                evaluations=len(manifest.evaluations),
+                status="started",
+                error="",
+                manifest_json=manifest.model_dump_json(),
+            )
+        )
+        return manifest
+
+    def _send(self, manifest: wire.Manifest, report: SyncReport) -> None:
+        with self.store.session() as session:
+            manifest = manifest.model_copy(update={"device": self.device_report(session)})
+        body = manifest.model_dump_json()
+        before = (report.blobs_uploaded, report.bytes_uploaded)
+        try:
+            answer = wire.ManifestAnswer.model_validate(
+                self.transport.request("POST", "/batches", data=body)
+            )
+            receipt = answer.receipt
+            if receipt is None:
+                self._upload(answer.missing_blobs, report)
+                self._check_cancel()
+                receipt = wire.Receipt.model_validate(
+                    self.transport.request(
+                        "POST", f"/batches/{manifest.batch_id}/commit", data=body
+                    )
+                )
+        except SyncError as exc:
+            with self.store.session() as session:
+                row = session.get(SyncBatch, manifest.batch_id)
+                if row is not None:
+                    row.error = str(exc)[:2000]
+                    row.blobs_uploaded += report.blobs_uploaded - before[0]
+                    row.bytes_uploaded += report.bytes_uploaded - before[1]
+                    if isinstance(exc, ServerRefused) and exc.status not in (401, 409):
+                        row.status = "refused"  # resending the same batch cannot help
+                        row.finished_at = utcnow()
+            raise
+        sent = (report.blobs_uploaded - before[0], report.bytes_uploaded - before[1])
+        self._apply_receipt(manifest, receipt, report, sent)
+
+    def _upload(self, missing: list[str], report: SyncReport) -> None:
+        """Upload the blobs the server lacks, one request each (a retry resends one photo).
+
+        The server's answer to the manifest is what makes a resumed sync skip finished blobs;
+        the local marks are written every few dozen blobs (each write is a full-sync commit).
+        """
+        total = len(missing)
+        done_marks: list[str] = []
+
+        def write_marks() -> None:
+            if done_marks:
+                with self.store.session() as session:
+                    state.mark_uploaded(session, done_marks)
+                done_marks.clear()
+
+        try:
+            for done, sha in enumerate(missing, start=1):
+                self._check_cancel()
+                path = _blob_path(self.store, sha)
+                if path is None:
+                    raise SyncError(
+                        f"照片或签名文件 {sha} 在本机找不到，含这张照片的评价无法同步。"
+                        "请从备份恢复照片文件夹后再同步"
+                    )
+                data = path.read_bytes()
+                self.transport.request(
+                    "PUT",
+                    f"/blobs/{sha}",
+                    data=data,
+                    headers={"Content-Type": "application/octet-stream"},
+                )
+                done_marks.append(sha)
+                report.blobs_uploaded += 1
+                report.bytes_uploaded += len(data)
+                if len(done_marks) >= MARK_EVERY:
+                    write_marks()
+                self.progress("上传照片", done, total)
+        finally:
+            write_marks()
+
+    def _apply_receipt(
+        self,
+        manifest: wire.Manifest,
+        receipt: wire.Receipt,
+        report: SyncReport,
+        sent: tuple[int, int],
+    ) -> None:
+        confirmed_blobs = set(receipt.blobs)
+        by_uuid = {e.uuid: e for e in manifest.evaluations}
+        with self.store.session() as session:
+            apply_receipt(session, manifest, receipt)
+            row = session.get(SyncBatch, manifest.batch_id)
+            if row is not None:
+                row.status = "done"
+                row.finished_at = utcnow()
+                row.blobs_uploaded += sent[0]
+                row.bytes_uploaded += sent[1]
+                row.accepted = len(receipt.accepted)
+                row.conflicts = len(receipt.conflicts)
+                row.error = ""
+            state.put(session, state.LAST_SYNC, utcnow().isoformat())
+        report.pushed += len(manifest.evaluations)
+        report.accepted += sum(
+            1
+            for entry in receipt.accepted
+            if entry.uuid in by_uuid and set(entry.blobs) <= confirmed_blobs
+        )
+        report.conflicts += [c.message for c in receipt.conflicts]
+        report.batches.append(manifest.batch_id)
+        self.progress("上传评价", report.pushed, report.pushed)
+
+    # --- pull -----------------------------------------------------------------------------
+
+    def pull(self, report: SyncReport) -> None:
+        while True:
+            self._check_cancel()
+            with self.store.read() as session:
+                cursor = state.cursor(session)
+            page = wire.Pull.model_validate(
+                self.transport.request("GET", "/pull", params={"cursor": cursor})
+            )
+            with self.store.session() as session:
+                units, reviews = apply_pull(session, self.store, page)
+                state.put(session, state.CURSOR, str(page.cursor))
+            report.units_received += units
+            report.reviews_received += reviews
+            if not page.more:
+                break
+        with self.store.read() as session:
+            report.returned = [
+                {"id": str(e.id), "uuid": e.uuid, "unit": e.unit.name, "comment": s.review_comment}
+                for e, s in state.returned(session)
+            ]
+
+
+# --- building a manifest ----------------------------------------------------------------------
+
+
+def _unit_changes(session: Session, evaluations: list[Evaluation]) -> list[wire.UnitChange]:
+    """Units to send: changed locally since the server's version, found on site, or evaluated
+    here but not yet known to the server."""
+    changes: list[wire.UnitChange] = []
+    known = {s.unit_id: s for s in session.scalars(select(SyncUnit))}
+    candidates: dict[int, Unit] = {e.unit.id: e.unit for e in evaluations}
+    field_found = select(UnitEvent.unit_id).where(UnitEvent.reason == ADD_REASON)
+    for unit in session.scalars(select(Unit).where(Unit.id.in_(field_found))):
+        candidates.setdefault(unit.id, unit)
+    for synced in known.values():
+        if synced.conflict is None:
+            changed = session.get(Unit, synced.unit_id)
+            if changed is not None and changed.version > synced.local_version:
+                candidates.setdefault(changed.id, changed)
+    for unit in candidates.values():
+        record = known.get(unit.id)
+        if record is None:
+            kind: Literal["new", "update"] = "new"
+            base = 0
+        elif unit.version > record.local_version and record.conflict is None:
+            kind, base = "update", record.server_version
+        else:
+            continue
+        last = unit.events[-1] if unit.events else None
+        changes.append(
+            wire.UnitChange(
+                change_id=str(uuid.uuid4()),
+                kind=kind,
+                base_version=base,
+                unit=wire_unit(unit),
+                reason=last.reason if last else "",
+                recorded_by=(last.actor if last else "")[:64],
+                recorded_at=utc(unit.updated_at),
+            )
+        )
+    return changes
+
+
+def build_manifest(
+    session: Session, store: Store, skewed: bool, limit: int, label: str = ""
+) -> wire.Manifest | None:
+    """The next batch of unconfirmed evaluations (None: nothing to send), blobs checked present."""
+    in_flight = set(
+        session.scalars(select(SyncBatch.manifest_json).where(SyncBatch.status == "started"))
+    )
+    sending = set()
+    for text in in_flight:
+        if text:
+            sending |= {e["uuid"] for e in json.loads(text)["evaluations"]}
+    chosen = [e for e in state.pending(session) if e.uuid not in sending][:limit]
+    changes = _unit_changes(session, chosen)
+    if not chosen and not changes:
+        return None
+    evaluations = []
+    for evaluation in chosen:
+        record = state.record(session, evaluation)
+        if skewed:
+            record.clock_skewed = True
+        item = wire_evaluation(session, evaluation, record.clock_skewed)
+        record.wire_sha256 = item.content_sha256
+        evaluations.append(item)
+    device = wire.DeviceReport(
+        device_id=state.device_id(session),
+        label=label,
+        unsynced=state.pending_count(session),
+        last_sync_at=state.last_sync(session),
+        client_time=datetime.now(UTC),
+    )
+    return wire.Manifest(
+        batch_id=str(uuid.uuid4()), device=device, evaluations=evaluations, unit_changes=changes
+    )
+
+
+def apply_receipt(session: Session, manifest: wire.Manifest, receipt: wire.Receipt) -> None:
+    """Mark synced exactly what the receipt confirms: each evaluation with all its blobs."""
+    confirmed_blobs = set(receipt.blobs)
+    sent = {e.uuid: e for e in manifest.evaluations}
+    stamp = utcnow()
+    confirmed = [
+        entry.uuid
+        for entry in receipt.accepted
+        if entry.uuid in sent
+        and entry.content_sha256 == sent[entry.uuid].content_sha256
+        and set(sent[entry.uuid].blob_hashes()) <= confirmed_blobs
+    ]
+    marked: set[str] = set()
+    for evaluation in session.scalars(select(Evaluation).where(Evaluation.uuid.in_(confirmed))):
+        record = state.record(session, evaluation)
+        record.synced_at = stamp
+        record.batch_id = receipt.batch_id
+        record.conflict = None
+        marked.update(sent[evaluation.uuid].blob_hashes())
+    state.mark_uploaded(session, marked)
+    for conflict in receipt.conflicts:
+        if conflict.kind == "evaluation":
+            clashing = session.scalar(select(Evaluation).where(Evaluation.uuid == conflict.subject))
+            if clashing is not None:
+                state.record(session, clashing).conflict = conflict.message
+    changes = {c.change_id: c for c in manifest.unit_changes}
+    for outcome in receipt.unit_changes:
+        change = changes.get(outcome.change_id)
+        if change is None:
+            continue
+        unit = session.scalar(select(Unit).where(Unit.uuid == change.unit.uuid))
+        if unit is None:
+            continue
+        synced_unit = session.get(SyncUnit, unit.id)
+        if synced_unit is None:
+            synced_unit = SyncUnit(unit_id=unit.id, server_version=0, local_version=0)
+            session.add(synced_unit)
+        synced_unit.local_version = change.unit.version
+        if outcome.status == "applied":
+            synced_unit.server_version = outcome.version
+            synced_unit.conflict = None
+        else:
+            synced_unit.conflict = f"服务器上已是第 {outcome.version} 版，变更待所（分局）核对"
+    session.flush()
+
+
+# --- applying a pull --------------------------------------------------------------------------
+
+_UNIT_COPY = (
+    "credit_code",
+    "name",
+    "shop_name",
+    "address",
+    "town",
+    "unit_type",
+    "industry",
+    "category",
+    "contact_person",
+    "contact_phone",
+    "state",
+    "state_since",
+)
+
+
+def _station(session: Session, name: str) -> Station:
+    station = session.scalar(select(Station).where(Station.name == name))
+    if station is None:
+        station = Station(name=name)
+        session.add(station)
+        session.flush()
+    return station
+
+
+def apply_pull(session: Session, store: Store, page: wire.Pull) -> tuple[int, int]:
+    """Write one page of server changes; local edits not yet confirmed are kept, not overwritten."""
+    units = 0
+    for incoming in page.units:
+        unit: Unit | None = session.scalar(select(Unit).where(Unit.uuid == incoming.uuid))
+        if unit is None:
+            unit = session.scalar(select(Unit).where(Unit.credit_code == incoming.credit_code))
+        record: SyncUnit | None = session.get(SyncUnit, unit.id) if unit is not None else None
+        if unit is not None and record is not None and unit.version > record.local_version:
+            continue  # changed here since; our change goes up and the server decides
+        if unit is None:
+            unit = Unit(uuid=incoming.uuid, version=0, station=_station(session, incoming.station))
+            session.add(unit)
+        unit.uuid = incoming.uuid
+        for name in _UNIT_COPY:
+            setattr(unit, name, getattr(incoming, name))
+        unit.station = _station(session, incoming.station)
+        unit.version = (unit.version or 0) + 1
+        unit.updated_at = utcnow()
+        session.flush()
+        if record is None:
+            record = SyncUnit(unit_id=unit.id, server_version=0, local_version=0)
+            session.add(record)
+        record.server_version = incoming.version
+        record.local_version = unit.version
+        record.conflict = None
+        units += 1
+    for checklist in page.checklists:
+        if session.get(ChecklistSnapshot, (checklist.checklist_id, checklist.version)) is None:
+            from fieldapp.checklists import Checklist
+
+            parsed = Checklist.model_validate_json(checklist.content_json)
+            session.add(
+                ChecklistSnapshot(
+                    checklist_id=checklist.checklist_id,
+                    version=checklist.version,
+                    sha256=checklist.sha256,
+                    title=parsed.title,
+                    content_json=checklist.content_json,
+                )
+            )
+    for target in page.targets:
+        station = _station(session, target.station)
+        row = session.scalar(
+            select(Target).where(
+                Target.year == target.year,
+                Target.station_id == station.id,
+                Target.unit_type == target.unit_type,
+            )
+        )
+        if row is None:
+            session.add(
+                Target(
+                    year=target.year,
+                    station=station,
+                    unit_type=target.unit_type,
+                    count=target.count,
+                    source="县局服务器",
+                )
+            )
+        else:
+            row.count = target.count
+    for assignment in page.assignments:
+        row_a = session.get(SyncAssignment, (assignment.unit_uuid, assignment.year))
+        if row_a is None:
+            session.add(
+                SyncAssignment(
+                    unit_uuid=assignment.unit_uuid,
+                    year=assignment.year,
+                    inspector=assignment.inspector,
+                )
+            )
+        else:
+            row_a.inspector = assignment.inspector
+    reviews = 0
+    for review in page.reviews:
+        evaluation = session.scalar(
+            select(Evaluation).where(Evaluation.uuid == review.evaluation_uuid)
+        )
+        if evaluation is None:
+            continue
+        record_e = state.record(session, evaluation)
+        record_e.review_status = review.status
+        record_e.review_comment = review.comment
+        record_e.reviewed_by = review.reviewed_by
+        record_e.reviewed_at = review.reviewed_at
+        reviews += 1
+    session.flush()
+    return units, reviews
+
+
+# --- the entry point for the window and the CLI ------------------------------------------------
+
+
+def run_sync(
+    store: Store,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+    *,
+    transport: Transport | None = None,
+) -> SyncReport:
+    """One full sync with the server in ``settings`` (default: the store's saved settings)."""
+    settings = settings or settings_module.load(store.folder)
+    if transport is None:
+        if not settings.server_url or not settings.server_token:
+            raise SyncError(
+                "还没有设置县局服务器：请运行 fieldapp sync --server 地址 --token 令牌"
+                "（令牌由县局管理员用 fieldapp-server users add 生成）"
+            )
+        transport = Transport(
+            settings.server_url, settings.server_token, ca_bundle=settings.ca_bundle
+        )
+    label = settings.inspector_name or ""
+    client = SyncClient(store, transport, label=label, progress=progress, cancelled=cancelled)
+    try:
+        return client.run()
+    finally:
+        transport.close()

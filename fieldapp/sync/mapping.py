@@ -1,0 +1,109 @@
+"""From the local store's rows to wire models (and back, for units that come down).
+
+Timestamps go out in UTC: SQLite hands timezone-aware columns back without their offset, as the
+laptop's local wall time, so a naive value is read as local time before it is converted. That
+keeps an evaluation's wire form, and so its hash, the same at every send.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from fieldapp.storage.models import Evaluation, Unit
+from fieldapp.sync import wire
+
+
+def utc(value: datetime) -> datetime:
+    aware = value if value.tzinfo is not None else value.astimezone()
+    return aware.astimezone(UTC)
+
+
+def wire_unit(unit: Unit, version: int | None = None) -> wire.WireUnit:
+    return wire.WireUnit(
+        uuid=unit.uuid,
+        credit_code=unit.credit_code,
+        name=unit.name,
+        shop_name=unit.shop_name or "",
+        address=unit.address or "",
+        town=unit.town or "",
+        station=unit.station.name,
+        unit_type=unit.unit_type,
+        industry=unit.industry,
+        category=unit.category or "",
+        contact_person=unit.contact_person or "",
+        contact_phone=unit.contact_phone or "",
+        state=unit.state,
+        state_since=unit.state_since,
+        version=version if version is not None else max(1, unit.version),
+    )
+
+
+def wire_evaluation(session: Session, evaluation: Evaluation, skewed: bool) -> wire.WireEvaluation:
+    """The finalised evaluation as it travels, its content hash computed over exactly that."""
+    assert evaluation.finalized_at is not None and evaluation.verdict is not None
+
+    def uuid_of(local_id: int | None) -> str | None:
+        if local_id is None:
+            return None
+        other = session.get(Evaluation, local_id)
+        return other.uuid if other is not None else None
+
+    draft = wire.WireEvaluation.model_construct(
+        uuid=evaluation.uuid,
+        unit_uuid=evaluation.unit.uuid,
+        unit_credit_code=evaluation.unit.credit_code,
+        station=evaluation.unit.station.name,
+        kind=evaluation.kind,
+        inspector=evaluation.inspector,
+        started_at=utc(evaluation.started_at),
+        finalized_at=utc(evaluation.finalized_at),
+        checklists=[
+            wire.WirePin(checklist_id=p.checklist_id, version=p.version)
+            for p in evaluation.checklists
+        ],
+        answers=[
+            wire.WireAnswer(
+                checklist_id=a.checklist_id,
+                item_code=a.item_code,
+                result=a.result,
+                note=a.note or "",
+                rectify=a.rectify,
+                due=a.due,
+            )
+            for a in sorted(evaluation.answers, key=lambda a: (a.checklist_id, a.item_code))
+        ],
+        photos=[
+            wire.WirePhoto(
+                sha256=p.sha256,
+                checklist_id=p.checklist_id,
+                item_code=p.item_code,
+                width=p.width,
+                height=p.height,
+                taken_at=p.taken_at,
+                gps_lat=p.gps_lat,
+                gps_lon=p.gps_lon,
+                original_name=p.original_name or "",
+            )
+            for p in evaluation.photos
+        ],
+        signatures=[
+            wire.WireSignature(
+                role=s.role,
+                name=s.name,
+                signed_at=utc(s.signed_at),
+                image_sha256=s.image_sha256,
+            )
+            for s in sorted(evaluation.signatures, key=lambda s: s.role)
+        ],
+        verdict=evaluation.verdict,
+        verdict_text=evaluation.verdict_text or "",
+        replaces_uuid=uuid_of(evaluation.replaces_id),
+        follows_uuid=uuid_of(evaluation.follows_id),
+        clock_skewed=skewed,
+        content_sha256="0" * 64,
+    )
+    data = draft.model_dump(mode="json")
+    data["content_sha256"] = wire.evaluation_hash(draft)
+    return wire.WireEvaluation.model_validate(data)

@@ -1,0 +1,152 @@
+"""The client's sync state in the local store: device id, cursor, receipts, ledger, reviews.
+
+Everything here works in the caller's session. The cursor and the synced marks are written in
+the same local transaction as the data they vouch for, and only after the server has answered,
+so a crash at any point leaves them behind the truth, never ahead of it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fieldapp.storage.models import (
+    Evaluation,
+    SyncBatch,
+    SyncBlob,
+    SyncEvaluation,
+    SyncState,
+    utcnow,
+)
+
+DEVICE_ID, CURSOR, LAST_SYNC, FIRST_SYNC = "device_id", "cursor", "last_sync_at", "first_sync_at"
+REVIEW_LABELS = {"pending": "待审核", "accepted": "已接收", "returned": "已退回"}
+
+
+def get(session: Session, key: str) -> str | None:
+    row = session.get(SyncState, key)
+    return row.value if row is not None else None
+
+
+def put(session: Session, key: str, value: str) -> None:
+    row = session.get(SyncState, key)
+    if row is None:
+        session.add(SyncState(key=key, value=value))
+    else:
+        row.value = value
+    session.flush()
+
+
+def device_id(session: Session) -> str:
+    """This store's device id, made once and kept."""
+    value = get(session, DEVICE_ID)
+    if value is None:
+        value = str(uuid.uuid4())
+        put(session, DEVICE_ID, value)
+    return value
+
+
+def cursor(session: Session) -> int:
+    return int(get(session, CURSOR) or 0)
+
+
+def last_sync(session: Session) -> datetime | None:
+    """When a sync last finished with a receipt (None: never)."""
+    value = get(session, LAST_SYNC)
+    return datetime.fromisoformat(value) if value else None
+
+
+def record(session: Session, evaluation: Evaluation) -> SyncEvaluation:
+    row = session.get(SyncEvaluation, evaluation.id)
+    if row is None:
+        row = SyncEvaluation(
+            evaluation_id=evaluation.id, clock_skewed=False, review_comment="", reviewed_by=""
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def pending(session: Session) -> list[Evaluation]:
+    """Finalised evaluations the server has not confirmed, oldest first."""
+    synced = select(SyncEvaluation.evaluation_id).where(SyncEvaluation.synced_at.is_not(None))
+    return list(
+        session.scalars(
+            select(Evaluation)
+            .where(Evaluation.status == "finalized", Evaluation.id.not_in(synced))
+            .order_by(Evaluation.finalized_at, Evaluation.id)
+        )
+    )
+
+
+def pending_count(session: Session) -> int:
+    """How many finalised evaluations are still waiting to reach the county server."""
+    synced = select(SyncEvaluation.evaluation_id).where(SyncEvaluation.synced_at.is_not(None))
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Evaluation)
+            .where(Evaluation.status == "finalized", Evaluation.id.not_in(synced))
+        )
+        or 0
+    )
+
+
+def uploaded(session: Session, hashes: list[str]) -> set[str]:
+    if not hashes:
+        return set()
+    return set(session.scalars(select(SyncBlob.sha256).where(SyncBlob.sha256.in_(hashes))))
+
+
+def mark_uploaded(session: Session, hashes: Iterable[str]) -> None:
+    """Record blobs the server confirmed it holds (each once)."""
+    wanted = sorted(set(hashes))
+    known = uploaded(session, wanted)
+    stamp = utcnow()
+    session.add_all(SyncBlob(sha256=h, uploaded_at=stamp) for h in wanted if h not in known)
+
+
+@dataclass(frozen=True)
+class Review:
+    status: str
+    label: str
+    comment: str
+    reviewed_by: str
+    reviewed_at: datetime | None
+
+
+def review_of(session: Session, evaluation_id: int) -> Review | None:
+    """The county's review of an evaluation, as last pulled (None: not reviewed yet)."""
+    row = session.get(SyncEvaluation, evaluation_id)
+    if row is None or row.review_status is None:
+        return None
+    return Review(
+        status=row.review_status,
+        label=REVIEW_LABELS.get(row.review_status, row.review_status),
+        comment=row.review_comment,
+        reviewed_by=row.reviewed_by,
+        reviewed_at=row.reviewed_at,
+    )
+
+
+def returned(session: Session) -> list[tuple[Evaluation, SyncEvaluation]]:
+    """Evaluations the station or county sent back, with their comments."""
+    rows = session.execute(
+        select(Evaluation, SyncEvaluation)
+        .join(SyncEvaluation, SyncEvaluation.evaluation_id == Evaluation.id)
+        .where(SyncEvaluation.review_status == "returned")
+        .order_by(Evaluation.id)
+    )
+    return [(e, s) for e, s in rows]
+
+
+def ledger(session: Session, limit: int = 50) -> list[SyncBatch]:
+    """The most recent batches sent, newest first."""
+    return list(
+        session.scalars(select(SyncBatch).order_by(SyncBatch.started_at.desc()).limit(limit))
+    )

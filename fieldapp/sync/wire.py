@@ -1,0 +1,360 @@
+"""The sync protocol's wire models, shared by the client and the county server.
+
+One module, imported on both sides, so a field renamed on one side cannot drift from the other;
+the server publishes them in its OpenAPI document. Every identifier a client sends is one it made
+itself (UUIDs) and every piece of content carries its SHA-256, so any request can be repeated
+after a failure without changing the outcome.
+
+The content hash of an evaluation (:func:`evaluation_hash`) is computed over the canonical JSON of
+exactly what travels, so the server can recompute it from what it received. (The store's own
+``content_hash`` cannot serve: it names revisions by local row numbers and SQLite gives its
+timestamps back without their offset.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+API_PREFIX = "/api/v1"
+PROTOCOL_VERSION = 1
+
+MAX_EVALUATIONS_PER_BATCH = 500
+MAX_UNIT_CHANGES_PER_BATCH = 2000
+MAX_JSON_BYTES = 16 * 1024 * 1024  # a manifest; photos travel separately
+MAX_BLOB_BYTES = 32 * 1024 * 1024  # one photo or signature image
+SKEW_LIMIT_SECONDS = 300  # Anki refuses above this; fieldapp warns and flags
+
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def is_sha256(text: str) -> bool:
+    return bool(_SHA.match(text))
+
+
+def _sha(value: str) -> str:
+    if not _SHA.match(value):
+        raise ValueError("须为 64 位小写十六进制 SHA-256")
+    return value
+
+
+def _uuid(value: str) -> str:
+    if not _UUID.match(value):
+        raise ValueError("须为小写的 UUID（如 0f8fad5b-d9cb-469f-a165-70867728950e）")
+    return value
+
+
+Sha256 = Annotated[str, AfterValidator(_sha)]
+Uuid = Annotated[str, AfterValidator(_uuid)]
+Short = Annotated[str, StringConstraints(max_length=64)]
+Text = Annotated[str, StringConstraints(max_length=20_000)]
+Role = Literal["inspector", "station", "county"]
+ReviewStatus = Literal["pending", "accepted", "returned"]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- evaluations ---------------------------------------------------------------------------
+
+
+class WirePin(_Wire):
+    checklist_id: Short
+    version: int = Field(ge=1, le=1_000_000)
+
+
+class WireAnswer(_Wire):
+    checklist_id: Short
+    item_code: Annotated[str, StringConstraints(max_length=20)]
+    result: Literal["pass", "fail", "na"]
+    note: Text = ""
+    rectify: Text | None = None
+    due: date | None = None
+
+
+class WirePhoto(_Wire):
+    sha256: Sha256
+    checklist_id: Short | None = None
+    item_code: Annotated[str, StringConstraints(max_length=20)] | None = None
+    width: int = Field(ge=0, le=100_000)
+    height: int = Field(ge=0, le=100_000)
+    taken_at: datetime | None = None
+    gps_lat: float | None = Field(None, ge=-90, le=90)
+    gps_lon: float | None = Field(None, ge=-180, le=180)
+    original_name: Annotated[str, StringConstraints(max_length=255)] = ""
+
+
+class WireSignature(_Wire):
+    role: Literal["inspector", "unit"]
+    name: Short
+    signed_at: datetime
+    image_sha256: Sha256
+
+
+class WireEvaluation(_Wire):
+    """A finalised evaluation, complete: what the county keeps as the record of the visit."""
+
+    uuid: Uuid
+    unit_uuid: Uuid
+    unit_credit_code: Annotated[str, StringConstraints(max_length=18)]
+    station: Short
+    kind: Short
+    inspector: Short
+    started_at: datetime
+    finalized_at: datetime
+    checklists: list[WirePin] = Field(max_length=100)
+    answers: list[WireAnswer] = Field(max_length=2000)
+    photos: list[WirePhoto] = Field(max_length=2000)
+    signatures: list[WireSignature] = Field(max_length=2)
+    verdict: Short
+    verdict_text: Text = ""
+    replaces_uuid: Uuid | None = None
+    follows_uuid: Uuid | None = None
+    clock_skewed: bool = False
+    content_sha256: Sha256
+
+    def blob_hashes(self) -> list[str]:
+        """Every photo and signature image this evaluation needs, each once, sorted."""
+        hashes = {p.sha256 for p in self.photos} | {s.image_sha256 for s in self.signatures}
+        return sorted(hashes)
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def evaluation_hash(evaluation: WireEvaluation) -> str:
+    """SHA-256 of the evaluation's canonical JSON without its hash and its clock flag."""
+    data = evaluation.model_dump(mode="json", exclude={"content_sha256", "clock_skewed"})
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+
+
+# --- unit changes found in the field -----------------------------------------------------------
+
+UNIT_FIELDS = (
+    "credit_code",
+    "name",
+    "shop_name",
+    "address",
+    "town",
+    "station",
+    "unit_type",
+    "industry",
+    "category",
+    "contact_person",
+    "contact_phone",
+    "state",
+    "state_since",
+)
+
+
+class WireUnit(_Wire):
+    """A unit as the server holds it; ``version`` counts its changes."""
+
+    uuid: Uuid
+    credit_code: Annotated[str, StringConstraints(max_length=18)]
+    name: Annotated[str, StringConstraints(max_length=200)]
+    shop_name: Annotated[str, StringConstraints(max_length=200)] = ""
+    address: Annotated[str, StringConstraints(max_length=300)] = ""
+    town: Short = ""
+    station: Short
+    unit_type: Short
+    industry: Short | None = None
+    category: Annotated[str, StringConstraints(max_length=100)] = ""
+    contact_person: Short = ""
+    contact_phone: Annotated[str, StringConstraints(max_length=32)] = ""
+    state: Short | None = None
+    state_since: date | None = None
+    version: int = Field(1, ge=1)
+
+
+class UnitChange(_Wire):
+    """A change seen on site, made against the unit version the inspector had.
+
+    ``kind`` "new": a unit found on site (``unit`` is all of it, ``base_version`` 0). "update":
+    ``unit`` is the unit as the inspector now has it; the server applies it only if its version
+    is still ``base_version``, and otherwise holds it as a conflict for the station.
+    """
+
+    change_id: Uuid
+    kind: Literal["new", "update"]
+    base_version: int = Field(ge=0)
+    unit: WireUnit
+    reason: Text = ""
+    recorded_by: Short = ""
+    recorded_at: datetime
+
+
+# --- push ------------------------------------------------------------------------------------
+
+
+class DeviceReport(_Wire):
+    device_id: Uuid
+    label: Short = ""
+    unsynced: int = Field(ge=0, description="本机还未同步的已定稿评价数")
+    last_sync_at: datetime | None = None
+    client_time: datetime
+
+
+class Manifest(_Wire):
+    batch_id: Uuid
+    device: DeviceReport
+    evaluations: list[WireEvaluation] = Field(max_length=MAX_EVALUATIONS_PER_BATCH)
+    unit_changes: list[UnitChange] = Field(default=[], max_length=MAX_UNIT_CHANGES_PER_BATCH)
+
+    def blob_hashes(self) -> list[str]:
+        return sorted({h for e in self.evaluations for h in e.blob_hashes()})
+
+
+class Conflict(_Wire):
+    kind: Literal["evaluation", "unit_change"]
+    subject: str = Field(description="评价或变更的 UUID")
+    message: str
+    server_version: int | None = None
+
+
+class ManifestAnswer(_Wire):
+    batch_id: Uuid
+    missing_blobs: list[str]
+    committed: bool = Field(description="此批次已提交过（重发）：回执见 receipt")
+    receipt: Receipt | None = None
+
+
+class ReceiptEntry(_Wire):
+    uuid: str
+    content_sha256: str
+    blobs: list[str]
+
+
+class UnitChangeOutcome(_Wire):
+    change_id: str
+    status: Literal["applied", "conflict"]
+    version: int
+
+
+class Receipt(_Wire):
+    """What the server has durably stored from one batch; re-sending returns the same receipt."""
+
+    batch_id: str
+    accepted: list[ReceiptEntry]
+    blobs: list[str]
+    conflicts: list[Conflict]
+    unit_changes: list[UnitChangeOutcome]
+    committed_at: datetime
+
+
+class BlobStored(_Wire):
+    sha256: str
+    size: int
+    created: bool
+
+
+# --- pull ------------------------------------------------------------------------------------
+
+
+class WireChecklist(_Wire):
+    checklist_id: Short
+    version: int
+    sha256: Sha256
+    content_json: str
+
+
+class WireTarget(_Wire):
+    year: int
+    station: Short
+    unit_type: Short
+    count: int
+
+
+class WireAssignment(_Wire):
+    unit_uuid: Uuid
+    inspector: Short
+    year: int
+
+
+class WireReview(_Wire):
+    evaluation_uuid: str
+    status: ReviewStatus
+    comment: str
+    reviewed_by: str
+    reviewed_at: datetime | None
+
+
+class Pull(_Wire):
+    cursor: int = Field(description="下次拉取时带上的游标")
+    units: list[WireUnit]
+    checklists: list[WireChecklist]
+    targets: list[WireTarget]
+    assignments: list[WireAssignment]
+    reviews: list[WireReview]
+    more: bool = Field(description="还有更多变化，请用新游标再拉")
+
+
+# --- review, devices, stats ------------------------------------------------------------------
+
+
+class ReviewRequest(_Wire):
+    status: Literal["accepted", "returned"]
+    comment: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class ReceivedEvaluation(_Wire):
+    uuid: str
+    unit_credit_code: str
+    unit_name: str
+    station: str
+    inspector: str
+    kind: str
+    verdict: str
+    finalized_at: datetime
+    received_at: datetime
+    replaces_uuid: str | None
+    clock_skewed: bool
+    review: WireReview
+
+
+class DeviceInfo(_Wire):
+    device_id: str
+    account: str
+    station: str
+    label: str
+    unsynced: int
+    last_sync_at: datetime | None
+    last_seen_at: datetime
+    clock_offset_seconds: float
+
+
+class Stats(_Wire):
+    units: int
+    evaluations: int
+    blobs: int
+    blob_bytes: int
+    conflicts: int
+    devices: int
+    accounts: int
+
+
+class Me(_Wire):
+    name: str
+    station: str
+    role: Role
+    server_time: datetime
+
+
+class ErrorBody(_Wire):
+    detail: str
+
+
+ManifestAnswer.model_rebuild()
+
+
+def dump_json(model: BaseModel) -> dict[str, Any]:
+    data: dict[str, Any] = model.model_dump(mode="json")
+    return data
