@@ -5,6 +5,8 @@ The desktop window starts from the ``fieldapp`` console script or ``python -m fi
 
 import sys
 
+from fieldapp import logs
 from fieldapp.cli import main
 
+logs.setup_from_argv(None)
 sys.exit(main())

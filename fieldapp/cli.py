@@ -32,6 +32,7 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 # Modules that add their own subcommands with ``register(subparsers)``.
 COMMAND_MODULES = (
     "fieldapp.cli_evaluations",
+    "fieldapp.cli_backup",
     "fieldapp.cli_sync",
     "fieldapp.cli_exports",
     "fieldapp.cli_reports",

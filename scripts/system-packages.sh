@@ -2,14 +2,15 @@
 # Installs the Debian packages fieldapp needs, only those that are missing.
 #   Qt's runtime libraries (PySide6 wheels bring Qt itself, not these system libraries),
 #   a CJK font (fonts-wqy-microhei) so Chinese text renders, poppler-utils (pdftotext,
-#   pdffonts, pdftoppm) to read printed sheets back in tests, and python3-venv.
+#   pdffonts, pdftoppm) to read printed sheets back in tests, binutils (objdump, which
+#   PyInstaller needs on Linux for tests/frozen/test_frozen.py), and python3-venv.
 set -euo pipefail
 
 packages=(
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0
-  fonts-wqy-microhei poppler-utils
+  fonts-wqy-microhei poppler-utils binutils
 )
 
 missing=()

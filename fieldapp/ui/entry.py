@@ -5,9 +5,11 @@ commands stay fast and work on machines where Qt cannot load."""
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
+from fieldapp import logs
 from fieldapp.cli import main as cli_main
 
 
@@ -18,7 +20,12 @@ def launch_window(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli_main(argv, window=launch_window)
+    logs.setup_from_argv(argv)  # the window and every command log to <data>/logs/fieldapp.log
+    try:
+        return cli_main(argv, window=launch_window)
+    except Exception:
+        logging.getLogger("fieldapp").exception("unexpected error in: fieldapp %s", argv)
+        raise
 
 
 if __name__ == "__main__":
