@@ -3,22 +3,36 @@
 Language is chosen before any widget exists (the strings are read when widgets are built). A store
 that cannot be opened is reported in a message box naming the folder, since an inspector who
 started the app from a shortcut never sees a terminal.
+
+The log goes to ``<data>/logs/fieldapp.log`` (:mod:`fieldapp.logs`); any error nobody caught
+shows the error dialog (:mod:`fieldapp.ui.error_dialog`) and the work goes on. While the window
+is open, :class:`~fieldapp.ui.backup_dialog.AutoBackup` writes the automatic backups. A restore
+from the window closes the store; :func:`run` then opens the restored data in a new window.
+
+``FIELDAPP_SMOKE_EXIT=1`` closes the window as soon as it is shown (exit code 0): the frozen
+build's test uses it to prove that Qt, its platform plugin and the window start.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 
-from PySide6.QtCore import QLibraryInfo, QTranslator
+from PySide6.QtCore import QLibraryInfo, QTimer, QTranslator
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from fieldapp import paths, settings
+from fieldapp import __version__, logs, paths, settings
 from fieldapp.store import Store
-from fieldapp.ui import first_run, strings
-from fieldapp.ui.errors import show_error
+from fieldapp.ui import error_dialog, first_run, strings
+from fieldapp.ui.backup_dialog import AutoBackup
+from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+SMOKE_EXIT_ENV = "FIELDAPP_SMOKE_EXIT"
 
 FONT_SUFFIXES = (".ttf", ".ttc", ".otf")
 
@@ -73,45 +87,121 @@ def exec_dialog(dialog: QDialog) -> int:
     return dialog.exec()
 
 
-def ask_first_run(store: Store) -> bool:
-    """Ask who is using this copy and save it; False if the inspector cancelled."""
-    dialog = first_run.settings_dialog(store, first_run=True)
+def ask_first_run(store: Store) -> bool | None:
+    """Run the first-run wizard and save its answers.
+
+    Returns None if the inspector cancelled, else whether demo data was asked for.
+    """
+    wizard = first_run.first_run_wizard(store)
     try:
-        if exec_dialog(dialog) != QDialog.DialogCode.Accepted:
-            return False
-        first_run.save_from(store, dialog)
-        return True
+        if exec_dialog(wizard) != QDialog.DialogCode.Accepted:
+            return None
+        return first_run.finish_first_run(store, wizard)
     finally:
-        dialog.deleteLater()
+        wizard.deleteLater()
+
+
+def start_demo(window: MainWindow) -> None:
+    """Load the training data on the writer thread; refresh the lists when it is in."""
+    bar = window.statusBar()
+    bar.showMessage(strings.tr("wizard.demo_loading"))
+
+    def loaded(created: int) -> None:
+        bar.showMessage(strings.tr("wizard.demo_loaded", n=created), 15000)
+        window.units_tab.load()
+        window.progress_tab.load()
+
+    first_run.start_demo(window.store, window.runner, loaded)
+
+
+def start_auto_backup(window: MainWindow) -> AutoBackup:
+    auto = AutoBackup(window.store, window.runner, window)
+
+    def done(outcome: object) -> None:
+        if isinstance(outcome, Exception):
+            text = strings.tr("backup.auto_failed", error=describe(outcome))
+        else:
+            text = strings.tr("backup.auto_done", path=getattr(outcome, "path", ""))
+        window.statusBar().showMessage(text, 30000)
+
+    auto.finished.connect(done)
+    auto.start()
+    return auto
+
+
+_active_window: MainWindow | None = None
+
+
+def _window_once(
+    app: QApplication, store: Store, notice: tuple[str, bool] | None
+) -> MainWindow | None:
+    """Show one main window over ``store`` until it closes; None if the first run was cancelled."""
+    global _active_window
+    saved = settings.load(store.folder)
+    demo = False
+    if not saved.inspector_name.strip():
+        asked = ask_first_run(store)
+        if asked is None:
+            return None
+        demo = asked
+    window = MainWindow(store)
+    _active_window = window
+    try:
+        auto = start_auto_backup(window)
+        window.show()
+        if demo:
+            start_demo(window)
+        if notice is not None:
+            text, failed = notice
+            icon = QMessageBox.Icon.Critical if failed else QMessageBox.Icon.Information
+            box = QMessageBox(icon, strings.tr("backup.title"), text, parent=window)
+            box.setObjectName("restoreNotice")
+            box.open()
+        if os.environ.get(SMOKE_EXIT_ENV):
+            log.info("smoke run: window shown, closing")
+            QTimer.singleShot(0, window.close)
+        app.exec()
+        auto.stop()
+        window.shutdown()
+    finally:
+        _active_window = None
+    return window
 
 
 def run(args: argparse.Namespace) -> int:
     """Open the store and show the window; return the exit code (1 if the store cannot open).
 
-    With no inspector name saved yet, the first-run dialog comes first; cancelling it quits
-    (code 0) without writing anything.
+    With no inspector name saved yet, the first-run wizard comes first; cancelling it quits
+    (code 0) without writing anything. After a restore from the window, the restored data is
+    opened in a new window.
     """
     chosen_language = getattr(args, "lang", None)
     strings.set_language(chosen_language)
     app = application()
+    error_dialog.install(lambda: _active_window)
+    notice: tuple[str, bool] | None = None
     try:
-        store = Store.open(args.data_dir)
-    except Exception as exc:
-        message = strings.tr("error.store_open", folder=data_folder_name(args), error=exc)
-        show_error(None, message, wait=True)
-        return 1
-    with store:
-        saved = settings.load(store.folder)
-        if chosen_language is None:  # --lang wins over the saved choice
-            strings.set_language(saved.language)
-        install_qt_translations(app)
-        try:
-            if not saved.inspector_name.strip() and not ask_first_run(store):
+        while True:
+            try:
+                store = Store.open(args.data_dir)
+            except Exception as exc:
+                log.exception("cannot open the data folder")
+                message = strings.tr("error.store_open", folder=data_folder_name(args), error=exc)
+                show_error(None, message, wait=True)
+                return 1
+            logs.setup(store.folder)
+            log.info("fieldapp %s window started on %s", __version__, store.folder)
+            with store:
+                saved = settings.load(store.folder)
+                if chosen_language is None:  # --lang wins over the saved choice
+                    strings.set_language(saved.language)
+                install_qt_translations(app)
+                try:
+                    window = _window_once(app, store, notice)
+                finally:
+                    remove_qt_translations(app)
+            if window is None or not window.restart_requested:
                 return 0
-            window = MainWindow(store)
-            window.show()
-            code = app.exec()
-            window.shutdown()
-        finally:
-            remove_qt_translations(app)
-    return code
+            notice = (window.restore_notice, window.restore_failed)
+    finally:
+        error_dialog.uninstall()

@@ -2,8 +2,9 @@
 
 Worker failures, failed callbacks and a store that will not open all end here, so no error is
 swallowed and every message box looks the same. Messages from the core (``FieldappError``) are
-already written for an inspector; anything else is a bug and is shown with its type and logged
-with its traceback.
+already written for an inspector; anything else is a bug and is shown with its type and the log
+file's location, and logged with its traceback. (Errors nobody caught at all go to the error
+dialog in :mod:`fieldapp.ui.error_dialog`.)
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from fieldapp import logs
 from fieldapp.errors import FieldappError
 from fieldapp.ui.strings import tr
 
@@ -26,7 +28,9 @@ def describe(error: BaseException) -> str:
     if isinstance(error, FieldappError):
         return str(error)
     log.error("unexpected error", exc_info=(type(error), error, error.__traceback__))
-    return tr("error.unexpected", kind=type(error).__name__, error=error)
+    message = tr("error.unexpected", kind=type(error).__name__, error=error)
+    log_file = logs.current_path()
+    return f"{message}\n\n{tr('crash.log_at', path=log_file)}" if log_file else message
 
 
 def show_error(parent: QWidget | None, message: str, *, wait: bool = False) -> QMessageBox:

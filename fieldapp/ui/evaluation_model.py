@@ -24,6 +24,7 @@ from fieldapp.errors import NotFound
 from fieldapp.services import evaluations as service
 from fieldapp.storage.models import Evaluation
 from fieldapp.store import Store
+from fieldapp.sync import state as sync_state
 from fieldapp.ui.strings import tr
 
 DRAFT, FINALIZED = service.DRAFT, service.FINALIZED
@@ -89,6 +90,7 @@ class EvaluationData:
     general_photos: tuple[str, ...] = ()
     signatures: list[SignatureRow] = field(default_factory=list)
     follows: int | None = None  # the evaluation this one follows up
+    review: str = ""  # the county's review (已接收 / 已退回 with its comment), if pulled
 
     @property
     def locked(self) -> bool:
@@ -185,7 +187,19 @@ def load_evaluation(store: Store, evaluation_id: int) -> EvaluationData:
             general_photos=tuple(photos.get((None, None), [])),
             signatures=[SignatureRow(s.role, s.name) for s in evaluation.signatures],
             follows=evaluation.follows_id,
+            review=_review_text(session, evaluation.id),
         )
+
+
+def _review_text(session: Session, evaluation_id: int) -> str:
+    """The station's or county's review, as pulled at the last sync ("" if none yet)."""
+    review = sync_state.review_of(session, evaluation_id)
+    if review is None:
+        return ""
+    text = tr("eval.review", label=review.label)
+    if review.comment:
+        text += tr("eval.review_comment", comment=review.comment)
+    return text
 
 
 def _previous_answers(

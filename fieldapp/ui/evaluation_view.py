@@ -75,6 +75,7 @@ from fieldapp.photos.ingest import IMAGE_SUFFIXES
 from fieldapp.services.evaluations import FOLLOW_KINDS, Kind, Role
 from fieldapp.store import Store
 from fieldapp.ui import evaluation_model as em
+from fieldapp.ui import printing
 from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.evaluation_model import EvaluationData, ItemRow, ItemsModel
 from fieldapp.ui.strings import tr
@@ -606,10 +607,13 @@ class EvaluationView(QWidget):
         self.revise_button = QPushButton(tr("eval.revise"))
         self.revise_button.setObjectName("revise")
         self.revise_button.hide()
+        self.print_button = QPushButton(tr("print.sheet"))
+        self.print_button.setObjectName("printSheet")
 
         header_box = QVBoxLayout()
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
+        top.addWidget(self.print_button)
         top.addWidget(self.finalize_button)
         top.addWidget(self.revise_button)
         header_box.addLayout(top)
@@ -675,6 +679,7 @@ class EvaluationView(QWidget):
             box.confirm.clicked.connect(lambda _checked=False, b=box: self.confirm_signature(b))
         self.finalize_button.clicked.connect(self.finalize)
         self.revise_button.clicked.connect(self.revise)
+        self.print_button.clicked.connect(self.ask_print)
 
     # --- loading -----------------------------------------------------------------------------
 
@@ -720,6 +725,7 @@ class EvaluationView(QWidget):
                 status=em.status_label(data.status),
             )
             + revision
+            + data.review
         )
         colour = VERDICT_COLOURS.get(data.outcome, "#555555")
         self.verdict.setText(data.verdict_text)
@@ -1005,6 +1011,20 @@ class EvaluationView(QWidget):
             self.last_refusal = error
             return
         show_error(self, describe(error))
+
+    def ask_print(self) -> QFileDialog | None:
+        """Save this evaluation's sheet where the inspector chooses, then open it to print."""
+        if self.data is None:
+            return None
+        name = tr("print.sheet_name", id=self.data.id, unit=self.data.unit_name)
+        suggested = printing.reports_folder(self._store) / name
+        store, runner, evaluation_id = self._store, self._runner, self.data.id
+        return printing.ask_save_pdf(
+            self,
+            tr("print.sheet_title"),
+            suggested,
+            lambda path: printing.print_sheet(store, runner, evaluation_id, Path(path)),
+        )
 
     def revise(self) -> None:
         if self.data is None:

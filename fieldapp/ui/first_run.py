@@ -1,21 +1,35 @@
-"""Who is using this copy: the inspector's name, badge number, station and language.
+"""Who is using this copy, where the county server and the backups are: the settings dialog,
+and the first-run wizard that asks the same things once.
 
-Shown at the first start (no inspector name in ``settings.json``) and again from the 设置 menu.
-The inspector name is required: it is recorded on every state change and evaluation. The
-language takes effect at the next start, since widgets are not re-translated.
+The wizard (:class:`FirstRunWizard`) is shown at the first start (no inspector name in
+``settings.json``): inspector name and badge, station, the county server's address and token
+(optional, can wait), and whether to load demo data for training. Everything it asks can be
+changed later in 设置 (:class:`SettingsDialog`), which also holds the CA file and the automatic
+backup folder, how many backups to keep and how often. The inspector name is required: it is
+recorded on every state change and evaluation. The language takes effect at the next start,
+since widgets are not re-translated.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
+    QVBoxLayout,
     QWidget,
+    QWizard,
+    QWizardPage,
 )
 
 from fieldapp import settings
@@ -23,6 +37,21 @@ from fieldapp.settings import Settings
 from fieldapp.store import Store
 from fieldapp.ui import queries
 from fieldapp.ui.strings import LANGUAGES, tr
+from fieldapp.ui.tasks import TaskRunner
+
+DEMO_UNITS = 300
+DEMO_EVALUATIONS = 12
+"""Size of the training data the wizard loads (like ``fieldapp demo --units 300 --targets
+--evaluations 12``): enough to practise searching, filtering and evaluating."""
+
+
+def _path_row(edit: QLineEdit, choose: QPushButton) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(edit, 1)
+    layout.addWidget(choose)
+    return row
 
 
 class SettingsDialog(QDialog):
@@ -57,6 +86,30 @@ class SettingsDialog(QDialog):
         for code in LANGUAGES:
             self.language.addItem(tr(f"settings.lang.{code}"), code)
         self.language.setCurrentIndex(max(self.language.findData(current.language), 0))
+        self.server_url = QLineEdit(current.server_url)
+        self.server_url.setObjectName("serverUrl")
+        self.server_url.setPlaceholderText("https://…")
+        self.server_token = QLineEdit(current.server_token)
+        self.server_token.setObjectName("serverToken")
+        self.server_token.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
+        self.ca_bundle = QLineEdit(current.ca_bundle)
+        self.ca_bundle.setObjectName("caBundle")
+        choose_ca = QPushButton(tr("settings.choose"))
+        choose_ca.clicked.connect(self._choose_ca)
+        self.backup_folder = QLineEdit(current.backup_folder)
+        self.backup_folder.setObjectName("backupFolder")
+        self.backup_folder.setPlaceholderText(tr("settings.backup_folder_hint"))
+        choose_folder = QPushButton(tr("settings.choose"))
+        choose_folder.clicked.connect(self._choose_backup_folder)
+        self.backup_keep = QSpinBox()
+        self.backup_keep.setObjectName("backupKeep")
+        self.backup_keep.setRange(1, 365)
+        self.backup_keep.setValue(current.backup_keep)
+        self.backup_interval = QSpinBox()
+        self.backup_interval.setObjectName("backupInterval")
+        self.backup_interval.setRange(1, 24 * 30)
+        self.backup_interval.setSuffix(tr("settings.hours"))
+        self.backup_interval.setValue(current.backup_interval_hours)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -76,6 +129,14 @@ class SettingsDialog(QDialog):
         hint = QLabel(tr("settings.language_hint"))
         hint.setStyleSheet("color:#666")
         form.addRow(hint)
+        form.addRow(QLabel(f"<b>{tr('settings.server_group')}</b>"))
+        form.addRow(tr("settings.server_url"), self.server_url)
+        form.addRow(tr("settings.server_token"), self.server_token)
+        form.addRow(tr("settings.ca_bundle"), _path_row(self.ca_bundle, choose_ca))
+        form.addRow(QLabel(f"<b>{tr('settings.backup_group')}</b>"))
+        form.addRow(tr("settings.backup_folder"), _path_row(self.backup_folder, choose_folder))
+        form.addRow(tr("settings.backup_keep"), self.backup_keep)
+        form.addRow(tr("settings.backup_interval"), self.backup_interval)
         form.addRow(self.buttons)
         self._update_ok()
 
@@ -99,8 +160,28 @@ class SettingsDialog(QDialog):
                 "badge_number": self.badge.text().strip(),
                 "station": self.station.currentText().strip(),
                 "language": str(self.language.currentData()),
+                "server_url": self.server_url.text().strip(),
+                "server_token": self.server_token.text().strip(),
+                "ca_bundle": self.ca_bundle.text().strip(),
+                "backup_folder": self.backup_folder.text().strip(),
+                "backup_keep": self.backup_keep.value(),
+                "backup_interval_hours": self.backup_interval.value(),
             }
         )
+
+    def _choose_ca(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, tr("settings.ca_bundle"), self.ca_bundle.text(), "PEM (*.pem *.crt);;* (*)"
+        )
+        if path:
+            self.ca_bundle.setText(path)
+
+    def _choose_backup_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(
+            self, tr("settings.backup_folder"), self.backup_folder.text()
+        )
+        if path:
+            self.backup_folder.setText(path)
 
 
 def settings_dialog(
@@ -116,3 +197,137 @@ def save_from(store: Store, dialog: SettingsDialog) -> Settings:
     chosen = dialog.value()
     settings.save(store.folder, chosen)
     return chosen
+
+
+def load_demo(store: Store, units: int = DEMO_UNITS, evaluations: int = DEMO_EVALUATIONS) -> int:
+    """Load training data into ``store`` with the services ``fieldapp demo --targets`` uses.
+
+    Runs on a worker thread; returns how many demo units were created.
+    """
+    from fieldapp.services import demo
+
+    return demo.load(store, units, targets=True, evaluations=evaluations).units_created
+
+
+class _InspectorPage(QWizardPage):
+    def __init__(self, current: Settings, stations: list[str]) -> None:
+        super().__init__()
+        self.setTitle(tr("wizard.inspector_title"))
+        self.setSubTitle(tr("settings.intro"))
+        self.name = QLineEdit(current.inspector_name)
+        self.name.setObjectName("inspectorName")
+        self.name.setPlaceholderText(tr("settings.name_required"))
+        self.badge = QLineEdit(current.badge_number)
+        self.badge.setObjectName("badgeNumber")
+        self.station = QComboBox()
+        self.station.setObjectName("station")
+        self.station.setEditable(True)
+        self.station.addItems(["", *stations])
+        self.station.setCurrentText(current.station)
+        form = QFormLayout(self)
+        form.addRow(tr("settings.name") + " *", self.name)
+        form.addRow(tr("settings.badge"), self.badge)
+        form.addRow(tr("settings.station"), self.station)
+        self.name.textChanged.connect(self.completeChanged)
+
+    def isComplete(self) -> bool:
+        return bool(self.name.text().strip())
+
+
+class _ServerPage(QWizardPage):
+    def __init__(self, current: Settings) -> None:
+        super().__init__()
+        self.setTitle(tr("wizard.server_title"))
+        self.setSubTitle(tr("wizard.server_intro"))
+        self.server_url = QLineEdit(current.server_url)
+        self.server_url.setObjectName("serverUrl")
+        self.server_url.setPlaceholderText("https://…")
+        self.server_token = QLineEdit(current.server_token)
+        self.server_token.setObjectName("serverToken")
+        self.server_token.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
+        form = QFormLayout(self)
+        form.addRow(tr("settings.server_url"), self.server_url)
+        form.addRow(tr("settings.server_token"), self.server_token)
+
+
+class _DemoPage(QWizardPage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle(tr("wizard.demo_title"))
+        self.demo = QCheckBox(tr("wizard.demo_check", units=DEMO_UNITS))
+        self.demo.setObjectName("loadDemo")
+        hint = QLabel(tr("wizard.demo_hint"))
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.demo)
+        layout.addWidget(hint)
+        layout.addStretch(1)
+
+
+class FirstRunWizard(QWizard):
+    """Three short pages; see :func:`finish_first_run` for what Finish does."""
+
+    def __init__(
+        self, current: Settings, stations: list[str], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("firstRunWizard")
+        self.setWindowTitle(tr("settings.first_run_title"))
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self._current = current
+        self.inspector = _InspectorPage(current, stations)
+        self.server = _ServerPage(current)
+        self.demo_page = _DemoPage()
+        for page in (self.inspector, self.server, self.demo_page):
+            self.addPage(page)
+
+    # The same names as SettingsDialog, so callers and tests read both alike.
+    @property
+    def name(self) -> QLineEdit:
+        return self.inspector.name
+
+    @property
+    def badge(self) -> QLineEdit:
+        return self.inspector.badge
+
+    @property
+    def station(self) -> QComboBox:
+        return self.inspector.station
+
+    @property
+    def load_demo(self) -> QCheckBox:
+        return self.demo_page.demo
+
+    def accept(self) -> None:
+        if not self.name.text().strip():  # never finish without an inspector
+            self.restart()
+            self.name.setFocus()
+            return
+        super().accept()
+
+    def value(self) -> Settings:
+        return self._current.model_copy(
+            update={
+                "inspector_name": self.name.text().strip(),
+                "badge_number": self.badge.text().strip(),
+                "station": self.station.currentText().strip(),
+                "server_url": self.server.server_url.text().strip(),
+                "server_token": self.server.server_token.text().strip(),
+            }
+        )
+
+
+def first_run_wizard(store: Store, parent: QWidget | None = None) -> FirstRunWizard:
+    return FirstRunWizard(settings.load(store.folder), queries.station_names(store), parent)
+
+
+def finish_first_run(store: Store, wizard: FirstRunWizard) -> bool:
+    """Save what the wizard asked; True if the inspector asked for demo data."""
+    settings.save(store.folder, wizard.value())
+    return wizard.load_demo.isChecked()
+
+
+def start_demo(store: Store, runner: TaskRunner, on_done: Callable[[int], None]) -> int:
+    """Load the demo data on the writer thread; ``on_done(units created)`` on the UI thread."""
+    units, evaluations = DEMO_UNITS, DEMO_EVALUATIONS
+    return runner.submit_write(lambda: load_demo(store, units, evaluations), on_done)

@@ -15,12 +15,17 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QTabWidget, QWidget
 from fieldapp.store import Store
 from fieldapp.ui import window_state
 from fieldapp.ui.checklists_tab import ChecklistsTab
+from fieldapp.ui.errors import describe
 from fieldapp.ui.evaluation_view import EvaluationView
 from fieldapp.ui.first_run import SettingsDialog, save_from, settings_dialog
+from fieldapp.ui.printing import BatchPrintDialog
 from fieldapp.ui.progress_tab import ProgressTab
 from fieldapp.ui.strings import tr
+from fieldapp.ui.sync_panel import SyncDialog, SyncIndicator
+from fieldapp.ui.sync_panel import read_status as read_sync_status
 from fieldapp.ui.tasks import TaskRunner
 from fieldapp.ui.units_tab import UnitsTab
+from fieldapp.ui.worklists_tab import WorklistsTab
 
 
 class MainWindow(QMainWindow):
@@ -37,24 +42,48 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("tabs")
         self.units_tab = UnitsTab(store, self.runner)
         self.progress_tab = ProgressTab(store, self.runner)
+        self.worklists_tab = WorklistsTab(store, self.runner)
         self.checklists_tab = ChecklistsTab(store.library)
         self.tabs.addTab(self.units_tab, tr("tab.units"))
         self.tabs.addTab(self.progress_tab, tr("tab.progress"))
+        self.tabs.addTab(self.worklists_tab, tr("tab.worklists"))
         self.tabs.addTab(self.checklists_tab, tr("tab.checklists"))
         self.tabs.setTabsClosable(True)
-        for fixed in range(self.tabs.count()):  # the three main tabs stay
+        for fixed in range(self.tabs.count()):  # the main tabs stay
             self.tabs.tabBar().setTabButton(
                 fixed, self.tabs.tabBar().ButtonPosition.RightSide, None
             )
         self.tabs.tabCloseRequested.connect(self.close_tab)
         self.units_tab.openEvaluation.connect(self.open_evaluation)
+        self.progress_tab.showUnit.connect(self.show_unit)
         self.setCentralWidget(self.tabs)
+        self.sync_indicator = SyncIndicator()
+        self.sync_indicator.button.clicked.connect(self.open_sync)
+        self.statusBar().addPermanentWidget(self.sync_indicator)
+
+        # 文件 → 备份/恢复 and 帮助 → 关于 (fieldapp/ui/backup_dialog.py, about_dialog.py).
+        self.restart_requested = False  # set by a restore: app.run opens the restored data
+        self.restore_notice = ""
+        self.restore_failed = False
+        file_menu = self.menuBar().addMenu(tr("menu.file"))
+        self.backup_action = file_menu.addAction(tr("menu.backup"))
+        self.backup_action.setObjectName("backupAction")
+        self.backup_action.triggered.connect(self.open_backup)
+        reports_menu = self.menuBar().addMenu(tr("menu.reports"))
+        self.batch_print_action = reports_menu.addAction(tr("print.batch"))
+        self.batch_print_action.setObjectName("batchPrintAction")
+        self.batch_print_action.triggered.connect(self.open_batch_print)
+        help_menu = self.menuBar().addMenu(tr("menu.help"))
+        self.about_action = help_menu.addAction(tr("menu.about"))
+        self.about_action.setObjectName("aboutAction")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.open_about)
 
         self.settings_action = QAction(tr("settings.action"), self)
         self.settings_action.setObjectName("settingsAction")
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.settings_action.triggered.connect(self.open_settings)
-        self.menuBar().addAction(self.settings_action)
+        self.menuBar().insertAction(help_menu.menuAction(), self.settings_action)
 
         for number in range(self.tabs.count()):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{number + 1}"), self)
@@ -65,6 +94,7 @@ class MainWindow(QMainWindow):
 
         self.units_tab.load()
         self.progress_tab.load()
+        self.refresh_sync_status()
         self._restore_open_evaluations()
 
     def evaluation_views(self) -> list[EvaluationView]:
@@ -122,12 +152,68 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def open_backup(self) -> QDialog:
+        from fieldapp.ui.backup_dialog import BackupDialog, apply_restore
+
+        dialog = BackupDialog(self.store, self.runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.restoreReady.connect(lambda staged: apply_restore(self, staged))
+        dialog.open()
+        return dialog
+
+    def open_about(self) -> QDialog:
+        from fieldapp.ui.about_dialog import AboutDialog
+
+        dialog = AboutDialog(self.store, self.runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
     def close_tab(self, index: int) -> None:
         view = self.tabs.widget(index)
         if isinstance(view, EvaluationView):
             self.tabs.removeTab(index)
             view.deleteLater()
             self._save_open_evaluations()
+
+    def open_batch_print(self) -> BatchPrintDialog:
+        """Print the sheets of a day, a range, a station or a unit (progress, cancel)."""
+        unit = self.units_tab.selected_unit
+        dialog = BatchPrintDialog(
+            self.store,
+            self.runner,
+            self.units_tab.station_list(),
+            self,
+            unit_code=unit.credit_code if unit is not None else "",
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def refresh_sync_status(self) -> None:
+        """Update the status bar's sync indicator (pending count, last sync) in the background."""
+        store = self.store
+        self.runner.submit(lambda: read_sync_status(store), self.sync_indicator.show_status)
+
+    def open_sync(self) -> SyncDialog:
+        """The sync dialog: run a sync with progress and cancel, see the ledger and returns."""
+        dialog = SyncDialog(self.store, self.runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finishedSync.connect(self._synced)
+        dialog.open()
+        return dialog
+
+    def _synced(self, outcome: object) -> None:
+        self.sync_indicator.error = describe(outcome) if isinstance(outcome, Exception) else ""
+        self.refresh_sync_status()
+        self.units_tab.load()  # pulled units and reviews may have changed what is shown
+        for view in self.evaluation_views():
+            view.reload()
+
+    def show_unit(self, credit_code: str) -> None:
+        """Go to the units tab with ``credit_code`` searched for (from the dashboard's lists)."""
+        self.tabs.setCurrentWidget(self.units_tab)
+        self.units_tab.search.setText(credit_code)
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.units_tab)
@@ -136,8 +222,12 @@ class MainWindow(QMainWindow):
 
     def _tab_changed(self, index: int) -> None:
         # Progress may have moved since it was computed; it is cheap to compute again.
+        self.refresh_sync_status()
         if self.tabs.widget(index) is self.progress_tab:
             self.progress_tab.load()
+        elif self.tabs.widget(index) is self.worklists_tab:
+            self.worklists_tab.set_stations(self.units_tab.station_list())
+            self.worklists_tab.load()
 
     def shutdown(self) -> None:
         """Wait for background jobs; call before closing the store."""

@@ -1,21 +1,27 @@
-"""The 进度 tab: the year's task table against what each station has achieved, and the deadlines.
+"""The 进度 tab, the station head's dashboard: the task table against what each station has
+achieved (table and bar chart), the days left to 30 June and 30 November, and the units that hold
+each station back (seed 002's 防止失真失实失察: not evaluated this year, rectification overdue, no
+sticker or no photo of it, no change for a long time).
 
-A few dozen rows at most (stations × unit types), so a QTableWidget is the simple choice here;
-the numbers are computed by ``services.progress`` on a worker thread.
+A few dozen rows at most (stations × unit types), so QTableWidgets are the simple choice here;
+everything is computed by the core (``services.progress``, ``services.worklists``) on a worker
+thread. The list of held-back units shows at most :data:`UNIT_LIMIT` rows and says how many more.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QSpinBox,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -24,9 +30,11 @@ from PySide6.QtWidgets import (
 
 from fieldapp.domain.vocab import GROUP_LABELS
 from fieldapp.services.progress import Cell, Deadline, Progress
+from fieldapp.services.worklists import HoldBack, Reason
 from fieldapp.store import Store
 from fieldapp.ui import queries
-from fieldapp.ui.strings import group_label, tr, unit_type_label
+from fieldapp.ui.bar_chart import Bar, BarChart
+from fieldapp.ui.strings import group_label, reason_label, state_label, tr, unit_type_label
 from fieldapp.ui.tasks import TaskRunner
 
 COLUMNS = (
@@ -42,6 +50,8 @@ COLUMNS = (
 )
 NUMERIC = set(COLUMNS[2:])
 TOTAL_BACKGROUND = QColor("#eef2f7")
+UNIT_LIMIT = 500
+UNIT_COLUMNS = ("credit_code", "name", "state", "detail")
 
 
 def percent(ratio: float | None) -> str:
@@ -49,6 +59,8 @@ def percent(ratio: float | None) -> str:
 
 
 class ProgressTab(QWidget):
+    showUnit = Signal(str)  # a held-back unit was double-clicked: its credit code
+
     def __init__(self, store: Store, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._store = store
@@ -85,30 +97,132 @@ class ProgressTab(QWidget):
         self.deadlines.setObjectName("deadlines")
         self.deadlines.setTextFormat(Qt.TextFormat.PlainText)
 
+        self.chart = BarChart()
+        self.holdbacks: dict[str, dict[Reason, int]] = {}
+        self.holdback_table = QTableWidget(0, len(Reason) + 1)
+        self.holdback_table.setObjectName("holdbacks")
+        self.holdback_table.setHorizontalHeaderLabels(
+            [tr("pcol.station"), *(reason_label(r) for r in Reason)]
+        )
+        self.holdback_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.holdback_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.holdback_table.verticalHeader().hide()
+        self.holdback_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.holdback_table.setToolTip(tr("holdback.hint"))
+        self.unit_list = QTableWidget(0, len(UNIT_COLUMNS))
+        self.unit_list.setObjectName("holdbackUnits")
+        self.unit_list.setHorizontalHeaderLabels([tr(f"hcol.{c}") for c in UNIT_COLUMNS])
+        self.unit_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.unit_list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.unit_list.verticalHeader().hide()
+        self.unit_list.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.unit_list.horizontalHeader().setStretchLastSection(True)
+        self.unit_caption = QLabel(tr("holdback.pick"))
+        self.unit_caption.setObjectName("holdbackCaption")
+
         top = QHBoxLayout()
         top.addWidget(QLabel(tr("progress.year")))
         top.addWidget(self.year)
         top.addSpacing(16)
         top.addWidget(self.summary, 1)
+        upper = QSplitter(Qt.Orientation.Horizontal)
+        upper.addWidget(self.table)
+        upper.addWidget(self.chart)
+        upper.setStretchFactor(0, 3)
+        upper.setStretchFactor(1, 2)
+        held = QGroupBox(tr("holdback.title"))
+        held_layout = QVBoxLayout(held)
+        held_layout.addWidget(self.holdback_table, 2)
+        held_layout.addWidget(self.unit_caption)
+        held_layout.addWidget(self.unit_list, 3)
+        lower = QSplitter(Qt.Orientation.Vertical)
+        lower.addWidget(upper)
+        lower.addWidget(held)
+        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.totals)
-        layout.addWidget(self.table, 1)
         layout.addWidget(self.deadlines)
+        layout.addWidget(lower, 1)
 
         self.year.valueChanged.connect(self._year_changed)
+        self.holdback_table.cellClicked.connect(self._holdback_clicked)
+        self.unit_list.cellDoubleClicked.connect(self._unit_chosen)
 
     def _year_changed(self, _year: int) -> None:
         self.load()
 
     def load(self) -> None:
-        """Compute the chosen year's progress in the background."""
+        """Compute the chosen year's progress and hold-backs in the background."""
         self._generation += 1
         generation, store, year = self._generation, self._store, self.year.value()
         self._runner.submit(
             lambda: queries.progress(store, year),
             lambda result: self._show(generation, result),
         )
+        self._runner.submit(
+            lambda: queries.hold_back_counts(store, year),
+            lambda result: self._show_holdbacks(generation, result),
+        )
+
+    def _show_holdbacks(self, generation: int, counts: dict[str, dict[Reason, int]]) -> None:
+        if generation != self._generation:
+            return
+        self.holdbacks = counts
+        self.holdback_table.setRowCount(len(counts))
+        for row, (station, by_reason) in enumerate(counts.items()):
+            self.holdback_table.setItem(row, 0, QTableWidgetItem(station))
+            for column, reason in enumerate(Reason, start=1):
+                count = by_reason.get(reason, 0)
+                item = QTableWidgetItem(str(count))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setData(Qt.ItemDataRole.UserRole, (station, reason.value))
+                if count:
+                    item.setForeground(QBrush(QColor("#b03a2e")))
+                self.holdback_table.setItem(row, column, item)
+        self.unit_list.setRowCount(0)
+        self.unit_caption.setText(tr("holdback.pick"))
+
+    def _holdback_clicked(self, row: int, column: int) -> None:
+        item = self.holdback_table.item(row, column)
+        chosen = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if chosen:
+            self.show_units(chosen[0], Reason(chosen[1]))
+
+    def show_units(self, station: str, reason: Reason) -> None:
+        """List the units of ``station`` held back for ``reason`` (worker thread)."""
+        generation, store, year = self._generation, self._store, self.year.value()
+        self.unit_caption.setText(tr("holdback.loading"))
+        self._runner.submit(
+            lambda: queries.hold_backs(store, year, station, reason, UNIT_LIMIT),
+            lambda found: self._show_units(generation, station, reason, found),
+        )
+
+    def _show_units(
+        self, generation: int, station: str, reason: Reason, found: tuple[int, list[HoldBack]]
+    ) -> None:
+        if generation != self._generation:
+            return
+        total, units = found
+        self.unit_caption.setText(
+            tr("holdback.caption", station=station, reason=reason_label(reason), n=total)
+            + (tr("holdback.limited", shown=len(units)) if total > len(units) else "")
+        )
+        self.unit_list.setRowCount(len(units))
+        for row, unit in enumerate(units):
+            values = (unit.credit_code, unit.name, state_label(unit.state) or "", unit.detail)
+            for column, value in enumerate(values):
+                self.unit_list.setItem(row, column, QTableWidgetItem(value))
+
+    def _unit_chosen(self, row: int, _column: int) -> None:
+        item = self.unit_list.item(row, 0)
+        if item is not None:
+            self.showUnit.emit(item.text())
 
     def _show(self, generation: int, progress: Progress) -> None:
         if generation != self._generation:
@@ -134,6 +248,7 @@ class ProgressTab(QWidget):
         else:
             self.summary.setText(tr("progress.empty", year=progress.year))
         self.deadlines.setText("\n".join(_deadline_text(d) for d in progress.deadlines))
+        self.chart.set_bars(tr("chart.title", year=progress.year), _station_bars(progress))
 
     @staticmethod
     def _cells(cell: Cell, station: str, unit_type: str | None = None) -> list[str]:
@@ -160,6 +275,17 @@ class ProgressTab(QWidget):
             item.setFont(font)
             item.setBackground(QBrush(TOTAL_BACKGROUND))
         return item
+
+
+def _station_bars(progress: Progress) -> list[Bar]:
+    """Per station, the 单位 group (一般 + 无理由 + 放心工厂): target against achieved."""
+    totals: dict[str, list[int]] = {}
+    for cell in progress.cells:
+        if cell.unit_type.group == "units":
+            entry = totals.setdefault(cell.station, [0, 0])
+            entry[0] += cell.target
+            entry[1] += cell.achieved
+    return [Bar(station, target, achieved) for station, (target, achieved) in totals.items()]
 
 
 def _total_text(group: str, total: Cell) -> str:

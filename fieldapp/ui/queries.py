@@ -15,8 +15,10 @@ from typing import NamedTuple
 from fieldapp.services import progress as progress_service
 from fieldapp.services import stations as station_service
 from fieldapp.services import units as unit_service
+from fieldapp.services import worklists
 from fieldapp.services.progress import Progress
 from fieldapp.services.units import UnitFilter
+from fieldapp.services.worklists import HoldBack, Reason
 from fieldapp.storage.models import Unit
 from fieldapp.store import Store
 
@@ -144,6 +146,21 @@ def unit_detail(store: Store, unit_id: int) -> UnitDetail | None:
             sticker_posted_on=unit.sticker_posted_on,
             events=events,
         )
+
+
+def hold_back_counts(store: Store, year: int) -> dict[str, dict[Reason, int]]:
+    with store.read() as session:
+        return worklists.hold_back_counts(session, year, date.today())
+
+
+def hold_backs(
+    store: Store, year: int, station: str, reason: Reason, limit: int
+) -> tuple[int, list[HoldBack]]:
+    """How many units ``reason`` holds back at ``station``, and the first ``limit`` of them."""
+    with store.read() as session:
+        (found,) = worklists.hold_backs(session, year, date.today(), station=station)
+    units = [h for h in found.items if h.reason is reason]
+    return len(units), units[:limit]
 
 
 def progress(store: Store, year: int) -> Progress:

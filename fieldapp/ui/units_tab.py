@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 from datetime import date
 from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -49,7 +51,7 @@ from fieldapp.domain.vocab import UnitType, industry_label
 from fieldapp.services.units import UnitFilter
 from fieldapp.store import Store
 from fieldapp.ui import evaluation_model as em
-from fieldapp.ui import queries
+from fieldapp.ui import printing, queries
 from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.lifecycle_dialog import LifecycleDialog, StickerDialog, write_state, write_sticker
 from fieldapp.ui.queries import UnitDetail, UnitRow
@@ -133,6 +135,10 @@ class UnitsTab(QWidget):
         self.post_sticker = QPushButton(tr("units.post_sticker"))
         self.post_sticker.setObjectName("postSticker")
         self.post_sticker.setEnabled(False)
+        self.print_blank = QPushButton(tr("print.blank"))
+        self.print_blank.setObjectName("printBlank")
+        self.print_blank.setToolTip(tr("print.blank_tip"))
+        self.print_blank.setEnabled(False)
         self.evaluations = QListWidget()
         self.evaluations.setObjectName("evaluations")
         self.open_evaluation = QPushButton(tr("units.open_evaluation"))
@@ -177,6 +183,7 @@ class UnitsTab(QWidget):
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(self.detail, 3)
         moves = QHBoxLayout()
+        moves.addWidget(self.print_blank)
         moves.addStretch(1)
         moves.addWidget(self.change_state)
         moves.addWidget(self.post_sticker)
@@ -213,6 +220,7 @@ class UnitsTab(QWidget):
         self.new_evaluation.clicked.connect(self.ask_new_evaluation)
         self.change_state.clicked.connect(self.ask_change_state)
         self.post_sticker.clicked.connect(self.ask_sticker)
+        self.print_blank.clicked.connect(self.ask_print_blank)
         self.open_evaluation.clicked.connect(self._open_chosen)
         self.evaluations.itemActivated.connect(lambda _item: self._open_chosen())
         self.evaluations.currentRowChanged.connect(
@@ -295,6 +303,7 @@ class UnitsTab(QWidget):
             return
         self._unit = detail
         self.new_evaluation.setEnabled(True)
+        self.print_blank.setEnabled(True)
         state = State(detail.state) if detail.state else None
         self.change_state.setEnabled(bool(allowed_from(state)))
         self.post_sticker.setEnabled(state in CONFIRMED_STATES)
@@ -305,6 +314,7 @@ class UnitsTab(QWidget):
         self._detail_generation += 1
         self._unit = None
         self.new_evaluation.setEnabled(False)
+        self.print_blank.setEnabled(False)
         self.change_state.setEnabled(False)
         self.post_sticker.setEnabled(False)
         self.evaluations.clear()
@@ -401,6 +411,20 @@ class UnitsTab(QWidget):
         self._runner.submit_write(
             lambda: em.start_evaluation(store, unit.id, kind, inspector, add or [], remove or []),
             started,
+        )
+
+    def ask_print_blank(self) -> QFileDialog | None:
+        """Save the selected unit's blank form (for a visit without the laptop) and open it."""
+        unit = self._unit
+        if unit is None:
+            return None
+        suggested = printing.reports_folder(self._store) / tr("print.blank_name", unit=unit.name)
+        store, runner, code = self._store, self._runner, unit.credit_code
+        return printing.ask_save_pdf(
+            self,
+            tr("print.blank_title"),
+            suggested,
+            lambda path: printing.print_blank(store, runner, code, Path(path)),
         )
 
     # --- lifecycle moves of the selected unit -----------------------------------------------

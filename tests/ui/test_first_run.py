@@ -1,6 +1,7 @@
-"""The first-run / settings dialog: who inspects, from which station, in which language.
+"""The first-run wizard and the settings dialog: who inspects, from which station, in which
+language, where the county server and the backups are.
 
-``app.exec_dialog`` is replaced so the start-up dialog is filled and accepted without blocking.
+``app.exec_dialog`` is replaced so the start-up wizard is filled and accepted without blocking.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QWizard
+from sqlalchemy import func, select
 
-from fieldapp import settings
+from fieldapp import logs, settings
 from fieldapp.imports.units import import_units
 from fieldapp.settings import Settings
-from fieldapp.ui import app, strings
-from fieldapp.ui.first_run import SettingsDialog, settings_dialog
+from fieldapp.storage.models import Evaluation, Unit
+from fieldapp.ui import app, first_run, strings
+from fieldapp.ui.first_run import FirstRunWizard, SettingsDialog, settings_dialog
 from fieldapp.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -31,6 +33,7 @@ def chinese() -> Iterator[None]:
     strings.set_language("zh_CN")
     yield
     strings.set_language("zh_CN")
+    logs.close()  # app.run logs to the test's data folder
 
 
 def test_dialog_refuses_an_empty_name(qtbot: Any) -> None:
@@ -71,21 +74,21 @@ def run_app(
     asked: list[str] = []
 
     def exec_dialog(dialog: QDialog) -> int:
-        assert isinstance(dialog, SettingsDialog)
+        assert isinstance(dialog, FirstRunWizard)
         asked.append(dialog.windowTitle())
         return int(fill(dialog))
 
-    def close_windows() -> None:
-        try:
-            for widget in QApplication.topLevelWidgets():
-                if isinstance(widget, MainWindow):
-                    widget.close()
-        finally:
-            QApplication.quit()
+    def close_windows(app_: Any = None) -> int:
+        """Stands in for ``app.exec()``: a real exec() that returns leaves Qt's quit flag set,
+        after which no later test's timers fire (pytest-qt issues #37, #323)."""
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, MainWindow):
+                widget.close()
+        return 0
 
     monkeypatch.setattr(app, "exec_dialog", exec_dialog)
     if window:  # the event loop runs only when the window opens
-        QTimer.singleShot(0, close_windows)
+        monkeypatch.setattr(QApplication, "exec", close_windows)
     code = app.run(argparse.Namespace(data_dir=str(folder), lang=None))
     return code, asked
 
@@ -93,17 +96,25 @@ def run_app(
 def test_run_without_settings_asks_first_and_saves(
     qtbot: Any, isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def fill(dialog: SettingsDialog) -> int:
-        dialog.name.setText("李明")
-        dialog.badge.setText("A-17")
-        dialog.accept()
-        return dialog.result()
+    demo_started: list[object] = []
+    monkeypatch.setattr(app, "start_demo", demo_started.append)
+
+    def fill(wizard: FirstRunWizard) -> int:
+        wizard.name.setText("李明")
+        wizard.badge.setText("A-17")
+        wizard.station.setCurrentText("五云所")
+        wizard.server.server_url.setText(" https://fxxf.example.gov.cn:8443 ")
+        wizard.server.server_token.setText("tok-123")
+        wizard.accept()
+        return wizard.result()
 
     code, asked = run_app(isolated_data_dir, monkeypatch, fill)
     assert code == 0
     assert asked == ["欢迎使用 fieldapp"]
     saved = settings.load(isolated_data_dir)
-    assert (saved.inspector_name, saved.badge_number) == ("李明", "A-17")
+    assert (saved.inspector_name, saved.badge_number, saved.station) == ("李明", "A-17", "五云所")
+    assert (saved.server_url, saved.server_token) == ("https://fxxf.example.gov.cn:8443", "tok-123")
+    assert demo_started == []  # not asked for
 
     # Next start: the name is known, so no dialog.
     code, asked = run_app(isolated_data_dir, monkeypatch, fill)
@@ -113,7 +124,7 @@ def test_run_without_settings_asks_first_and_saves(
 def test_cancelling_the_first_run_quits_without_saving(
     qtbot: Any, isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def cancel(dialog: SettingsDialog) -> int:
+    def cancel(dialog: FirstRunWizard) -> int:
         dialog.reject()
         return dialog.result()
 
@@ -165,14 +176,87 @@ def test_qt_buttons_follow_the_language(
 ) -> None:
     seen: list[str] = []
 
-    def fill(dialog: SettingsDialog) -> int:
-        seen.append(dialog.ok_button.text())
-        dialog.reject()
-        return dialog.result()
+    def fill(wizard: FirstRunWizard) -> int:
+        seen.append(wizard.buttonText(QWizard.WizardButton.CancelButton))
+        wizard.reject()
+        return wizard.result()
 
     run_app(isolated_data_dir, monkeypatch, fill, window=False)
-    assert seen == ["确定"]
+    assert seen == ["取消"]
     # Removed again when run() returns, so later windows are not affected.
     probe = SettingsDialog(Settings(), [])
     qtbot.addWidget(probe)
     assert probe.ok_button.text() == "OK"
+
+
+def test_wizard_needs_a_name_before_next(qtbot: Any) -> None:
+    wizard = FirstRunWizard(Settings(), ["五云所"])
+    qtbot.addWidget(wizard)
+    wizard.show()
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
+    assert wizard.currentPage() is wizard.inspector
+    assert not next_button.isEnabled()
+    wizard.name.setText("  ")
+    assert not next_button.isEnabled()
+    wizard.accept()  # cannot finish without a name either
+    assert wizard.result() != QDialog.DialogCode.Accepted
+    wizard.name.setText("王芳")
+    assert next_button.isEnabled()
+    wizard.next()
+    assert wizard.currentPage() is wizard.server
+    wizard.next()
+    assert wizard.currentPage() is wizard.demo_page
+    assert not wizard.load_demo.isChecked()  # real work by default
+
+
+def test_wizard_demo_choice_loads_demo_data_off_the_ui_thread(
+    qtbot: Any, store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(first_run, "DEMO_UNITS", 15)
+    monkeypatch.setattr(first_run, "DEMO_EVALUATIONS", 1)
+    wizard = first_run.first_run_wizard(store)
+    qtbot.addWidget(wizard)
+    wizard.name.setText("王芳")
+    wizard.load_demo.setChecked(True)
+    wizard.accept()
+    assert first_run.finish_first_run(store, wizard) is True
+    assert settings.load(store.folder).inspector_name == "王芳"
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    try:
+        app.start_demo(window)
+        qtbot.waitUntil(lambda: "演示数据已载入" in window.statusBar().currentMessage())
+        with store.read() as session:
+            assert session.scalar(select(func.count()).select_from(Unit)) >= 15
+            assert session.scalar(select(func.count()).select_from(Evaluation)) == 1
+        qtbot.waitUntil(lambda: window.units_tab.model.rowCount() >= 15)
+    finally:
+        window.shutdown()
+
+
+def test_settings_dialog_edits_server_and_backup(qtbot: Any, store: Any, tmp_path: Path) -> None:
+    settings.save(store.folder, Settings(inspector_name="王芳"))
+    dialog = settings_dialog(store)
+    qtbot.addWidget(dialog)
+    assert dialog.backup_keep.value() == 7 and dialog.backup_interval.value() == 24
+    dialog.server_url.setText("https://fxxf.example.gov.cn")
+    dialog.server_token.setText("abc")
+    dialog.ca_bundle.setText(str(tmp_path / "县局CA.pem"))
+    dialog.backup_folder.setText(str(tmp_path / "U盘"))
+    dialog.backup_keep.setValue(3)
+    dialog.backup_interval.setValue(12)
+    dialog.accept()
+    first_run.save_from(store, dialog)
+    saved = settings.load(store.folder)
+    assert (
+        saved.model_dump()
+        == Settings(
+            inspector_name="王芳",
+            server_url="https://fxxf.example.gov.cn",
+            server_token="abc",
+            ca_bundle=str(tmp_path / "县局CA.pem"),
+            backup_folder=str(tmp_path / "U盘"),
+            backup_keep=3,
+            backup_interval_hours=12,
+        ).model_dump()
+    )

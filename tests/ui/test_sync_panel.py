@@ -1,0 +1,138 @@
+"""Sync from the window against a real county server on loopback: the status indicator, the
+dialog's progress and ledger, and a returned evaluation showing its comment in the app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from fieldapp import settings
+from fieldapp.storage.models import Evaluation
+from fieldapp.store import Store
+from fieldapp.ui import strings
+from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.sync_panel import SyncDialog
+from fieldapp.ui.tasks import TaskRunner
+from tests.integration import test_sync_support as support
+from tests.integration.test_sync_support import LiveServer, add_account, demo_store
+
+pytestmark = pytest.mark.gui
+
+WAIT_MS = 60_000
+server_config, demo_cache = support.server_config, support.demo_cache
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'server.sqlite3'}"
+
+
+@pytest.fixture
+def live(server_config: Any) -> Iterator[LiveServer]:
+    server = LiveServer(server_config)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def chinese() -> Iterator[None]:
+    strings.set_language("zh_CN")
+    yield
+    strings.set_language("zh_CN")
+
+
+@pytest.fixture
+def window(qtbot: Any, live: LiveServer, tmp_path: Path, demo_cache: Path) -> Iterator[MainWindow]:
+    token = add_account(live.db(), "县局管理员", "县局", "county")
+    folder = demo_store(tmp_path / "client", demo_cache, evaluations=3)
+    settings.save(
+        folder,
+        settings.Settings(inspector_name="张三", server_url=live.url, server_token=token),
+    )
+    store = Store.open(folder)
+    runner = TaskRunner()
+    main = MainWindow(store, runner)
+    qtbot.addWidget(main)
+    main.show()
+    yield main
+    main.shutdown()
+    store.close()
+
+
+def sync_once(qtbot: Any, window: MainWindow) -> SyncDialog:
+    dialog = window.open_sync()
+    qtbot.waitUntil(dialog.start_button.isEnabled, timeout=WAIT_MS)
+    dialog.start()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: dialog.ledger.rowCount() > 0 and not window.runner.busy, timeout=WAIT_MS
+    )
+    return dialog
+
+
+def test_sync_from_the_window_shows_status_and_ledger(qtbot: Any, window: MainWindow) -> None:
+    indicator = window.sync_indicator
+    qtbot.waitUntil(lambda: "待同步 3 份" in indicator.text.text(), timeout=WAIT_MS)
+    assert "从未同步" in indicator.text.text()
+
+    dialog = sync_once(qtbot, window)
+    assert dialog.stage.text() == "同步完成"
+    assert "上传评价 3/3 份（服务器已确认）" in dialog.summary.toPlainText()
+    ledger = dialog.ledger.item(0, 2).text()
+    assert ledger.startswith("3 份评价，") and "张照片" in ledger and "待传" not in ledger
+    assert dialog.ledger.item(0, 3).text() == "已确认"
+    qtbot.waitUntil(lambda: "待同步 0 份" in indicator.text.text(), timeout=WAIT_MS)
+    assert "从未同步" not in indicator.text.text()
+    dialog.close()
+
+
+def test_a_returned_evaluation_comes_back_with_its_comment(
+    qtbot: Any, window: MainWindow, live: LiveServer
+) -> None:
+    sync_once(qtbot, window).close()
+    with window.store.read() as session:
+        evaluation = session.scalars(select(Evaluation).order_by(Evaluation.id)).first()
+        assert evaluation is not None
+        target, evaluation_id, station = (
+            evaluation.uuid,
+            evaluation.id,
+            evaluation.unit.station.name,
+        )
+    head = add_account(live.db(), "所长", station, "station")
+    answer = requests.post(
+        f"{live.url}/api/v1/evaluations/{target}/review",
+        json={"status": "returned", "comment": "缺少营业执照照片，请补拍"},
+        headers={"Authorization": f"Bearer {head}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+
+    dialog = sync_once(qtbot, window)
+    assert "缺少营业执照照片，请补拍" in dialog.returned.toPlainText()
+    assert "被退回" in dialog.summary.toPlainText()
+    dialog.close()
+    qtbot.waitUntil(lambda: "被退回 1 份" in window.sync_indicator.text.text(), timeout=WAIT_MS)
+    view = window.open_evaluation(evaluation_id)
+    qtbot.waitUntil(lambda: view.data is not None, timeout=WAIT_MS)
+    assert "县局审核：已退回" in view.info.text() and "请补拍" in view.info.text()
+
+
+def test_without_a_server_the_dialog_says_how_to_set_one(
+    qtbot: Any, tmp_path: Path, store: Any
+) -> None:
+    window = MainWindow(store, TaskRunner(synchronous=True))
+    qtbot.addWidget(window)
+    assert "未设置县局服务器" in window.sync_indicator.text.text()
+    dialog = window.open_sync()
+    assert "设置" in dialog.server.text() and "fieldapp sync --server" in dialog.server.text()
+    assert not dialog.start_button.isEnabled()
+    dialog.close()
+    window.shutdown()
