@@ -144,6 +144,7 @@ class NewEvaluationDialog(QDialog):
             form.addRow(tr("eval.checklists"), self.checklists)
             form.addRow(self.follow_note)
         form.addRow(buttons)
+        self.setMinimumWidth(620)  # checklist titles are long; keep them readable
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self._kind_changed()
 

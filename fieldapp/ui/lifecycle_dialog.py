@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -182,7 +182,9 @@ class StickerDialog(QDialog):
             self.photo_label.setText(tr("sticker.no_photo"))
             return
         self.photo_label.setText(Path(path).name)
-        preview = QPixmap(path)
+        reader = QImageReader(path)
+        reader.setAutoTransform(True)  # show it upright, as it will be stored (EXIF orientation)
+        preview = QPixmap.fromImage(reader.read())
         if not preview.isNull():
             self.photo_label.setPixmap(
                 preview.scaled(

@@ -83,13 +83,8 @@ class ProgressTab(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
         header = self.table.horizontalHeader()
-        for column, name in enumerate(COLUMNS):
-            mode = (
-                QHeaderView.ResizeMode.Stretch
-                if name in NUMERIC
-                else QHeaderView.ResizeMode.ResizeToContents
-            )
-            header.setSectionResizeMode(column, mode)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.totals = QLabel()
         self.totals.setObjectName("totals")
         self.totals.setStyleSheet("font-weight: bold")
@@ -134,6 +129,7 @@ class ProgressTab(QWidget):
         upper.addWidget(self.chart)
         upper.setStretchFactor(0, 3)
         upper.setStretchFactor(1, 2)
+        upper.setSizes([760, 520])
         held = QGroupBox(tr("holdback.title"))
         held_layout = QVBoxLayout(held)
         held_layout.addWidget(self.holdback_table, 2)
