@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from fieldapp import settings as settings_module
 from fieldapp.cli import EXIT_INVALID, EXIT_OK, UsageError, _Parser, _print_json
 from fieldapp.store import Store
 from fieldapp.sync import state
+from fieldapp.textout import ProgressLine
 
 
 def _remember(args: argparse.Namespace, store: Store) -> settings_module.Settings:
@@ -41,9 +41,12 @@ def cmd_sync(args: argparse.Namespace, store: Store) -> int:
 
     current = _remember(args, store)
 
+    lines: dict[str, ProgressLine] = {}
+
     def progress(stage: str, done: int, total: int) -> None:
+        # One line per stage, redrawn in place on a terminal (a few lines in a log otherwise).
         if not args.quiet and total:
-            print(f"{stage} {done}/{total}", file=sys.stderr)
+            lines.setdefault(stage, ProgressLine(stage))(done, total)
 
     report = run_sync(store, current, progress=progress)
     if args.json:

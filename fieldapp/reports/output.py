@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,8 +24,11 @@ def atomic_output(target: Path) -> Iterator[Path]:
         raise InvalidInput(f"{target}：文件夹 {folder} 不存在，请先建立或换一个位置")
     if target.is_dir():
         raise InvalidInput(f"{target}：这是一个文件夹，请给出文件名")
+    tmp_name = str(folder / f".{target.name}.{secrets.token_hex(6)}.part")
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+        # Not mkstemp: its 0600 would make a printed sheet unreadable to the rest of the office;
+        # 0666 here is narrowed by the user's umask like any file a program saves.
+        fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
         raise InvalidInput(
             f"{target}：不能在 {folder} 写文件（{exc.strerror}），请换一个位置"

@@ -380,3 +380,19 @@ def test_select_evaluations(store: Store, workdir: Path) -> None:
             pick(ids=[99])
         with pytest.raises(NotFound, match="没有名为「火星所」"):
             pick(since=old, station="火星所")
+
+
+def test_written_documents_follow_the_umask_not_0600(tmp_path: Path) -> None:
+    """A printed sheet is for the whole office: saved like any file, not private to its writer."""
+    import os
+
+    from fieldapp.reports.output import atomic_output
+
+    old = os.umask(0o022)
+    try:
+        with atomic_output(tmp_path / "doc.pdf") as tmp:
+            tmp.write_bytes(b"%PDF-1.4\n")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "doc.pdf").stat().st_mode & 0o777 == 0o644
+    assert list(tmp_path.glob(".*.part")) == []
