@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from fieldapp import __version__, logs
+from fieldapp import __version__
 from fieldapp.storage import db
-from fieldapp.ui import strings
 from fieldapp.ui.about_dialog import AboutDialog, last_sync
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.tasks import TaskRunner
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture(autouse=True)
-def chinese() -> Iterator[None]:
-    strings.set_language("zh_CN")
-    yield
-    logs.close()
 
 
 def test_about_from_the_help_menu(qtbot: Any, store: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,24 +11,17 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
 
-from fieldapp import backup, logs, settings
+from fieldapp import backup, settings
 from fieldapp.cli import main as cli_main
 from fieldapp.settings import Settings
 from fieldapp.storage.models import Station
 from fieldapp.store import Store
-from fieldapp.ui import app, strings
+from fieldapp.ui import app
 from fieldapp.ui.backup_dialog import AutoBackup, BackupDialog
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.tasks import TaskRunner
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture(autouse=True)
-def chinese() -> Iterator[None]:
-    strings.set_language("zh_CN")
-    yield
-    logs.close()
 
 
 @pytest.fixture

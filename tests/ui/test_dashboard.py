@@ -16,7 +16,6 @@ from fieldapp.services import demo, worklists
 from fieldapp.services import lifecycle as lifecycle_service
 from fieldapp.services import units as unit_service
 from fieldapp.services.worklists import Reason
-from fieldapp.ui import strings
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.tasks import TaskRunner
 
@@ -24,13 +23,6 @@ pytestmark = pytest.mark.gui
 
 WAIT_MS = 10_000
 PHARMACY = "92331122MA2A000347"  # 放心消费单位 in units-sample.csv, 仙都所
-
-
-@pytest.fixture(autouse=True)
-def chinese() -> Iterator[None]:
-    strings.set_language("zh_CN")
-    yield
-    strings.set_language("zh_CN")
 
 
 @pytest.fixture

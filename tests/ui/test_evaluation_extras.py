@@ -19,7 +19,6 @@ from fieldapp.imports.units import import_units
 from fieldapp.services import evaluations as service
 from fieldapp.services import units as unit_service
 from fieldapp.ui import evaluation_model as em
-from fieldapp.ui import strings
 from fieldapp.ui.evaluation_view import EvaluationView
 from fieldapp.ui.tasks import TaskRunner
 from tests.ui.evaluation_helpers import DATA, PHOTO, RECTIFY, finalize_with_one_failure
@@ -28,13 +27,6 @@ pytestmark = pytest.mark.gui
 
 CODE = "92331122MA2A00018H"  # 缙云县五云好又多超市
 PREVIOUS = em.COLUMNS.index("previous")
-
-
-@pytest.fixture(autouse=True)
-def chinese() -> Iterator[None]:
-    strings.set_language("zh_CN")
-    yield
-    strings.set_language("zh_CN")
 
 
 @pytest.fixture

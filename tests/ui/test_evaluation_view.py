@@ -25,7 +25,6 @@ from fieldapp.imports.units import import_units
 from fieldapp.services import evaluations as service
 from fieldapp.services import units as unit_service
 from fieldapp.ui import evaluation_model as em
-from fieldapp.ui import strings
 from fieldapp.ui.evaluation_model import ItemsModel, load_evaluation
 from fieldapp.ui.evaluation_view import (
     EvaluationView,
@@ -42,13 +41,6 @@ WAIT_MS = 10_000
 CODE = "92331122MA2A00018H"
 DATA = Path(__file__).resolve().parents[1] / "data"
 PHOTO = DATA / "photos" / "Landscape_6.jpg"
-
-
-@pytest.fixture(autouse=True)
-def chinese() -> Iterator[None]:
-    strings.set_language("zh_CN")
-    yield
-    strings.set_language("zh_CN")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ language, where the county server and the backups are.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QDialog, QWizard
 from sqlalchemy import func, select
 
-from fieldapp import logs, settings
+from fieldapp import settings
 from fieldapp.imports.units import import_units
 from fieldapp.settings import Settings
 from fieldapp.storage.models import Evaluation, Unit
@@ -26,14 +25,6 @@ from fieldapp.ui.main_window import MainWindow
 pytestmark = pytest.mark.gui
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-@pytest.fixture(autouse=True)
-def chinese() -> Iterator[None]:
-    strings.set_language("zh_CN")
-    yield
-    strings.set_language("zh_CN")
-    logs.close()  # app.run logs to the test's data folder
 
 
 def test_dialog_refuses_an_empty_name(qtbot: Any) -> None:

@@ -22,7 +22,6 @@ from fieldapp.services import demo
 from fieldapp.services import lifecycle as lifecycle_service
 from fieldapp.settings import Settings
 from fieldapp.storage.models import Unit, UnitEvent
-from fieldapp.ui import strings
 from fieldapp.ui.lifecycle_dialog import LifecycleDialog, StickerDialog
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.tasks import TaskRunner
@@ -30,13 +29,6 @@ from fieldapp.ui.tasks import TaskRunner
 PHOTO = Path(__file__).resolve().parents[1] / "data" / "photos" / "Landscape_6.jpg"
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture(autouse=True)
-def chinese() -> Iterator[None]:
-    strings.set_language("zh_CN")
-    yield
-    strings.set_language("zh_CN")
 
 
 @pytest.fixture

@@ -44,14 +44,6 @@ def fill(store: Any, folder: Path, count: int) -> None:
         import_units(session, path, actor="t")
 
 
-@pytest.fixture(autouse=True)
-def chinese() -> Iterator[None]:
-    """Every test starts in Chinese and leaves the language as it found it."""
-    strings.set_language("zh_CN")
-    yield
-    strings.set_language("zh_CN")
-
-
 @pytest.fixture
 def make_window(qtbot: Any, store: Any) -> Iterator[Callable[..., MainWindow]]:
     windows: list[MainWindow] = []

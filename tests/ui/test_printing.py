@@ -17,7 +17,7 @@ from sqlalchemy import select
 from fieldapp.imports.units import import_units
 from fieldapp.services import demo
 from fieldapp.storage.models import Evaluation
-from fieldapp.ui import printing, strings
+from fieldapp.ui import printing
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.printing import BatchPrintDialog
 from fieldapp.ui.tasks import TaskRunner
@@ -26,13 +26,6 @@ pytestmark = pytest.mark.gui
 
 WAIT_MS = 10_000
 CODE = "92331122MA2A00018H"
-
-
-@pytest.fixture(autouse=True)
-def chinese() -> Iterator[None]:
-    strings.set_language("zh_CN")
-    yield
-    strings.set_language("zh_CN")
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from fieldapp import settings
 from fieldapp.storage.models import Evaluation
 from fieldapp.store import Store
-from fieldapp.ui import strings
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.sync_panel import SyncDialog
 from fieldapp.ui.tasks import TaskRunner
@@ -40,13 +39,6 @@ def live(server_config: Any) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture(autouse=True)
-def chinese() -> Iterator[None]:
-    strings.set_language("zh_CN")
-    yield
-    strings.set_language("zh_CN")
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from fieldapp.domain.uscc import make_code
 from fieldapp.imports.units import import_units
 from fieldapp.services import units as unit_service
 from fieldapp.settings import Settings
-from fieldapp.ui import strings
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.tasks import TaskRunner
 from fieldapp.ui.unit_form import AddUnitDialog
@@ -29,13 +28,6 @@ from tests.ui.evaluation_helpers import DATA, finalize_with_one_failure
 pytestmark = pytest.mark.gui
 
 CODE = "92331122MA2A00018H"  # 缙云县五云好又多超市
-
-
-@pytest.fixture(autouse=True)
-def chinese() -> Iterator[None]:
-    strings.set_language("zh_CN")
-    yield
-    strings.set_language("zh_CN")
 
 
 @pytest.fixture
