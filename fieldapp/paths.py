@@ -47,6 +47,11 @@ def county_checklists_dir(folder: Path) -> Path:
     return folder / CHECKLISTS_SUBDIR
 
 
+def server_checklists_dir(folder: Path) -> Path:
+    """Checklists the county server sent at sync (``*.json``), kept apart from the county's own."""
+    return folder / CHECKLISTS_SUBDIR / "server"
+
+
 def _bundle_root() -> Path:
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:

@@ -29,12 +29,28 @@ class Store:
         self.engine = db.make_engine(self.database)
         db.upgrade(self.engine)
         self._sessions = db.session_factory(self.engine)
-        self.library = Library.load(paths.county_checklists_dir(folder))
-        with self.session() as session:
-            problems = checklist_service.record_snapshots(session, self.library)
-        self.library.problems.extend(problems)
+        self.library = self._load_library()
         with self.session() as session:  # files left by a crash or a removed photo
             sweep_orphans(session, self)
+
+    def _load_library(self) -> Library:
+        library = Library.load(
+            paths.county_checklists_dir(self.folder),
+            server_dir=paths.server_checklists_dir(self.folder),
+        )
+        with self.session() as session:
+            problems = checklist_service.record_snapshots(session, library)
+        library.problems.extend(problems)
+        return library
+
+    def reload_checklists(self) -> Library:
+        """Load the checklist files again (after a sync brought new ones); returns the library.
+
+        The library is replaced as a whole, so a reader on another thread sees the old one or the
+        new one, never half of each.
+        """
+        self.library = self._load_library()
+        return self.library
 
     @classmethod
     def open(cls, data_dir: str | os.PathLike[str] | None = None) -> Store:

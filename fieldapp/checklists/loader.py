@@ -7,6 +7,7 @@ version with different content is refused, so an evaluation pinned to that versi
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -73,7 +74,11 @@ def _describe(error: ErrorDetails, data: dict[str, object]) -> tuple[str | None,
 
 
 def load_file(path: Path) -> Checklist:
-    """Parse and validate one checklist file; raise InvalidInput naming every problem."""
+    """Parse and validate one checklist file; raise InvalidInput naming every problem.
+
+    ``.toml`` is the format people write; ``.json`` is what the county server hands out (the
+    checklist's canonical JSON), saved by sync in ``<data>/checklists/server/``.
+    """
     where = str(path)
     try:
         raw = path.read_bytes()
@@ -85,12 +90,20 @@ def load_file(path: Path) -> Checklist:
         raise InvalidInput(
             f"{where}：文件不是 UTF-8 编码。请在记事本中“另存为”，编码选 UTF-8"
         ) from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(
-            f"{where}：TOML 格式错误：{exc}。常见原因：文字没有用英文双引号括起来，或用了中文引号"
-        ) from exc
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InvalidInput(
+                f"{where}：JSON 格式错误：{exc}。这是县局服务器下发的文件，请重新同步"
+            ) from exc
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidInput(
+                f"{where}：TOML 格式错误：{exc}。常见原因：文字没有用英文双引号括起来，或用了中文引号"
+            ) from exc
     try:
         return Checklist.model_validate(data)
     except ValidationError as exc:
@@ -109,15 +122,23 @@ class Library:
     problems: list[str] = field(default_factory=list)
 
     @classmethod
-    def load(cls, county_dir: Path | None = None, bundled_dir: Path = BUNDLED_DIR) -> Library:
+    def load(
+        cls,
+        county_dir: Path | None = None,
+        bundled_dir: Path = BUNDLED_DIR,
+        server_dir: Path | None = None,
+    ) -> Library:
+        """Bundled files, then the county's own (``*.toml``), then those the server sent."""
         library = cls()
         library.add_folder(bundled_dir, "bundled")
         if county_dir is not None and county_dir.is_dir():
             library.add_folder(county_dir, "county")
+        if server_dir is not None and server_dir.is_dir():
+            library.add_folder(server_dir, "server", pattern="*.json")
         return library
 
-    def add_folder(self, folder: Path, origin: str) -> None:
-        for path in sorted(folder.glob("*.toml")):
+    def add_folder(self, folder: Path, origin: str, pattern: str = "*.toml") -> None:
+        for path in sorted(folder.glob(pattern)):
             try:
                 self.add(load_file(path), path, origin)
             except InvalidInput as exc:

@@ -11,6 +11,7 @@ worker thread to the window.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fieldapp import paths
 from fieldapp import settings as settings_module
 from fieldapp.services.units import ADD_REASON
 from fieldapp.settings import Settings
@@ -62,6 +64,7 @@ class SyncReport:
     conflicts: list[str] = field(default_factory=list)
     units_received: int = 0
     reviews_received: int = 0
+    checklists_received: int = 0
     returned: list[dict[str, str]] = field(default_factory=list)
     clock_offset_seconds: float = 0.0
     clock_skewed: bool = False
@@ -72,7 +75,8 @@ class SyncReport:
         lines = [
             f"上传评价 {self.accepted}/{self.pushed} 份（服务器已确认），"
             f"照片和签名 {self.blobs_uploaded} 个（{self.bytes_uploaded / 1_048_576:.1f} MB）",
-            f"收到单位更新 {self.units_received} 条，审核结果 {self.reviews_received} 条",
+            f"收到单位更新 {self.units_received} 条，审核结果 {self.reviews_received} 条"
+            + (f"，检查表 {self.checklists_received} 个" if self.checklists_received else ""),
             f"本机还有 {self.pending} 份已定稿评价未同步",
         ]
         if self.clock_skewed:
@@ -306,13 +310,19 @@ class SyncClient:
             page = wire.Pull.model_validate(
                 self.transport.request("GET", "/pull", params={"cursor": cursor})
             )
+            # Checklist files first: a crash before the commit leaves a file the next pull
+            # writes again, never a cursor past a checklist that is not on disk.
+            written = save_checklists(self.store, page)
             with self.store.session() as session:
                 units, reviews = apply_pull(session, self.store, page)
                 state.put(session, state.CURSOR, str(page.cursor))
             report.units_received += units
             report.reviews_received += reviews
+            report.checklists_received += written
             if not page.more:
                 break
+        if report.checklists_received:
+            self.store.reload_checklists()  # new evaluations can use them at once
         with self.store.read() as session:
             report.returned = [
                 {"id": str(e.id), "uuid": e.uuid, "unit": e.unit.name, "comment": s.review_comment}
@@ -458,6 +468,27 @@ _UNIT_COPY = (
     "state",
     "state_since",
 )
+
+
+def save_checklists(store: Store, page: wire.Pull) -> int:
+    """Write each checklist version the server sent as ``<data>/checklists/server/<id>-v<n>.json``
+    (the checklist's canonical JSON, checked against the schema first), so the library loads it
+    like any county file and new evaluations can be composed with it. Returns how many are new."""
+    from fieldapp.checklists import Checklist
+
+    folder = paths.server_checklists_dir(store.folder)
+    written = 0
+    for item in page.checklists:
+        target = folder / f"{item.checklist_id}-v{item.version}.json"
+        if target.exists() or (item.checklist_id, item.version) in store.library.entries:
+            continue  # already here (bundled, the county's own file, or an earlier sync)
+        parsed = Checklist.model_validate_json(item.content_json)  # refuse what would not load
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".json.part")
+        tmp.write_text(parsed.canonical_json(), encoding="utf-8")
+        os.replace(tmp, target)
+        written += 1
+    return written
 
 
 def _station(session: Session, name: str) -> Station:

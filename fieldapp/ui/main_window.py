@@ -207,6 +207,7 @@ class MainWindow(QMainWindow):
         self.sync_indicator.error = describe(outcome) if isinstance(outcome, Exception) else ""
         self.refresh_sync_status()
         self.units_tab.load()  # pulled units and reviews may have changed what is shown
+        self.checklists_tab.show_library(self.store.library)  # and checklists the county sent
         for view in self.evaluation_views():
             view.reload()
 

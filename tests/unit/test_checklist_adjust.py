@@ -103,3 +103,20 @@ def test_cli_new_with_adjusted_checklists(
          "--without", "bayou-bawu"]
     ) == 1  # fmt: skip
     assert "不能去掉" in capsys.readouterr().err
+
+
+def test_server_checklists_load_from_json_and_a_broken_one_is_named(tmp_path: Path) -> None:
+    """Checklists the county server sent are saved as canonical JSON beside the county's own."""
+    from fieldapp.checklists import BUNDLED_DIR, Library, load_file
+
+    server_dir = tmp_path / "server"
+    server_dir.mkdir()
+    tourism = load_file(BUNDLED_DIR / "x-tourism.toml")
+    newer = tourism.model_copy(update={"version": 3})
+    (server_dir / "x-tourism-v3.json").write_text(newer.canonical_json(), encoding="utf-8")
+    (server_dir / "broken-v1.json").write_text("{ not json", encoding="utf-8")
+    library = Library.load(None, server_dir=server_dir)
+    assert library.latest("x-tourism").version == 3
+    assert [e.origin for e in library.all() if e.checklist.key == ("x-tourism", 3)] == ["server"]
+    (problem,) = library.problems
+    assert "broken-v1.json" in problem and "JSON 格式错误" in problem
