@@ -200,32 +200,44 @@ def _carry_over(evaluation: Evaluation, previous: Evaluation) -> None:
     }
     note = CARRIED_NOTE.format(id=previous.id)
     for row in previous.answers:
-        if (row.checklist_id, row.item_code) in failed:
-            continue
-        evaluation.answers.append(
-            AnswerRow(
-                checklist_id=row.checklist_id,
-                item_code=row.item_code,
-                result=row.result,
-                note=f"{note}；{row.note}" if row.note else note,
-            )
-        )
+        if (row.checklist_id, row.item_code) not in failed:
+            carried = _copy_answer(row)
+            carried.note = f"{note}；{row.note}" if row.note else note
+            carried.answered_at = utcnow()
+            evaluation.answers.append(carried)
     for photo in previous.photos:
         if photo.item_code is None or (photo.checklist_id, photo.item_code) in failed:
             continue  # earlier photos of failed items are shown beside the new ones instead
-        evaluation.photos.append(
-            Photo(
-                checklist_id=photo.checklist_id,
-                item_code=photo.item_code,
-                sha256=photo.sha256,
-                width=photo.width,
-                height=photo.height,
-                taken_at=photo.taken_at,
-                gps_lat=photo.gps_lat,
-                gps_lon=photo.gps_lon,
-                original_name=photo.original_name,
-            )
-        )
+        evaluation.photos.append(_copy_photo(photo))
+
+
+def _copy_answer(row: AnswerRow) -> AnswerRow:
+    """An answer for another evaluation (a revision, or a follow-up's carried-over item)."""
+    return AnswerRow(
+        checklist_id=row.checklist_id,
+        item_code=row.item_code,
+        result=row.result,
+        note=row.note,
+        rectify=row.rectify,
+        due=row.due,
+        answered_at=row.answered_at,
+    )
+
+
+def _copy_photo(photo: Photo) -> Photo:
+    """The same stored photo (by hash) recorded on another evaluation, with its capture facts."""
+    return Photo(
+        checklist_id=photo.checklist_id,
+        item_code=photo.item_code,
+        sha256=photo.sha256,
+        width=photo.width,
+        height=photo.height,
+        taken_at=photo.taken_at,
+        gps_lat=photo.gps_lat,
+        gps_lon=photo.gps_lon,
+        original_name=photo.original_name,
+        added_at=photo.added_at,
+    )
 
 
 def plan_checklists(
@@ -695,33 +707,8 @@ def revise(session: Session, evaluation: Evaluation, inspector: str) -> Evaluati
             EvaluationChecklist(checklist_id=p.checklist_id, version=p.version, position=p.position)
             for p in evaluation.checklists
         ],
-        answers=[
-            AnswerRow(
-                checklist_id=a.checklist_id,
-                item_code=a.item_code,
-                result=a.result,
-                note=a.note,
-                rectify=a.rectify,
-                due=a.due,
-                answered_at=a.answered_at,
-            )
-            for a in evaluation.answers
-        ],
-        photos=[
-            Photo(
-                checklist_id=p.checklist_id,
-                item_code=p.item_code,
-                sha256=p.sha256,
-                width=p.width,
-                height=p.height,
-                taken_at=p.taken_at,
-                gps_lat=p.gps_lat,
-                gps_lon=p.gps_lon,
-                original_name=p.original_name,
-                added_at=p.added_at,
-            )
-            for p in evaluation.photos
-        ],
+        answers=[_copy_answer(a) for a in evaluation.answers],
+        photos=[_copy_photo(p) for p in evaluation.photos],
     )
     session.add(revision)
     session.flush()

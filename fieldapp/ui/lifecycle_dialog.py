@@ -184,6 +184,10 @@ class StickerDialog(QDialog):
         self.photo_label.setText(Path(path).name)
         reader = QImageReader(path)
         reader.setAutoTransform(True)  # show it upright, as it will be stored (EXIF orientation)
+        size = reader.size()
+        if size.isValid():  # decode a small copy: a 12 MP photo in full would stall the window
+            size.scale(320, 320, Qt.AspectRatioMode.KeepAspectRatio)
+            reader.setScaledSize(size)
         preview = QPixmap.fromImage(reader.read())
         if not preview.isNull():
             self.photo_label.setPixmap(

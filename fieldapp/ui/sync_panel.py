@@ -104,8 +104,10 @@ def read_status(store: Store) -> SyncStatus:
     with store.read() as session:
         ledger = []
         for batch in state.ledger(session, limit=30):
-            blobs = _manifest_blobs(batch.manifest_json)
-            waiting = len(blobs - state.uploaded(session, sorted(blobs))) if blobs else 0
+            waiting = 0
+            if batch.status != "done":  # a confirmed batch has every blob on the server
+                blobs = _manifest_blobs(batch.manifest_json)
+                waiting = len(blobs - state.uploaded(session, sorted(blobs))) if blobs else 0
             ledger.append(
                 LedgerRow(
                     started_at=batch.started_at,
