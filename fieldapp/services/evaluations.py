@@ -7,13 +7,11 @@ a new draft that copies the answers and photos and points at the one it replaces
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +40,7 @@ from fieldapp.storage.models import (
     UnitEvent,
     utcnow,
 )
+from fieldapp.sync.mapping import wire_evaluation
 
 
 class Kind(StrEnum):
@@ -601,71 +600,17 @@ def missing(session: Session, library: Library, evaluation: Evaluation) -> list[
     return unanswered + no_photo + no_signature
 
 
-def _instant(moment: datetime | None) -> str | None:
-    """A time as UTC ISO text, the same before and after a round trip through SQLite.
-
-    The store writes local times with their offset, and SQLite gives them back without it, so a
-    naive time is read as local time (as :func:`fieldapp.sync.mapping.utc` does).
-    """
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
-
-
-def _uuid_of(evaluation: Evaluation, evaluation_id: int | None) -> str | None:
-    """Another evaluation named by its UUID: local row ids mean nothing on the county server."""
-    if evaluation_id is None:
-        return None
-    session = object_session(evaluation)
-    other = session.get(Evaluation, evaluation_id) if session is not None else None
-    return other.uuid if other is not None else None
-
-
-def _content(evaluation: Evaluation) -> dict[str, Any]:
-    """Everything the evaluation says, in a fixed order, for its content hash.
-
-    Reproducible anywhere: times in UTC, other evaluations by UUID, so the county can recompute
-    the hash printed in a sheet's QR code from its own copy.
-    """
-    return {
-        "uuid": evaluation.uuid,
-        "unit": evaluation.unit.uuid,
-        "kind": evaluation.kind,
-        "inspector": evaluation.inspector,
-        "started_at": _instant(evaluation.started_at),
-        "finalized_at": _instant(evaluation.finalized_at),
-        "replaces": _uuid_of(evaluation, evaluation.replaces_id),
-        **(
-            {"follows": _uuid_of(evaluation, evaluation.follows_id)}
-            if evaluation.follows_id is not None
-            else {}
-        ),
-        "checklists": [[p.checklist_id, p.version] for p in evaluation.checklists],
-        "answers": sorted(
-            [
-                a.checklist_id,
-                a.item_code,
-                a.result,
-                a.note,
-                a.rectify,
-                a.due.isoformat() if a.due else None,
-            ]
-            for a in evaluation.answers
-        ),
-        "photos": sorted(
-            [p.sha256, p.checklist_id or "", p.item_code or ""] for p in evaluation.photos
-        ),
-        "signatures": sorted(
-            [s.role, s.name, s.image_sha256, _instant(s.signed_at)] for s in evaluation.signatures
-        ),
-        "verdict": evaluation.verdict,
-        "verdict_text": evaluation.verdict_text,
-    }
-
-
 def content_hash(evaluation: Evaluation) -> str:
-    text = json.dumps(_content(evaluation), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """The evaluation's hash as the county server computes it from the copy it receives.
+
+    One canonical form for both: the wire model (:mod:`fieldapp.sync.wire`, times in UTC, other
+    evaluations by UUID), so the hash in a printed sheet's QR code can be checked against the
+    server's record. Call it on a finalized evaluation that belongs to a session.
+    """
+    session = object_session(evaluation)
+    if session is None:
+        raise ValueError("content_hash needs an evaluation that belongs to a session")
+    return wire_evaluation(session, evaluation, skewed=False).content_sha256
 
 
 def finalize(session: Session, library: Library, evaluation: Evaluation) -> Evaluation:

@@ -393,3 +393,21 @@ def test_a_checklist_the_county_publishes_is_used_by_the_next_evaluation(
         assert again.library.latest("x-tourism").version == 2
         assert not again.library.problems
     capsys.readouterr()
+
+
+def test_the_hash_on_a_printed_sheet_is_the_one_the_server_keeps(
+    live: LiveServer, tmp_path: Path, demo_cache: Path
+) -> None:
+    """The QR code of a sheet carries the evaluation's content hash; the county checks a paper
+    copy against the server's record, so both must be the same hash."""
+    from fieldapp.storage.models import Evaluation
+
+    token = add_account(live.db(), "县局管理员", "县局", "county")
+    folder = demo_store(tmp_path / "client", demo_cache, evaluations=3)
+    with Store.open(folder) as store:
+        SyncClient(store, transport(live, token)).run()
+        with store.read() as session:
+            printed = {e.uuid: e.content_sha256 for e in session.scalars(select(Evaluation))}
+    with live.db().session() as session:
+        kept = {e.uuid: e.content_sha256 for e in session.scalars(select(sm.Evaluation))}
+    assert kept == printed and len(kept) == 3
