@@ -9,6 +9,7 @@ PySide6-Essentials, and the system viewer's print dialog knows the office printe
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -72,12 +73,19 @@ class JobProgress(QObject):
         return self._cancel.is_set()
 
 
-def ask_save_pdf(parent: QWidget, title: str, suggested: Path, chosen: object) -> QFileDialog:
-    """A non-blocking save dialog for a PDF; ``chosen(path: str)`` is called with the answer."""
+def ask_save_pdf(
+    parent: QWidget,
+    title: str,
+    suggested: Path,
+    chosen: Callable[[str], object],
+    *,
+    kind: str = "pdf",
+) -> QFileDialog:
+    """A non-blocking save dialog for a PDF (or ``kind="xlsx"``); ``chosen(path)`` gets the answer."""
     dialog = QFileDialog(parent, title, str(suggested))
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    dialog.setNameFilter(tr("print.pdf_filter"))
-    dialog.setDefaultSuffix("pdf")
+    dialog.setNameFilter(tr(f"print.{kind}_filter"))
+    dialog.setDefaultSuffix(kind)
     dialog.fileSelected.connect(chosen)
     dialog.open()
     return dialog

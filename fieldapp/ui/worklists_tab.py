@@ -175,15 +175,13 @@ class WorklistsTab(QWidget):
         month, station = self.chosen_month(), self.station.currentData()
         name = tr("work.bulletin_name", month=month, scope=station or tr("work.whole_county"))
         suggested = printing.reports_folder(self._store) / f"{name}{suffix}"
-        dialog = printing.ask_save_pdf(
+        printing.ask_save_pdf(
             self,
             tr("work.bulletin_title"),
             suggested,
             lambda path: self.write_bulletin(Path(path), month, station),
+            kind=suffix.lstrip("."),
         )
-        if suffix == ".xlsx":
-            dialog.setNameFilter(tr("work.xlsx_filter"))
-            dialog.setDefaultSuffix("xlsx")
 
     def write_bulletin(self, out: Path, month: str, station: str | None) -> None:
         """Write the month's bulletin (PDF or XLSX by ``out``'s suffix) and open it."""
