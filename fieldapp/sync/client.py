@@ -11,7 +11,6 @@ worker thread to the window.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,12 +23,12 @@ from sqlalchemy.orm import Session
 
 from fieldapp import paths
 from fieldapp import settings as settings_module
+from fieldapp.reports.output import atomic_output
+from fieldapp.services.stations import station_ids
 from fieldapp.services.units import ADD_REASON
 from fieldapp.settings import Settings
 from fieldapp.storage.models import (
-    ChecklistSnapshot,
     Evaluation,
-    Station,
     SyncAssignment,
     SyncBatch,
     SyncUnit,
@@ -314,7 +313,7 @@ class SyncClient:
             # writes again, never a cursor past a checklist that is not on disk.
             written = save_checklists(self.store, page)
             with self.store.session() as session:
-                units, reviews = apply_pull(session, self.store, page)
+                units, reviews = apply_pull(session, page)
                 state.put(session, state.CURSOR, str(page.cursor))
             report.units_received += units
             report.reviews_received += reviews
@@ -342,11 +341,13 @@ def _unit_changes(session: Session, evaluations: list[Evaluation]) -> list[wire.
     field_found = select(UnitEvent.unit_id).where(UnitEvent.reason == ADD_REASON)
     for unit in session.scalars(select(Unit).where(Unit.id.in_(field_found))):
         candidates.setdefault(unit.id, unit)
-    for synced in known.values():
-        if synced.conflict is None:
-            changed = session.get(Unit, synced.unit_id)
-            if changed is not None and changed.version > synced.local_version:
-                candidates.setdefault(changed.id, changed)
+    changed_here = (
+        select(Unit)
+        .join(SyncUnit, SyncUnit.unit_id == Unit.id)
+        .where(SyncUnit.conflict.is_(None), Unit.version > SyncUnit.local_version)
+    )
+    for unit in session.scalars(changed_here):  # one query, not one per unit the server sent
+        candidates.setdefault(unit.id, unit)
     for unit in candidates.values():
         record = known.get(unit.id)
         if record is None:
@@ -484,24 +485,21 @@ def save_checklists(store: Store, page: wire.Pull) -> int:
             continue  # already here (bundled, the county's own file, or an earlier sync)
         parsed = Checklist.model_validate_json(item.content_json)  # refuse what would not load
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".json.part")
-        tmp.write_text(parsed.canonical_json(), encoding="utf-8")
-        os.replace(tmp, target)
+        with atomic_output(target) as tmp:
+            tmp.write_text(parsed.canonical_json(), encoding="utf-8")
         written += 1
     return written
 
 
-def _station(session: Session, name: str) -> Station:
-    station = session.scalar(select(Station).where(Station.name == name))
-    if station is None:
-        station = Station(name=name)
-        session.add(station)
-        session.flush()
-    return station
+def apply_pull(session: Session, page: wire.Pull) -> tuple[int, int]:
+    """Write one page of server changes; local edits not yet confirmed are kept, not overwritten.
 
-
-def apply_pull(session: Session, store: Store, page: wire.Pull) -> tuple[int, int]:
-    """Write one page of server changes; local edits not yet confirmed are kept, not overwritten."""
+    Checklists are not written here: :func:`save_checklists` saves them as files, and the store
+    records a snapshot of every version it loads.
+    """
+    stations, _ = station_ids(
+        session, sorted({u.station for u in page.units} | {t.station for t in page.targets})
+    )
     units = 0
     for incoming in page.units:
         unit: Unit | None = session.scalar(select(Unit).where(Unit.uuid == incoming.uuid))
@@ -511,12 +509,12 @@ def apply_pull(session: Session, store: Store, page: wire.Pull) -> tuple[int, in
         if unit is not None and record is not None and unit.version > record.local_version:
             continue  # changed here since; our change goes up and the server decides
         if unit is None:
-            unit = Unit(uuid=incoming.uuid, version=0, station=_station(session, incoming.station))
+            unit = Unit(uuid=incoming.uuid, version=0, station_id=stations[incoming.station])
             session.add(unit)
         unit.uuid = incoming.uuid
         for name in _UNIT_COPY:
             setattr(unit, name, getattr(incoming, name))
-        unit.station = _station(session, incoming.station)
+        unit.station_id = stations[incoming.station]
         unit.version = (unit.version or 0) + 1
         unit.updated_at = utcnow()
         session.flush()
@@ -527,26 +525,12 @@ def apply_pull(session: Session, store: Store, page: wire.Pull) -> tuple[int, in
         record.local_version = unit.version
         record.conflict = None
         units += 1
-    for checklist in page.checklists:
-        if session.get(ChecklistSnapshot, (checklist.checklist_id, checklist.version)) is None:
-            from fieldapp.checklists import Checklist
-
-            parsed = Checklist.model_validate_json(checklist.content_json)
-            session.add(
-                ChecklistSnapshot(
-                    checklist_id=checklist.checklist_id,
-                    version=checklist.version,
-                    sha256=checklist.sha256,
-                    title=parsed.title,
-                    content_json=checklist.content_json,
-                )
-            )
     for target in page.targets:
-        station = _station(session, target.station)
+        station_id = stations[target.station]
         row = session.scalar(
             select(Target).where(
                 Target.year == target.year,
-                Target.station_id == station.id,
+                Target.station_id == station_id,
                 Target.unit_type == target.unit_type,
             )
         )
@@ -554,7 +538,7 @@ def apply_pull(session: Session, store: Store, page: wire.Pull) -> tuple[int, in
             session.add(
                 Target(
                     year=target.year,
-                    station=station,
+                    station_id=station_id,
                     unit_type=target.unit_type,
                     count=target.count,
                     source="县局服务器",
