@@ -6,12 +6,12 @@ Stored as ``settings.json`` in the data folder; written atomically (temporary fi
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
+
+from fieldapp.atomicfile import write_bytes
 
 SETTINGS_FILE = "settings.json"
 
@@ -50,14 +50,4 @@ def load(folder: Path) -> Settings:
 
 
 def save(folder: Path, settings: Settings) -> None:
-    data = settings.model_dump_json(indent=2)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".settings-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, folder / SETTINGS_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes(folder / SETTINGS_FILE, settings.model_dump_json(indent=2).encode("utf-8"))

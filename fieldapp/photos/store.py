@@ -9,20 +9,17 @@ power cut leaves either the whole photo or a ``*.tmp`` that :meth:`PhotoStore.sw
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import re
-import tempfile
 import time
 from pathlib import Path
 
+from fieldapp.atomicfile import TMP_SUFFIX, write_bytes
 from fieldapp.photos.ingest import PreparedPhoto
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 THUMBS_DIR = "thumbs"
 SUFFIX = ".jpg"
-TMP_SUFFIX = ".tmp"
 
 
 SWEEP_MIN_AGE = 3600.0
@@ -58,9 +55,9 @@ class PhotoStore:
         if sha != prepared.sha256:
             raise ValueError("PreparedPhoto.sha256 does not match its JPEG bytes")
         if not self.thumb_path(sha).is_file():
-            _atomic_write(self.thumb_path(sha), prepared.thumbnail)
+            write_bytes(self.thumb_path(sha), prepared.thumbnail)
         if not self.verify(sha):
-            _atomic_write(self.path(sha), prepared.jpeg)
+            write_bytes(self.path(sha), prepared.jpeg)
         return sha
 
     def verify(self, sha: str) -> bool:
@@ -113,7 +110,7 @@ class SignatureStore:
         sha = hashlib.sha256(png).hexdigest()
         path = self.path(sha)
         if not (path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha):
-            _atomic_write(path, png)
+            write_bytes(path, png)
         return sha
 
     def sweep(self, keep: set[str], older_than: float = SWEEP_MIN_AGE) -> list[str]:
@@ -154,34 +151,3 @@ def _check(sha: str) -> str:
     if not isinstance(sha, str) or not _SHA256.fullmatch(sha.lower()):
         raise ValueError(f"not a SHA-256 hex digest: {sha!r}")
     return sha.lower()
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` whole or not at all (temp file, fsync, rename)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.stem[:16]}-", suffix=TMP_SUFFIX
-    )
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable on POSIX; Windows cannot open folders and needs none."""
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -7,9 +7,9 @@ closes. It holds only ids: the drafts themselves are in the store, written on ev
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from fieldapp.atomicfile import write_bytes
 
 STATE_FILE = "window-state.json"
 
@@ -24,12 +24,4 @@ def open_evaluations(folder: Path) -> list[int]:
 
 
 def save_open_evaluations(folder: Path, ids: list[int]) -> None:
-    text = json.dumps({"open_evaluations": ids})
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".window-state-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, folder / STATE_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes(folder / STATE_FILE, json.dumps({"open_evaluations": ids}).encode("utf-8"))

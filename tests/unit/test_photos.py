@@ -421,7 +421,7 @@ def test_a_failed_write_leaves_no_temp_file(
     def disk_full(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("fieldapp.photos.store.os.replace", disk_full)
+    monkeypatch.setattr("fieldapp.atomicfile.os.replace", disk_full)
     with pytest.raises(OSError):
         PhotoStore(tmp_path / "photos").put(prepared)
     assert files_under(tmp_path / "photos") == []
