@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from fieldapp import __version__, paths
+from fieldapp import __version__, logs, paths
 from fieldapp.errors import FieldappError, InvalidInput, Problem
 from fieldapp.reports.output import atomic_output
 from fieldapp.settings import SETTINGS_FILE
@@ -332,8 +332,13 @@ class StagedRestore:
     def swap(self, *, now: datetime | None = None) -> RestoreResult:
         """Put the verified data in place; the current data is kept beside it, renamed.
 
-        Call only when nothing has the database open (close the store first).
+        Call only when nothing has the database open (close the store first). The log file is
+        closed meanwhile: Windows cannot rename a folder holding an open file.
         """
+        with logs.suspended():
+            return self._swap(now)
+
+    def _swap(self, now: datetime | None) -> RestoreResult:
         stamp = (now or datetime.now()).strftime(STAMP)
         previous: Path | None = None
         if self.data_folder.exists():

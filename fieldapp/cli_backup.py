@@ -55,8 +55,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     print(
         f"{args.file}：{len(staged.manifest['files'])} 个文件校验无误（备份于 {staged.manifest.get('created_at', '?')}）"
     )
-    with logs.suspended():  # Windows cannot rename a folder holding the open log file
-        result = staged.swap()
+    result = staged.swap()
     print(f"已恢复到 {result.data_folder}")
     if result.previous is not None:
         print(f"恢复前的数据保存在 {result.previous}（确认无误后可自行删除）")

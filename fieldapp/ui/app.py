@@ -109,7 +109,8 @@ def start_demo(window: MainWindow) -> None:
     def loaded(created: int) -> None:
         bar.showMessage(strings.tr("wizard.demo_loaded", n=created), 15000)
         window.units_tab.load()
-        window.progress_tab.load()
+        if window.tabs.currentWidget() is window.progress_tab:  # otherwise it loads when shown
+            window.progress_tab.load()
 
     first_run.start_demo(window.store, window.runner, loaded)
 

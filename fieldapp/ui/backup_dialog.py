@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp import backup, logs, settings
+from fieldapp import backup, settings
 from fieldapp.backup import BackupInfo, StagedRestore
 from fieldapp.errors import FieldappError
 from fieldapp.store import Store
@@ -128,8 +128,9 @@ class BackupDialog(QDialog):
         self.backupWritten.emit(str(info.path))
 
     def _failed(self, error: Exception) -> None:
-        self._busy(False, describe(error))
-        show_error(self, describe(error))
+        message = describe(error)  # once: it logs an unexpected error's traceback
+        self._busy(False, message)
+        show_error(self, message)
 
     def restore_backup(self) -> None:
         archive = self.choose_archive()
@@ -163,8 +164,8 @@ class BackupDialog(QDialog):
             if result == QMessageBox.StandardButton.Yes:
                 self.restoreReady.emit(staged)
                 self.accept()
-            else:
-                staged.discard()
+            else:  # removing the extracted copy (photos included) is slow: off the UI thread
+                self.runner.submit(staged.discard, lambda _none: None)
                 self.status.setText(tr("backup.cancelled"))
 
         box.finished.connect(answered)
@@ -179,10 +180,9 @@ def apply_restore(window: MainWindow, staged: StagedRestore) -> None:
     window.shutdown()  # waits for running jobs, so nothing holds the database
     window.store.close()
     try:
-        with logs.suspended():
-            result = staged.swap()
+        result = staged.swap()
     except (FieldappError, OSError) as exc:
-        window.restore_notice = describe(exc) if isinstance(exc, FieldappError) else str(exc)
+        window.restore_notice = str(exc)
         window.restore_failed = True
     else:
         window.restore_notice = tr(

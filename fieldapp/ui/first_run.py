@@ -54,6 +54,57 @@ def _path_row(edit: QLineEdit, choose: QPushButton) -> QWidget:
     return row
 
 
+class InspectorFields:
+    """Inspector name (required), badge number and station: the same fields in the settings
+    dialog and on the wizard's first page."""
+
+    def __init__(self, current: Settings, stations: list[str]) -> None:
+        self.name = QLineEdit(current.inspector_name)
+        self.name.setObjectName("inspectorName")
+        self.name.setPlaceholderText(tr("settings.name_required"))
+        self.badge = QLineEdit(current.badge_number)
+        self.badge.setObjectName("badgeNumber")
+        self.station = QComboBox()
+        self.station.setObjectName("station")
+        self.station.setEditable(True)
+        self.station.addItems(["", *stations])
+        self.station.setCurrentText(current.station)
+
+    def add_to(self, form: QFormLayout) -> None:
+        form.addRow(tr("settings.name") + " *", self.name)
+        form.addRow(tr("settings.badge"), self.badge)
+        form.addRow(tr("settings.station"), self.station)
+
+    def values(self) -> dict[str, str]:
+        return {
+            "inspector_name": self.name.text().strip(),
+            "badge_number": self.badge.text().strip(),
+            "station": self.station.currentText().strip(),
+        }
+
+
+class ServerFields:
+    """The county server's address and token (settings dialog and the wizard's second page)."""
+
+    def __init__(self, current: Settings) -> None:
+        self.server_url = QLineEdit(current.server_url)
+        self.server_url.setObjectName("serverUrl")
+        self.server_url.setPlaceholderText("https://…")
+        self.server_token = QLineEdit(current.server_token)
+        self.server_token.setObjectName("serverToken")
+        self.server_token.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
+
+    def add_to(self, form: QFormLayout) -> None:
+        form.addRow(tr("settings.server_url"), self.server_url)
+        form.addRow(tr("settings.server_token"), self.server_token)
+
+    def values(self) -> dict[str, str]:
+        return {
+            "server_url": self.server_url.text().strip(),
+            "server_token": self.server_token.text().strip(),
+        }
+
+
 class SettingsDialog(QDialog):
     """Edit :class:`Settings`; OK stays disabled until an inspector name is entered."""
 
@@ -69,29 +120,19 @@ class SettingsDialog(QDialog):
         self.setObjectName("settingsDialog")
         self.setWindowTitle(tr("settings.first_run_title" if first_run else "settings.title"))
         self._current = current
-        self.name = QLineEdit(current.inspector_name)
-        self.name.setObjectName("inspectorName")
-        self.name.setPlaceholderText(tr("settings.name_required"))
-        self.badge = QLineEdit(current.badge_number)
-        self.badge.setObjectName("badgeNumber")
-        self.station = QComboBox()
-        self.station.setObjectName("station")
-        self.station.setEditable(True)
-        self.station.addItem("")
-        for name in stations:
-            self.station.addItem(name)
-        self.station.setCurrentText(current.station)
+        self.inspector = InspectorFields(current, stations)
+        self.name, self.badge, self.station = (
+            self.inspector.name,
+            self.inspector.badge,
+            self.inspector.station,
+        )
         self.language = QComboBox()
         self.language.setObjectName("language")
         for code in LANGUAGES:
             self.language.addItem(tr(f"settings.lang.{code}"), code)
         self.language.setCurrentIndex(max(self.language.findData(current.language), 0))
-        self.server_url = QLineEdit(current.server_url)
-        self.server_url.setObjectName("serverUrl")
-        self.server_url.setPlaceholderText("https://…")
-        self.server_token = QLineEdit(current.server_token)
-        self.server_token.setObjectName("serverToken")
-        self.server_token.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
+        self.server = ServerFields(current)
+        self.server_url, self.server_token = self.server.server_url, self.server.server_token
         self.ca_bundle = QLineEdit(current.ca_bundle)
         self.ca_bundle.setObjectName("caBundle")
         choose_ca = QPushButton(tr("settings.choose"))
@@ -122,16 +163,13 @@ class SettingsDialog(QDialog):
             intro = QLabel(tr("settings.intro"))
             intro.setWordWrap(True)
             form.addRow(intro)
-        form.addRow(tr("settings.name") + " *", self.name)
-        form.addRow(tr("settings.badge"), self.badge)
-        form.addRow(tr("settings.station"), self.station)
+        self.inspector.add_to(form)
         form.addRow(tr("settings.language"), self.language)
         hint = QLabel(tr("settings.language_hint"))
         hint.setStyleSheet("color:#666")
         form.addRow(hint)
         form.addRow(QLabel(f"<b>{tr('settings.server_group')}</b>"))
-        form.addRow(tr("settings.server_url"), self.server_url)
-        form.addRow(tr("settings.server_token"), self.server_token)
+        self.server.add_to(form)
         form.addRow(tr("settings.ca_bundle"), _path_row(self.ca_bundle, choose_ca))
         form.addRow(QLabel(f"<b>{tr('settings.backup_group')}</b>"))
         form.addRow(tr("settings.backup_folder"), _path_row(self.backup_folder, choose_folder))
@@ -156,12 +194,9 @@ class SettingsDialog(QDialog):
     def value(self) -> Settings:
         return self._current.model_copy(
             update={
-                "inspector_name": self.name.text().strip(),
-                "badge_number": self.badge.text().strip(),
-                "station": self.station.currentText().strip(),
+                **self.inspector.values(),
+                **self.server.values(),
                 "language": str(self.language.currentData()),
-                "server_url": self.server_url.text().strip(),
-                "server_token": self.server_token.text().strip(),
                 "ca_bundle": self.ca_bundle.text().strip(),
                 "backup_folder": self.backup_folder.text().strip(),
                 "backup_keep": self.backup_keep.value(),
@@ -214,20 +249,9 @@ class _InspectorPage(QWizardPage):
         super().__init__()
         self.setTitle(tr("wizard.inspector_title"))
         self.setSubTitle(tr("settings.intro"))
-        self.name = QLineEdit(current.inspector_name)
-        self.name.setObjectName("inspectorName")
-        self.name.setPlaceholderText(tr("settings.name_required"))
-        self.badge = QLineEdit(current.badge_number)
-        self.badge.setObjectName("badgeNumber")
-        self.station = QComboBox()
-        self.station.setObjectName("station")
-        self.station.setEditable(True)
-        self.station.addItems(["", *stations])
-        self.station.setCurrentText(current.station)
-        form = QFormLayout(self)
-        form.addRow(tr("settings.name") + " *", self.name)
-        form.addRow(tr("settings.badge"), self.badge)
-        form.addRow(tr("settings.station"), self.station)
+        self.fields = InspectorFields(current, stations)
+        self.name = self.fields.name
+        self.fields.add_to(QFormLayout(self))
         self.name.textChanged.connect(self.completeChanged)
 
     def isComplete(self) -> bool:
@@ -239,15 +263,9 @@ class _ServerPage(QWizardPage):
         super().__init__()
         self.setTitle(tr("wizard.server_title"))
         self.setSubTitle(tr("wizard.server_intro"))
-        self.server_url = QLineEdit(current.server_url)
-        self.server_url.setObjectName("serverUrl")
-        self.server_url.setPlaceholderText("https://…")
-        self.server_token = QLineEdit(current.server_token)
-        self.server_token.setObjectName("serverToken")
-        self.server_token.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
-        form = QFormLayout(self)
-        form.addRow(tr("settings.server_url"), self.server_url)
-        form.addRow(tr("settings.server_token"), self.server_token)
+        self.fields = ServerFields(current)
+        self.server_url, self.server_token = self.fields.server_url, self.fields.server_token
+        self.fields.add_to(QFormLayout(self))
 
 
 class _DemoPage(QWizardPage):
@@ -288,11 +306,11 @@ class FirstRunWizard(QWizard):
 
     @property
     def badge(self) -> QLineEdit:
-        return self.inspector.badge
+        return self.inspector.fields.badge
 
     @property
     def station(self) -> QComboBox:
-        return self.inspector.station
+        return self.inspector.fields.station
 
     @property
     def load_demo(self) -> QCheckBox:
@@ -307,13 +325,7 @@ class FirstRunWizard(QWizard):
 
     def value(self) -> Settings:
         return self._current.model_copy(
-            update={
-                "inspector_name": self.name.text().strip(),
-                "badge_number": self.badge.text().strip(),
-                "station": self.station.currentText().strip(),
-                "server_url": self.server.server_url.text().strip(),
-                "server_token": self.server.server_token.text().strip(),
-            }
+            update={**self.inspector.fields.values(), **self.server.fields.values()}
         )
 
 

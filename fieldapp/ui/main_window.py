@@ -12,12 +12,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QMainWindow, QTabWidget, QWidget
 
+from fieldapp import settings
 from fieldapp.store import Store
 from fieldapp.ui import window_state
 from fieldapp.ui.checklists_tab import ChecklistsTab
 from fieldapp.ui.errors import describe
 from fieldapp.ui.evaluation_view import EvaluationView
-from fieldapp.ui.first_run import SettingsDialog, save_from, settings_dialog
+from fieldapp.ui.first_run import SettingsDialog, save_from
 from fieldapp.ui.printing import BatchPrintDialog
 from fieldapp.ui.progress_tab import ProgressTab
 from fieldapp.ui.strings import tr
@@ -92,8 +93,7 @@ class MainWindow(QMainWindow):
         find.activated.connect(self._focus_search)
         self.tabs.currentChanged.connect(self._tab_changed)
 
-        self.units_tab.load()
-        self.progress_tab.load()
+        self.units_tab.load()  # the progress tab loads when it is first shown (_tab_changed)
         self.refresh_sync_status()
         self._restore_open_evaluations()
 
@@ -107,6 +107,11 @@ class MainWindow(QMainWindow):
             if view.evaluation_id == evaluation_id:
                 self.tabs.setCurrentWidget(view)
                 return view
+        view = self._add_view(evaluation_id)
+        self._save_open_evaluations()
+        return view
+
+    def _add_view(self, evaluation_id: int) -> EvaluationView:
         view = EvaluationView(self.store, self.runner, evaluation_id)
         index = self.tabs.addTab(view, tr("eval.tab_loading", id=evaluation_id))
         view.titleChanged.connect(
@@ -116,17 +121,14 @@ class MainWindow(QMainWindow):
         view.missing.connect(lambda v=view: self._drop_missing(v))
         self.tabs.setCurrentIndex(index)
         view.table.setFocus()
-        self._save_open_evaluations()
         return view
 
     def _restore_open_evaluations(self) -> None:
         """Reopen the evaluation tabs that were open when the app last stopped (or was killed)."""
-        for evaluation_id in window_state.open_evaluations(self.store.folder):
-            self.open_evaluation(evaluation_id)
-        self.tabs.setCurrentWidget(self.units_tab)
+        for evaluation_id in dict.fromkeys(window_state.open_evaluations(self.store.folder)):
+            self._add_view(evaluation_id)  # the list is unchanged: nothing to save
         views = self.evaluation_views()
-        if views:
-            self.tabs.setCurrentWidget(views[-1])
+        self.tabs.setCurrentWidget(views[-1] if views else self.units_tab)
 
     def _save_open_evaluations(self) -> None:
         ids = [v.evaluation_id for v in self.evaluation_views()]
@@ -141,7 +143,9 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> SettingsDialog:
         """Show the first-run dialog again to change the inspector, station or language."""
-        dialog = settings_dialog(self.store, self)
+        dialog = SettingsDialog(  # station names from the units tab: no query on the UI thread
+            settings.load(self.store.folder), self.units_tab.station_list(), self
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def chosen(result: int) -> None:
@@ -193,7 +197,9 @@ class MainWindow(QMainWindow):
     def refresh_sync_status(self) -> None:
         """Update the status bar's sync indicator (pending count, last sync) in the background."""
         store = self.store
-        self.runner.submit(lambda: read_sync_status(store), self.sync_indicator.show_status)
+        self.runner.submit(
+            lambda: read_sync_status(store, ledger=False), self.sync_indicator.show_status
+        )
 
     def open_sync(self) -> SyncDialog:
         """The sync dialog: run a sync with progress and cancel, see the ledger and returns."""

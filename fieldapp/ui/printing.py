@@ -251,9 +251,10 @@ class BatchPrintDialog(QDialog):
         self.job = None
         self.print_button.setEnabled(True)
         self.progress.hide()
-        self.status.setText(describe(error))
+        message = describe(error)  # once: it logs an unexpected error's traceback
+        self.status.setText(message)
         if not isinstance(error, batch.Cancelled):
-            show_error(self, describe(error))
+            show_error(self, message)
 
     def cancel(self) -> None:
         """Stop a running batch (nothing half-written is left), or close the dialog."""

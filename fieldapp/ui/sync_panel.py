@@ -98,17 +98,18 @@ def _manifest_blobs(manifest_json: str | None) -> set[str]:
     return found
 
 
-def read_status(store: Store) -> SyncStatus:
-    """Everything the indicator and the dialog show, as plain data (worker thread)."""
+def read_status(store: Store, *, ledger: bool = True) -> SyncStatus:
+    """Everything the dialog shows, as plain data (worker thread); the status-bar indicator,
+    refreshed on every tab change, asks without the ledger."""
     saved = settings_module.load(store.folder)
     with store.read() as session:
-        ledger = []
-        for batch in state.ledger(session, limit=30):
+        rows = []
+        for batch in state.ledger(session, limit=30) if ledger else []:
             waiting = 0
             if batch.status != "done":  # a confirmed batch has every blob on the server
                 blobs = _manifest_blobs(batch.manifest_json)
                 waiting = len(blobs - state.uploaded(session, sorted(blobs))) if blobs else 0
-            ledger.append(
+            rows.append(
                 LedgerRow(
                     started_at=batch.started_at,
                     source=batch.source,
@@ -129,7 +130,7 @@ def read_status(store: Store) -> SyncStatus:
             pending=state.pending_count(session),
             last_sync=state.last_sync(session),
             returned=returned,
-            ledger=ledger,
+            ledger=rows,
         )
 
 
