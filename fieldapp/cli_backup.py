@@ -32,7 +32,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     if args.auto:
         if args.output:
             raise UsageError("--auto 与 -o 不能同时使用：--auto 写入设置中的自动备份文件夹")
-        chosen = settings.load(folder) if folder.is_dir() else settings.Settings()
+        chosen = settings.load(folder)  # the defaults when there is no settings file
         if not chosen.backup_folder:
             raise UsageError(
                 "设置中还没有自动备份文件夹：请在窗口的 设置 中选择，或用 -o 文件名 备份一次"

@@ -134,11 +134,10 @@ _active_window: MainWindow | None = None
 
 
 def _window_once(
-    app: QApplication, store: Store, notice: tuple[str, bool] | None
+    app: QApplication, store: Store, saved: settings.Settings, notice: tuple[str, bool] | None
 ) -> MainWindow | None:
     """Show one main window over ``store`` until it closes; None if the first run was cancelled."""
     global _active_window
-    saved = settings.load(store.folder)
     demo = False
     if not saved.inspector_name.strip():
         asked = ask_first_run(store)
@@ -198,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
                     strings.set_language(saved.language)
                 install_qt_translations(app)
                 try:
-                    window = _window_once(app, store, notice)
+                    window = _window_once(app, store, saved, notice)
                 finally:
                     remove_qt_translations(app)
             if window is None or not window.restart_requested:

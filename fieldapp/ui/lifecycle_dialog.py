@@ -40,23 +40,15 @@ from fieldapp.ui.queries import UnitDetail
 from fieldapp.ui.strings import state_label, tr
 
 
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def _date(day: QDate) -> date:
-    return date(day.year(), day.month(), day.day())
-
-
 def _date_edit(name: str, earliest: date | None, today: date) -> QDateEdit:
     edit = QDateEdit()
     edit.setObjectName(name)
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setMaximumDate(_qdate(today))  # never in the future
+    edit.setMaximumDate(QDate(today))  # never in the future
     if earliest is not None and earliest <= today:
-        edit.setMinimumDate(_qdate(earliest))  # history stays in date order
-    edit.setDate(_qdate(today))
+        edit.setMinimumDate(QDate(earliest))  # history stays in date order
+    edit.setDate(QDate(today))
     return edit
 
 
@@ -127,7 +119,7 @@ class LifecycleDialog(QDialog):
         return self.reason.toPlainText().strip()
 
     def chosen_date(self) -> date:
-        return _date(self.on.date())
+        return self.on.date().toPython()
 
 
 class StickerDialog(QDialog):
@@ -203,7 +195,7 @@ class StickerDialog(QDialog):
         return self.note.toPlainText().strip()
 
     def chosen_date(self) -> date:
-        return _date(self.on.date())
+        return self.on.date().toPython()
 
 
 # --- the write jobs (writer thread; plain data back) -------------------------------------------
