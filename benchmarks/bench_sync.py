@@ -125,7 +125,7 @@ def make_store(workdir: Path, evaluations: int, photos: int) -> Path:
 
 def _blobs(store: Store) -> list[tuple[str, Path]]:
     with store.session() as session:
-        manifest = build_manifest(session, store, False, 10_000)
+        manifest = build_manifest(session, False, 10_000)
         session.rollback()
     assert manifest is not None
     found = []

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import importlib
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -25,7 +24,7 @@ from fieldapp.errors import FieldappError, InvalidInput
 from fieldapp.imports import cells
 from fieldapp.storage.models import Unit, UnitEvent
 from fieldapp.store import Store
-from fieldapp.textout import ProgressLine, table
+from fieldapp.textout import ProgressLine, print_json, table
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -43,9 +42,7 @@ class UsageError(Exception):
     """Wrong use of the command line: exit 2 with the message."""
 
 
-def _print_json(data: object) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write("\n")
+_print_json = print_json  # the name cli_evaluations and cli_sync import
 
 
 def _actor(args: argparse.Namespace, store: Store) -> str:

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from fieldapp import settings as settings_module
-from fieldapp.cli import EXIT_INVALID, EXIT_OK, UsageError, _Parser, _print_json
+from fieldapp.cli import EXIT_INVALID, EXIT_OK, UsageError, _Parser
 from fieldapp.store import Store
 from fieldapp.sync import state
-from fieldapp.textout import ProgressLine
+from fieldapp.textout import ProgressLine, print_json
 
 
 def _remember(args: argparse.Namespace, store: Store) -> settings_module.Settings:
@@ -50,7 +50,7 @@ def cmd_sync(args: argparse.Namespace, store: Store) -> int:
 
     report = run_sync(store, current, progress=progress)
     if args.json:
-        _print_json(report.__dict__)
+        print_json(report.__dict__)
     else:
         print(report.summary())
     return EXIT_INVALID if report.conflicts else EXIT_OK
@@ -94,7 +94,7 @@ def cmd_status(args: argparse.Namespace, store: Store) -> int:
             ],
         }
     if args.json:
-        _print_json(data)
+        print_json(data)
         return EXIT_OK
     print(f"未同步的已定稿评价：{data['pending']} 份；上次同步：{data['last_sync_at'] or '从未'}")
     for r in data["returned"]:

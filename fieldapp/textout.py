@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import unicodedata
 from collections.abc import Sequence
 from typing import TextIO
+
+
+def print_json(data: object) -> None:
+    """``data`` as indented JSON on stdout (Chinese kept readable; dates and the like as text)."""
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
 
 
 def width(text: str) -> int:

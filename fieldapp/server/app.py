@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Query, Request
@@ -25,6 +25,7 @@ from fieldapp.server.accounts import Caller, Invalid, ServerError
 from fieldapp.server.blobs import BlobRefused, BlobStore
 from fieldapp.server.config import ServerConfig
 from fieldapp.server.db import Database
+from fieldapp.server.models import now
 from fieldapp.sync import wire
 from fieldapp.sync.wire import API_PREFIX
 
@@ -171,7 +172,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     @app.get("/health", response_model=Health, tags=["health"])
     def health() -> Health:
         """Liveness and the server's clock (clients compare it with theirs at every sync)."""
-        return Health(status="ok", version=__version__, server_time=datetime.now(UTC))
+        return Health(status="ok", version=__version__, server_time=now())
 
     @app.get(f"{API_PREFIX}/me", tags=["sync"], responses=errors)
     def me(who: Auth) -> wire.Me:
@@ -180,7 +181,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             name=who.name,
             station=who.station,
             role=who.role,
-            server_time=datetime.now(UTC),
+            server_time=now(),
         )
 
     @app.post(f"{API_PREFIX}/batches", tags=["sync"], responses=errors)
@@ -207,12 +208,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         sha256: Annotated[str, Path(max_length=200, description="内容的 SHA-256")],
     ) -> wire.BlobStored:
         """Step 2: one photo or signature image, verified against its hash while it streams."""
-
-        async def chunks() -> AsyncIterator[bytes]:
-            async for chunk in request.stream():
-                yield chunk
-
-        size, created = await blobs.put_stream(sha256, chunks(), config.max_blob_bytes)
+        size, created = await blobs.put_stream(sha256, request.stream(), config.max_blob_bytes)
         return wire.BlobStored(sha256=sha256, size=size, created=created)
 
     @app.post(f"{API_PREFIX}/batches/{{batch_id}}/commit", tags=["sync"], responses=errors)

@@ -22,8 +22,6 @@ from fieldapp.server.db import Database
 from fieldapp.server.ingest import commit
 from fieldapp.sync import wire
 
-FORMAT = "fieldapp-sync-bundle"
-
 
 def _caller(db: Database, account: dict[str, str], account_id: int | None) -> Caller:
     with db.session() as session:
@@ -54,7 +52,7 @@ def import_bundle(
     blobs: BlobStore,
     path: Path,
     account_id: int | None = None,
-    max_blob: int = 32 * 1024 * 1024,
+    max_blob: int = wire.MAX_BLOB_BYTES,
 ) -> list[wire.Receipt]:
     try:
         archive = zipfile.ZipFile(path)
@@ -63,18 +61,18 @@ def import_bundle(
     with archive:
         names = archive.namelist()
         for name in names:
-            if name == "manifest.json":
+            if name == wire.BUNDLE_MANIFEST:
                 continue
             folder, _, sha = name.partition("/")
             if folder != "blobs" or not wire.is_sha256(sha):
                 raise Invalid(f"{path}：数据包中有不认识的文件「{name[:100]}」，未导入任何内容")
         try:
-            header = json.loads(archive.read("manifest.json"))
+            header = json.loads(archive.read(wire.BUNDLE_MANIFEST))
         except KeyError:
             raise Invalid(f"{path}：数据包中没有 manifest.json，不是 fieldapp 同步数据包") from None
         except ValueError as exc:
             raise Invalid(f"{path}：manifest.json 不是有效的 JSON（{exc}）") from None
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
+        if not isinstance(header, dict) or header.get("format") != wire.BUNDLE_FORMAT:
             raise Invalid(f"{path}：不是 fieldapp 同步数据包（format 不对）")
         try:
             manifests = [wire.Manifest.model_validate(m_) for m_ in header.get("manifests", [])]

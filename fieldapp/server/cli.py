@@ -8,13 +8,13 @@ reference data. Exit codes: 0 done, 1 refused (the message says why), 2 usage.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from fieldapp import __version__
+from fieldapp.textout import print_json
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -124,11 +124,6 @@ def _county(name: str = "县局") -> Any:
     return Caller(0, name, "", "county")
 
 
-def _dump(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write("\n")
-
-
 def cmd_users_add(args: argparse.Namespace, env: _Env) -> int:
     from fieldapp.server import accounts
 
@@ -158,7 +153,7 @@ def cmd_users_list(args: argparse.Namespace, env: _Env) -> int:
             for a in accounts.list_users(session)
         ]
     if args.json:
-        _dump(rows)
+        print_json(rows)
     else:
         for r in rows:
             flag = "（已注销）" if r["revoked"] else ""
@@ -182,7 +177,7 @@ def cmd_review_list(args: argparse.Namespace, env: _Env) -> int:
     with env.db.session() as session:
         rows = review.received(session, _county(), args.status, args.station)
     if args.json:
-        _dump([r.model_dump(mode="json") for r in rows])
+        print_json([r.model_dump(mode="json") for r in rows])
         return EXIT_OK
     for r in rows:
         skew = " 时钟可疑" if r.clock_skewed else ""
@@ -209,7 +204,7 @@ def cmd_devices(args: argparse.Namespace, env: _Env) -> int:
     with env.db.session() as session:
         rows = review.devices(session, _county(), args.station)
     if args.json:
-        _dump([r.model_dump(mode="json") for r in rows])
+        print_json([r.model_dump(mode="json") for r in rows])
         return EXIT_OK
     for r in rows:
         last = r.last_sync_at.isoformat(timespec="minutes") if r.last_sync_at else "从未"
@@ -234,7 +229,7 @@ def cmd_conflicts(args: argparse.Namespace, env: _Env) -> int:
             for c in review.conflicts(session, _county(), args.station)
         ]
     if args.json:
-        _dump(rows)
+        print_json(rows)
     else:
         for r in rows:
             print(f"{r['id']}\t{r['station']}\t{r['message']}")
@@ -248,7 +243,7 @@ def cmd_stats(args: argparse.Namespace, env: _Env) -> int:
     with env.db.session() as session:
         stats = review.stats(session)
     if args.json:
-        _dump(stats.model_dump(mode="json"))
+        print_json(stats.model_dump(mode="json"))
     else:
         print(
             f"单位 {stats.units}，评价 {stats.evaluations}，照片和签名 {stats.blobs} 个"

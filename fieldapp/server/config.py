@@ -13,6 +13,8 @@ from pathlib import Path
 
 import platformdirs
 
+from fieldapp.sync import wire
+
 DATA_DIR_ENV = "FIELDAPP_SERVER_DATA_DIR"
 DATABASE_URL_ENV = "FIELDAPP_SERVER_DATABASE_URL"
 DATABASE_FILE = "server.sqlite3"
@@ -22,8 +24,8 @@ DATABASE_FILE = "server.sqlite3"
 class ServerConfig:
     data_dir: Path
     database_url: str
-    max_json_bytes: int = 16 * 1024 * 1024
-    max_blob_bytes: int = 32 * 1024 * 1024
+    max_json_bytes: int = wire.MAX_JSON_BYTES
+    max_blob_bytes: int = wire.MAX_BLOB_BYTES
 
     @property
     def blob_dir(self) -> Path:

@@ -20,6 +20,7 @@ from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller, Clash, Forbidden, Invalid
 from fieldapp.server.blobs import BlobStore
 from fieldapp.server.db import Database, next_seq
+from fieldapp.server.review import _device_info
 from fieldapp.sync import wire
 
 
@@ -115,16 +116,7 @@ def check(
 def report_device(session: Session, caller: Caller, report: wire.DeviceReport) -> wire.DeviceInfo:
     """Record what a device says about its unsynced work (sent at the end of every sync)."""
     device = _report_device(session, caller, report, synced=False)
-    return wire.DeviceInfo(
-        device_id=device.device_id,
-        account=caller.name,
-        station=caller.station,
-        label=device.label,
-        unsynced=device.unsynced,
-        last_sync_at=device.last_sync_at,
-        last_seen_at=device.last_seen_at,
-        clock_offset_seconds=device.clock_offset_seconds,
-    )
+    return _device_info(device, caller.name, caller.station)
 
 
 def _report_device(
@@ -177,7 +169,8 @@ def _commit(
     session: Session, blobs: BlobStore, caller: Caller, manifest: wire.Manifest, source: str
 ) -> wire.Receipt:
     validate(session, caller, manifest)
-    missing = blobs.missing(manifest.blob_hashes())
+    all_blobs = manifest.blob_hashes()
+    missing = blobs.missing(all_blobs)
     if missing:
         raise Clash(
             f"批次 {manifest.batch_id} 还缺 {len(missing)} 个照片或签名文件（如 {missing[0]}），"
@@ -251,7 +244,6 @@ def _commit(
         for sha in evaluation.blob_hashes():
             session.add(m.EvaluationBlob(evaluation_uuid=evaluation.uuid, sha256=sha))
         accepted.append(_entry(evaluation))
-    all_blobs = manifest.blob_hashes()
     known = set(session.scalars(select(m.Blob.sha256).where(m.Blob.sha256.in_(all_blobs))))
     for sha in all_blobs:
         if sha not in known:
@@ -292,6 +284,20 @@ def unit_row_data(unit: wire.WireUnit) -> str:
     return wire.canonical_json(unit.model_dump(mode="json"))
 
 
+def new_unit_row(unit: wire.WireUnit, seq: int) -> m.Unit:
+    """A unit the server has not held before, as its first version."""
+    data = unit.model_copy(update={"version": 1})
+    return m.Unit(
+        uuid=data.uuid,
+        credit_code=data.credit_code,
+        station=data.station,
+        name=data.name,
+        data_json=unit_row_data(data),
+        version=1,
+        seq=seq,
+    )
+
+
 def _apply_unit_change(
     session: Session, caller: Caller, change: wire.UnitChange, batch_id: str, seq: int
 ) -> wire.UnitChangeOutcome:
@@ -313,16 +319,7 @@ def _apply_unit_change(
         elif by_code is not None:
             version, unit = by_code.version, by_code  # the county already has this business
         else:
-            data = change.unit.model_copy(update={"version": 1})
-            unit = m.Unit(
-                uuid=data.uuid,
-                credit_code=data.credit_code,
-                station=data.station,
-                name=data.name,
-                data_json=unit_row_data(data),
-                version=1,
-                seq=seq,
-            )
+            unit = new_unit_row(change.unit, seq)
             session.add(unit)
             version = 1
     elif unit is None:

@@ -16,21 +16,12 @@ from sqlalchemy.orm import Session
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller
 from fieldapp.server.db import current_seq, next_seq
-from fieldapp.server.ingest import unit_row_data
+from fieldapp.server.ingest import new_unit_row, unit_row_data
+from fieldapp.server.review import wire_review
 from fieldapp.sync import wire
 
 PULL_LIMIT = 5000
 SEQ_CHUNK = 1000  # units published under one change number
-
-
-def _review(row: m.Evaluation) -> wire.WireReview:
-    return wire.WireReview(
-        evaluation_uuid=row.uuid,
-        status=row.review_status,
-        comment=row.review_comment,
-        reviewed_by=row.reviewed_by,
-        reviewed_at=row.reviewed_at,
-    )
 
 
 def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT) -> wire.Pull:
@@ -63,7 +54,9 @@ def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT)
         return list(session.scalars(statement.order_by(model.seq)))
 
     reviews = [
-        _review(e) for e in rows(m.Evaluation, m.Evaluation.station) if e.review_status != "pending"
+        wire_review(e)
+        for e in rows(m.Evaluation, m.Evaluation.station)
+        if e.review_status != "pending"
     ]
     return wire.Pull(
         cursor=upper,
@@ -99,18 +92,7 @@ def upsert_unit(session: Session, unit: wire.WireUnit, seq: int) -> bool:
         other = session.scalar(select(m.Unit).where(m.Unit.credit_code == unit.credit_code))
         if other is not None:
             return False  # the same business under another id; the county resolves it
-        data = unit.model_copy(update={"version": 1})
-        session.add(
-            m.Unit(
-                uuid=unit.uuid,
-                credit_code=unit.credit_code,
-                station=unit.station,
-                name=unit.name,
-                data_json=unit_row_data(data),
-                version=1,
-                seq=seq,
-            )
-        )
+        session.add(new_unit_row(unit, seq))
         return True
     current = wire.WireUnit.model_validate_json(row.data_json)
     if current.model_copy(update={"version": 1}) == unit.model_copy(update={"version": 1}):

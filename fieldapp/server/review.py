@@ -13,8 +13,31 @@ from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller, Invalid, Missing
 from fieldapp.server.db import next_seq
 from fieldapp.sync import wire
+from fieldapp.sync.wire import REVIEW_LABELS
 
-REVIEW_LABELS = {"pending": "待审核", "accepted": "已接收", "returned": "已退回"}
+
+def wire_review(row: m.Evaluation) -> wire.WireReview:
+    """An evaluation's review as it travels (to the reviewer and, on pull, to the device)."""
+    return wire.WireReview(
+        evaluation_uuid=row.uuid,
+        status=row.review_status,
+        comment=row.review_comment,
+        reviewed_by=row.reviewed_by,
+        reviewed_at=row.reviewed_at,
+    )
+
+
+def _device_info(device: m.Device, account: str, station: str) -> wire.DeviceInfo:
+    return wire.DeviceInfo(
+        device_id=device.device_id,
+        account=account,
+        station=station,
+        label=device.label,
+        unsynced=device.unsynced,
+        last_sync_at=device.last_sync_at,
+        last_seen_at=device.last_seen_at,
+        clock_offset_seconds=device.clock_offset_seconds,
+    )
 
 
 def _station_filter(caller: Caller, station: str | None) -> str | None:
@@ -53,13 +76,7 @@ def received(
                 received_at=row.received_at,
                 replaces_uuid=row.replaces_uuid,
                 clock_skewed=row.clock_skewed,
-                review=wire.WireReview(
-                    evaluation_uuid=row.uuid,
-                    status=row.review_status,
-                    comment=row.review_comment,
-                    reviewed_by=row.reviewed_by,
-                    reviewed_at=row.reviewed_at,
-                ),
+                review=wire_review(row),
             )
         )
     return found
@@ -84,13 +101,7 @@ def review(
     row.reviewed_by = caller.name
     row.reviewed_at = m.now()
     row.seq = next_seq(session)
-    return wire.WireReview(
-        evaluation_uuid=row.uuid,
-        status=row.review_status,
-        comment=row.review_comment,
-        reviewed_by=row.reviewed_by,
-        reviewed_at=row.reviewed_at,
-    )
+    return wire_review(row)
 
 
 def devices(session: Session, caller: Caller, station: str | None = None) -> list[wire.DeviceInfo]:
@@ -99,16 +110,7 @@ def devices(session: Session, caller: Caller, station: str | None = None) -> lis
     if scope is not None:
         statement = statement.where(m.Account.station == scope)
     return [
-        wire.DeviceInfo(
-            device_id=d.device_id,
-            account=a.name,
-            station=a.station,
-            label=d.label,
-            unsynced=d.unsynced,
-            last_sync_at=d.last_sync_at,
-            last_seen_at=d.last_seen_at,
-            clock_offset_seconds=d.clock_offset_seconds,
-        )
+        _device_info(d, a.name, a.station)
         for d, a in session.execute(statement.order_by(m.Account.station, m.Device.device_id))
     ]
 

@@ -18,12 +18,10 @@ from fieldapp.reports.output import atomic_output
 from fieldapp.settings import Settings
 from fieldapp.storage.models import SyncBatch, utcnow
 from fieldapp.store import Store
-from fieldapp.sync import wire
+from fieldapp.sync import state, wire
 from fieldapp.sync.client import _blob_path, build_manifest
 
-FORMAT = "fieldapp-sync-bundle"
 FORMAT_VERSION = 1
-MANIFEST_NAME = "manifest.json"
 
 
 def export(store: Store, settings: Settings, target: Path, batch_size: int = 200) -> dict[str, int]:
@@ -31,24 +29,14 @@ def export(store: Store, settings: Settings, target: Path, batch_size: int = 200
     manifests: list[wire.Manifest] = []
     with store.session() as session:
         while True:
-            manifest = build_manifest(session, store, False, batch_size, settings.inspector_name)
+            manifest = build_manifest(session, False, batch_size, settings.inspector_name)
             if manifest is None or (manifests and not manifest.evaluations):
                 break
             if manifests:  # unit changes travel once, in the first manifest, which commits first
                 manifest = manifest.model_copy(update={"unit_changes": []})
             manifests.append(manifest)
             # Hold them as "exporting" so the next build_manifest picks the following ones.
-            session.add(
-                SyncBatch(
-                    batch_id=manifest.batch_id,
-                    source="bundle",
-                    started_at=utcnow(),
-                    evaluations=len(manifest.evaluations),
-                    status="started",
-                    error="",
-                    manifest_json=manifest.model_dump_json(),
-                )
-            )
+            state.start_batch(session, manifest, "bundle")
             session.flush()
         for manifest in manifests:
             row = session.get(SyncBatch, manifest.batch_id)
@@ -58,14 +46,15 @@ def export(store: Store, settings: Settings, target: Path, batch_size: int = 200
         if not manifests:
             raise InvalidInput("没有需要导出的评价：所有已定稿的评价都已同步到县局服务器")
         hashes = sorted({h for m in manifests for h in m.blob_hashes()})
-        missing = [h for h in hashes if _blob_path(store, h) is None]
+        found = {h: _blob_path(store, h) for h in hashes}
+        missing = [h for h, path in found.items() if path is None]
         if missing:
             raise InvalidInput(
                 f"有 {len(missing)} 个照片或签名文件在本机找不到（如 {missing[0]}），"
                 "未导出。请从备份恢复照片文件夹后再导出"
             )
         header = {
-            "format": FORMAT,
+            "format": wire.BUNDLE_FORMAT,
             "version": FORMAT_VERSION,
             "account": {"name": settings.inspector_name, "station": settings.station},
             "exported_at": utcnow().isoformat(),
@@ -74,9 +63,9 @@ def export(store: Store, settings: Settings, target: Path, batch_size: int = 200
         }
         total = 0
         with atomic_output(target) as tmp, zipfile.ZipFile(tmp, "w") as archive:
-            archive.writestr(MANIFEST_NAME, json.dumps(header, ensure_ascii=False, indent=1))
+            archive.writestr(wire.BUNDLE_MANIFEST, json.dumps(header, ensure_ascii=False, indent=1))
             for sha in hashes:
-                path = _blob_path(store, sha)
+                path = found[sha]
                 assert path is not None
                 archive.write(path, f"blobs/{sha}", compress_type=zipfile.ZIP_STORED)
                 total += path.stat().st_size

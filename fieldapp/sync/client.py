@@ -139,18 +139,9 @@ class SyncClient:
         report.clock_offset_seconds = (local - server_time).total_seconds()
         report.clock_skewed = abs(report.clock_offset_seconds) > wire.SKEW_LIMIT_SECONDS
 
-    def device_report(self, session: Session) -> wire.DeviceReport:
-        return wire.DeviceReport(
-            device_id=state.device_id(session),
-            label=self.label,
-            unsynced=state.pending_count(session),
-            last_sync_at=state.last_sync(session),
-            client_time=datetime.now(UTC),
-        )
-
     def report_device(self, report: SyncReport) -> None:
         with self.store.session() as session:
-            device = self.device_report(session)
+            device = device_report(session, self.label)
             report.pending = device.unsynced
         self.transport.request("POST", "/devices/report", data=device.model_dump_json())
 
@@ -178,27 +169,15 @@ class SyncClient:
         return wire.Manifest.model_validate_json(row.manifest_json)
 
     def _new_batch(self, session: Session, report: SyncReport) -> wire.Manifest | None:
-        manifest = build_manifest(
-            session, self.store, report.clock_skewed, self.batch_size, self.label
-        )
+        manifest = build_manifest(session, report.clock_skewed, self.batch_size, self.label)
         if manifest is None:
             return None
-        session.add(
-            SyncBatch(
-                batch_id=manifest.batch_id,
-                source="online",
-                started_at=utcnow(),
-                evaluations=len(manifest.evaluations),
-                status="started",
-                error="",
-                manifest_json=manifest.model_dump_json(),
-            )
-        )
+        state.start_batch(session, manifest, "online")
         return manifest
 
     def _send(self, manifest: wire.Manifest, report: SyncReport) -> None:
         with self.store.session() as session:
-            manifest = manifest.model_copy(update={"device": self.device_report(session)})
+            manifest = manifest.model_copy(update={"device": device_report(session, self.label)})
         body = manifest.model_dump_json()
         before = (report.blobs_uploaded, report.bytes_uploaded)
         try:
@@ -302,10 +281,10 @@ class SyncClient:
     # --- pull -----------------------------------------------------------------------------
 
     def pull(self, report: SyncReport) -> None:
+        with self.store.read() as session:
+            cursor = state.cursor(session)
         while True:
             self._check_cancel()
-            with self.store.read() as session:
-                cursor = state.cursor(session)
             page = wire.Pull.model_validate(
                 self.transport.request("GET", "/pull", params={"cursor": cursor})
             )
@@ -315,6 +294,7 @@ class SyncClient:
             with self.store.session() as session:
                 units, reviews = apply_pull(session, page)
                 state.put(session, state.CURSOR, str(page.cursor))
+            cursor = page.cursor
             report.units_received += units
             report.reviews_received += reviews
             report.checklists_received += written
@@ -372,10 +352,24 @@ def _unit_changes(session: Session, evaluations: list[Evaluation]) -> list[wire.
     return changes
 
 
+def device_report(session: Session, label: str, unsynced: int | None = None) -> wire.DeviceReport:
+    """What this device tells the server about itself; ``unsynced`` counted if not given."""
+    return wire.DeviceReport(
+        device_id=state.device_id(session),
+        label=label,
+        unsynced=state.pending_count(session) if unsynced is None else unsynced,
+        last_sync_at=state.last_sync(session),
+        client_time=datetime.now(UTC),
+    )
+
+
 def build_manifest(
-    session: Session, store: Store, skewed: bool, limit: int, label: str = ""
+    session: Session, skewed: bool, limit: int, label: str = ""
 ) -> wire.Manifest | None:
-    """The next batch of unconfirmed evaluations (None: nothing to send), blobs checked present."""
+    """The next batch of unconfirmed evaluations and unit changes (None: nothing to send).
+
+    Blobs are not checked here: a missing one is reported when it is uploaded or exported.
+    """
     in_flight = set(
         session.scalars(select(SyncBatch.manifest_json).where(SyncBatch.status == "started"))
     )
@@ -383,7 +377,8 @@ def build_manifest(
     for text in in_flight:
         if text:
             sending |= {e["uuid"] for e in json.loads(text)["evaluations"]}
-    chosen = [e for e in state.pending(session) if e.uuid not in sending][:limit]
+    pending = state.pending(session)
+    chosen = [e for e in pending if e.uuid not in sending][:limit]
     changes = _unit_changes(session, chosen)
     if not chosen and not changes:
         return None
@@ -395,13 +390,7 @@ def build_manifest(
         item = wire_evaluation(session, evaluation, record.clock_skewed)
         record.wire_sha256 = item.content_sha256
         evaluations.append(item)
-    device = wire.DeviceReport(
-        device_id=state.device_id(session),
-        label=label,
-        unsynced=state.pending_count(session),
-        last_sync_at=state.last_sync(session),
-        client_time=datetime.now(UTC),
-    )
+    device = device_report(session, label, unsynced=len(pending))
     return wire.Manifest(
         batch_id=str(uuid.uuid4()), device=device, evaluations=evaluations, unit_changes=changes
     )
@@ -455,20 +444,8 @@ def apply_receipt(session: Session, manifest: wire.Manifest, receipt: wire.Recei
 
 # --- applying a pull --------------------------------------------------------------------------
 
-_UNIT_COPY = (
-    "credit_code",
-    "name",
-    "shop_name",
-    "address",
-    "town",
-    "unit_type",
-    "industry",
-    "category",
-    "contact_person",
-    "contact_phone",
-    "state",
-    "state_since",
-)
+# Every unit field but the station, which is stored as a row id.
+_UNIT_COPY = tuple(name for name in wire.UNIT_FIELDS if name != "station")
 
 
 def save_checklists(store: Store, page: wire.Pull) -> int:

@@ -20,7 +20,7 @@ def utc(value: datetime) -> datetime:
     return aware.astimezone(UTC)
 
 
-def wire_unit(unit: Unit, version: int | None = None) -> wire.WireUnit:
+def wire_unit(unit: Unit) -> wire.WireUnit:
     return wire.WireUnit(
         uuid=unit.uuid,
         credit_code=unit.credit_code,
@@ -36,7 +36,7 @@ def wire_unit(unit: Unit, version: int | None = None) -> wire.WireUnit:
         contact_phone=unit.contact_phone or "",
         state=unit.state,
         state_since=unit.state_since,
-        version=version if version is not None else max(1, unit.version),
+        version=max(1, unit.version),
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from fieldapp.storage.models import (
@@ -23,9 +23,9 @@ from fieldapp.storage.models import (
     SyncState,
     utcnow,
 )
+from fieldapp.sync import wire
 
-DEVICE_ID, CURSOR, LAST_SYNC, FIRST_SYNC = "device_id", "cursor", "last_sync_at", "first_sync_at"
-REVIEW_LABELS = {"pending": "待审核", "accepted": "已接收", "returned": "已退回"}
+DEVICE_ID, CURSOR, LAST_SYNC = "device_id", "cursor", "last_sync_at"
 
 
 def get(session: Session, key: str) -> str | None:
@@ -72,13 +72,18 @@ def record(session: Session, evaluation: Evaluation) -> SyncEvaluation:
     return row
 
 
+def _pending_filter() -> tuple[ColumnElement[bool], ...]:
+    """Finalised and not confirmed by the server."""
+    synced = select(SyncEvaluation.evaluation_id).where(SyncEvaluation.synced_at.is_not(None))
+    return (Evaluation.status == "finalized", Evaluation.id.not_in(synced))
+
+
 def pending(session: Session) -> list[Evaluation]:
     """Finalised evaluations the server has not confirmed, oldest first."""
-    synced = select(SyncEvaluation.evaluation_id).where(SyncEvaluation.synced_at.is_not(None))
     return list(
         session.scalars(
             select(Evaluation)
-            .where(Evaluation.status == "finalized", Evaluation.id.not_in(synced))
+            .where(*_pending_filter())
             .order_by(Evaluation.finalized_at, Evaluation.id)
         )
     )
@@ -86,15 +91,24 @@ def pending(session: Session) -> list[Evaluation]:
 
 def pending_count(session: Session) -> int:
     """How many finalised evaluations are still waiting to reach the county server."""
-    synced = select(SyncEvaluation.evaluation_id).where(SyncEvaluation.synced_at.is_not(None))
     return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Evaluation)
-            .where(Evaluation.status == "finalized", Evaluation.id.not_in(synced))
-        )
-        or 0
+        session.scalar(select(func.count()).select_from(Evaluation).where(*_pending_filter())) or 0
     )
+
+
+def start_batch(session: Session, manifest: wire.Manifest, source: str) -> SyncBatch:
+    """Record a batch as started, its manifest kept so an interrupted send can be resumed."""
+    row = SyncBatch(
+        batch_id=manifest.batch_id,
+        source=source,
+        started_at=utcnow(),
+        evaluations=len(manifest.evaluations),
+        status="started",
+        error="",
+        manifest_json=manifest.model_dump_json(),
+    )
+    session.add(row)
+    return row
 
 
 def uploaded(session: Session, hashes: list[str]) -> set[str]:
@@ -127,7 +141,7 @@ def review_of(session: Session, evaluation_id: int) -> Review | None:
         return None
     return Review(
         status=row.review_status,
-        label=REVIEW_LABELS.get(row.review_status, row.review_status),
+        label=wire.REVIEW_LABELS.get(row.review_status, row.review_status),
         comment=row.review_comment,
         reviewed_by=row.reviewed_by,
         reviewed_at=row.reviewed_at,

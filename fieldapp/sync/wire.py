@@ -22,13 +22,18 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 API_PREFIX = "/api/v1"
-PROTOCOL_VERSION = 1
 
 MAX_EVALUATIONS_PER_BATCH = 500
 MAX_UNIT_CHANGES_PER_BATCH = 2000
 MAX_JSON_BYTES = 16 * 1024 * 1024  # a manifest; photos travel separately
 MAX_BLOB_BYTES = 32 * 1024 * 1024  # one photo or signature image
 SKEW_LIMIT_SECONDS = 300  # Anki refuses above this; fieldapp warns and flags
+
+REVIEW_LABELS = {"pending": "待审核", "accepted": "已接收", "returned": "已退回"}
+
+# The offline bundle (ZIP): ``fieldapp sync export`` writes it, ``fieldapp-server import`` reads it.
+BUNDLE_FORMAT = "fieldapp-sync-bundle"
+BUNDLE_MANIFEST = "manifest.json"
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -353,8 +358,3 @@ class ErrorBody(_Wire):
 
 
 ManifestAnswer.model_rebuild()
-
-
-def dump_json(model: BaseModel) -> dict[str, Any]:
-    data: dict[str, Any] = model.model_dump(mode="json")
-    return data

@@ -198,7 +198,7 @@ def test_duplicate_batch_sent_twice_at_once(live: LiveServer, setup: tuple[str, 
     with Store.open(folder) as store:
         client = SyncClient(store, transport(live, token))
         with store.session() as session:
-            manifest = build_manifest(session, store, False, 50)
+            manifest = build_manifest(session, False, 50)
         assert manifest is not None
         body = manifest.model_dump_json()
         answer = client.transport.request("POST", "/batches", data=body)

@@ -146,7 +146,7 @@ def test_devices_report_stranded_work_and_stats(
         client.clock(SyncReport())
         report = SyncReport()
         with store.session() as session:
-            manifest = build_manifest(session, store, False, 2)
+            manifest = build_manifest(session, False, 2)
         assert manifest is not None
         client._send(manifest, report)  # one batch of two arrives; one stays behind
         client.report_device(report)

@@ -58,7 +58,7 @@ def test_synced_only_when_the_receipt_confirms_every_blob(folder: Path) -> None:
     with Store.open(folder) as store:
         with store.session() as session:
             device = state.device_id(session)
-            manifest = build_manifest(session, store, False, 10)
+            manifest = build_manifest(session, False, 10)
             assert manifest is not None and len(manifest.evaluations) == 2
             assert state.pending_count(session) == 2
             one, two = manifest.evaluations
