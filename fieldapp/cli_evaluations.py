@@ -25,8 +25,6 @@ from fieldapp.services import evaluations as service
 from fieldapp.store import Store
 from fieldapp.textout import table
 
-_STATUS_LABELS = {service.DRAFT: "草稿", service.FINALIZED: "已定稿"}
-
 
 def _kind_arg(text: str) -> service.Kind:
     kind = service.parse_kind(text)
@@ -144,7 +142,7 @@ def cmd_show(args: argparse.Namespace, store: Store) -> int:
     print(
         f"  类型：{data['kind_label']}    检查人员：{data['inspector']}    开始：{data['started_at']}"
     )
-    status = _STATUS_LABELS.get(data["status"], data["status"])
+    status = service.STATUS_LABELS.get(data["status"], data["status"])
     print(f"  状态：{status}    结论：{data['verdict_text'] or '—'}")
     if data["replaces"]:
         print(f"  修订自评价 {data['replaces']}")
@@ -225,7 +223,7 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
                 e.unit.credit_code,
                 e.unit.name,
                 service.Kind(e.kind).label,
-                _STATUS_LABELS.get(e.status, e.status),
+                service.STATUS_LABELS.get(e.status, e.status),
                 _verdict_label(e.verdict),
                 e.inspector,
                 e.started_at.date().isoformat(),

@@ -79,11 +79,11 @@ def cmd_blank(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_bulletin(args: argparse.Namespace, store: Store) -> int:
-    # Written by another module; imported only when asked for.
-    from fieldapp.reports.bulletin import write_bulletin
+    from fieldapp.reports.bulletin import FORMATS, write_bulletin
 
     out = Path(args.output)
-    if out.suffix.lower() not in (".pdf", ".xlsx"):
+    # Checked here too (write_bulletin refuses it as well) so a wrong name is a usage error (exit 2).
+    if out.suffix.lower() not in FORMATS:
         raise UsageError(f"{out}：月报可以是 .pdf 或 .xlsx，请换一个文件名")
     path = write_bulletin(store, args.month, out, station=args.station)
     print(f"已生成 {args.month} 月报")

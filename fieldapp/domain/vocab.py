@@ -7,8 +7,10 @@ Chinese label (shown to users) and the aliases that county spreadsheets use for 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 
 class UnitType(StrEnum):
@@ -139,3 +141,19 @@ def industry_label(code: str | None) -> str:
         return ""
     found = _INDUSTRY_LOOKUP.get(canon(code))
     return found.label if found else code
+
+
+class _Labelled(Protocol):
+    @property
+    def label(self) -> str: ...
+
+
+def label_or(enum_cls: Callable[[str], _Labelled], value: str | None, empty: str = "") -> str:
+    """The label of ``value`` as a member of ``enum_cls``; ``empty`` when there is no value and
+    the value itself when it is not a member (an unknown code is shown as it is stored)."""
+    if not value:
+        return empty
+    try:
+        return enum_cls(value).label
+    except ValueError:
+        return value

@@ -15,7 +15,6 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer
 
 from fieldapp.checklists import Checklist
-from fieldapp.errors import InvalidInput
 from fieldapp.reports import pdfkit
 from fieldapp.reports.output import atomic_output
 from fieldapp.reports.pdfkit import FRAME_WIDTH, UnitBlock, para
@@ -27,14 +26,6 @@ if TYPE_CHECKING:
 
 BOX = "□"
 ROW_HEIGHT = 11 * mm  # room to write a note by hand
-
-
-def _kind(kind: str) -> service.Kind:
-    parsed = service.parse_kind(kind)
-    if parsed is None:
-        allowed = "、".join(f"{k.label}（{k.value}）" for k in service.Kind)
-        raise InvalidInput(f"未知的评价类型「{kind}」，可用：{allowed}")
-    return parsed
 
 
 def _checklist_table(checklist: Checklist) -> list[Flowable]:
@@ -87,7 +78,7 @@ def _closing() -> Flowable:
 
 def write_blank(store: Store, unit_code: str, out: Path, kind: str = "post_evaluation") -> Path:
     """Print the empty form for ``unit_code`` to ``out`` (PDF), atomically."""
-    parsed = _kind(kind)
+    parsed = service.require_kind(kind)
     with store.read() as session:
         unit = units.by_code(session, unit_code)
         block = UnitBlock.of(unit)

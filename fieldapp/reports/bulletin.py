@@ -21,18 +21,22 @@ from openpyxl.worksheet.worksheet import Worksheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
-from fieldapp.domain.verdict import Outcome
 from fieldapp.errors import InvalidInput
 from fieldapp.reports import pdfkit
 from fieldapp.reports.charts import bar_chart
 from fieldapp.reports.output import atomic_output
-from fieldapp.services.worklists import MonthSummary, Reason, StationMonth, month_summary
+from fieldapp.services.worklists import (
+    VERDICTS,
+    MonthSummary,
+    Reason,
+    StationMonth,
+    month_summary,
+)
 from fieldapp.store import Store
 
 FORMATS = (".pdf", ".xlsx")
 TITLE = "放心消费单位建设每月通报"
 MAX_OVERDUE_PRINTED = 40  # the PDF lists this many overdue items; the workbook lists all
-_VERDICTS = (Outcome.PASS, Outcome.RECTIFY, Outcome.FAIL)
 
 
 def write_bulletin(
@@ -120,7 +124,7 @@ EVALUATION_HEADERS = (
     "其中逾期",
 )
 TYPE_HEADERS = ("单位类型", "任务数", "完成数", "完成率", "新培育", "去年现存", "后评价通过")
-KIND_HEADERS = ("评价类型", *(v.label for v in _VERDICTS), "合计")
+KIND_HEADERS = ("评价类型", *(v.label for v in VERDICTS), "合计")
 FAILED_HEADERS = ("名次", "检查表", "条目代码", "条目内容", "不符合次数")
 OVERDUE_HEADERS = ("所（分局）", "单位名称", "条目", "整改要求", "整改期限", "逾期天数")
 HOLD_HEADERS = ("所（分局）", *(r.label for r in Reason))
@@ -151,6 +155,10 @@ def _evaluation_values(s: StationMonth) -> list[Any]:
     ]
 
 
+def _hold_values(s: StationMonth) -> list[Any]:
+    return [s.station, *(s.hold_backs.get(r, 0) for r in Reason)]
+
+
 def _type_values(summary: MonthSummary) -> list[list[Any]]:
     return [
         [
@@ -168,8 +176,7 @@ def _type_values(summary: MonthSummary) -> list[list[Any]]:
 
 def _kind_values(summary: MonthSummary) -> list[list[Any]]:
     return [
-        [k.label, *(k.by_verdict.get(v.value, 0) for v in _VERDICTS), k.total]
-        for k in summary.kinds
+        [k.label, *(k.by_verdict.get(v.value, 0) for v in VERDICTS), k.total] for k in summary.kinds
     ]
 
 
@@ -272,7 +279,7 @@ def write_pdf(summary: MonthSummary, path: Path, today: date) -> None:
     story.append(para("五、需关注的单位（防止失真失实失察）", "h2"))
     table = [list(HOLD_HEADERS)]
     for s, _ in rows:
-        table.append([s.station, *(s.hold_backs.get(r, 0) for r in Reason)])
+        table.append(_hold_values(s))
     story.append(pdfkit.grid_table(table, _widths(width, 6, first=0.2), right, *extra))
     if summary.as_of < today:
         story.append(para(_notes(summary, today)[2], "small"))
@@ -336,7 +343,7 @@ def write_xlsx(summary: MonthSummary, path: Path, today: date) -> None:
     progress_rows = []
     for s, _ in rows:
         values = _progress_values(s)
-        values[3] = s.ratio if s.ratio is not None else None
+        values[3] = s.ratio
         progress_rows.append(values)
     sheet = _sheet(
         book, "任务进度", PROGRESS_HEADERS, progress_rows, [16, 10, 10, 10, 10, 10, 12, 10]
@@ -423,7 +430,7 @@ def write_xlsx(summary: MonthSummary, path: Path, today: date) -> None:
         book,
         "需关注单位",
         HOLD_HEADERS,
-        [[s.station, *(s.hold_backs.get(r, 0) for r in Reason)] for s, _ in rows],
+        [_hold_values(s) for s, _ in rows],
         [16, 12, 12, 12, 12, 12],
     )
     book.save(path)

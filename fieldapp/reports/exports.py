@@ -23,7 +23,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +34,13 @@ from sqlalchemy.orm import Session
 
 from fieldapp.domain.lifecycle import State
 from fieldapp.domain.verdict import Answer, Outcome
-from fieldapp.domain.vocab import UnitType, industry_label
-from fieldapp.errors import InvalidInput, NotFound
+from fieldapp.domain.vocab import UnitType, industry_label, label_or
+from fieldapp.errors import InvalidInput
 from fieldapp.reports.output import atomic_output
-from fieldapp.services.checklists import pinned
-from fieldapp.services.evaluations import DRAFT, FINALIZED, KIND_LABELS, Kind
+from fieldapp.services.checklists import ItemTexts
+from fieldapp.services.evaluations import FINALIZED, STATUS_LABELS, Kind
 from fieldapp.services.stations import find_station
+from fieldapp.services.worklists import _day_start
 from fieldapp.storage.models import (
     AnswerRow,
     Evaluation,
@@ -126,7 +127,6 @@ EVENT_HEADERS = (
     "标识照片",
     "记录时间",
 )
-STATUS_LABELS = {DRAFT: "草稿", FINALIZED: "已定稿"}
 
 
 @dataclass(frozen=True)
@@ -206,11 +206,38 @@ def _sheet(book: Workbook, name: str, headers: Sequence[str], widths: Sequence[i
     return _Table(name, headers, sheet, csv_mode=False)
 
 
+_Layout = tuple[str, Sequence[str], Sequence[int]]  # sheet name, headers, column widths
+
+
+def _write_csv(
+    tmp: Path, name: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> dict[str, int]:
+    """Write one table to the CSV file ``tmp``; returns {table name: rows written}."""
+    with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+        table = _Table(name, headers, csv.writer(handle), csv_mode=True)
+        table.write(rows)
+    return {table.name: table.count}
+
+
+def _write_xlsx(
+    tmp: Path,
+    first: _Layout,
+    first_rows: Iterable[Sequence[Any]],
+    second: _Layout,
+    second_rows: Iterable[Sequence[Any]],
+) -> dict[str, int]:
+    """Write two sheets, in order, to the write-only workbook ``tmp``; returns the row counts."""
+    book = Workbook(write_only=True)
+    counts: dict[str, int] = {}
+    for (name, headers, widths), rows in ((first, first_rows), (second, second_rows)):
+        table = _sheet(book, name, headers, widths)
+        table.write(rows)
+        counts[table.name] = table.count
+    book.save(tmp)
+    return counts
+
+
 # --- queries ------------------------------------------------------------------------------------
-
-
-def _day(value: date) -> datetime:
-    return datetime.combine(value, time())
 
 
 def _check_filters(session: Session, filters: Filters) -> int | None:
@@ -225,49 +252,12 @@ def _evaluation_filter(statement: Any, filters: Filters, station_id: int | None)
     if station_id is not None:
         statement = statement.where(Unit.station_id == station_id)
     if filters.since:
-        statement = statement.where(Evaluation.started_at >= _day(filters.since))
+        statement = statement.where(Evaluation.started_at >= _day_start(filters.since))
     if filters.until:
-        statement = statement.where(Evaluation.started_at < _day(filters.until + timedelta(1)))
+        statement = statement.where(
+            Evaluation.started_at < _day_start(filters.until + timedelta(1))
+        )
     return statement
-
-
-def _kind_label(kind: str) -> str:
-    try:
-        return KIND_LABELS[Kind(kind)]
-    except ValueError:
-        return kind
-
-
-def _verdict_label(verdict: str | None) -> str:
-    try:
-        return Outcome(verdict).label if verdict else ""
-    except ValueError:
-        return verdict or ""
-
-
-def _result_label(result: str) -> str:
-    try:
-        return Answer(result).label
-    except ValueError:
-        return result
-
-
-class _Items:
-    """Order and text of every item of a pinned checklist version, read once per version."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.cache: dict[tuple[str, int], dict[str, tuple[int, str]]] = {}
-
-    def get(self, checklist_id: str, version: int, code: str) -> tuple[int, str]:
-        key = (checklist_id, version)
-        if key not in self.cache:
-            try:
-                checklist = pinned(self.session, None, checklist_id, version)
-                self.cache[key] = {i.code: (n, i.text) for n, i in enumerate(checklist.items)}
-            except NotFound:
-                self.cache[key] = {}
-        return self.cache[key].get(code, (10_000, ""))
 
 
 def _summary_rows(
@@ -339,12 +329,12 @@ def _summary_rows(
             code,
             name,
             station,
-            _kind_label(kind),
+            label_or(Kind, kind),
             STATUS_LABELS.get(status, status),
             started.date(),
             finalized,
             inspector,
-            _verdict_label(row[10]),
+            label_or(Outcome, row[10]),
             row[11] or "",
             row[12] or "",
             row[13],
@@ -390,11 +380,11 @@ def _answer_rows(session: Session, filters: Filters, station_id: int | None) -> 
         .order_by(Evaluation.id, EvaluationChecklist.position, AnswerRow.id)
     )
     statement = _evaluation_filter(statement, filters, station_id)
-    items = _Items(session)
+    items = ItemTexts(session)
     rows = session.execute(statement.execution_options(yield_per=BATCH))
     for _, group in itertools.groupby(rows, key=lambda r: r[0]):
         ordered = sorted(
-            ((r, items.get(r[10], r[11], r[13])) for r in group),
+            ((r, items.entry(r[10], r[11], r[13])) for r in group),
             key=lambda pair: (pair[0][12], pair[1][0]),
         )
         for r, (_, text) in ordered:
@@ -404,34 +394,20 @@ def _answer_rows(session: Session, filters: Filters, station_id: int | None) -> 
                 r[2],
                 r[3],
                 r[4],
-                _kind_label(r[5]),
+                label_or(Kind, r[5]),
                 STATUS_LABELS.get(r[6], r[6]),
                 r[7].date(),
                 r[8],
-                _verdict_label(r[9]),
+                label_or(Outcome, r[9]),
                 r[10],
                 r[11],
                 r[13],
                 text,
-                _result_label(r[14]),
+                label_or(Answer, r[14]),
                 r[15],
                 r[16] or "",
                 r[17],
             ]
-
-
-def _state_label(state: str | None) -> str:
-    try:
-        return State(state).label if state else ""
-    except ValueError:
-        return state or ""
-
-
-def _type_label(unit_type: str) -> str:
-    try:
-        return UnitType(unit_type).label
-    except ValueError:
-        return unit_type
 
 
 def _unit_rows(session: Session, station_id: int | None) -> Iterator[list[Any]]:
@@ -468,9 +444,9 @@ def _unit_rows(session: Session, station_id: int | None) -> Iterator[list[Any]]:
         statement = statement.where(Unit.station_id == station_id)
     for row in session.execute(statement.execution_options(yield_per=BATCH)):
         values = list(row)
-        values[5] = _type_label(row[5])
+        values[5] = label_or(UnitType, row[5])
         values[6] = industry_label(row[6]) or ""
-        values[10] = _state_label(row[10])
+        values[10] = label_or(State, row[10])
         values[14] = _to_date(row[14])
         yield values
 
@@ -516,8 +492,8 @@ def _event_rows(session: Session, filters: Filters, station_id: int | None) -> I
             row[2],
             row[3],
             "标识张贴" if sticker else "状态变更",
-            "" if sticker else _state_label(row[5]) or "（新建）",
-            _state_label(row[6]),
+            "" if sticker else label_or(State, row[5]) or "（新建）",
+            label_or(State, row[6]),
             row[7],
             row[8],
             ("有" if row[9] else "无") if sticker else "",
@@ -549,19 +525,17 @@ def export_evaluations(
     with store.read() as session:
         station_id = _check_filters(session, filters)
         with atomic_output(out) as tmp:
+            answers = _answer_rows(session, filters, station_id)
             if fmt == "csv":
-                with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
-                    table = _Table("检查条目", ANSWER_HEADERS, csv.writer(handle), csv_mode=True)
-                    table.write(_answer_rows(session, filters, station_id))
-                rows = {table.name: table.count}
+                rows = _write_csv(tmp, "检查条目", ANSWER_HEADERS, answers)
             else:
-                book = Workbook(write_only=True)
-                summary = _sheet(book, "评价汇总", SUMMARY_HEADERS, _SUMMARY_WIDTHS)
-                summary.write(_summary_rows(session, filters, station_id))
-                answers = _sheet(book, "检查条目", ANSWER_HEADERS, _ANSWER_WIDTHS)
-                answers.write(_answer_rows(session, filters, station_id))
-                book.save(tmp)
-                rows = {summary.name: summary.count, answers.name: answers.count}
+                rows = _write_xlsx(
+                    tmp,
+                    ("评价汇总", SUMMARY_HEADERS, _SUMMARY_WIDTHS),
+                    _summary_rows(session, filters, station_id),
+                    ("检查条目", ANSWER_HEADERS, _ANSWER_WIDTHS),
+                    answers,
+                )
     return ExportResult((out,), rows)
 
 
@@ -580,25 +554,22 @@ def export_units(
     filters = Filters(since, until, station)
     with store.read() as session:
         station_id = _check_filters(session, filters)
+        units = _unit_rows(session, station_id)
+        events = _event_rows(session, filters, station_id)
         if fmt == "csv":
             history = events_path(out)
             with ExitStack() as stack:
                 tmp_units = stack.enter_context(atomic_output(out))
                 tmp_events = stack.enter_context(atomic_output(history))
-                with tmp_units.open("w", encoding="utf-8-sig", newline="") as handle:
-                    units = _Table("单位", UNIT_HEADERS, csv.writer(handle), csv_mode=True)
-                    units.write(_unit_rows(session, station_id))
-                with tmp_events.open("w", encoding="utf-8-sig", newline="") as handle:
-                    events = _Table("历史记录", EVENT_HEADERS, csv.writer(handle), csv_mode=True)
-                    events.write(_event_rows(session, filters, station_id))
-            return ExportResult(
-                (out, history), {units.name: units.count, events.name: events.count}
-            )
+                rows = _write_csv(tmp_units, "单位", UNIT_HEADERS, units)
+                rows |= _write_csv(tmp_events, "历史记录", EVENT_HEADERS, events)
+            return ExportResult((out, history), rows)
         with atomic_output(out) as tmp:
-            book = Workbook(write_only=True)
-            units = _sheet(book, "单位", UNIT_HEADERS, _UNIT_WIDTHS)
-            units.write(_unit_rows(session, station_id))
-            events = _sheet(book, "历史记录", EVENT_HEADERS, _EVENT_WIDTHS)
-            events.write(_event_rows(session, filters, station_id))
-            book.save(tmp)
-    return ExportResult((out,), {units.name: units.count, events.name: events.count})
+            rows = _write_xlsx(
+                tmp,
+                ("单位", UNIT_HEADERS, _UNIT_WIDTHS),
+                units,
+                ("历史记录", EVENT_HEADERS, _EVENT_WIDTHS),
+                events,
+            )
+    return ExportResult((out,), rows)

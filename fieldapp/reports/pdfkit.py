@@ -29,7 +29,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from fieldapp.domain.vocab import UnitType, industry_label
+from fieldapp.domain.vocab import UnitType, industry_label, label_or
 from fieldapp.reports import fonts
 from fieldapp.storage.models import Unit
 
@@ -151,17 +151,13 @@ class UnitBlock:
 
     @classmethod
     def of(cls, unit: Unit) -> UnitBlock:
-        try:
-            type_label = UnitType(unit.unit_type).label
-        except ValueError:
-            type_label = unit.unit_type
         return cls(
             name=unit.name,
             credit_code=unit.credit_code,
             address=unit.address or "—",
             station=unit.station.name,
             issuer=station_title(unit),
-            unit_type=type_label,
+            unit_type=label_or(UnitType, unit.unit_type),
             industry=industry_label(unit.industry) or "—",
             contact=unit.contact_person or "—",
             phone=unit.contact_phone or "—",

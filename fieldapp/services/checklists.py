@@ -56,3 +56,39 @@ def pinned(session: Session, library: Library | None, checklist_id: str, version
     if snapshot is None:
         raise NotFound(f"没有检查表 {checklist_id} 第 {version} 版")
     return Checklist.model_validate_json(snapshot.content_json)
+
+
+class ItemTexts:
+    """Items and titles of pinned checklist versions, each version read once."""
+
+    UNKNOWN = (10_000, "")  # position and text of an item not found: sorts after the others
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._cache: dict[tuple[str, int], Checklist | None] = {}
+        self._items: dict[tuple[str, int], dict[str, tuple[int, str]]] = {}
+
+    def checklist(self, checklist_id: str, version: int) -> Checklist | None:
+        key = (checklist_id, version)
+        if key not in self._cache:
+            try:
+                self._cache[key] = pinned(self.session, None, checklist_id, version)
+            except NotFound:
+                self._cache[key] = None
+        return self._cache[key]
+
+    def entry(self, checklist_id: str, version: int, code: str) -> tuple[int, str]:
+        """Position of item ``code`` in its checklist and its text (:attr:`UNKNOWN` if missing)."""
+        key = (checklist_id, version)
+        if key not in self._items:
+            checklist = self.checklist(checklist_id, version)
+            items = checklist.items if checklist is not None else []
+            self._items[key] = {item.code: (n, item.text) for n, item in enumerate(items)}
+        return self._items[key].get(code, self.UNKNOWN)
+
+    def text(self, checklist_id: str, version: int, code: str) -> str:
+        return self.entry(checklist_id, version, code)[1]
+
+    def title(self, checklist_id: str, version: int) -> str:
+        checklist = self.checklist(checklist_id, version)
+        return checklist.title if checklist is not None else checklist_id

@@ -71,6 +71,15 @@ def parse_kind(text: str) -> Kind | None:
     return _KIND_LOOKUP.get(canon(text))
 
 
+def require_kind(kind: Kind | str) -> Kind:
+    """``kind`` as a :class:`Kind` (value or label, see :func:`parse_kind`); refuses others."""
+    parsed = parse_kind(kind) if isinstance(kind, str) else kind
+    if parsed is None:
+        allowed = "、".join(f"{k.label}（{k.value}）" for k in Kind)
+        raise InvalidInput(f"未知的评价类型「{kind}」，可用：{allowed}")
+    return parsed
+
+
 class Role(StrEnum):
     INSPECTOR = "inspector"
     UNIT = "unit"
@@ -91,6 +100,7 @@ if TYPE_CHECKING:
 
 
 DRAFT, FINALIZED = "draft", "finalized"
+STATUS_LABELS: dict[str, str] = {DRAFT: "草稿", FINALIZED: "已定稿"}
 FOLLOW_KINDS = frozenset({Kind.FOLLOW_UP, Kind.RECTIFICATION_RECHECK})
 LOCKED_MESSAGE = "评价已定稿，不能修改；如需更正请新建修订"
 _CLOSED_STATES = {State.REMOVED.value, State.CLOSED.value}
@@ -136,10 +146,7 @@ def start(
     ``add`` and ``remove`` adjust the composed checklists by id (see :func:`plan_checklists`).
     ``today`` dates the visit when it is entered later (the time of day is now's).
     """
-    parsed = parse_kind(kind) if isinstance(kind, str) else kind
-    if parsed is None:
-        allowed = "、".join(f"{k.label}（{k.value}）" for k in Kind)
-        raise InvalidInput(f"未知的评价类型「{kind}」，可用：{allowed}")
+    parsed = require_kind(kind)
     if unit.state in _CLOSED_STATES:
         raise InvalidInput(
             f"{unit.name}（{unit.credit_code}）已{State(unit.state).label}，不能再评价；"

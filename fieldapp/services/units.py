@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, text
@@ -57,12 +57,45 @@ def _term_condition(term: str) -> ColumnElement[bool]:
     return or_(*(column.like(pattern, escape="\\") for column in SEARCH_COLUMNS))
 
 
-def _evaluated_in(year: int) -> Select[Any]:
-    """Ids of units with a finalized evaluation started (visited) in ``year``."""
+def _evaluated_between(start: date, end: date) -> Select[Any]:
+    """Ids of units with a finalized evaluation started (visited) from ``start`` to ``end``
+    (inclusive)."""
     return select(Evaluation.unit_id).where(
         Evaluation.status == "finalized",
-        Evaluation.started_at >= datetime(year, 1, 1),
-        Evaluation.started_at < datetime(year + 1, 1, 1),
+        Evaluation.started_at >= datetime.combine(start, time()),
+        Evaluation.started_at < datetime.combine(end + timedelta(days=1), time()),
+    )
+
+
+def _evaluated_in(year: int) -> Select[Any]:
+    """Ids of units with a finalized evaluation started (visited) in ``year``."""
+    return _evaluated_between(date(year, 1, 1), date(year, 12, 31))
+
+
+def _superseded(cutoff: datetime | None = None) -> ColumnElement[bool]:
+    """Whether a later finalized answer to the same item (of the same unit) exists than the
+    ``AnswerRow`` of the ``Evaluation`` in the enclosing query; with ``cutoff``, only answers of
+    evaluations finalized before it count."""
+    later = aliased(Evaluation)
+    later_answer = aliased(AnswerRow)
+    conditions: list[ColumnElement[bool]] = [
+        later.unit_id == Evaluation.unit_id,
+        later.status == "finalized",
+    ]
+    if cutoff is not None:
+        conditions.append(later.finalized_at < cutoff)
+    conditions += [
+        later_answer.checklist_id == AnswerRow.checklist_id,
+        later_answer.item_code == AnswerRow.item_code,
+        or_(
+            later.finalized_at > Evaluation.finalized_at,
+            and_(later.finalized_at == Evaluation.finalized_at, later.id > Evaluation.id),
+        ),
+    ]
+    return exists(
+        select(later_answer.id)
+        .join(later, later.id == later_answer.evaluation_id)
+        .where(*conditions)
     )
 
 
@@ -70,22 +103,6 @@ def _rectification_due(as_of: date) -> Select[Any]:
     """Ids of units where an item's most recent finalized answer is 不符合 with its deadline
     on or before ``as_of``: a later finalized follow-up (or evaluation) answering the item
     closes it if it passes, or sets a new deadline if it fails again."""
-    later = aliased(Evaluation)
-    later_answer = aliased(AnswerRow)
-    superseded = exists(
-        select(later_answer.id)
-        .join(later, later.id == later_answer.evaluation_id)
-        .where(
-            later.unit_id == Evaluation.unit_id,
-            later.status == "finalized",
-            later_answer.checklist_id == AnswerRow.checklist_id,
-            later_answer.item_code == AnswerRow.item_code,
-            or_(
-                later.finalized_at > Evaluation.finalized_at,
-                and_(later.finalized_at == Evaluation.finalized_at, later.id > Evaluation.id),
-            ),
-        )
-    )
     return (
         select(Evaluation.unit_id)
         .join(AnswerRow, AnswerRow.evaluation_id == Evaluation.id)
@@ -93,7 +110,7 @@ def _rectification_due(as_of: date) -> Select[Any]:
             Evaluation.status == "finalized",
             AnswerRow.result == "fail",
             AnswerRow.due <= as_of,
-            ~superseded,
+            ~_superseded(),
         )
     )
 

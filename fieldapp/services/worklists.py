@@ -24,15 +24,15 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from fieldapp.checklists import Checklist
 from fieldapp.domain.lifecycle import CONFIRMED_STATES, State
 from fieldapp.domain.verdict import Outcome
-from fieldapp.domain.vocab import UnitType
-from fieldapp.errors import InvalidInput, NotFound
+from fieldapp.domain.vocab import UnitType, label_or
+from fieldapp.errors import InvalidInput
 from fieldapp.services import progress as progress_service
-from fieldapp.services.checklists import pinned
+from fieldapp.services.checklists import ItemTexts
 from fieldapp.services.evaluations import FINALIZED, Kind
 from fieldapp.services.stations import find_station
+from fieldapp.services.units import _evaluated_between, _superseded
 from fieldapp.storage.models import (
     AnswerRow,
     Evaluation,
@@ -100,10 +100,6 @@ class HoldBack:
     reason: Reason
     detail: str
     since: date | None  # the date the problem dates from (state date, deadline, sticker date)
-
-    @property
-    def state_label(self) -> str:
-        return State(self.state).label if self.state else ""
 
 
 @dataclass(frozen=True)
@@ -183,19 +179,6 @@ def _units(*columns: Any) -> Select[Any]:
     )
 
 
-def _evaluated_between(start: date, end: date) -> Select[Any]:
-    """Ids of units with a finalized evaluation visited from ``start`` to ``end`` (inclusive).
-
-    The same rule as ``fieldapp units list --not-evaluated`` (``units._evaluated_in``), bounded
-    by the reference date so a past month's bulletin does not count later visits.
-    """
-    return select(Evaluation.unit_id).where(
-        Evaluation.status == FINALIZED,
-        Evaluation.started_at >= _day_start(start),
-        Evaluation.started_at < _day_start(end + timedelta(days=1)),
-    )
-
-
 def open_rectifications(as_of: date, station_id: int | None = None) -> Select[Any]:
     """Rows (unit …, evaluation id, checklist id, version, code, rectify, due) of open 整改.
 
@@ -205,23 +188,6 @@ def open_rectifications(as_of: date, station_id: int | None = None) -> Select[An
     ``units._rectification_due``, returning the items rather than the units.
     """
     cutoff = _day_start(as_of + timedelta(days=1))
-    later = aliased(Evaluation)
-    later_answer = aliased(AnswerRow)
-    superseded = exists(
-        select(later_answer.id)
-        .join(later, later.id == later_answer.evaluation_id)
-        .where(
-            later.unit_id == Evaluation.unit_id,
-            later.status == FINALIZED,
-            later.finalized_at < cutoff,
-            later_answer.checklist_id == AnswerRow.checklist_id,
-            later_answer.item_code == AnswerRow.item_code,
-            or_(
-                later.finalized_at > Evaluation.finalized_at,
-                and_(later.finalized_at == Evaluation.finalized_at, later.id > Evaluation.id),
-            ),
-        )
-    )
     statement = (
         _units(
             Evaluation.id,
@@ -244,42 +210,12 @@ def open_rectifications(as_of: date, station_id: int | None = None) -> Select[An
             Evaluation.status == FINALIZED,
             Evaluation.finalized_at < cutoff,
             AnswerRow.result == "fail",
-            ~superseded,
+            ~_superseded(cutoff),
         )
     )
     if station_id is not None:
         statement = statement.where(Unit.station_id == station_id)
     return statement
-
-
-class ItemTexts:
-    """Item texts and checklist titles of pinned checklist versions, each read once."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self._cache: dict[tuple[str, int], Checklist | None] = {}
-
-    def checklist(self, checklist_id: str, version: int) -> Checklist | None:
-        key = (checklist_id, version)
-        if key not in self._cache:
-            try:
-                self._cache[key] = pinned(self.session, None, checklist_id, version)
-            except NotFound:
-                self._cache[key] = None
-        return self._cache[key]
-
-    def text(self, checklist_id: str, version: int, code: str) -> str:
-        checklist = self.checklist(checklist_id, version)
-        if checklist is None:
-            return ""
-        try:
-            return checklist.item(code).text
-        except KeyError:
-            return ""
-
-    def title(self, checklist_id: str, version: int) -> str:
-        checklist = self.checklist(checklist_id, version)
-        return checklist.title if checklist is not None else checklist_id
 
 
 def _rectifications(
@@ -406,7 +342,12 @@ def hold_back_counts(
     session: Session, year: int, today: date, station: str | None = None
 ) -> dict[str, dict[Reason, int]]:
     """How many units each reason holds back per station: the same rules, counted in SQL."""
-    station_id = _station_id(session, station)
+    return _hold_back_counts(session, year, today, _station_id(session, station))
+
+
+def _hold_back_counts(
+    session: Session, year: int, today: date, station_id: int | None
+) -> dict[str, dict[Reason, int]]:
     out = {name: dict.fromkeys(Reason, 0) for name in session.scalars(_station_names(station_id))}
     for reason, statement in _reason_queries(year, today).items():
         if station_id is not None:
@@ -468,7 +409,7 @@ def changed_today(session: Session, today: date, station: str | None = None) -> 
             changes[unit_id].append(f"{old} → {State(after).label if after else ''}")
     for unit_id, code, name, station_name, kind, status, verdict in session.execute(evaluations):
         units[unit_id] = (code, name, station_name)
-        label = Kind(kind).label if kind in {k.value for k in Kind} else kind
+        label = label_or(Kind, kind)
         if status == FINALIZED:
             outcome = Outcome(verdict).label if verdict else "—"
             changes[unit_id].append(f"{label}定稿（{outcome}）")
@@ -609,7 +550,7 @@ _SUMMED = (
     "rectifications_overdue",
 )
 TOP_FAILED = 10
-_VERDICTS = (Outcome.PASS.value, Outcome.RECTIFY.value, Outcome.FAIL.value)
+VERDICTS = (Outcome.PASS, Outcome.RECTIFY, Outcome.FAIL)  # the columns of KindCount.by_verdict
 
 
 def month_summary(
@@ -709,7 +650,7 @@ def month_summary(
     )
 
     open_items = _rectifications(session, open_rectifications(as_of, station_id), as_of, texts)
-    hold = hold_back_counts(session, first.year, as_of, station_name)
+    hold = _hold_back_counts(session, first.year, as_of, station_id)
 
     # One line per station, in station order.
     names = list(hold)
@@ -752,16 +693,12 @@ def month_summary(
         for name, line in per_station.items()
     )
     kind_counts = tuple(
-        KindCount(k.value, k.label, {v: kinds[k.value][v] for v in _VERDICTS})
+        KindCount(k.value, k.label, {v.value: kinds[k.value][v.value] for v in VERDICTS})
         for k in Kind
         if k.value in kinds
     )
 
-    by_type: dict[UnitType, progress_service.Cell] = {}
-    for cell in cells:
-        agg = by_type.setdefault(cell.unit_type, progress_service.Cell("合计", cell.unit_type))
-        for key in ("target", "new", "stock", "confirmed", "stickers"):
-            setattr(agg, key, getattr(agg, key) + getattr(cell, key))
+    by_type = progress_service.Progress(first.year, as_of, cells=cells).by_type()
 
     has_targets = bool(session.scalar(select(func.count()).where(Target.year == first.year)))
     events = (
@@ -782,6 +719,6 @@ def month_summary(
         kinds=kind_counts,
         failed_items=failed_items,
         overdue=tuple(i for i in open_items if i.overdue),
-        deadlines=tuple(progress_service.deadlines(first.year, as_of)),
+        deadlines=tuple(report.deadlines),
         has_data=has_data,
     )
