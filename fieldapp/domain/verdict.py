@@ -48,12 +48,27 @@ class Verdict:
     warnings: list[str] = field(default_factory=list)
     unanswered: list[tuple[str, str]] = field(default_factory=list)
 
+    @property
+    def needs_confirmation(self) -> bool:
+        """A failed ``warn`` gate (审慎培育, G4): 命名 waits for the county's confirmation."""
+        return bool(self.warnings)
+
     def explain(self) -> str:
-        """One line for the screen and the sheet, e.g. "不通过：G2 列入经营异常名录"."""
+        """One line for the screen and the sheet, e.g. "不通过：G2 列入经营异常名录".
+
+        A 审慎培育 warning is never dropped: a pass with it reads
+        "通过（审慎培育，待县局确认）：G4 …".
+        """
         if self.outcome is Outcome.INCOMPLETE and not self.reasons:
             return f"未完成：还有 {len(self.unanswered)} 项未检查"
-        detail = "；".join(self.reasons) if self.reasons else "全部符合"
-        return f"{self.outcome.label}：{detail}"
+        label = self.outcome.label
+        if self.needs_confirmation and self.outcome in (Outcome.PASS, Outcome.RECTIFY):
+            label += f"（{PRUDENT_PENDING}）"
+        parts = [*self.reasons, *self.warnings] or ["全部符合"]
+        return f"{label}：{'；'.join(parts)}"
+
+
+PRUDENT_PENDING = "审慎培育，待县局确认"
 
 
 Answers = Mapping[tuple[str, str], Answer | None]
@@ -82,7 +97,7 @@ def judge(checklists: Sequence[Checklist], answers: Answers) -> Verdict:
             vetoes = [i for i in failed if i.gate and i.gate_effect == "veto"]
             warns = [i for i in failed if i.gate and i.gate_effect == "warn"]
             others = [i for i in failed if not i.gate]
-            warnings.extend(f"{i.code} {i.text}：需所长确认" for i in warns)
+            warnings.extend(f"{i.code} {i.text}（审慎培育，需县局确认）" for i in warns)
             limit = checklist.verdict.max_failures
             if vetoes:
                 own = Outcome.FAIL

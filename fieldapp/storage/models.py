@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Index,
@@ -24,6 +26,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from fieldapp.domain.events import EventKind
+from fieldapp.domain.lifecycle import ExitReason, State
+from fieldapp.domain.vocab import UnitType
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -31,6 +37,19 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def domain_enum(enum: type[StrEnum], length: int = 32) -> Enum:
+    """A column holding a domain enum's values: stored as plain text (VARCHAR), read back as the
+    enum; a value the domain does not know is refused when it is written."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 def utcnow() -> datetime:
@@ -67,7 +86,7 @@ class Unit(Base):
     address: Mapped[str] = mapped_column(String(300), default="")
     town: Mapped[str] = mapped_column(String(64), default="")
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
-    unit_type: Mapped[str] = mapped_column(String(32), index=True)
+    unit_type: Mapped[UnitType] = mapped_column(domain_enum(UnitType), index=True)
     industry: Mapped[str | None] = mapped_column(String(32), nullable=True)
     category: Mapped[str] = mapped_column(String(100), default="")
     contact_person: Mapped[str] = mapped_column(String(64), default="")
@@ -81,7 +100,7 @@ class Unit(Base):
     cross_store_return: Mapped[bool] = mapped_column(Boolean, default=False)
     compensation_fund: Mapped[bool] = mapped_column(Boolean, default=False)
     prudent: Mapped[bool] = mapped_column(Boolean, default=False)
-    state: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    state: Mapped[State | None] = mapped_column(domain_enum(State), nullable=True, index=True)
     state_since: Mapped[date | None] = mapped_column(Date, nullable=True)
     entered_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # 入库日期
     sticker_posted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -96,22 +115,41 @@ class Unit(Base):
 
 
 class UnitEvent(Base):
-    """One dated step in a unit's life: a state change or a 标识张贴, with who and why."""
+    """One dated change of a unit, with who, when, the old and the new value, and why.
+
+    Written only by :mod:`fieldapp.services.unit_changes`. ``kind`` says what changed (a
+    lifecycle move keeps its states in ``from_state``/``to_state``; a field change keeps the old
+    and new text in ``old_value``/``new_value``, station changes by station name); ``source``
+    says which file and row, sync or window made it; ``county_confirmed`` marks a 县局确认.
+    """
 
     __tablename__ = "unit_events"
     __table_args__ = (Index("ix_unit_events_unit_on", "unit_id", "occurred_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # "state" or "sticker"
-    from_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    to_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    kind: Mapped[EventKind] = mapped_column(domain_enum(EventKind, 16))
+    from_state: Mapped[State | None] = mapped_column(domain_enum(State), nullable=True)
+    to_state: Mapped[State | None] = mapped_column(domain_enum(State), nullable=True)
     occurred_on: Mapped[date] = mapped_column(Date)
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # 标识张贴: SHA-256 of the photo of the posted sticker in the photo store (None: no photo).
     photo_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    field: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    exit_reason: Mapped[ExitReason | None] = mapped_column(
+        domain_enum(ExitReason, 16), nullable=True
+    )
+    county_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(300), default="")
+    # 命名: the passing 后评价 it rests on (None: a county confirmation, or history from before).
+    evaluation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("evaluations.id", ondelete="SET NULL"), nullable=True
+    )
 
     unit: Mapped[Unit] = relationship(back_populates="events")
 
@@ -125,7 +163,7 @@ class Target(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
-    unit_type: Mapped[str] = mapped_column(String(32))
+    unit_type: Mapped[UnitType] = mapped_column(domain_enum(UnitType))
     count: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -173,6 +211,8 @@ class Evaluation(Base):
         ForeignKey("evaluations.id"), nullable=True, index=True
     )
     content_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # 审慎培育: the verdict carries a warn gate (G4) or the unit is flagged; 命名 waits for 县局确认.
+    needs_confirmation: Mapped[bool] = mapped_column(Boolean, default=False)
     # 回头看 / 暗访整改复查: the finalized evaluation whose failed items this visit re-checks.
     follows_id: Mapped[int | None] = mapped_column(
         ForeignKey("evaluations.id"), nullable=True, index=True
@@ -254,6 +294,17 @@ class Signature(Base):
     name: Mapped[str] = mapped_column(String(64))
     signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     image_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class PlanYear(Base):
+    """A task year's deadlines (seed 002: 6月底 and 11月底; "上级如有要求按要求执行")."""
+
+    __tablename__ = "plan_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_due: Mapped[date] = mapped_column(Date)  # 培育、承诺公示、系统录入率100%
+    final_due: Mapped[date] = mapped_column(Date)  # 后评价、标识张贴
+    source: Mapped[str] = mapped_column(String(200), default="")
 
 
 # --- sync with the county server (migration 0006) -----------------------------------------------

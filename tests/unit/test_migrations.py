@@ -23,7 +23,7 @@ FIXTURES = sorted((Path(__file__).resolve().parents[1] / "data" / "migrations").
 def test_there_is_a_fixture_for_the_previous_head() -> None:
     assert FIXTURES, "tests/data/migrations holds no database"
     script_heads = {p.stem for p in FIXTURES}
-    assert {"0001", "0002", "0003", "0004", "0005"} <= script_heads
+    assert {"0001", "0002", "0003", "0004", "0005", "0006"} <= script_heads
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.stem)

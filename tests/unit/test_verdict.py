@@ -60,7 +60,10 @@ def test_warn_gate_only_warns() -> None:
     answers = all_pass(checklists) | {("general-1", "G4"): Answer.FAIL}
     verdict = judge(checklists, answers)
     assert verdict.outcome is Outcome.PASS
-    assert verdict.warnings and "需所长确认" in verdict.warnings[0]
+    assert verdict.needs_confirmation
+    # The warning is never dropped from the verdict text that is stored and printed.
+    assert verdict.explain().startswith("通过（审慎培育，待县局确认）：G4 ")
+    assert "全部符合" not in verdict.explain()
 
 
 def test_village_station_six_musts_all_required() -> None:
