@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fieldapp import __version__, settings
 from fieldapp.checklists import load_file
@@ -25,6 +26,9 @@ from fieldapp.imports import cells
 from fieldapp.storage.models import Unit, UnitEvent
 from fieldapp.store import Store
 from fieldapp.textout import ProgressLine, print_json, table
+
+if TYPE_CHECKING:
+    from fieldapp.services.unit_changes import Change
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -232,6 +236,7 @@ def _unit_dict(unit: Unit) -> dict[str, object]:
         "online_shop_name": unit.online_shop_name,
         "online_platform": unit.online_platform,
         "online_url": unit.online_url,
+        "prudent": bool(unit.prudent),
         "state": unit.state,
         "state_since": unit.state_since,
         "entered_on": unit.entered_on,
@@ -256,36 +261,36 @@ def cmd_units_show(args: argparse.Namespace, store: Store) -> int:
         print(f"  负责人：{unit.contact_person or '—'}  {unit.contact_phone}")
         state = State(unit.state).label if unit.state else "—"
         print(f"  状态：{state}（自 {unit.state_since}）  入库日期：{unit.entered_on or '—'}")
+        if unit.prudent:
+            print("  审慎培育：是（命名须县局确认）")
         if unit.sticker_posted_on:
             print(f"  标识张贴：{unit.sticker_posted_on}")
         print("\n历史：")
         rows = [
-            (
-                e["occurred_on"],
-                e["what"],
-                e["actor"],
-                e["reason"],
-            )
+            (e["occurred_on"], e["what"], e["actor"], e["reason"], e["source"])
             for e in (_event_dict(e) for e in unit.events)
         ]
-        print(table(("日期", "变更", "经办人", "原因"), rows))
+        print(table(("日期", "变更", "经办人", "原因", "来源"), rows))
     return EXIT_OK
 
 
 def _event_dict(event: UnitEvent) -> dict[str, object]:
-    if event.kind == "sticker":
-        what = "标识张贴"
-    else:
-        before = State(event.from_state).label if event.from_state else "（新建）"
-        what = f"{before} → {State(event.to_state).label if event.to_state else ''}"
+    from fieldapp.services.unit_changes import event_summary
+
     return {
         "kind": event.kind,
         "from_state": event.from_state,
         "to_state": event.to_state,
+        "field": event.field,
+        "old_value": event.old_value,
+        "new_value": event.new_value,
+        "exit_reason": event.exit_reason,
+        "county_confirmed": bool(event.county_confirmed),
         "occurred_on": event.occurred_on,
         "actor": event.actor,
         "reason": event.reason,
-        "what": what,
+        "source": event.source,
+        "what": event_summary(event),
     }
 
 
@@ -308,40 +313,109 @@ def cmd_units_add(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
+def _change(args: argparse.Namespace, store: Store, source: str = "命令行") -> Change:
+    from fieldapp.services.unit_changes import Change
+
+    return Change(_actor(args, store), settings.load(store.folder).role, source=source)
+
+
 def cmd_units_move(args: argparse.Namespace, store: Store) -> int:
-    from fieldapp.services import lifecycle as lifecycle_service
-    from fieldapp.services import units
+    from fieldapp.services import unit_changes, units
 
     target = _state_arg(args.to)
+    exit_reason = None
+    if args.exit_reason:
+        exit_reason = lifecycle.parse_exit_reason(args.exit_reason)
+        if exit_reason is None:
+            allowed = "、".join(r.label for r in lifecycle.ExitReason)
+            raise UsageError(f"未知的移出原因「{args.exit_reason}」，可用：{allowed}")
     with store.session() as session:
         unit = units.by_code(session, args.code)
         before = State(unit.state).label if unit.state else "（无）"
-        lifecycle_service.change_state(
+        event = unit_changes.move(
             session,
             unit,
             target,
-            actor=_actor(args, store),
+            _change(args, store),
+            reason=args.reason or "",
+            exit_reason=exit_reason,
+            on=_date(args.date),
+            county_confirm=args.county_confirm,
+        )
+        mark = "（县局确认）" if event.county_confirmed else ""
+        print(f"{unit.name}：{before} → {target.label}（{unit.state_since}）{mark}")
+    return EXIT_OK
+
+
+_SET_FIELDS = {
+    "station": "station",
+    "address": "address",
+    "type": "unit_type",
+    "industry": "industry",
+    "name": "name",
+    "contact": "contact_person",
+    "phone": "contact_phone",
+}
+
+
+def cmd_units_set(args: argparse.Namespace, store: Store) -> int:
+    """地址变更, 所属所变更 and other record changes, each a dated event."""
+    from fieldapp.domain.vocab import parse_industry
+    from fieldapp.services import unit_changes, units
+
+    values: dict[str, object] = {}
+    for option, name in _SET_FIELDS.items():
+        text = getattr(args, option)
+        if text is None:
+            continue
+        if name == "unit_type":
+            values[name] = _unit_type_arg(text)
+        elif name == "industry":
+            industry = parse_industry(text) if text.strip() else None
+            if text.strip() and industry is None:
+                raise UsageError(f"未知的行业「{text}」")
+            values[name] = industry.code if industry else None
+        elif name == "contact_phone":
+            try:
+                values[name] = cells.parse_phone(text)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        else:
+            values[name] = " ".join(text.split())
+    if args.prudent is not None:
+        values["prudent"] = args.prudent == "yes"
+    if not values:
+        raise UsageError("请至少指定一项要变更的信息，如 --address 或 --station")
+    with store.session() as session:
+        unit = units.by_code(session, args.code)
+        events = unit_changes.update_fields(
+            session,
+            unit,
+            values,
+            _change(args, store),
             reason=args.reason or "",
             on=_date(args.date),
         )
-        print(f"{unit.name}：{before} → {target.label}（{unit.state_since}）")
+        if not events:
+            print(f"{unit.name}：信息与现有记录相同，未作变更")
+        for event in events:
+            print(f"{unit.name}：{unit_changes.event_summary(event)}（{event.occurred_on}）")
     return EXIT_OK
 
 
 def cmd_units_sticker(args: argparse.Namespace, store: Store) -> int:
-    from fieldapp.services import lifecycle as lifecycle_service
-    from fieldapp.services import units
+    from fieldapp.services import unit_changes, units
 
     with store.session() as session:
         unit = units.by_code(session, args.code)
         photo = None
         if args.photo:
             long_side = settings.load(store.folder).photo_long_side
-            photo = lifecycle_service.store_sticker_photo(store.photos, args.photo, long_side)
-        lifecycle_service.post_sticker(
+            photo = unit_changes.store_sticker_photo(store.photos, args.photo, long_side)
+        unit_changes.post_sticker(
             session,
             unit,
-            actor=_actor(args, store),
+            _change(args, store),
             note=args.note or "",
             on=_date(args.date),
             photo_sha256=photo,
@@ -411,6 +485,9 @@ def cmd_progress(args: argparse.Namespace, store: Store) -> int:
             c.stock,
             c.new,
             _pct(c.ratio),
+            c.carried,
+            c.committed_by_june,
+            _pct(c.entry_ratio),
             c.confirmed,
             c.stickers,
         )
@@ -429,11 +506,15 @@ def cmd_progress(args: argparse.Namespace, store: Store) -> int:
                 agg.stock,
                 agg.new,
                 _pct(agg.ratio),
+                agg.carried,
+                agg.committed_by_june,
+                _pct(agg.entry_ratio),
                 agg.confirmed,
                 agg.stickers,
             )
         )
     print(f"{year} 年放心消费建设进度（截至 {report.as_of}；完成数 = 去年建成现存 + 今年新培育）\n")
+    first_due = report.deadlines[0].due
     headers = (
         "所（分局）",
         "单位类型",
@@ -442,10 +523,16 @@ def cmd_progress(args: argparse.Namespace, store: Store) -> int:
         "现存",
         "新培育",
         "完成率",
-        "后评价通过",
+        "往年入库未建成",
+        f"{first_due.month}月{first_due.day}日前承诺公示",
+        "系统录入率",
+        "本年命名",
         "标识张贴",
     )
-    print(table(headers, rows, {2, 3, 4, 5, 6, 7, 8}))
+    print(table(headers, rows, set(range(2, 12))))
+    print(
+        "往年入库未建成：在库但从未命名、往年入库的单位，不计入完成数。口径见 docs/figures/口径.md"
+    )
     print()
     for deadline in report.deadlines:
         when = (
@@ -563,10 +650,36 @@ def build_parser() -> argparse.ArgumentParser:
     p = unit_cmd.add_parser("move", help="变更单位状态（如 承诺公示 → 后评价）")
     p.add_argument("code", metavar="CODE")
     p.add_argument("--to", required=True, help="新状态")
-    p.add_argument("--reason", help="原因（移出、注销、预警必填）")
+    p.add_argument(
+        "--reason", help="原因（预警、关停、转让、注销、县局确认必填；移出选「其他」时必填）"
+    )
+    p.add_argument(
+        "--exit-reason",
+        metavar="原因",
+        help="移出原因：不宜培育、多次违法违规、经评估难以达到创建标准、其他",
+    )
+    p.add_argument(
+        "--county-confirm",
+        action="store_true",
+        help="县局确认命名（县局账号；无本年通过的后评价或审慎培育时），须写 --reason",
+    )
     p.add_argument("--date", help="变更日期，默认今天")
     p.add_argument("--actor", help="经办人")
     p.set_defaults(func=cmd_units_move)
+    p = unit_cmd.add_parser("set", help="变更单位信息（地址变更、所属所变更等），记入历史")
+    p.add_argument("code", metavar="CODE")
+    p.add_argument("--station", help="新的所属所（分局）")
+    p.add_argument("--address", help="新的经营地址")
+    p.add_argument("--type", help="新的单位类型")
+    p.add_argument("--industry", help="新的行业")
+    p.add_argument("--name", help="新的单位名称")
+    p.add_argument("--contact", help="新的负责人")
+    p.add_argument("--phone", help="新的联系电话")
+    p.add_argument("--prudent", choices=("yes", "no"), help="审慎培育标记")
+    p.add_argument("--reason", help="变更原因")
+    p.add_argument("--date", help="变更日期，默认今天")
+    p.add_argument("--actor", help="经办人")
+    p.set_defaults(func=cmd_units_set)
     p = unit_cmd.add_parser("sticker", help="记录年度放心消费标识张贴")
     p.add_argument("code", metavar="CODE")
     p.add_argument("--date", help="张贴日期，默认今天")

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from fieldapp.atomicfile import write_bytes
+from fieldapp.domain.events import Role
 
 SETTINGS_FILE = "settings.json"
 
@@ -20,6 +21,10 @@ class Settings(BaseModel):
     inspector_name: str = Field("", description="检查人员姓名，记录在每次变更和评价上")
     badge_number: str = Field("", description="执法证号")
     station: str = Field("", description="所属所（分局）")
+    role: Role = Field(
+        Role.INSPECTOR,
+        description="本机账号的角色（检查人员、所负责人或县局）；同步时以县局服务器上的账号为准",
+    )
     language: Literal["zh_CN", "en"] = Field("zh_CN", description="界面语言")
     photo_long_side: int = Field(
         2048, ge=640, le=8192, description="照片存档的长边像素（缩小更省空间，放大更清楚）"

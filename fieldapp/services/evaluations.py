@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, object_session
 
 from fieldapp.checklists import Checklist, Item, Library
 from fieldapp.checklists.loader import in_display_order
-from fieldapp.domain.lifecycle import State
+from fieldapp.domain.lifecycle import EXITS, State
 from fieldapp.domain.verdict import Answer, judge
 from fieldapp.domain.vocab import UnitType, canon
 from fieldapp.errors import InvalidInput, Locked, NotFound, Problem
@@ -103,7 +103,7 @@ DRAFT, FINALIZED = "draft", "finalized"
 STATUS_LABELS: dict[str, str] = {DRAFT: "草稿", FINALIZED: "已定稿"}
 FOLLOW_KINDS = frozenset({Kind.FOLLOW_UP, Kind.RECTIFICATION_RECHECK})
 LOCKED_MESSAGE = "评价已定稿，不能修改；如需更正请新建修订"
-_CLOSED_STATES = {State.REMOVED.value, State.CLOSED.value}
+_CLOSED_STATES = frozenset(EXITS)
 
 
 def _name(evaluation: Evaluation) -> str:
@@ -634,6 +634,8 @@ def finalize(session: Session, library: Library, evaluation: Evaluation) -> Eval
     verdict = judge(checklists_of(session, library, evaluation), answers)
     evaluation.verdict = verdict.outcome.value
     evaluation.verdict_text = verdict.explain()
+    # 审慎培育: a warn gate (G4) failed, or the unit is flagged; 命名 then waits for 县局确认.
+    evaluation.needs_confirmation = verdict.needs_confirmation or bool(evaluation.unit.prudent)
     evaluation.finalized_at = utcnow()
     evaluation.status = FINALIZED
     evaluation.content_sha256 = content_hash(evaluation)

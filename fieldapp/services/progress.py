@@ -1,26 +1,33 @@
-"""Progress against the station task tables, counted as seed 002 says.
+"""Progress against the station task tables, counted as seed 002 says, as of any date.
 
-"任务数包括去年建成的现存数量、今年新培育的数量": a unit counts toward year Y's task when, at the
-reference date (31 December of Y, or today for the current year), it is in an active state
-(培育库 through 放心消费单位, 星级库 or 预警库) and entered the pool in Y (new) or earlier (stock).
-Candidates, removed and closed units do not count. The state at the reference date comes from the
-unit's event history, so a past year's figure does not move when a unit changes today.
+Each unit's station, type, state, 入库 and 命名 at the reference date (31 December of the year, or
+today for the current year) are folded from its dated events by :mod:`fieldapp.domain.counting`,
+which also says what 现存 (stock), 新培育 (new) and 往年入库未建成 (carried, shown but not
+counted) mean. A change made today never moves an earlier year's figure.
+
+The June milestone (seed 002: 6月底前完成培育、承诺公示，系统录入率达100%) is measured too:
+units that had reached 承诺公示 by the first deadline, and 系统录入率 = units whose record is
+complete over units listed. Deadlines come from the task year's settings (``plan_years``),
+6/30 and 11/30 when the county set none.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fieldapp.domain import lifecycle
+from fieldapp.domain import counting
+from fieldapp.domain.counting import Count, HistoryEvent, Snapshot
+from fieldapp.domain.events import EventKind
+from fieldapp.domain.lifecycle import NAMED_STATES
 from fieldapp.domain.vocab import UnitType
-from fieldapp.storage.models import Station, Target, Unit, UnitEvent
+from fieldapp.storage.models import PlanYear, Station, Target, Unit, UnitEvent
 
-_ACTIVE = {s.value for s in lifecycle.ACTIVE_STATES}
-_CONFIRMED = {s.value for s in lifecycle.CONFIRMED_STATES}
+_FOLDED = (EventKind.STATE, EventKind.STATION, EventKind.UNIT_TYPE)
 
 
 @dataclass
@@ -30,8 +37,12 @@ class Cell:
     target: int = 0
     new: int = 0
     stock: int = 0
-    confirmed: int = 0  # passed 后评价 (放心消费单位/星级库) during the year
+    carried: int = 0  # 往年入库未建成: in the pool, not counted
+    confirmed: int = 0  # named 放心消费单位/星级库 during the year
     stickers: int = 0  # 标识张贴 recorded during the year
+    committed_by_june: int = 0  # reached 承诺公示 by the first deadline
+    listed: int = 0  # in the pool at the reference date (stock + new + carried)
+    complete: int = 0  # of those, with a complete record (系统录入)
 
     @property
     def achieved(self) -> int:
@@ -41,6 +52,15 @@ class Cell:
     def ratio(self) -> float | None:
         return self.achieved / self.target if self.target else None
 
+    @property
+    def entry_ratio(self) -> float | None:
+        """系统录入率."""
+        return self.complete / self.listed if self.listed else None
+
+    def add(self, other: Cell) -> None:
+        for name in _SUMMED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
     def as_dict(self) -> dict[str, object]:
         out = asdict(self)
         out.update(
@@ -48,8 +68,22 @@ class Cell:
             unit_type_label=self.unit_type.label,
             achieved=self.achieved,
             ratio=self.ratio,
+            entry_ratio=self.entry_ratio,
         )
         return out
+
+
+_SUMMED = (
+    "target",
+    "new",
+    "stock",
+    "carried",
+    "confirmed",
+    "stickers",
+    "committed_by_june",
+    "listed",
+    "complete",
+)
 
 
 @dataclass
@@ -71,100 +105,193 @@ class Progress:
         out = Cell("合计", next(t for t in UnitType if t.group == group))
         for cell in self.cells:
             if cell.unit_type.group == group:
-                out.target += cell.target
-                out.new += cell.new
-                out.stock += cell.stock
-                out.confirmed += cell.confirmed
-                out.stickers += cell.stickers
+                out.add(cell)
         return out
 
     def by_type(self) -> dict[UnitType, Cell]:
         out: dict[UnitType, Cell] = {}
         for cell in self.cells:
-            agg = out.setdefault(cell.unit_type, Cell("合计", cell.unit_type))
-            agg.target += cell.target
-            agg.new += cell.new
-            agg.stock += cell.stock
-            agg.confirmed += cell.confirmed
-            agg.stickers += cell.stickers
+            out.setdefault(cell.unit_type, Cell("合计", cell.unit_type)).add(cell)
         return out
 
 
-def deadlines(year: int, today: date) -> list[Deadline]:
-    """Seed 002: end of June (培育、承诺公示、系统录入率100%), end of November (后评价、标识张贴)."""
+FIRST_DEADLINE = "培育、承诺公示、系统录入率100%"
+FINAL_DEADLINE = "后评价、标识张贴"
+
+
+def deadline_dates(session: Session, year: int) -> tuple[date, date]:
+    """The year's two deadlines as the county set them, else seed 002's 6/30 and 11/30."""
+    row = session.get(PlanYear, year)
+    if row is None:
+        return date(year, 6, 30), date(year, 11, 30)
+    return row.first_due, row.final_due
+
+
+def deadlines(year: int, today: date, dates: tuple[date, date] | None = None) -> list[Deadline]:
+    first, final = dates or (date(year, 6, 30), date(year, 11, 30))
     marks = [
-        ("6月底：培育、承诺公示、系统录入率100%", date(year, 6, 30)),
-        ("11月底：后评价、标识张贴", date(year, 11, 30)),
+        (f"{first.month}月{first.day}日前：{FIRST_DEADLINE}", first),
+        (f"{final.month}月{final.day}日前：{FINAL_DEADLINE}", final),
     ]
     return [Deadline(name, due, (due - today).days) for name, due in marks]
+
+
+@dataclass(frozen=True)
+class _UnitRow:
+    id: int
+    station: str
+    unit_type: str
+    entered_on: date | None
+    complete: bool
+
+
+def _units(session: Session) -> list[_UnitRow]:
+    rows = session.execute(
+        select(
+            Unit.id,
+            Station.name,
+            Unit.unit_type,
+            Unit.entered_on,
+            Unit.name,
+            Unit.address,
+            Unit.industry,
+            Unit.contact_person,
+            Unit.contact_phone,
+        ).join(Station, Station.id == Unit.station_id)
+    )
+    out = []
+    for uid, station, unit_type, entered, name, address, industry, person, phone in rows:
+        values = {
+            "name": name,
+            "address": address,
+            "station": station,
+            "unit_type": unit_type,
+            "industry": industry,
+            "contact_person": person,
+            "contact_phone": phone,
+        }
+        needs_industry = UnitType(unit_type).group == "units"
+        complete = counting.record_complete(values, needs_industry=needs_industry)
+        out.append(_UnitRow(uid, station, str(unit_type), entered, complete))
+    return out
+
+
+def _histories(session: Session) -> dict[int, list[HistoryEvent]]:
+    histories: dict[int, list[HistoryEvent]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            UnitEvent.unit_id,
+            UnitEvent.id,
+            UnitEvent.kind,
+            UnitEvent.occurred_on,
+            UnitEvent.to_state,
+            UnitEvent.old_value,
+            UnitEvent.new_value,
+        ).where(UnitEvent.kind.in_(_FOLDED))
+    )
+    for unit_id, order, kind, on, to_state, old, new in rows:
+        histories[unit_id].append(HistoryEvent(order, kind, on, to_state, old, new))
+    return histories
+
+
+def snapshots(session: Session, when: date) -> dict[int, Snapshot]:
+    """Every unit as its history gives it at ``when``, by unit id."""
+    histories = _histories(session)
+    return {
+        unit.id: counting.snapshot(
+            histories.get(unit.id, []),
+            when,
+            station=unit.station,
+            unit_type=unit.unit_type,
+            entered_on=unit.entered_on,
+        )
+        for unit in _units(session)
+    }
 
 
 def compute(session: Session, year: int, today: date | None = None) -> Progress:
     today = today or date.today()
     as_of = min(today, date(year, 12, 31))
-    progress = Progress(year, as_of, deadlines=deadlines(year, today))
-    cells: dict[tuple[int, str], Cell] = {}
-    names = dict(session.execute(select(Station.id, Station.name)).all())
+    dates = deadline_dates(session, year)
+    progress = Progress(year, as_of, deadlines=deadlines(year, today, dates))
+    cells: dict[tuple[str, str], Cell] = {}
 
-    def cell(station_id: int, unit_type: str) -> Cell:
-        key = (station_id, unit_type)
+    def cell(station: str, unit_type: str) -> Cell:
+        key = (station, unit_type)
         if key not in cells:
-            cells[key] = Cell(names[station_id], UnitType(unit_type))
+            cells[key] = Cell(station, UnitType(unit_type))
         return cells[key]
 
+    station_names = dict(session.execute(select(Station.id, Station.name)).all())
     for target in session.scalars(select(Target).where(Target.year == year)):
-        cell(target.station_id, target.unit_type).target += target.count
+        cell(station_names[target.station_id], target.unit_type).target += target.count
 
-    # State of each unit at the reference date: its latest state event on or before it.
-    latest = (
-        select(UnitEvent.unit_id, func.max(UnitEvent.id).label("event_id"))
-        .where(UnitEvent.kind == "state", UnitEvent.occurred_on <= as_of)
-        .group_by(UnitEvent.unit_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Unit.station_id, Unit.unit_type, Unit.entered_on, UnitEvent.to_state)
-        .join(latest, latest.c.unit_id == Unit.id)
-        .join(UnitEvent, UnitEvent.id == latest.c.event_id)
-    )
-    for station_id, unit_type, entered_on, state in rows:
-        if state not in _ACTIVE or entered_on is None or entered_on > as_of:
-            continue
-        target_cell = cell(station_id, unit_type)
-        if entered_on.year == year:
-            target_cell.new += 1
-        else:
-            target_cell.stock += 1
-
-    start, end = date(year, 1, 1), as_of
-    confirmed = session.execute(
-        select(Unit.station_id, Unit.unit_type, func.count(func.distinct(Unit.id)))
-        .join(UnitEvent, UnitEvent.unit_id == Unit.id)
-        .where(
-            UnitEvent.kind == "state",
-            UnitEvent.to_state.in_(_CONFIRMED),
-            UnitEvent.occurred_on.between(start, end),
+    units = _units(session)
+    histories = _histories(session)
+    first_due = min(dates[0], as_of)
+    start = date(year, 1, 1)
+    for unit in units:
+        history = histories.get(unit.id, [])
+        now = counting.snapshot(
+            history,
+            as_of,
+            station=unit.station,
+            unit_type=unit.unit_type,
+            entered_on=unit.entered_on,
         )
-        .group_by(Unit.station_id, Unit.unit_type)
-    )
-    for station_id, unit_type, count in confirmed:
-        cell(station_id, unit_type).confirmed = count
-    stickers = session.execute(
-        select(Unit.station_id, Unit.unit_type, func.count(func.distinct(Unit.id)))
-        .join(UnitEvent, UnitEvent.unit_id == Unit.id)
-        .where(UnitEvent.kind == "sticker", UnitEvent.occurred_on.between(start, end))
-        .group_by(Unit.station_id, Unit.unit_type)
-    )
-    for station_id, unit_type, count in stickers:
-        cell(station_id, unit_type).stickers = count
+        if now.active:
+            here = cell(now.station, now.unit_type)
+            kind = counting.classify(now, year)
+            if kind is Count.STOCK:
+                here.stock += 1
+            elif kind is Count.NEW:
+                here.new += 1
+            elif kind is Count.CARRIED:
+                here.carried += 1
+            here.listed += 1
+            here.complete += unit.complete
+        named_this_year = any(
+            e.kind is EventKind.STATE
+            and e.to_state in NAMED_STATES
+            and start <= e.occurred_on <= as_of
+            for e in history
+        )
+        if named_this_year:
+            cell(now.station, now.unit_type).confirmed += 1
+        june = counting.snapshot(
+            history,
+            first_due,
+            station=unit.station,
+            unit_type=unit.unit_type,
+            entered_on=unit.entered_on,
+        )
+        if june.committed:
+            cell(june.station, june.unit_type).committed_by_june += 1
 
-    progress.cells = [cells[key] for key in sorted(cells, key=_cell_order)]
+    stickers = session.execute(
+        select(UnitEvent.unit_id, func.max(UnitEvent.occurred_on))
+        .where(UnitEvent.kind == EventKind.STICKER, UnitEvent.occurred_on.between(start, as_of))
+        .group_by(UnitEvent.unit_id)
+    )
+    by_id = {u.id: u for u in units}
+    for unit_id, on in stickers:
+        history = histories.get(unit_id, [])
+        row = by_id.get(unit_id)
+        if row is None:
+            continue
+        then = counting.snapshot(
+            history, on, station=row.station, unit_type=row.unit_type, entered_on=row.entered_on
+        )
+        cell(then.station, then.unit_type).stickers += 1
+
+    order = {name: i for i, name in enumerate(station_names[k] for k in sorted(station_names))}
+
+    def cell_order(key: tuple[str, str]) -> tuple[int, str, int]:
+        station, unit_type = key
+        return (order.get(station, len(order)), station, _TYPE_ORDER[unit_type])
+
+    progress.cells = [cells[key] for key in sorted(cells, key=cell_order)]
     return progress
 
 
 _TYPE_ORDER = {t.value: i for i, t in enumerate(UnitType)}
-
-
-def _cell_order(key: tuple[int, str]) -> tuple[int, int]:
-    station_id, unit_type = key
-    return (station_id, _TYPE_ORDER[unit_type])

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from fieldapp.domain import uscc
 from fieldapp.domain.lifecycle import State
 from fieldapp.errors import InvalidInput, NotFound, Problem
-from fieldapp.storage.models import AnswerRow, Evaluation, Station, Unit, UnitEvent
+from fieldapp.services import unit_changes
+from fieldapp.services.unit_changes import Change
+from fieldapp.storage.models import AnswerRow, Evaluation, Station, Unit
 
 SEARCH_COLUMNS = (Unit.name, Unit.shop_name, Unit.credit_code, Unit.address)
 
@@ -216,22 +218,7 @@ def add_unit(
         )
         raise InvalidInput(f"{where}：所属所不存在，单位未保存", [problem])
     fields.pop("entered_on", None)
-    unit = Unit(
-        **fields,
-        station=station,
-        state=State.CANDIDATE.value,
-        state_since=today,
-    )
-    unit.events.append(
-        UnitEvent(
-            kind="state",
-            from_state=None,
-            to_state=State.CANDIDATE.value,
-            occurred_on=today,
-            actor=actor,
-            reason=ADD_REASON,
-        )
-    )
-    session.add(unit)
-    session.flush()
+    fields["station"] = station.name
+    change = Change(actor, source="新增单位", today=today)
+    unit = unit_changes.create(session, fields, change, state=State.CANDIDATE, reason=ADD_REASON)
     return unit

@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -29,10 +30,18 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp import settings
-from fieldapp.domain.lifecycle import REASON_REQUIRED, REASON_REQUIRED_FROM, State, allowed_from
+from fieldapp.domain.events import Role
+from fieldapp.domain.lifecycle import (
+    NAMED_STATES,
+    REASON_REQUIRED,
+    REASON_REQUIRED_FROM,
+    ExitReason,
+    State,
+    allowed_from,
+)
 from fieldapp.errors import NotFound
 from fieldapp.photos.ingest import IMAGE_SUFFIXES
-from fieldapp.services import lifecycle as lifecycle_service
+from fieldapp.services import unit_changes
 from fieldapp.storage.models import Unit
 from fieldapp.store import Store
 from fieldapp.ui import queries
@@ -63,7 +72,9 @@ def _reason_edit(name: str) -> QPlainTextEdit:
 class LifecycleDialog(QDialog):
     """Choose the next state (only the allowed ones), a reason and a date."""
 
-    def __init__(self, unit: UnitDetail, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, unit: UnitDetail, parent: QWidget | None = None, role: Role = Role.INSPECTOR
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("lifecycleDialog")
         self.setWindowTitle(tr("lifecycle.title"))
@@ -73,6 +84,15 @@ class LifecycleDialog(QDialog):
         self.target.setObjectName("target")
         for state in allowed_from(self._current):
             self.target.addItem(state_label(state.value), state.value)
+        self.exit_reason = QComboBox()
+        self.exit_reason.setObjectName("exitReason")
+        for code in ExitReason:
+            self.exit_reason.addItem(code.label, code.value)
+        self.exit_label = QLabel(tr("lifecycle.exit_reason"))
+        # 县局确认: only a county account may name a unit without a passing 后评价 of the year.
+        self.county_confirm = QCheckBox(tr("lifecycle.county_confirm"))
+        self.county_confirm.setObjectName("countyConfirm")
+        self._role = role
         self.reason = _reason_edit("reason")
         self.reason_label = QLabel()
         self.on = _date_edit("on", unit.state_since, today)
@@ -82,6 +102,8 @@ class LifecycleDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.target.currentIndexChanged.connect(self._target_changed)
+        self.exit_reason.currentIndexChanged.connect(self._target_changed)
+        self.county_confirm.toggled.connect(self._target_changed)
 
         here = state_label(unit.state) or tr("lifecycle.no_state")
         heading = QLabel(
@@ -91,6 +113,8 @@ class LifecycleDialog(QDialog):
         form = QFormLayout(self)
         form.addRow(heading)
         form.addRow(tr("lifecycle.target"), self.target)
+        form.addRow(self.exit_label, self.exit_reason)
+        form.addRow(self.county_confirm)
         form.addRow(self.reason_label, self.reason)
         form.addRow(tr("lifecycle.date"), self.on)
         form.addRow(self.buttons)
@@ -105,9 +129,26 @@ class LifecycleDialog(QDialog):
 
     def reason_required(self) -> bool:
         target = self.chosen()
+        if target is State.REMOVED:
+            return self.chosen_exit_reason() is ExitReason.OTHER
+        if self.county_confirmed():
+            return True
         return target in REASON_REQUIRED or self._current in REASON_REQUIRED_FROM
 
+    def chosen_exit_reason(self) -> ExitReason | None:
+        if self.chosen() is not State.REMOVED:
+            return None
+        data = self.exit_reason.currentData()
+        return ExitReason(data) if data else None
+
+    def county_confirmed(self) -> bool:
+        return self.county_confirm.isVisibleTo(self) and self.county_confirm.isChecked()
+
     def _target_changed(self, *_args: object) -> None:
+        removing = self.chosen() is State.REMOVED
+        self.exit_label.setVisible(removing)
+        self.exit_reason.setVisible(removing)
+        self.county_confirm.setVisible(self.chosen() in NAMED_STATES and self._role is Role.COUNTY)
         required = self.reason_required()
         self.reason_label.setText(tr("lifecycle.reason") + (" *" if required else ""))
         self.reason.setPlaceholderText(
@@ -209,13 +250,32 @@ def _detail_after(store: Store, unit_id: int) -> UnitDetail:
 
 
 def write_state(
-    store: Store, unit_id: int, target: State, *, actor: str, reason: str, on: date
+    store: Store,
+    unit_id: int,
+    target: State,
+    *,
+    actor: str,
+    reason: str,
+    on: date,
+    exit_reason: ExitReason | None = None,
+    county_confirm: bool = False,
+    role: Role = Role.INSPECTOR,
 ) -> UnitDetail:
     with store.session() as session:
         unit = session.get(Unit, unit_id)
         if unit is None:
             raise NotFound(tr("eval.unit_gone"))
-        lifecycle_service.change_state(session, unit, target, actor=actor, reason=reason, on=on)
+        change = unit_changes.Change(actor, role, source="窗口")
+        unit_changes.move(
+            session,
+            unit,
+            target,
+            change,
+            reason=reason,
+            exit_reason=exit_reason,
+            on=on,
+            county_confirm=county_confirm,
+        )
     return _detail_after(store, unit_id)
 
 
@@ -236,8 +296,7 @@ def write_sticker(
         sha = None
         if photo is not None:
             long_side = settings.load(store.folder).photo_long_side
-            sha = lifecycle_service.store_sticker_photo(store.photos, photo, long_side)
-        lifecycle_service.post_sticker(
-            session, unit, actor=actor, note=note, on=on, photo_sha256=sha
-        )
+            sha = unit_changes.store_sticker_photo(store.photos, photo, long_side)
+        change = unit_changes.Change(actor, source="窗口")
+        unit_changes.post_sticker(session, unit, change, note=note, on=on, photo_sha256=sha)
     return _detail_after(store, unit_id)

@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 from fieldapp.services import progress as progress_service
 from fieldapp.services import stations as station_service
+from fieldapp.services import unit_changes, worklists
 from fieldapp.services import units as unit_service
-from fieldapp.services import worklists
 from fieldapp.services.progress import Progress
 from fieldapp.services.units import UnitFilter
 from fieldapp.services.worklists import HoldBack, Reason
@@ -43,6 +43,9 @@ class EventRow(NamedTuple):
     actor: str
     reason: str
     photo: str | None = None  # thumbnail file of the sticker photo (标识张贴), if one was taken
+    summary: str = ""  # the core's one-line account of the change (unit_changes.event_summary)
+    county_confirmed: bool = False  # 县局确认
+    source: str = ""  # the file and row, sync or window that made it
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class UnitDetail:
     entered_on: date | None
     sticker_posted_on: date | None
     events: list[EventRow] = field(default_factory=list)
+    prudent: bool = False  # 审慎培育
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,9 @@ def unit_detail(store: Store, unit_id: int) -> UnitDetail | None:
                 e.actor,
                 e.reason,
                 str(store.photos.thumb_path(e.photo_sha256)) if e.photo_sha256 else None,
+                unit_changes.event_summary(e),
+                bool(e.county_confirmed),
+                e.source,
             )
             for e in unit.events
         ]
@@ -145,6 +152,7 @@ def unit_detail(store: Store, unit_id: int) -> UnitDetail | None:
             entered_on=unit.entered_on,
             sticker_posted_on=unit.sticker_posted_on,
             events=events,
+            prudent=bool(unit.prudent),
         )
 
 

@@ -46,7 +46,8 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from fieldapp import settings
-from fieldapp.domain.lifecycle import CONFIRMED_STATES, State, allowed_from
+from fieldapp.domain.events import Role
+from fieldapp.domain.lifecycle import CONFIRMED_STATES, ExitReason, State, allowed_from
 from fieldapp.domain.vocab import UnitType, industry_label
 from fieldapp.services.units import UnitFilter
 from fieldapp.store import Store
@@ -434,25 +435,52 @@ class UnitsTab(QWidget):
         unit = self._unit
         if unit is None:
             return None
-        dialog = LifecycleDialog(unit, self)
+        dialog = LifecycleDialog(unit, self, role=self.role())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def chosen(result: int) -> None:
             target = dialog.chosen()
             if result == QDialog.DialogCode.Accepted and target is not None:
-                self.apply_state(target, dialog.reason_text(), dialog.chosen_date())
+                self.apply_state(
+                    target,
+                    dialog.reason_text(),
+                    dialog.chosen_date(),
+                    exit_reason=dialog.chosen_exit_reason(),
+                    county_confirm=dialog.county_confirmed(),
+                )
 
         dialog.finished.connect(chosen)
         dialog.open()
         return dialog
 
-    def apply_state(self, target: State, reason: str, on: date) -> None:
+    def role(self) -> Role:
+        return settings.load(self._store.folder).role
+
+    def apply_state(
+        self,
+        target: State,
+        reason: str,
+        on: date,
+        *,
+        exit_reason: ExitReason | None = None,
+        county_confirm: bool = False,
+    ) -> None:
         unit = self._unit
         if unit is None:
             return
-        store, actor = self._store, self.default_inspector()
+        store, actor, role = self._store, self.default_inspector(), self.role()
         self._runner.submit_write(
-            lambda: write_state(store, unit.id, target, actor=actor, reason=reason, on=on),
+            lambda: write_state(
+                store,
+                unit.id,
+                target,
+                actor=actor,
+                reason=reason,
+                on=on,
+                exit_reason=exit_reason,
+                county_confirm=county_confirm,
+                role=role,
+            ),
             self._unit_changed,
         )
 
@@ -590,6 +618,7 @@ def render_detail(unit: UnitDetail) -> str:
         _field(tr("detail.town"), unit.town),
         _field(tr("detail.contact"), contact),
         _field(tr("col.state"), state),
+        _field(tr("detail.prudent"), tr("detail.prudent_yes") if unit.prudent else ""),
         _field(tr("detail.entered_on"), unit.entered_on),
         _field(tr("detail.sticker"), unit.sticker_posted_on),
     ]
@@ -608,9 +637,13 @@ def render_detail(unit: UnitDetail) -> str:
             change = tr("history.sticker")
             if event.photo is None:
                 change += tr("history.sticker_no_photo")
-        else:
+        elif event.kind == "state":
             before = state_label(event.from_state) or tr("history.created")
             change = f"{before} → {state_label(event.to_state)}"
+            if event.county_confirmed:
+                change += tr("history.county_confirmed")
+        else:
+            change = event.summary
         cells = "".join(f"<td>{escape(c)}</td>" for c in (change, event.actor, event.reason))
         if event.photo is not None:
             image = QUrl.fromLocalFile(event.photo).toString()

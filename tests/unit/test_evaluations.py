@@ -10,15 +10,15 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from fieldapp.checklists import BUNDLED_DIR
-from fieldapp.domain.lifecycle import State
+from fieldapp.domain.lifecycle import ExitReason, State
 from fieldapp.errors import InvalidInput, Locked
 from fieldapp.imports.units import import_units
 from fieldapp.photos import prepare
 from fieldapp.services import evaluations as ev
-from fieldapp.services import lifecycle
 from fieldapp.services import units as unit_service
 from fieldapp.storage.models import Evaluation
 from fieldapp.store import Store
+from tests.lifecycle_helpers import move
 
 SHOP = "92331122MA2A00018H"  # 缙云县五云好又多超市: 一般单位, 超市 (retail)
 PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
@@ -83,7 +83,7 @@ def test_start_pins_the_composed_versions(shop_store: Store) -> None:
 def test_start_refuses_a_removed_unit(shop_store: Store) -> None:
     with shop_store.session() as session:
         unit = unit_service.by_code(session, SHOP)
-        lifecycle.change_state(session, unit, State.REMOVED, actor="李四", reason="多次违法")
+        move(session, unit, State.REMOVED, actor="李四", exit_reason=ExitReason.VIOLATIONS)
         with pytest.raises(InvalidInput, match="已移出，不能再评价"):
             ev.start(session, shop_store.library, unit, "routine", "张三")
 

@@ -4,11 +4,11 @@ from datetime import date
 import pytest
 
 from fieldapp.domain import lifecycle
-from fieldapp.domain.lifecycle import State
+from fieldapp.domain.lifecycle import ExitReason, State
 from fieldapp.errors import IllegalTransition
-from fieldapp.services import lifecycle as service
 from fieldapp.services.stations import station_ids
-from fieldapp.storage.models import Unit
+from fieldapp.storage.models import Unit, UnitEvent
+from tests import lifecycle_helpers as service
 
 
 def test_the_main_path_is_allowed() -> None:
@@ -31,12 +31,33 @@ def test_illegal_move_names_the_allowed_ones() -> None:
     assert "培育库" in message and "移出" in message and "注销" in message
 
 
-def test_removal_and_closure_need_a_reason() -> None:
-    assert "必须填写原因" in (
-        lifecycle.check_transition(State.CULTIVATING, State.REMOVED, " ") or ""
+def test_removal_needs_a_coded_reason_and_exits_need_a_reason() -> None:
+    assert "移出必须选择原因" in (
+        lifecycle.check_transition(State.CULTIVATING, State.REMOVED, "多次违法") or ""
     )
-    assert lifecycle.check_transition(State.CULTIVATING, State.REMOVED, "多次违法违规") is None
+    for code in ExitReason:
+        text = "具体原因" if code is ExitReason.OTHER else ""
+        assert lifecycle.check_transition(State.CULTIVATING, State.REMOVED, text, code) is None
+    assert "必须写明具体原因" in (
+        lifecycle.check_transition(State.CULTIVATING, State.REMOVED, " ", ExitReason.OTHER) or ""
+    )
+    for exit_state in (State.SHUT, State.TRANSFERRED, State.CLOSED):
+        assert "必须填写原因" in (lifecycle.check_transition(State.COMMITTED, exit_state, "") or "")
+        assert lifecycle.check_transition(State.COMMITTED, exit_state, "店主告知") is None
+    assert "只有「移出」才选择移出原因" in (
+        lifecycle.check_transition(State.COMMITTED, State.SHUT, "x", ExitReason.VIOLATIONS) or ""
+    )
     assert "必须填写原因" in (lifecycle.check_transition(State.REMOVED, State.CANDIDATE, "") or "")
+
+
+def test_three_business_exits_are_distinct_states() -> None:
+    assert {lifecycle.parse_state(t) for t in ("关停", "转让", "注销")} == {
+        State.SHUT,
+        State.TRANSFERRED,
+        State.CLOSED,
+    }
+    assert lifecycle.parse_exit_reason("经评估难以达到创建标准") is ExitReason.UNREACHABLE
+    assert lifecycle.parse_exit_reason("不宜培育") is ExitReason.UNSUITABLE
 
 
 def test_closed_is_final() -> None:
@@ -72,10 +93,11 @@ def unit(store):  # type: ignore[no-untyped-def]
             name="缙云县测试超市",
             station_id=ids["五云所"],
             unit_type="general",
-            state=State.CANDIDATE.value,
-            state_since=date(2026, 1, 5),
         )
         session.add(unit)
+        session.flush()
+        service.move(session, unit, State.CANDIDATE, on=date(2026, 1, 5), today=date(2026, 1, 5))
+        session.query(UnitEvent).delete()  # a unit with no history yet, for the tests below
     return unit
 
 
@@ -83,19 +105,11 @@ def test_changes_are_kept_as_dated_history(store, unit) -> None:  # type: ignore
     today = date(2026, 11, 1)
     with store.session() as session:
         u = session.get(Unit, unit.id)
-        service.change_state(
-            session, u, State.CULTIVATING, actor="张三", on=date(2026, 2, 1), today=today
-        )
-        service.change_state(
-            session, u, State.COMMITTED, actor="张三", on=date(2026, 3, 1), today=today
-        )
-        service.change_state(
-            session, u, State.EVALUATING, actor="李四", on=date(2026, 9, 1), today=today
-        )
-        service.change_state(
-            session, u, State.CONFIRMED, actor="李四", on=date(2026, 9, 2), today=today
-        )
-        service.post_sticker(session, u, actor="李四", on=date(2026, 9, 10), today=today)
+        service.move(session, u, State.CULTIVATING, actor="张三", on=date(2026, 2, 1), today=today)
+        service.move(session, u, State.COMMITTED, actor="张三", on=date(2026, 3, 1), today=today)
+        service.move(session, u, State.EVALUATING, actor="李四", on=date(2026, 9, 1), today=today)
+        service.name(session, u, actor="李四", on=date(2026, 9, 2), today=today)
+        service.sticker(session, u, actor="李四", on=date(2026, 9, 10), today=today)
     with store.read() as session:
         u = session.get(Unit, unit.id)
         assert u.state == "confirmed"
@@ -113,12 +127,12 @@ def test_changes_are_kept_as_dated_history(store, unit) -> None:  # type: ignore
 
 def test_refused_change_writes_nothing(store, unit) -> None:  # type: ignore[no-untyped-def]
     with (
-        pytest.raises(IllegalTransition, match="允许的变更：培育库、移出、注销"),
+        pytest.raises(IllegalTransition, match="允许的变更：培育库、移出、关停、转让、注销"),
         store.session() as session,
     ):
-        service.change_state(session, session.get(Unit, unit.id), State.CONFIRMED, actor="张三")
+        service.move(session, session.get(Unit, unit.id), State.COMMITTED, actor="张三")
     with pytest.raises(IllegalTransition, match="早于上次变更"), store.session() as session:
-        service.change_state(
+        service.move(
             session,
             session.get(Unit, unit.id),
             State.CULTIVATING,
@@ -129,7 +143,7 @@ def test_refused_change_writes_nothing(store, unit) -> None:  # type: ignore[no-
         pytest.raises(IllegalTransition, match="只有「放心消费单位」或「星级库」"),
         store.session() as s,
     ):
-        service.post_sticker(s, s.get(Unit, unit.id), actor="张三")
+        service.sticker(s, s.get(Unit, unit.id), actor="张三")
     with store.read() as session:
         u = session.get(Unit, unit.id)
         assert u.state == "candidate" and u.events == []

@@ -1,0 +1,153 @@
+"""How a unit counts toward a year's task, folded from its dated history. Pure rules, no I/O.
+
+Seed 002: "任务数包括去年建成的现存数量、今年新培育的数量". In these terms, at a reference date D of
+year Y (31 December, or today for the current year):
+
+- **现存 (stock)**: the unit was 建成 — named 放心消费单位 or raised to 星级库 — in a year before Y,
+  and at D it is still in the pool (培育库 … 放心消费单位, 星级库, 预警库).
+- **新培育 (new)**: not stock, in the pool at D, and either its 入库 (the move into 培育库 or any
+  pool state from outside the pool) happened in Y, or it entered earlier and was named in Y
+  (its cultivation was completed this year).
+- **往年入库未建成 (carried)**: in the pool at D, entered before Y and never named: shown, not
+  counted (a unit that has sat in 培育库 since 2022 is not this year's achievement).
+
+A unit's station and type at D are those its history gives for D: a 所属所变更 or 单位类型变更 made
+later does not move it in an earlier year's figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from fieldapp.domain.events import EventKind
+from fieldapp.domain.lifecycle import ACTIVE_STATES, COMMITTED_OR_LATER, NAMED_STATES, State
+
+
+class Count(StrEnum):
+    STOCK = "stock"
+    NEW = "new"
+    CARRIED = "carried"
+
+    @property
+    def label(self) -> str:
+        return {"stock": "去年建成现存", "new": "今年新培育", "carried": "往年入库未建成"}[
+            self.value
+        ]
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One event as the fold needs it (kind, date, order, states or old/new text)."""
+
+    order: int
+    kind: EventKind
+    occurred_on: date
+    to_state: State | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A unit as its history gives it at a date."""
+
+    station: str
+    unit_type: str
+    state: State | None
+    entered_on: date | None
+    named_on: date | None
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def committed(self) -> bool:
+        """Reached 承诺公示 (or a later pool state): the June milestone."""
+        return self.state in COMMITTED_OR_LATER
+
+
+def _field_at(events: Sequence[HistoryEvent], kind: EventKind, when: date, now: str) -> str:
+    """The value a field had at ``when``: the newest change on or before it, else the value
+    before the first later change, else the value it has now."""
+    changes = [e for e in events if e.kind is kind]
+    before = [e for e in changes if e.occurred_on <= when]
+    if before:
+        return before[-1].new_value or ""
+    if changes:
+        return changes[0].old_value or ""
+    return now
+
+
+def snapshot(
+    events: Sequence[HistoryEvent],
+    when: date,
+    *,
+    station: str,
+    unit_type: str,
+    entered_on: date | None,
+) -> Snapshot:
+    """Fold ``events`` (in date order, then record order) up to ``when``; ``station``,
+    ``unit_type`` and ``entered_on`` are the unit's current values."""
+    ordered = sorted(events, key=lambda e: (e.occurred_on, e.order))
+    state: State | None = None
+    entry: date | None = None
+    named: date | None = None
+    entries = 0
+    for event in ordered:
+        if event.kind is not EventKind.STATE or event.to_state is None:
+            continue
+        if event.occurred_on > when:
+            break
+        was_active = state in ACTIVE_STATES
+        state = event.to_state
+        if state in ACTIVE_STATES and not was_active:
+            entry, named, entries = event.occurred_on, None, entries + 1
+        if state in NAMED_STATES:
+            named = event.occurred_on
+    # An imported unit may give its 入库日期 before the state it was listed in: the first entry
+    # then dates from it (a later re-entry has its own event).
+    all_entries = _entry_count(ordered)
+    if entries == 1 and all_entries == 1 and entered_on is not None and entry is not None:
+        entry = min(entry, entered_on)
+    return Snapshot(
+        station=_field_at(ordered, EventKind.STATION, when, station),
+        unit_type=_field_at(ordered, EventKind.UNIT_TYPE, when, unit_type),
+        state=state,
+        entered_on=entry,
+        named_on=named,
+    )
+
+
+def _entry_count(ordered: Sequence[HistoryEvent]) -> int:
+    count, active = 0, False
+    for event in ordered:
+        if event.kind is EventKind.STATE and event.to_state is not None:
+            now_active = event.to_state in ACTIVE_STATES
+            count += now_active and not active
+            active = now_active
+    return count
+
+
+def classify(unit: Snapshot, year: int) -> Count | None:
+    """How ``unit`` (a snapshot at a date of ``year``) counts toward that year's task."""
+    if not unit.active or unit.entered_on is None:
+        return None
+    if unit.named_on is not None and unit.named_on.year < year:
+        return Count.STOCK
+    if unit.entered_on.year == year or (unit.named_on is not None and unit.named_on.year == year):
+        return Count.NEW
+    return Count.CARRIED
+
+
+# Fields a unit's record must have for 系统录入 to count as complete (June milestone, seed 002:
+# "系统录入率达100%"). Areas and village stations have no industry.
+RECORD_FIELDS = ("name", "address", "station", "unit_type", "contact_person", "contact_phone")
+
+
+def record_complete(values: Mapping[str, object], *, needs_industry: bool) -> bool:
+    fields = (*RECORD_FIELDS, "industry") if needs_industry else RECORD_FIELDS
+    return all(values.get(name) not in (None, "") for name in fields)
