@@ -145,7 +145,7 @@ def shoot(out: Path, data: Path, server_url: str, token: str) -> int:
 
     from fieldapp import settings
     from fieldapp.services import evaluations as ev
-    from fieldapp.services import lifecycle
+    from fieldapp.services import unit_changes
     from fieldapp.services import units as unit_service
     from fieldapp.services.units import UnitFilter
     from fieldapp.store import Store
@@ -196,8 +196,10 @@ def shoot(out: Path, data: Path, server_url: str, token: str) -> int:
             session, UnitFilter(state="confirmed", station="五云所"), limit=1
         )
         shop = confirmed[0]
-        sha = lifecycle.store_sticker_photo(store.photos, PHOTOS / "Landscape_6.jpg")
-        lifecycle.post_sticker(session, shop, actor="张三", note="门口玻璃左侧", photo_sha256=sha)
+        sha = unit_changes.store_sticker_photo(store.photos, PHOTOS / "Landscape_6.jpg")
+        unit_changes.post_sticker(
+            session, shop, unit_changes.Change("张三"), note="门口玻璃左侧", photo_sha256=sha
+        )
         shop_code = shop.credit_code
         draft = ev.start(session, store.library, shop, "routine", "张三")
         checklists = ev.checklists_of(session, store.library, draft)

@@ -19,12 +19,12 @@ from fieldapp import settings
 from fieldapp.domain.lifecycle import State
 from fieldapp.imports.units import import_units
 from fieldapp.services import demo
-from fieldapp.services import lifecycle as lifecycle_service
 from fieldapp.settings import Settings
 from fieldapp.storage.models import Unit, UnitEvent
 from fieldapp.ui.lifecycle_dialog import LifecycleDialog, StickerDialog
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.tasks import TaskRunner
+from tests import lifecycle_helpers
 
 PHOTO = Path(__file__).resolve().parents[1] / "data" / "photos" / "Landscape_6.jpg"
 
@@ -135,7 +135,7 @@ def test_removing_with_a_reason_records_it(window: MainWindow, store: Any) -> No
 
 def test_sticker_on_a_confirmed_unit_is_recorded(window: MainWindow, store: Any) -> None:
     def confirm(session: Any, unit: Any) -> None:
-        lifecycle_service.change_state(session, unit, State.CONFIRMED, actor="t")
+        lifecycle_helpers.name(session, unit, actor="t")
 
     code = unit_in(store, State.EVALUATING, confirm)
     select_unit(window, code)
@@ -155,7 +155,7 @@ def test_sticker_on_a_confirmed_unit_is_recorded(window: MainWindow, store: Any)
 
 def test_sticker_with_a_photo_shows_it_on_the_unit_page(window: MainWindow, store: Any) -> None:
     def confirm(session: Any, unit: Any) -> None:
-        lifecycle_service.change_state(session, unit, State.CONFIRMED, actor="t")
+        lifecycle_helpers.name(session, unit, actor="t")
 
     code = unit_in(store, State.EVALUATING, confirm)
     select_unit(window, code)
@@ -180,7 +180,7 @@ def test_a_sticker_photo_that_is_not_an_image_is_refused_and_nothing_recorded(
     window: MainWindow, store: Any, tmp_path: Path
 ) -> None:
     def confirm(session: Any, unit: Any) -> None:
-        lifecycle_service.change_state(session, unit, State.CONFIRMED, actor="t")
+        lifecycle_helpers.name(session, unit, actor="t")
 
     code = unit_in(store, State.EVALUATING, confirm)
     select_unit(window, code)

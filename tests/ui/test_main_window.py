@@ -24,7 +24,6 @@ from fieldapp.errors import NotFound
 from fieldapp.imports.targets import import_targets
 from fieldapp.imports.units import import_units
 from fieldapp.services import demo
-from fieldapp.services import lifecycle as lifecycle_service
 from fieldapp.services import units as unit_service
 from fieldapp.services.units import UnitFilter
 from fieldapp.storage.models import Unit
@@ -32,6 +31,7 @@ from fieldapp.ui import queries, strings
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.tasks import TaskRunner
 from fieldapp.ui.unit_model import UNIT_ID_ROLE, UnitTableModel
+from tests import lifecycle_helpers
 
 pytestmark = pytest.mark.gui
 
@@ -273,8 +273,8 @@ def test_selecting_a_unit_shows_record_and_history(
     with store.session() as session:
         unit = session.scalars(select(Unit).where(Unit.state == State.EVALUATING.value)).first()
         assert unit is not None
-        lifecycle_service.change_state(session, unit, State.CONFIRMED, actor="王检查")
-        lifecycle_service.post_sticker(session, unit, actor="李张贴", note="门口左侧")
+        lifecycle_helpers.name(session, unit, actor="王检查")
+        lifecycle_helpers.sticker(session, unit, actor="李张贴", note="门口左侧")
         code, name, station = unit.credit_code, unit.name, unit.station.name
 
     window = make_window()

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from fieldapp.cli import main
 from fieldapp.errors import InvalidInput
 from fieldapp.services import evaluations as ev
-from fieldapp.services import lifecycle
+from fieldapp.services import unit_changes
 from fieldapp.services import units as unit_service
 from fieldapp.storage.models import UnitEvent
 from fieldapp.store import Store
+from tests import lifecycle_helpers
 
 SHOP = "92331122MA2A000347"  # 缙云县仙都黄龙大药房: 放心消费单位 in units-sample.csv
 PHOTO = Path(__file__).resolve().parents[1] / "data" / "photos" / "Landscape_6.jpg"
@@ -32,8 +33,8 @@ def test_sticker_with_photo_is_stored_upright_and_survives_the_sweep(
     _confirmed(store, data_path)
     with store.session() as session:
         unit = unit_service.by_code(session, SHOP)
-        sha = lifecycle.store_sticker_photo(store.photos, PHOTO, max_side=800)
-        event = lifecycle.post_sticker(session, unit, actor="李四", photo_sha256=sha)
+        sha = unit_changes.store_sticker_photo(store.photos, PHOTO, max_side=800)
+        event = lifecycle_helpers.sticker(session, unit, actor="李四", photo_sha256=sha)
         assert event.photo_sha256 == sha
     assert store.photos.exists(sha) and store.photos.verify(sha)
     with store.session() as session:
@@ -49,8 +50,8 @@ def test_a_broken_photo_is_refused_and_nothing_is_recorded(
     broken.write_bytes(PHOTO.read_bytes()[:2000])
     with pytest.raises(InvalidInput, match=r"sticker\.jpg"), store.session() as session:
         unit = unit_service.by_code(session, SHOP)
-        sha = lifecycle.store_sticker_photo(store.photos, broken)
-        lifecycle.post_sticker(session, unit, actor="李四", photo_sha256=sha)
+        sha = unit_changes.store_sticker_photo(store.photos, broken)
+        lifecycle_helpers.sticker(session, unit, actor="李四", photo_sha256=sha)
     with store.read() as session:
         assert session.scalars(select(UnitEvent).where(UnitEvent.kind == "sticker")).all() == []
 
