@@ -28,6 +28,7 @@ from fieldapp.domain.lifecycle import CONFIRMED_STATES, State
 from fieldapp.domain.verdict import Outcome
 from fieldapp.domain.vocab import UnitType, label_or
 from fieldapp.errors import InvalidInput
+from fieldapp.services import evidence
 from fieldapp.services import progress as progress_service
 from fieldapp.services.checklists import ItemTexts
 from fieldapp.services.evaluations import FINALIZED, Kind
@@ -73,6 +74,7 @@ class Reason(StrEnum):
     NO_STICKER = "no_sticker"
     STICKER_NO_PHOTO = "sticker_no_photo"
     STALE = "stale"
+    EVIDENCE = "evidence"
 
     @property
     def label(self) -> str:
@@ -85,6 +87,7 @@ REASON_LABELS: dict[Reason, str] = {
     Reason.NO_STICKER: "未张贴标识",
     Reason.STICKER_NO_PHOTO: "标识无照片",
     Reason.STALE: "长期未变化",
+    Reason.EVIDENCE: "证据存疑",
 }
 
 
@@ -313,7 +316,9 @@ def hold_backs(
     Reasons: 本年未评价 (a state that needs a 后评价 this year, no finalized evaluation this year);
     整改逾期 (an open 整改 past its deadline); 未张贴标识 / 标识无照片 (a confirmed unit with no
     sticker event this year, or only ones without a photo); 长期未变化 (longer than
-    :data:`STALE_DAYS` in a working state). A unit appears once per reason that applies.
+    :data:`STALE_DAYS` in a working state); 证据存疑 (a finalised evaluation of the year whose
+    photos are reused, undated, of another day or far apart: :mod:`~fieldapp.services.evidence`).
+    A unit appears once per reason that applies.
     """
     station_id = _station_id(session, station)
     found: dict[str, list[HoldBack]] = {
@@ -335,13 +340,39 @@ def hold_backs(
                     since=row[6],
                 )
             )
+    for item in _evidence_hold_backs(session, year, today, station_id):
+        found[item.station].append(item)
     return [StationHoldBacks(name, tuple(items)) for name, items in found.items()]
+
+
+def _evidence_hold_backs(
+    session: Session, year: int, today: date, station_id: int | None
+) -> list[HoldBack]:
+    """证据存疑: units with a finalised evaluation of ``year`` whose photos are in doubt
+    (:mod:`fieldapp.services.evidence`), one line per unit naming each such evaluation."""
+    doubtful: dict[int, list[evidence.EvaluationEvidence]] = defaultdict(list)
+    for found in evidence.for_station_year(session, year, station_id, as_of=today):
+        doubtful[found.unit_id].append(found)
+    return [
+        HoldBack(
+            unit_id=unit_id,
+            credit_code=evaluations[0].credit_code,
+            name=evaluations[0].unit_name,
+            station=evaluations[0].station,
+            state=evaluations[0].state,
+            reason=Reason.EVIDENCE,
+            detail="；".join(e.summary for e in evaluations),
+            since=min(e.visited_on for e in evaluations),
+        )
+        for unit_id, evaluations in doubtful.items()
+    ]
 
 
 def hold_back_counts(
     session: Session, year: int, today: date, station: str | None = None
 ) -> dict[str, dict[Reason, int]]:
-    """How many units each reason holds back per station: the same rules, counted in SQL."""
+    """How many units each reason holds back per station: the same rules, counted in SQL
+    (证据存疑 is judged in Python over the photos SQL narrows down, then counted)."""
     return _hold_back_counts(session, year, today, _station_id(session, station))
 
 
@@ -357,6 +388,8 @@ def _hold_back_counts(
         counted = select(station_column, func.count()).group_by(station_column)
         for name, count in session.execute(counted):
             out[name][reason] = count
+    for item in _evidence_hold_backs(session, year, today, station_id):
+        out[item.station][Reason.EVIDENCE] += 1
     return out
 
 
@@ -407,9 +440,11 @@ def changed_today(session: Session, today: date, station: str | None = None) -> 
         else:
             old = State(before).label if before else "（新建）"
             changes[unit_id].append(f"{old} → {State(after).label if after else ''}")
-    for unit_id, code, name, station_name, kind, status, verdict in session.execute(evaluations):
+    for unit_id, code, name, station_name, visit_kind, status, verdict in session.execute(
+        evaluations
+    ):
         units[unit_id] = (code, name, station_name)
-        label = label_or(Kind, kind)
+        label = label_or(Kind, visit_kind)
         if status == FINALIZED:
             outcome = Outcome(verdict).label if verdict else "—"
             changes[unit_id].append(f"{label}定稿（{outcome}）")

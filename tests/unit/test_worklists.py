@@ -7,12 +7,14 @@ code   station   story                                                          
 =====  ========  ==============================================================  =================
 UA     五云所    承诺公示 since 2026-08-01, never evaluated                      not_evaluated
 UB     五云所    培育库 since 2026-01-10                                         stale
-UC     五云所    confirmed, 2026-08 evaluation failed B5a due 2026-11-10        overdue, no_sticker
+UC     五云所    confirmed, 2026-08 evaluation failed B5a due 2026-11-10        overdue, no_sticker,
+              (its B5a photo, with no capture time, is also on UG's 11月 one)  evidence
 UD     五云所    confirmed, evaluated, sticker without photo                     sticker_no_photo
 UE     壶镇分局  confirmed, evaluated, sticker with photo                        —
 UF     壶镇分局  removed                                                         —
-UG     壶镇分局  committed, 2026-11 evaluation failed B5a (due 11-20) and B6a     —
-              (due 11-25); B6b failed in 10月 and fixed by a 回头看
+UG     壶镇分局  committed, 2026-11 evaluation failed B5a (due 11-20) and B6a     evidence
+              (due 11-25), both photographed with UC's photo; B6b failed in
+              10月 and fixed by a 回头看
 =====  ========  ==============================================================  =================
 """
 
@@ -25,14 +27,14 @@ from typing import Any
 import pytest
 
 from fieldapp.domain import uscc
-from fieldapp.domain.lifecycle import State
+from fieldapp.domain.lifecycle import ExitReason, State
 from fieldapp.errors import InvalidInput, NotFound
 from fieldapp.services import evaluations as ev
-from fieldapp.services import lifecycle
 from fieldapp.services import worklists as wl
 from fieldapp.services.stations import station_ids
 from fieldapp.storage.models import Target, Unit
 from fieldapp.store import Store
+from tests import lifecycle_helpers as lifecycle
 
 TODAY = date(2026, 11, 18)  # a Wednesday: the week is 11-16 … 11-22
 PHOTO = Path(__file__).resolve().parents[1] / "data" / "photos" / "Landscape_6.jpg"
@@ -108,8 +110,9 @@ def build_county(store: Store) -> dict[str, int]:
             session.add(row)
             session.flush()
             for state, on in steps:
-                lifecycle.change_state(
-                    session, row, state, actor="测试", on=on, today=TODAY, reason=reason
+                exit_reason = ExitReason.UNSUITABLE if state is State.REMOVED else None
+                lifecycle.move(
+                    session, row, state, on=on, today=TODAY, reason=reason, exit_reason=exit_reason
                 )
             ids[tag] = row.id
             return row
@@ -124,23 +127,15 @@ def build_county(store: Store) -> dict[str, int]:
         unit("UB", "五云所", [(State.CULTIVATING, date(2026, 1, 10))])
         uc = unit("UC", "五云所", confirmed)
         evaluate(store, session, uc, date(2026, 8, 20), {"B5a": date(2026, 11, 10)})
-        lifecycle.change_state(
-            session, uc, State.CONFIRMED, actor="测试", on=date(2026, 9, 1), today=TODAY
-        )
+        lifecycle.move(session, uc, State.CONFIRMED, on=date(2026, 9, 1), today=TODAY)
         ud = unit("UD", "五云所", confirmed)
         evaluate(store, session, ud, date(2026, 8, 21))
-        lifecycle.change_state(
-            session, ud, State.CONFIRMED, actor="测试", on=date(2026, 9, 1), today=TODAY
-        )
-        lifecycle.post_sticker(session, ud, actor="测试", on=date(2026, 9, 5), today=TODAY)
+        lifecycle.move(session, ud, State.CONFIRMED, on=date(2026, 9, 1), today=TODAY)
+        lifecycle.sticker(session, ud, on=date(2026, 9, 5), today=TODAY)
         ue = unit("UE", "壶镇分局", confirmed)
         evaluate(store, session, ue, date(2026, 8, 22))
-        lifecycle.change_state(
-            session, ue, State.CONFIRMED, actor="测试", on=date(2026, 9, 1), today=TODAY
-        )
-        lifecycle.post_sticker(
-            session, ue, actor="测试", on=date(2026, 9, 6), today=TODAY, photo_sha256="a" * 64
-        )
+        lifecycle.move(session, ue, State.CONFIRMED, on=date(2026, 9, 1), today=TODAY)
+        lifecycle.sticker(session, ue, on=date(2026, 9, 6), today=TODAY, photo_sha256="a" * 64)
         unit("UF", "壶镇分局", [*cultivated, (State.REMOVED, date(2026, 3, 1))], "不宜培育")
         ug = unit(
             "UG",
@@ -179,8 +174,9 @@ def test_hold_backs_name_each_reason_per_station(store: Store, county: dict[str,
             ("UC", R.RECTIFICATION_OVERDUE),
             ("UC", R.NO_STICKER),
             ("UD", R.STICKER_NO_PHOTO),
+            ("UC", R.EVIDENCE),
         },
-        "壶镇分局": set(),
+        "壶镇分局": {("UG", R.EVIDENCE)},
     }
     wuyun = found[0]
     assert wuyun.units == 4
@@ -191,6 +187,12 @@ def test_hold_backs_name_each_reason_per_station(store: Store, county: dict[str,
     stale = next(h for h in wuyun.items if h.reason is R.STALE)
     assert stale.detail.startswith("「培育库」已 312 天未变化")
     assert R.STALE.label == "长期未变化"
+    doubtful = next(h for h in wuyun.items if h.reason is R.EVIDENCE)
+    assert doubtful.since == date(2026, 8, 20)
+    assert doubtful.detail.endswith("（2026-08-20）：重复照片 1 处、无拍摄时间 1 张")
+    (other,) = found[1].items
+    assert other.detail.endswith("（2026-11-03）：重复照片 1 处、无拍摄时间 2 张")
+    assert R.EVIDENCE.label == "证据存疑"
 
 
 def test_hold_backs_move_with_the_date_and_the_thresholds(
@@ -199,7 +201,11 @@ def test_hold_backs_move_with_the_date_and_the_thresholds(
     with store.read() as session:
         # Before UC's deadline nothing is overdue; before 179 days in 培育库, UB is not stale.
         early = reasons(wl.hold_backs(session, 2026, date(2026, 7, 8)))["五云所"]
+        september = reasons(wl.hold_backs(session, 2026, date(2026, 9, 30)))
     assert ("UC", R.RECTIFICATION_OVERDUE) not in early
+    # Evidence is judged on evaluations finalised by the day: in September UG's was not yet.
+    assert ("UC", R.EVIDENCE) not in early and ("UC", R.EVIDENCE) in september["五云所"]
+    assert ("UG", R.EVIDENCE) not in september["壶镇分局"]
     assert ("UB", R.STALE) not in early
     assert wl.STALE_DAYS[State.CULTIVATING] == 180
 
@@ -239,7 +245,7 @@ def test_changed_today_lists_steps_and_evaluations(store: Store, county: dict[st
     with store.session() as session:
         ua = session.get(Unit, county["UA"])
         assert ua is not None
-        lifecycle.change_state(session, ua, State.EVALUATING, actor="测试", on=TODAY, today=TODAY)
+        lifecycle.move(session, ua, State.EVALUATING, on=TODAY, today=TODAY)
         ub = session.get(Unit, county["UB"])
         assert ub is not None
         ev.start(session, store.library, ub, "routine", "李四", today=TODAY)
