@@ -1,7 +1,7 @@
 """The 进度 tab, the station head's dashboard: the task table against what each station has
 achieved (table and bar chart), the days left to 30 June and 30 November, and the units that hold
 each station back (seed 002's 防止失真失实失察: not evaluated this year, rectification overdue, no
-sticker or no photo of it, no change for a long time).
+sticker or no photo of it, no change for a long time, evidence in doubt).
 
 A few dozen rows at most (stations × unit types), so QTableWidgets are the simple choice here;
 everything is computed by the core (``services.progress``, ``services.worklists``) on a worker
@@ -98,6 +98,10 @@ class ProgressTab(QWidget):
         self.holdback_table.setObjectName("holdbacks")
         self.holdback_table.setHorizontalHeaderLabels(
             [tr("pcol.station"), *(reason_label(r) for r in Reason)]
+        )
+        evidence_column = list(Reason).index(Reason.EVIDENCE) + 1
+        self.holdback_table.horizontalHeaderItem(evidence_column).setToolTip(
+            tr("holdback.evidence_tip")
         )
         self.holdback_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.holdback_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
