@@ -34,8 +34,8 @@ UNIT_COLUMNS = (
 INSERT_UNIT = f"INSERT INTO units ({UNIT_COLUMNS}) VALUES ({', '.join('?' * 28)})"
 INSERT_STATION = "INSERT INTO stations (name, county, created_at) VALUES (?, '', ?)"
 INSERT_EVENT = (
-    "INSERT INTO unit_events (unit_id, kind, from_state, to_state, occurred_on, actor, reason, "
-    "recorded_at) VALUES (?, 'state', NULL, ?, ?, ?, ?, ?)"
+    "INSERT INTO unit_events (uuid, unit_id, kind, from_state, to_state, occurred_on, actor, "
+    "reason, recorded_at, county_confirmed, source) VALUES (?, ?, 'state', NULL, ?, ?, ?, ?, ?, 0, ?)"
 )
 
 
@@ -77,15 +77,17 @@ def _baseline_write(connection: sqlite3.Connection, csv_path: Path) -> None:
     with csv_path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         header = {name: i for i, name in enumerate(next(reader))}
-        rows = [row for row in reader if row]
+        rows = [(number, row) for number, row in enumerate(reader, start=2) if row]
     col = {key: header[label] for key, label in zip(_FIELDS, demo.HEADERS, strict=True)}
     connection.execute("BEGIN")
     try:
-        station_names = list(dict.fromkeys(row[col["station"]] for row in rows))
+        station_names = list(dict.fromkeys(row[col["station"]] for _, row in rows))
         connection.executemany(INSERT_STATION, [(name, now) for name in station_names])
         stations = dict(connection.execute("SELECT name, id FROM stations").fetchall())
         units = []
-        for row in rows:
+        sources = []
+        for number, row in rows:
+            sources.append(f"{reason} 第 {number} 行")
             state = _code(states, row[col["state"]], parse_state) or "cultivating"
             units.append(
                 (
@@ -123,7 +125,10 @@ def _baseline_write(connection: sqlite3.Connection, csv_path: Path) -> None:
         ids = dict(connection.execute("SELECT credit_code, id FROM units").fetchall())
         connection.executemany(
             INSERT_EVENT,
-            [(ids[u[1]], u[21], u[22], ACTOR, reason, now) for u in units],
+            [
+                (str(uuid.uuid4()), ids[u[1]], u[21], u[22], ACTOR, reason, now, source)
+                for u, source in zip(units, sources, strict=True)
+            ],
         )
         connection.execute("COMMIT")
     except BaseException:

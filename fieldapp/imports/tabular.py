@@ -10,7 +10,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -29,7 +29,19 @@ class Table:
     path: Path
     headers: list[str]  # as written in the file
     rows: list[Row]
-    ignored_columns: list[str]
+    ignored_columns: list[str]  # headers no alias knows, as written
+    header_row: int = 1
+    # Columns (1-based) with no header but data in some row; an empty unnamed column is no loss.
+    unnamed_columns: list[int] = field(default_factory=list)
+
+
+def column_letter(number: int) -> str:
+    """Excel's name of the 1-based column ``number``: 1 → A, 27 → AA."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def decode_csv(raw: bytes, where: str) -> str:
@@ -120,16 +132,18 @@ def read_table(path: Path, aliases: dict[str, str], required: dict[str, str]) ->
     ignored: list[str] = []
     seen: dict[str, str] = {}
     for header in headers:
-        field = aliases.get(canon(header)) if header else None
-        if field and field in seen:
+        name = aliases.get(canon(header)) if header else None
+        if name and name in seen:
             raise InvalidInput(
-                f"{where}：第 {header_number} 行表头中「{seen[field]}」和「{header}」是同一列，请删去一个"
+                f"{where}：第 {header_number} 行表头中「{seen[name]}」和「{header}」是同一列，请删去一个"
             )
-        if field:
-            seen[field] = header
+        if name:
+            seen[name] = header
         elif header:
             ignored.append(header)
-        fields.append(field)
+        fields.append(name)
+    blank = [i for i, header in enumerate(headers) if not header]
+    unnamed: set[int] = set()
     missing = [label for name, label in required.items() if name not in seen]
     if missing:
         raise InvalidInput(
@@ -141,9 +155,13 @@ def read_table(path: Path, aliases: dict[str, str], required: dict[str, str]) ->
         if not any(cells):
             continue
         values = {
-            field: (cells[i] if i < len(cells) else "")
-            for i, field in enumerate(fields)
-            if field is not None
+            name: (cells[i] if i < len(cells) else "")
+            for i, name in enumerate(fields)
+            if name is not None
         }
         rows.append(Row(number, values))
-    return Table(path, headers, rows, ignored)
+        unnamed.update(i for i in blank if i < len(cells) and cells[i])
+        if len(cells) > len(headers) and any(cells[len(headers) :]):
+            unnamed.update(i for i in range(len(headers), len(cells)) if cells[i])
+    columns = sorted(i + 1 for i in unnamed)
+    return Table(path, headers, rows, ignored, header_number, columns)

@@ -1,32 +1,36 @@
 """Import the county's unit list: validate every row, then write all of it or none of it.
 
 Units are matched by 统一社会信用代码: re-importing updates them in place and never duplicates them.
-A state column moves units along the lifecycle under the same rules as a manual change.
+Nothing is lost on the way: a column the file does not have keeps the stored value, and so does
+an empty cell (unless ``blank_clears``); a column the importer does not know refuses the file
+unless it is named in ``ignore_columns``. Every change goes through the unit's one write path
+(:mod:`fieldapp.services.unit_changes_bulk`, the rules of :mod:`fieldapp.services.unit_changes`)
+as an event naming the file and row: a field change as an event of its kind, a state column as a
+lifecycle move under the same rules as a manual one (a 命名 this year only on a passing 后评价).
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from fieldapp.domain import lifecycle, uscc
-from fieldapp.domain.lifecycle import State
+from fieldapp.domain.events import EventKind
+from fieldapp.domain.lifecycle import ExitReason, State
 from fieldapp.domain.vocab import INDUSTRIES, UnitType, canon, parse_industry, parse_unit_type
 from fieldapp.errors import InvalidInput, Problem
 from fieldapp.imports import cells
-from fieldapp.imports.tabular import Row, read_table
-from fieldapp.services.stations import station_ids
-from fieldapp.storage.models import Unit, UnitEvent, utcnow
+from fieldapp.imports.tabular import Table, column_letter, read_table
+from fieldapp.services import unit_changes_bulk as bulk
+from fieldapp.services.unit_changes import EDITABLE, Change
 
 Progress = Callable[[int, int], None]
-UNITS = cast(Table, Unit.__table__)
 
 # field name -> accepted headers (Chinese first, then English aliases)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -53,6 +57,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "state": ("状态", "库/状态", "所在库", "state", "status"),
     "state_date": ("状态日期", "变更日期", "state_date"),
     "entered_on": ("入库日期", "entered_on"),
+    "exit_reason": ("移出原因", "exit_reason"),
+    "reason": ("变更原因", "原因", "reason"),
 }
 REQUIRED = {
     "credit_code": "统一社会信用代码",
@@ -74,17 +80,8 @@ TEXT_LIMITS = {
     "online_url": 500,
 }
 BOOL_FIELDS = ("cross_store_return", "compensation_fund", "prudent")
-UPDATABLE = (
-    *TEXT_LIMITS,
-    "station_id",
-    "unit_type",
-    "industry",
-    "contact_phone",
-    "return_days",
-    "return_goods",
-    "return_terms",
-    *BOOL_FIELDS,
-)
+# The columns that are record fields of a unit (the others say how its state changes).
+RECORD_FIELDS = tuple(name for name in COLUMNS if name in EDITABLE)
 
 
 @dataclass
@@ -93,9 +90,11 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     state_changes: int = 0
+    events: Counter[EventKind] = field(default_factory=Counter)
     skipped: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     new_stations: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -104,16 +103,13 @@ class _Parsed:
     values: dict[str, Any]
     state: State | None
     state_date: date | None
+    exit_reason: ExitReason | None = None
+    reason: str = ""
+    raw: dict[str, str] = field(default_factory=dict)  # the cells, field -> text
 
 
 # The label a message uses for a field when there is no file header to name (the first alias).
 FIELD_LABELS = {name: names[0] for name, names in COLUMNS.items()}
-
-
-def _parse_row(
-    row: Row, headers: dict[str, str], where: str, today: date
-) -> tuple[_Parsed | None, list[Problem], list[Problem]]:
-    return validate_values(row.values, where, today, row=row.number, headers=headers)
 
 
 def validate_values(
@@ -210,9 +206,18 @@ def validate_values(
                 bad(name, f"日期 {parsed} 晚于今天")
             dates[name] = parsed
     out["entered_on"] = dates["entered_on"]
+    exit_text = raw.get("exit_reason", "").strip()
+    exit_reason = lifecycle.parse_exit_reason(exit_text) if exit_text else None
+    if exit_text and exit_reason is None:
+        allowed = "、".join(r.label for r in ExitReason)
+        bad("exit_reason", f"未知的移出原因「{exit_text}」，可用：{allowed}")
+    elif exit_reason is not None and state is not State.REMOVED:
+        bad("exit_reason", "只有状态为「移出」的单位才填写移出原因；请清空此格或把状态改为移出")
     if errors:
         return None, errors, warnings
-    return _Parsed(row or 0, out, state, dates["state_date"]), errors, warnings
+    reason = " ".join(raw["reason"].split()) if "reason" in raw else ""
+    item = _Parsed(row or 0, out, state, dates["state_date"], exit_reason, reason, raw)
+    return item, errors, warnings
 
 
 def import_units(
@@ -221,6 +226,8 @@ def import_units(
     *,
     actor: str,
     skip_invalid: bool = False,
+    blank_clears: bool = False,
+    ignore_columns: Iterable[str] = (),
     today: date | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
@@ -228,18 +235,28 @@ def import_units(
 
     Any invalid row rejects the whole file (InvalidInput listing every bad row) unless
     ``skip_invalid``, in which case valid rows are written and the bad ones listed as skipped.
+    A column the file lacks, and an empty cell, keep what the store has (``blank_clears``: an
+    empty cell of a column the file has clears the field). A column the importer does not know
+    refuses the file unless named in ``ignore_columns`` (which also drops a known column).
     """
     today = today or date.today()
     where = path.name
-    table = read_table(path, ALIASES, REQUIRED)
-    headers = {ALIASES[canon(h)]: h for h in table.headers if canon(h) in ALIASES}
+    ignore = _ignore_list(where, ignore_columns)
+    aliases = {key: name for key, name in ALIASES.items() if key not in ignore}
+    table = read_table(path, aliases, REQUIRED)
     result = ImportResult()
+    result.ignored_columns = _check_columns(table, where, ignore, result.warnings)
+    headers = {aliases[canon(h)]: h for h in table.headers if canon(h) in aliases}
+    if not table.rows:
+        raise InvalidInput(f"{path}：表头之后没有数据行")
     parsed: list[_Parsed] = []
     problems: list[Problem] = []
     first_row: dict[str, int] = {}
     total = len(table.rows)
     for index, row in enumerate(table.rows, start=1):
-        item, errors, warnings = _parse_row(row, headers, where, today)
+        item, errors, warnings = validate_values(
+            row.values, where, today, row=row.number, headers=headers
+        )
         result.warnings.extend(warnings)
         if item is not None:
             code = item.values["credit_code"]
@@ -261,34 +278,23 @@ def import_units(
             parsed.append(item)
         if progress and index % 2000 == 0:
             progress(index, total * 2)
-    if not table.rows:
-        raise InvalidInput(f"{path}：表头之后没有数据行")
 
-    existing = _existing_units(session, [p.values["credit_code"] for p in parsed])
-    # Lifecycle moves on existing units must follow the same rules as a manual change.
-    reason = f"导入 {where}"
-    accepted: list[_Parsed] = []
+    planner = _Planner(
+        session,
+        bulk.stored_units(session, (p.values["credit_code"] for p in parsed)),
+        headers,
+        where,
+        actor,
+        today,
+        blank_clears,
+    )
+    plans: list[bulk.UnitPlan] = []
     for item in parsed:
-        unit = existing.get(item.values["credit_code"])
-        if unit is not None and item.state is not None and item.state.value != unit["state"]:
-            current = State(unit["state"]) if unit["state"] else None
-            refusal = lifecycle.check_transition(current, item.state, reason)
-            if refusal:
-                problems.append(Problem(where, refusal, row=item.row, column=headers.get("state")))
-                continue
-            last = unit["state_since"]
-            when = item.state_date or today
-            if last and when < last:
-                problems.append(
-                    Problem(
-                        where,
-                        f"状态日期 {when} 早于上次变更日期 {last}",
-                        row=item.row,
-                        column=headers.get("state_date") or headers.get("state"),
-                    )
-                )
-                continue
-        accepted.append(item)
+        plan = planner.plan(item)
+        if isinstance(plan, Problem):
+            problems.append(plan)
+        else:
+            plans.append(plan)
     if problems:
         problems.sort(key=lambda p: p.row or 0)
         if not skip_invalid:
@@ -299,136 +305,135 @@ def import_units(
             )
         result.skipped = problems
 
-    station_names = list(dict.fromkeys(item.values["station"] for item in accepted))
-    stations, created_stations = station_ids(session, station_names)
-    result.new_stations = created_stations
-    _write(session, accepted, existing, stations, actor, reason, today, result)
+    written = bulk.write(session, plans)
+    result.created, result.updated, result.unchanged = (
+        written.created,
+        written.updated,
+        written.unchanged,
+    )
+    result.state_changes = written.state_changes
+    result.events = written.events
+    result.new_stations = written.new_stations
     if progress:
         progress(total * 2, total * 2)
     return result
 
 
-def _write(
-    session: Session,
-    accepted: list[_Parsed],
-    existing: dict[str, Any],
-    stations: dict[str, int],
-    actor: str,
-    reason: str,
-    today: date,
-    result: ImportResult,
-) -> None:
-    now = utcnow()
-    new_rows: list[dict[str, Any]] = []
-    new_events: list[tuple[str, State, date]] = []
-    updates: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
-    for item in accepted:
-        values = dict(item.values)
-        values["station_id"] = stations[values.pop("station")]
-        unit = existing.get(values["credit_code"])
-        if unit is None:
-            state = item.state or State.CULTIVATING
-            when = item.state_date or today
-            entered = values["entered_on"]
-            if entered is None and state in lifecycle.ACTIVE_STATES:
-                entered = when
-            values.update(
-                uuid=_uuid(),
-                state=state.value,
-                state_since=when,
-                entered_on=entered,
-                sticker_posted_on=None,
-                version=1,
-                created_at=now,
-                updated_at=now,
+@dataclass
+class _Planner:
+    """Plans each valid row through the unit's write path (:mod:`unit_changes_bulk`)."""
+
+    session: Session
+    stored: dict[str, dict[str, Any]]
+    headers: dict[str, str]  # field -> the file's header
+    where: str
+    actor: str
+    today: date
+    blank_clears: bool
+
+    def __post_init__(self) -> None:
+        self.present = [name for name in RECORD_FIELDS if name in self.headers]
+        self.default_reason = f"导入 {self.where}"
+
+    def plan(self, item: _Parsed) -> bulk.UnitPlan | Problem:
+        code = item.values["credit_code"]
+        change = Change(self.actor, source=f"导入 {self.where} 第 {item.row} 行", today=self.today)
+        on = item.state_date or self.today
+        stored = self.stored.get(code)
+        if stored is None:
+            return bulk.plan_create(
+                item.values,
+                change,
+                state=item.state or State.CULTIVATING,
+                on=on,
+                reason=item.reason or self.default_reason,
+                exit_reason=item.exit_reason,
             )
-            new_rows.append(values)
-            new_events.append((values["credit_code"], state, when))
+        plan = bulk.UnitPlan(code, stored)
+        wanted = {
+            name: item.values[name]
+            for name in self.present
+            if self.blank_clears or item.raw[name].strip()
+        }
+        bulk.plan_fields(plan, wanted, change, reason=item.reason)
+        if item.state is None or item.state == plan.state:
+            return plan
+        refused = bulk.plan_move(
+            self.session,
+            plan,
+            item.state,
+            change,
+            on=on,
+            reason=item.reason,
+            exit_reason=item.exit_reason,
+            event_reason=item.reason or self.default_reason,
+        )
+        if refused is None:
+            return plan
+        what, message = refused
+        column = self.headers.get("state")
+        if what == "date":
+            column = self.headers.get("state_date") or column
+        elif "原因" in message:
+            message += "。导入时移出原因写在「移出原因」列，变更原因写在「原因」列"
+        return Problem(self.where, message, row=item.row, column=column)
+
+
+def _ignore_list(where: str, names: Iterable[str]) -> dict[str, str]:
+    """``--ignore-column`` names by canonical header; a required column cannot be ignored."""
+    ignore: dict[str, str] = {}
+    for name in names:
+        key = canon(name)
+        if not key:
             continue
-        changes = {name: values[name] for name in UPDATABLE if unit[name] != values[name]}
-        if values["entered_on"] is not None and unit["entered_on"] != values["entered_on"]:
-            changes["entered_on"] = values["entered_on"]
-        if item.state is not None and item.state.value != unit["state"]:
-            when = item.state_date or today
-            events.append(
-                {
-                    "unit_id": unit["id"],
-                    "kind": "state",
-                    "from_state": unit["state"],
-                    "to_state": item.state.value,
-                    "occurred_on": when,
-                    "actor": actor,
-                    "reason": reason,
-                    "recorded_at": now,
-                }
+        required = REQUIRED.get(ALIASES.get(key, ""))
+        if required:
+            raise InvalidInput(
+                f"{where}：「{name}」是必需的列（{required}），不能忽略；请去掉 --ignore-column {name}"
             )
-            changes.update(state=item.state.value, state_since=when)
-            if item.state == State.CULTIVATING and "entered_on" not in changes:
-                changes["entered_on"] = when
-            result.state_changes += 1
-        if not changes:
-            result.unchanged += 1
-            continue
-        base = {name: unit[name] for name in _WRITTEN}
-        base.update(changes)
-        base.update(b_id=unit["id"], version=unit["version"] + 1, updated_at=now)
-        updates.append(base)
-    if new_rows:
-        # Core executemany, not the ORM bulk path: with RETURNING, the ORM splits rows whose
-        # None columns differ into tiny batches and splices results quadratically.
-        session.connection().execute(insert(UNITS), new_rows)
-        ids = _ids_by_code(session, [row["credit_code"] for row in new_rows])
-        for code, state, when in new_events:
-            events.append(
-                {
-                    "unit_id": ids[code],
-                    "kind": "state",
-                    "from_state": None,
-                    "to_state": state.value,
-                    "occurred_on": when,
-                    "actor": actor,
-                    "reason": reason,
-                    "recorded_at": now,
-                }
+        ignore[key] = name
+    return ignore
+
+
+def _check_columns(
+    table: Table, where: str, ignore: dict[str, str], warnings: list[Problem]
+) -> list[str]:
+    """Refuse a column the importer does not know (unless ignored) and a column with data but no
+    header; return the headers ignored as asked, as written in the file."""
+    header_row = table.header_row
+    unknown = [h for h in table.ignored_columns if canon(h) not in ignore]
+    if unknown:
+        known = "、".join(names[0] for names in COLUMNS.values())
+        problems = [
+            Problem(where, "本程序不认识这一列，它的数据不会导入", row=header_row, column=h)
+            for h in unknown
+        ]
+        raise InvalidInput(
+            f"{where}：第 {header_row} 行表头有 {len(unknown)} 列本程序不认识："
+            f"{'、'.join(f'「{h}」' for h in unknown)}，整个文件未导入（导入会丢掉这些列的数据）。"
+            f"如果是已知的列写法不同，请把列名改成可识别的名称（{known}）；"
+            f"确认不需要这些列，请加 --ignore-column 列名 忽略它们"
+            f"（如 {' '.join(f'--ignore-column {h}' for h in unknown)}）",
+            problems,
+        )
+    if table.unnamed_columns:
+        letters = [column_letter(number) for number in table.unnamed_columns]
+        problems = [
+            Problem(
+                where, "这一列没有表头却有数据", row=header_row, column=f"{letter} 列（无表头）"
             )
-    if updates:
-        columns: dict[str, Any] = {name: bindparam(name) for name in updates[0] if name != "b_id"}
-        statement = update(Unit).where(Unit.id == bindparam("b_id")).values(columns)
-        session.connection().execute(statement, updates)
-    if events:
-        session.execute(insert(UnitEvent), events)
-    session.expire_all()
-    result.created = len(new_rows)
-    result.updated = len(updates)
-
-
-_WRITTEN = (*UPDATABLE, "entered_on", "state", "state_since")
-_READ = ("id", "credit_code", "version", *_WRITTEN)
-
-
-def _existing_units(session: Session, codes: list[str]) -> dict[str, Any]:
-    """The stored values of the units named by ``codes``, keyed by credit code."""
-    table = UNITS
-    columns = [table.c[name] for name in _READ]
-    statement = select(*columns)
-    if len(codes) < 500:
-        statement = statement.where(table.c.credit_code.in_(codes))
-    wanted = set(codes)
-    return {
-        row["credit_code"]: row
-        for row in session.execute(statement).mappings()
-        if row["credit_code"] in wanted
-    }
-
-
-def _ids_by_code(session: Session, codes: list[str]) -> dict[str, int]:
-    table = UNITS
-    statement = select(table.c.credit_code, table.c.id)
-    if len(codes) < 500:
-        statement = statement.where(table.c.credit_code.in_(codes))
-    return {code: unit_id for code, unit_id in session.execute(statement)}
-
-
-def _uuid() -> str:
-    return str(uuid.uuid4())
+            for letter in letters
+        ]
+        raise InvalidInput(
+            f"{where}：第 {'、'.join(letters)} 列没有表头却有数据，整个文件未导入。"
+            f"请在第 {header_row} 行给这些列写上列名（不需要的列写上列名后用 --ignore-column "
+            "忽略），或删去这些列",
+            problems,
+        )
+    found = {canon(h) for h in table.headers if h}
+    for key, name in ignore.items():
+        if key not in found:
+            warnings.append(
+                Problem(where, f"文件中没有「{name}」这一列，--ignore-column {name} 未起作用")
+            )
+    return [h for h in table.headers if h and canon(h) in ignore]

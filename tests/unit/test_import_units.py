@@ -175,7 +175,7 @@ def test_illegal_state_change_on_reimport_is_refused(store, data_path, tmp_path)
         do_import(store, write_csv(tmp_path / "jump.csv", rows))
     problem = caught.value.problems[0]
     assert (problem.row, problem.column) == (6, "状态")
-    assert "允许的变更：培育库、移出、注销" in problem.message
+    assert "允许的变更：培育库、移出、关停、转让、注销" in problem.message
 
 
 @pytest.mark.parametrize(
