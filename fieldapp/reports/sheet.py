@@ -6,7 +6,10 @@
 sheets out as one document. :func:`write_sheet` prints a single one.
 
 The QR code carries ``fieldapp:eval:<uuid>:<content_sha256>``: the county scans a paper copy and
-compares it with the record it received, so an altered printout is caught.
+compares it with the record it received, so an altered printout is caught. A 证据提示 block
+under the verdict lists the doubts :mod:`fieldapp.services.evidence` raises about the photos
+(reused, undated, of another day, far apart), and each doubtful photo's caption names them; the
+unit block says when the unit is 审慎培育 (命名 waits for the county's confirmation).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.qr import QrCode
 from reportlab.lib.units import mm
@@ -25,6 +29,7 @@ from reportlab.platypus import (
     Image,
     KeepTogether,
     PageBreak,
+    Paragraph,
     Spacer,
     Table,
 )
@@ -36,6 +41,8 @@ from fieldapp.reports import pdfkit
 from fieldapp.reports.output import atomic_output
 from fieldapp.reports.pdfkit import FRAME_WIDTH, UnitBlock, para
 from fieldapp.services import evaluations as service
+from fieldapp.services import evidence as evidence_service
+from fieldapp.services.evidence import EvidenceFlag
 from fieldapp.storage.models import Evaluation
 
 if TYPE_CHECKING:
@@ -50,6 +57,9 @@ SHORT_TEXT = 18  # characters of an item's text in a photo caption
 PHOTO_BOX = (FRAME_WIDTH / 2 - 6 * mm, 68 * mm)  # two photos to a row
 SIGNATURE_BOX = (50 * mm, 18 * mm)
 QR_SIZE = 30 * mm
+NOTICE_SHADE = pdfkit.colors.HexColor("#FFF4E0")  # the 证据提示 heading: noticed, not alarming
+DOUBT_RED = "#B03A2E"  # a photo's 证据提示 under its caption
+PRUDENT_TEXT = "是：属于审慎培育，后评价通过后命名须县局确认"
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,7 @@ class SheetPhoto:
     caption: str
     taken_at: datetime | None
     sha256: str
+    doubts: str = ""  # the evidence flags on this photo, e.g. "重复照片、无拍摄时间"
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,8 @@ class SheetData:
     checklists: list[SheetChecklist]
     photos: list[SheetPhoto]
     signatures: list[SheetSignature]
+    prudent: bool = False  # 审慎培育
+    evidence: tuple[EvidenceFlag, ...] = ()
 
     @property
     def title(self) -> str:
@@ -164,6 +177,13 @@ def read_sheet(session: Session, store: Store, evaluation: Evaluation | int) -> 
         checklists.append(
             SheetChecklist(pin["id"], pin["version"], titles.get(pin["id"], pin["id"]), items)
         )
+    flags = evidence_service.for_evaluation(session, evaluation.id)
+    doubts: dict[int, list[str]] = {}
+    for flag in flags:
+        for photo_id in flag.photo_ids:
+            labels = doubts.setdefault(photo_id, [])
+            if flag.label not in labels:
+                labels.append(flag.label)
     photos = [
         SheetPhoto(
             path=store.photos.path(p.sha256),
@@ -176,6 +196,7 @@ def read_sheet(session: Session, store: Store, evaluation: Evaluation | int) -> 
             ),
             taken_at=p.taken_at,
             sha256=p.sha256,
+            doubts="、".join(doubts.get(p.id, [])),
         )
         for p in evaluation.photos
     ]
@@ -205,6 +226,8 @@ def read_sheet(session: Session, store: Store, evaluation: Evaluation | int) -> 
         checklists=checklists,
         photos=photos,
         signatures=signatures,
+        prudent=bool(evaluation.unit.prudent),
+        evidence=flags,
     )
 
 
@@ -294,6 +317,34 @@ def _verdict(data: SheetData) -> list[Flowable]:
     return [Spacer(1, 4 * mm), table]
 
 
+def _prudent(data: SheetData) -> list[Flowable]:
+    """A row under the unit block when the unit is 审慎培育."""
+    if not data.prudent:
+        return []
+    return [pdfkit.key_value_table([("审慎培育*", PRUDENT_TEXT)])]
+
+
+def _evidence(data: SheetData) -> list[Flowable]:
+    """证据提示: what a reviewer would question about the photos (nothing when all is well)."""
+    if not data.evidence:
+        return []
+    rows: list[list[Any]] = [
+        [
+            para("证据提示", "cell_bold"),
+            para(
+                f"共 {len(data.evidence)} 条。提示不改变评价结论，请核实照片；附页中相关照片的说明也标有提示。",
+                "cell",
+            ),
+        ]
+    ]
+    rows.extend([para(flag.label, "cell_bold"), para(flag.message)] for flag in data.evidence)
+    label_w = 27 * mm
+    table = pdfkit.grid_table(
+        rows, [label_w, FRAME_WIDTH - label_w], ("BACKGROUND", (0, 0), (-1, 0), NOTICE_SHADE)
+    )
+    return [Spacer(1, 4 * mm), table]
+
+
 def _signatures(data: SheetData) -> Flowable:
     cells: list[list[Any]] = []
     by_role = {s.role_label: s for s in data.signatures}
@@ -350,10 +401,18 @@ def _photo_cell(photo: SheetPhoto) -> list[Flowable]:
         f"{photo.caption}\n拍摄：{_when(photo.taken_at) if photo.taken_at else '时间不详'}"
         f"  校验：{photo.sha256[:12]}"
     )
+    shown: list[Flowable] = [para(caption, "caption")]
+    if photo.doubts:
+        shown.append(
+            Paragraph(
+                f'<font color="{DOUBT_RED}">{escape("证据提示：" + photo.doubts)}</font>',
+                pdfkit.styles()["caption"],
+            )
+        )
     if not photo.path.is_file():
-        return [para(f"（照片文件缺失：{photo.sha256[:12]}）"), para(caption, "caption")]
+        return [para(f"（照片文件缺失：{photo.sha256[:12]}）"), *shown]
     width, height = _fit(photo.width, photo.height, PHOTO_BOX)
-    return [Image(str(photo.path), width=width, height=height), para(caption, "caption")]
+    return [Image(str(photo.path), width=width, height=height), *shown]
 
 
 def _appendix(data: SheetData) -> list[Flowable]:
@@ -385,12 +444,14 @@ def sheet_flowables(data: SheetData, on_start: Callable[[], None] | None = None)
         pdfkit.Section(header, draft=data.draft, on_start=on_start),
         *_header_lines(data),
         pdfkit.unit_table(data.unit),
+        *_prudent(data),
         Spacer(1, 2 * mm),
         _evaluation_table(data),
     ]
     for checklist in data.checklists:
         story.extend(_checklist_table(checklist))
     story.extend(_verdict(data))
+    story.extend(_evidence(data))
     story.append(_signatures(data))
     story.append(_verification(data))
     story.extend(_appendix(data))

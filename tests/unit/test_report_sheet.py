@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,9 +16,12 @@ from fieldapp.imports.units import import_units
 from fieldapp.reports import batch
 from fieldapp.reports.sheet import read_sheet, write_sheet
 from fieldapp.services import evaluations as ev
+from fieldapp.services import unit_changes
 from fieldapp.services import units as unit_service
+from fieldapp.services.unit_changes import Change
 from fieldapp.storage.models import Unit
 from fieldapp.store import Store
+from tests.unit.test_evidence import exif_photo
 
 SHOP = "92331122MA2A00018H"  # 缙云县五云好又多超市, 五云所
 DINER = "91331122MA2A00026F"  # 缙云县壶镇老街饭店, 壶镇分局
@@ -263,6 +266,43 @@ def test_many_photos_and_long_notes_paginate(store: Store, workdir: Path, tmp_pa
     assert_fonts_embedded(out)
 
 
+def test_evidence_block_and_prudent_unit(store: Store, workdir: Path, tmp_path: Path) -> None:
+    visit = date.today()
+    noon = datetime.combine(visit, datetime.min.time()).replace(hour=12)
+    imported(store)
+    workdir.mkdir(parents=True)
+    shelf = exif_photo(workdir / "shelf.jpg", (20, 140, 20), noon, (28.6585, 120.0833))
+    far = exif_photo(workdir / "far.jpg", (20, 20, 140), noon, (28.6850, 120.1100))
+    old = exif_photo(workdir / "old.jpg", (140, 20, 20), noon - timedelta(days=3), None)
+    clean = make_evaluation(store, workdir / "clean", photos=0, fail=None, code=DINER)
+    doubtful = make_evaluation(store, workdir / "e", photos=0, fail=None, finalize=False)
+    other = make_evaluation(store, workdir / "o", photos=0, fail=None, code=DINER, finalize=False)
+    with store.session() as session:
+        shop = unit_service.by_code(session, SHOP)
+        unit_changes.update_fields(session, shop, {"prudent": True}, Change("测试"))
+        for evaluation_id, files, item in (
+            (doubtful, [shelf, old], "B1a"),
+            (doubtful, [far], None),
+            (other, [shelf], "B2a"),
+        ):
+            evaluation = ev.get(session, evaluation_id)
+            ev.attach(session, store.photos, evaluation, files, item, library=store.library)
+
+    body = flat(text_of(write_sheet(store, doubtful, tmp_path / "doubtful.pdf")))
+    for needle in (
+        "审慎培育是：属于审慎培育，后评价通过后命名须县局确认",
+        "证据提示共3条。提示不改变评价结论",
+        "重复照片1张照片（B1a）与另一单位「缙云县壶镇老街饭店」",
+        f"非当日拍摄1张照片不是检查当天（{visit.isoformat()}）拍摄：B1a摄于",
+        "位置分散照片拍摄位置最远相距",
+        "证据提示：重复照片",
+        "证据提示：非当日拍摄",
+    ):
+        assert flat(needle) in body, needle
+    body = flat(text_of(write_sheet(store, clean, tmp_path / "clean.pdf")))
+    assert "证据提示共" not in body and "审慎培育是：" not in body
+
+
 # --- batches -----------------------------------------------------------------------------------
 
 
@@ -350,9 +390,23 @@ def test_file_names_are_safe() -> None:
 
     block = UnitBlock("a/b:c*?<>| 店" + "长" * 100, "X", "", "", "", "", "", "", "")
     data = SheetData(
-        7, "u", "后评价", False, "张三", ev.utcnow(), None, None, None, None, None, None,
-        block, [], [], [],
-    )  # fmt: skip
+        7,
+        "u",
+        "后评价",
+        False,
+        "张三",
+        ev.utcnow(),
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        block,
+        [],
+        [],
+        [],
+    )
     name = batch.file_name(data)
     assert name.endswith("-7.pdf") and len(name) <= batch.NAME_LIMIT + 4
     assert not set('/\\:*?"<>| ') & set(name)
