@@ -12,16 +12,21 @@ from typing import Any
 
 from fieldapp import settings
 from fieldapp.cli import (
+    EXIT_INVALID,
     EXIT_OK,
     UsageError,
     _actor,
+    _change,
     _date,
     _Parser,
     _print_json,
 )
+from fieldapp.domain.lifecycle import State
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.errors import NotFound
 from fieldapp.services import evaluations as service
+from fieldapp.services import evidence, unit_changes
+from fieldapp.services.unit_changes import Proposal
 from fieldapp.store import Store
 from fieldapp.textout import table
 
@@ -122,11 +127,55 @@ def cmd_sign(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
+def _state_label(state: State | None) -> str:
+    return state.label if state else "（无状态）"
+
+
+def next_step(proposal: Proposal, code: str) -> str:
+    """What a finalised 后评价 proposes, as one line ending in the command that does it."""
+    current = _state_label(proposal.current)
+    if proposal.target is None:
+        return f"单位保持「{current}」：{proposal.reason}" if proposal.reason else ""
+    move = f"fieldapp units move {code} --to {proposal.target.label}"
+    if proposal.refusal:
+        return f"暂不能变为「{proposal.target.label}」：{proposal.refusal}"
+    if proposal.needs_county:
+        return f"命名须县局确认（审慎培育）：由县局账号执行 {move} --county-confirm --reason 原因"
+    if proposal.target is State.WARNING:
+        due = proposal.due.isoformat() if proposal.due else "未定"
+        return f"下一步：{move} --reason 后评价需整改（整改期限 {due}），或加 --accept 立即转入"
+    return f"下一步：{move}，或加 --accept 立即命名"
+
+
 def cmd_finalize(args: argparse.Namespace, store: Store) -> int:
     with store.session() as session:
         evaluation = service.get(session, args.id)
         service.finalize(session, store.library, evaluation)
         print(f"评价 {evaluation.id} 已定稿：{evaluation.verdict_text}")
+        code = evaluation.unit.credit_code
+    with store.read() as session:
+        evaluation = service.get(session, args.id)
+        proposal = unit_changes.propose(session, evaluation)
+        flags = evidence.for_evaluation(session, args.id)
+    if flags:
+        print(f"证据提示（{len(flags)} 条，不影响定稿）：")
+        for flag in flags:
+            print(f"  - {flag.text}")
+    if proposal is None:
+        return EXIT_OK
+    line = next_step(proposal, code)
+    if not args.accept:
+        if line:
+            print(line)
+        return EXIT_OK
+    if not proposal.actionable:
+        print(f"未变更单位状态。{line}" if line else "未变更单位状态")
+        return EXIT_INVALID if proposal.target is not None else EXIT_OK
+    with store.session() as session:
+        event = unit_changes.accept_proposal(
+            session, proposal, _change(args, store, source="评价定稿")
+        )
+        print(f"已变更：{unit_changes.event_summary(event)}（{event.occurred_on}）")
     return EXIT_OK
 
 
@@ -134,6 +183,8 @@ def cmd_show(args: argparse.Namespace, store: Store) -> int:
     with store.read() as session:
         evaluation = service.get(session, args.id)
         data = service.detail(session, store.library, evaluation)
+        flags = evidence.for_evaluation(session, evaluation.id)
+    data["evidence_flags"] = [flag.as_dict() for flag in flags]
     if args.json:
         _print_json(data)
         return EXIT_OK
@@ -144,6 +195,10 @@ def cmd_show(args: argparse.Namespace, store: Store) -> int:
     )
     status = service.STATUS_LABELS.get(data["status"], data["status"])
     print(f"  状态：{status}    结论：{data['verdict_text'] or '—'}")
+    if flags:
+        print(f"  证据提示（{len(flags)} 条，不影响定稿）：")
+        for flag in flags:
+            print(f"    - {flag.text}")
     if data["replaces"]:
         print(f"  修订自评价 {data['replaces']}")
     follow_up = data["follows"] is not None
@@ -314,8 +369,16 @@ def register(sub: Any) -> None:
     p.add_argument("--name", required=True, help="签名人姓名")
     p.add_argument("--image", required=True, metavar="PNG", help="签名图片")
     p.set_defaults(func=cmd_sign)
-    p = evals.add_parser("finalize", help="定稿并给出结论")
+    p = evals.add_parser(
+        "finalize", help="定稿并给出结论；后评价定稿后提示下一步（命名或转入预警库）"
+    )
     p.add_argument("id", type=int, metavar="ID")
+    p.add_argument(
+        "--accept",
+        action="store_true",
+        help="按后评价结论立即变更单位状态（通过→放心消费单位，需整改→预警库）",
+    )
+    p.add_argument("--actor", help="经办人（默认为设置中的检查人员）")
     p.set_defaults(func=cmd_finalize)
     p = evals.add_parser("show", help="显示一次评价")
     p.add_argument("id", type=int, metavar="ID")

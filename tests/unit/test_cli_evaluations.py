@@ -96,10 +96,21 @@ def test_whole_flow(capsys, data_path: Path, tmp_path: Path, signature: Path) ->
         assert code == 0
     code, out, _ = run(capsys, "evaluations", "finalize", evaluation)
     assert code == 0 and "不通过：G2" in out
+    # A failed 后评价 proposes nothing: the unit stays, with the reasons.
+    assert "单位保持「培育库」：不通过：G2" in out and "下一步" not in out
+    # The test photo has no capture time: a flag, shown, that did not stop the finalising.
+    assert "证据提示（1 条，不影响定稿）：" in out and "无拍摄时间：1 张照片（G2）" in out
 
     code, out, _ = run(capsys, "evaluations", "show", evaluation, "--json")
     data = json.loads(out)
     assert data["status"] == "finalized" and data["verdict"] == "fail"
+    (flag,) = data["evidence_flags"]
+    assert (flag["kind"], flag["label"], flag["photo_ids"]) == (
+        "no_time",
+        "无拍摄时间",
+        [data["photos"][0]["id"]],
+    )
+    assert flag["message"] == "1 张照片（G2）没有拍摄时间，无法证明是检查当天拍摄"
     assert data["verdict_text"].startswith("不通过：G2 ")
     assert [p["item"] for p in data["photos"]] == ["G2"]
     assert [(s["role"], s["name"]) for s in data["signatures"]] == [
@@ -109,6 +120,7 @@ def test_whole_flow(capsys, data_path: Path, tmp_path: Path, signature: Path) ->
 
     code, out, _ = run(capsys, "evaluations", "show", evaluation)
     assert code == 0 and "不通过" in out and "缙云县五云好又多超市" in out
+    assert "证据提示（1 条，不影响定稿）：\n    - 无拍摄时间：1 张照片（G2）" in out
 
     code, _, err = run(capsys, "evaluations", "answer", evaluation, "B1a", "pass")
     assert code == 1 and "评价已定稿，不能修改；如需更正请新建修订" in err
@@ -189,3 +201,106 @@ def test_unknown_kind_and_bad_date_exit_2(capsys, data_path: Path) -> None:  # t
         capsys, "evaluations", "answer", evaluation, "G2", "fail", "--rectify", "x", "--due", "明天"
     )
     assert code == 2
+
+
+# --- 后评价 finalised: the proposal and --accept -------------------------------------------------
+
+FACTORY = "91331122MA2A000425"  # 缙云县新碧鑫源食品有限公司, 放心工厂 in 后评价
+
+
+def signed_draft(data_dir: Path, code: str, signature: Path, fails: tuple[str, ...] = ()) -> str:
+    """A complete, signed 后评价 of ``code``: everything 符合 except ``fails``."""
+    from fieldapp.domain.lifecycle import State
+    from fieldapp.services import evaluations as ev
+    from fieldapp.services import units as unit_service
+    from fieldapp.store import Store
+    from tests import lifecycle_helpers
+
+    due = date.today() + timedelta(days=20)
+    with Store.open(data_dir) as store, store.session() as session:
+        unit = unit_service.by_code(session, code)
+        if unit.state == State.CULTIVATING.value:
+            for state in (State.COMMITTED, State.EVALUATING):
+                lifecycle_helpers.move(session, unit, state)
+        evaluation = ev.start(session, store.library, unit, "后评价", "张三")
+        for checklist in ev.checklists_of(session, store.library, evaluation):
+            for item in checklist.items:
+                ref = f"{checklist.id}:{item.code}"
+                if item.code in fails:
+                    ev.answer(
+                        session, store.library, evaluation, ref, "fail", rectify="整改", due=due
+                    )
+                    if item.photo_required:
+                        ev.attach(
+                            session, store.photos, evaluation, [PHOTO], ref, library=store.library
+                        )
+                else:
+                    result = "na" if item.photo_required else "pass"
+                    ev.answer(session, store.library, evaluation, ref, result)
+        ev.sign(session, store.signatures, evaluation, "inspector", "张三", signature)
+        ev.sign(session, store.signatures, evaluation, "unit", "王芳", signature)
+        return str(evaluation.id)
+
+
+def state_of(data_dir: Path, code: str) -> str | None:
+    from fieldapp.services import units as unit_service
+    from fieldapp.store import Store
+
+    with Store.open(data_dir) as store, store.read() as session:
+        unit = unit_service.by_code(session, code)
+        return unit.state
+
+
+def test_finalizing_a_passing_post_evaluation_proposes_naming(  # type: ignore[no-untyped-def]
+    capsys, data_path: Path, signature: Path, isolated_data_dir: Path
+) -> None:
+    run(capsys, "units", "import", str(data_path / "units-sample.csv"))
+    evaluation = signed_draft(isolated_data_dir, FACTORY, signature)
+    code, out, _ = run(capsys, "evaluations", "finalize", evaluation)
+    assert code == 0 and "已定稿：通过：全部符合" in out
+    assert out.splitlines()[-1] == (
+        f"下一步：fieldapp units move {FACTORY} --to 放心消费单位，或加 --accept 立即命名"
+    )
+    assert state_of(isolated_data_dir, FACTORY) == "evaluating"  # only proposed
+
+    # The line is a command that works.
+    code, out, _ = run(capsys, "units", "move", FACTORY, "--to", "放心消费单位")
+    assert code == 0 and state_of(isolated_data_dir, FACTORY) == "confirmed"
+
+
+def test_accept_names_the_unit_or_moves_it_to_the_warning_list(  # type: ignore[no-untyped-def]
+    capsys, data_path: Path, signature: Path, isolated_data_dir: Path
+) -> None:
+    from fieldapp.services import units as unit_service
+    from fieldapp.store import Store
+
+    run(capsys, "units", "import", str(data_path / "units-sample.csv"))
+    named = signed_draft(isolated_data_dir, FACTORY, signature)
+    code, out, _ = run(capsys, "evaluations", "finalize", named, "--accept", "--actor", "李四")
+    assert code == 0 and "已变更：后评价 → 放心消费单位" in out
+    rectify = signed_draft(isolated_data_dir, SHOP, signature, fails=("S1",))
+    code, out, _ = run(capsys, "evaluations", "finalize", rectify, "--accept")
+    assert code == 0 and "已定稿：需整改：S1" in out and "已变更：后评价 → 预警库" in out
+
+    with Store.open(isolated_data_dir) as store, store.read() as session:
+        factory = unit_service.by_code(session, FACTORY)
+        shop = unit_service.by_code(session, SHOP)
+        event, warned = factory.events[-1], shop.events[-1]
+        assert (factory.state, event.actor, event.source) == ("confirmed", "李四", "评价定稿")
+        assert event.evaluation_id == int(named)
+        assert shop.state == "warning" and warned.source == "评价定稿"
+        due = (date.today() + timedelta(days=20)).isoformat()
+        s1 = next(i for i in store.library.latest("general-1").items if i.code == "S1")
+        assert warned.reason == f"后评价 {rectify}：需整改：S1 {s1.text}；整改期限 {due}"
+
+
+def test_a_prudent_pass_waits_for_the_county(  # type: ignore[no-untyped-def]
+    capsys, data_path: Path, signature: Path, isolated_data_dir: Path
+) -> None:
+    run(capsys, "units", "import", str(data_path / "units-sample.csv"))
+    evaluation = signed_draft(isolated_data_dir, FACTORY, signature, fails=("G4",))
+    code, out, _ = run(capsys, "evaluations", "finalize", evaluation, "--accept")
+    assert "通过（审慎培育，待县局确认）：G4" in out
+    assert "未变更单位状态。命名须县局确认（审慎培育）：由县局账号执行 " in out
+    assert f"fieldapp units move {FACTORY} --to 放心消费单位 --county-confirm" in out
+    assert code == 1 and state_of(isolated_data_dir, FACTORY) == "evaluating"
