@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fieldapp.domain.events import ROLE_LABELS as ROLE_LABELS
+from fieldapp.domain.events import Role
 from fieldapp.server.models import Account, now
 
-ROLES = ("inspector", "station", "county")
-ROLE_LABELS = {"inspector": "检查人员", "station": "所（分局）负责人", "county": "县局"}
+# The account roles are the domain's (fieldapp/domain/events.py); the command line offers these.
+ROLES: tuple[str, ...] = tuple(role.value for role in Role)
 
 
 class ServerError(Exception):
@@ -62,20 +64,20 @@ class Caller:
     id: int
     name: str
     station: str
-    role: str
+    role: Role
 
     def sees(self, station: str) -> bool:
-        return self.role == "county" or station == self.station
+        return self.role == Role.COUNTY or station == self.station
 
     def check_station(self, station: str, what: str) -> None:
         if not self.sees(station):
             raise Forbidden(
-                f"{what}属于「{station}」，账号「{self.name}」（{ROLE_LABELS[self.role]}，"
+                f"{what}属于「{station}」，账号「{self.name}」（{self.role.label}，"
                 f"{self.station}）无权访问；请使用该所的账号，或请县局处理"
             )
 
     def check_reviewer(self) -> None:
-        if self.role not in ("station", "county"):
+        if self.role not in (Role.STATION, Role.COUNTY):
             raise Forbidden(
                 f"账号「{self.name}」是检查人员，不能审核评价；审核须由所（分局）负责人或县局进行"
             )
@@ -94,14 +96,25 @@ def authenticate(session: Session, header: str | None) -> Caller:
         raise Unauthorized("令牌无效：请向县局管理员（fieldapp-server users add）索取新令牌")
     if account.revoked_at is not None:
         raise Unauthorized(f"账号「{account.name}」的令牌已被注销，请向县局管理员索取新令牌")
-    return Caller(account.id, account.name, account.station, account.role)
+    return caller_of(account)
+
+
+def caller_of(account: Account) -> Caller:
+    return Caller(account.id, account.name, account.station, Role(account.role))
+
+
+def parse_role(role: str) -> Role:
+    try:
+        return Role(role.strip())
+    except ValueError:
+        choices = "、".join(f"{r.value}（{r.label}）" for r in Role)
+        raise Invalid(f"角色「{role}」无效，可用：{choices}") from None
 
 
 def add_user(session: Session, name: str, station: str, role: str) -> tuple[Account, str]:
     """A new account and its token (returned once; only its hash is kept)."""
     name, station = name.strip(), station.strip()
-    if role not in ROLES:
-        raise Invalid(f"角色「{role}」无效，应为 inspector、station 或 county")
+    role = parse_role(role)
     if not name or not station:
         raise Invalid("请填写姓名（--name）和所属所（--station）")
     if len(name) > 64 or len(station) > 64:

@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from fieldapp import __version__
+from fieldapp.domain.events import Role
 from fieldapp.server import accounts, ingest, reference
 from fieldapp.server import review as review_service
 from fieldapp.server.accounts import Caller, Invalid, ServerError
@@ -94,6 +95,8 @@ async def _no_receive() -> Message:
 
 
 def _describe(errors: list[Any]) -> str:
+    """pydantic's errors as one Chinese message naming each field and, for a value the domain
+    does not know, the value and the choices."""
     parts = []
     for error in errors[:5]:
         where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "请求"
@@ -104,6 +107,13 @@ def _describe(errors: list[Any]) -> str:
             parts.append(f"缺少字段 {where}")
         elif kind == "extra_forbidden":
             parts.append(f"多余的字段 {where}")
+        elif kind == "value_error":  # our own validators: the message is already Chinese
+            message = str(error.get("msg", "无效")).removeprefix("Value error, ")
+            parts.append(f"字段 {where}：{message}")
+        elif kind in ("enum", "literal_error"):
+            value = str(error.get("input", ""))[:60]
+            expected = (error.get("ctx") or {}).get("expected", "")
+            parts.append(f"字段 {where}：「{value}」不是可用的值，可用：{expected}")
         else:
             parts.append(f"字段 {where}：{error.get('msg', '无效')}")
     more = f"等 {len(errors)} 处" if len(errors) > 5 else ""
@@ -265,7 +275,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     @app.get(f"{API_PREFIX}/stats", tags=["review"], responses=errors)
     def get_stats(who: Auth) -> wire.Stats:
         """Counts of units, evaluations, blobs, conflicts and devices (county staff only)."""
-        if who.role != "county":
+        if who.role != Role.COUNTY:
             raise accounts.Forbidden(
                 "统计数据只对县局账号开放；所（分局）请查看 devices 和 evaluations"
             )

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from fieldapp.server import models as m
-from fieldapp.server.accounts import Caller, Invalid, Missing
+from fieldapp.server.accounts import Caller, Invalid, Missing, caller_of
 from fieldapp.server.blobs import BlobStore
 from fieldapp.server.db import Database
 from fieldapp.server.ingest import commit
@@ -44,7 +44,7 @@ def _caller(db: Database, account: dict[str, str], account_id: int | None) -> Ca
                 f"没有与数据包中检查人员 {who} 对应的有效账号；请先用 users add 建立，"
                 "或用 --account 编号指定"
             )
-        return Caller(row.id, row.name, row.station, row.role)
+        return caller_of(row)
 
 
 def import_bundle(

@@ -33,6 +33,26 @@ def _common(parser: argparse.ArgumentParser, default: Any) -> None:
     )
 
 
+def _roles() -> dict[str, str]:
+    from fieldapp.domain.events import Role
+
+    return {role.value: role.label for role in Role}
+
+
+def _role_help() -> str:
+    return "角色：" + "、".join(f"{code}（{label}）" for code, label in _roles().items())
+
+
+def _statuses() -> dict[str, str]:
+    from fieldapp.domain.review import ReviewStatus
+
+    return {status.value: status.label for status in ReviewStatus}
+
+
+def _status_help() -> str:
+    return "审核状态：" + "、".join(f"{code}（{label}）" for code, label in _statuses().items())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fieldapp-server", description="放心消费单位评价县级服务器"
@@ -53,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = users.add_parser("add", parents=[common], help="新增账号（最后一行输出令牌，只显示一次）")
     p.add_argument("--name", required=True, help="姓名")
     p.add_argument("--station", required=True, help="所属所（分局），县局账号填县局")
-    p.add_argument("--role", required=True, choices=["inspector", "station", "county"], help="角色")
+    p.add_argument("--role", required=True, choices=list(_roles()), help=_role_help())
     p.set_defaults(func=cmd_users_add)
     p = users.add_parser("list", parents=[common], help="列出账号")
     p.add_argument("--json", action="store_true")
@@ -66,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", metavar="操作", required=True
     )
     p = review.add_parser("list", parents=[common], help="列出收到的评价")
-    p.add_argument("--status", choices=["pending", "accepted", "returned"])
+    p.add_argument("--status", choices=list(_statuses()), help=_status_help())
     p.add_argument("--station", help="只看某个所（分局）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_review_list)
@@ -119,9 +139,10 @@ class _Env:
 
 
 def _county(name: str = "县局") -> Any:
+    from fieldapp.domain.events import Role
     from fieldapp.server.accounts import Caller
 
-    return Caller(0, name, "", "county")
+    return Caller(0, name, "", Role.COUNTY)
 
 
 def cmd_users_add(args: argparse.Namespace, env: _Env) -> int:
@@ -131,7 +152,7 @@ def cmd_users_add(args: argparse.Namespace, env: _Env) -> int:
         account, token = accounts.add_user(session, args.name, args.station, args.role)
         print(
             f"已新增账号 {account.id}：{account.name}（{account.station}，"
-            f"{accounts.ROLE_LABELS[account.role]}）。令牌只显示这一次，请当面交给本人："
+            f"{account.role.label}）。令牌只显示这一次，请当面交给本人："
         )
     print(token)
     return EXIT_OK
@@ -146,7 +167,7 @@ def cmd_users_list(args: argparse.Namespace, env: _Env) -> int:
                 "id": a.id,
                 "name": a.name,
                 "station": a.station,
-                "role": a.role,
+                "role": a.role.value,
                 "created_at": a.created_at.isoformat(),
                 "revoked": a.revoked_at is not None,
             }
@@ -157,7 +178,7 @@ def cmd_users_list(args: argparse.Namespace, env: _Env) -> int:
     else:
         for r in rows:
             flag = "（已注销）" if r["revoked"] else ""
-            label = accounts.ROLE_LABELS[r["role"]]
+            label = accounts.ROLE_LABELS[accounts.parse_role(r["role"])]
             print(f"{r['id']}\t{r['name']}\t{r['station']}\t{label}{flag}")
     return EXIT_OK
 
@@ -183,7 +204,7 @@ def cmd_review_list(args: argparse.Namespace, env: _Env) -> int:
         skew = " 时钟可疑" if r.clock_skewed else ""
         print(
             f"{r.uuid}\t{r.station}\t{r.unit_name}（{r.unit_credit_code}）\t{r.inspector}\t"
-            f"{review.REVIEW_LABELS[r.review.status]}{skew}"
+            f"{r.review.status.label}{skew}"
         )
     print(f"共 {len(rows)} 份")
     return EXIT_OK
@@ -194,7 +215,7 @@ def cmd_review(args: argparse.Namespace, env: _Env) -> int:
 
     with env.db.session() as session:
         result = review.review(session, _county(args.by), args.uuid, args.status, args.comment)
-    print(f"评价 {result.evaluation_uuid}：{review.REVIEW_LABELS[result.status]}")
+    print(f"评价 {result.evaluation_uuid}：{result.status.label}")
     return EXIT_OK
 
 
@@ -294,6 +315,11 @@ def cmd_publish(args: argparse.Namespace, env: _Env) -> int:
         f"已发布：单位 {counts['units']} 家有变化，任务表 {counts['targets']} 项，"
         f"检查表 {counts['checklists']} 个版本"
     )
+    if counts["conflicts"]:
+        print(
+            f"有 {counts['conflicts']} 家单位的历史与服务器上的记录接不上，未发布；"
+            "请用 fieldapp-server conflicts 查看，核对后再发布"
+        )
     return EXIT_OK
 
 

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fieldapp.domain.events import Role
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller, Clash, Forbidden, Invalid
 from fieldapp.server.blobs import BlobStore
 from fieldapp.server.db import Database, next_seq
 from fieldapp.server.review import _device_info
-from fieldapp.sync import wire
+from fieldapp.sync import history, wire
 
 
 def manifest_hash(manifest: wire.Manifest) -> str:
@@ -45,7 +47,7 @@ def _stored_receipt(
             f"批次 {manifest.batch_id} 已经以不同的内容提交过；同一批次号不能再用于别的内容。"
             "请重新同步（客户端会换新的批次号）"
         )
-    if batch.account_id != caller.id and caller.role != "county":
+    if batch.account_id != caller.id and caller.role != Role.COUNTY:
         raise Forbidden(f"批次 {manifest.batch_id} 是其他账号提交的，无权查看其回执")
     return wire.Receipt.model_validate_json(batch.receipt_json)
 
@@ -178,24 +180,21 @@ def _commit(
         )
     stamp = m.now()
     seq = next_seq(session)
-    outcomes = [
+    applied = [
         _apply_unit_change(session, caller, c, manifest.batch_id, seq)
         for c in manifest.unit_changes
     ]
+    outcomes = [outcome for outcome, _message in applied]
     accepted: list[wire.ReceiptEntry] = []
-    names = {c.change_id: f"{c.unit.name}（{c.unit.credit_code}）" for c in manifest.unit_changes}
     conflicts: list[wire.Conflict] = [
         wire.Conflict(
             kind="unit_change",
-            subject=o.change_id,
-            message=(
-                f"单位「{names[o.change_id]}」在服务器上已是第 {o.version} 版，比你修改时看到的新；"
-                "你的变更已交所（分局）核对，未覆盖"
-            ),
-            server_version=o.version,
+            subject=outcome.change_id,
+            message=message,
+            server_version=outcome.version,
         )
-        for o in outcomes
-        if o.status == "conflict"
+        for outcome, message in applied
+        if outcome.status == "conflict" and message
     ]
     for evaluation in manifest.evaluations:
         existing = session.get(m.Evaluation, evaluation.uuid)
@@ -222,7 +221,18 @@ def _commit(
             )
             continue
         unit = find_unit(session, evaluation.unit_uuid, evaluation.unit_credit_code)
-        assert unit is not None  # validate() made sure
+        if unit is None:  # its unit came in this batch and the domain refused it
+            conflicts.append(
+                wire.Conflict(
+                    kind="evaluation",
+                    subject=evaluation.uuid,
+                    message=(
+                        f"评价 {evaluation.uuid} 所评单位 {evaluation.unit_credit_code} 未被服务器"
+                        "接收（见该单位的冲突），评价暂未保存；单位的冲突解决后再同步即可"
+                    ),
+                )
+            )
+            continue
         session.add(
             m.Evaluation(
                 uuid=evaluation.uuid,
@@ -298,18 +308,75 @@ def new_unit_row(unit: wire.WireUnit, seq: int) -> m.Unit:
     )
 
 
+OLDER_CLIENT = "同步（旧版客户端，未带历史记录）"
+
+
+def _checked_new(change: wire.UnitChange, who: str) -> tuple[wire.WireUnit, str | None]:
+    """A unit found on site with its history; the domain checks its state chain."""
+    unit = change.unit
+    events = list(unit.events)
+    if not events and unit.state is not None:  # an older client sends the state alone
+        on = unit.state_since or change.recorded_at.date()
+        events = [
+            history.synthesized_move(
+                None, unit.state, on, actor=who, reason=change.reason, source=OLDER_CLIENT
+            )
+        ]
+    refusal = history.chain_refusal(events, start=None, start_on=None, end=unit.state)
+    return unit.model_copy(update={"events": events, "version": 1}), refusal
+
+
+def merged_update(
+    stored: wire.WireUnit, incoming: wire.WireUnit, *, who: str, reason: str, on: date
+) -> tuple[wire.WireUnit, str | None]:
+    """``incoming`` as the next version of ``stored``: its events merged into the stored history
+    by uuid, the new state moves checked by the domain from the stored state. Returns the unit
+    to keep and why it is refused (None: accepted)."""
+    if incoming.events:
+        added = history.new_events(stored.events, incoming.events)
+        # A copy kept before histories travelled has none: the incoming history replaces it.
+        start = stored.state if stored.events else None
+        start_on = stored.state_since if stored.events else None
+    else:  # an older client: its state change becomes one event
+        start, start_on = stored.state, stored.state_since
+        added = []
+        if incoming.state is not None and incoming.state != stored.state:
+            moved_on = incoming.state_since or on
+            added = [
+                history.synthesized_move(
+                    stored.state, incoming.state, moved_on, actor=who, reason=reason,
+                    source=OLDER_CLIENT,
+                )
+            ]  # fmt: skip
+    moves = history.state_events(added)
+    refusal = None
+    if moves or start != incoming.state:
+        refusal = history.chain_refusal(moves, start=start, start_on=start_on, end=incoming.state)
+    events = [*stored.events, *added]
+    if refusal is None and len(events) > wire.MAX_UNIT_EVENTS:
+        refusal = f"历史记录将超过 {wire.MAX_UNIT_EVENTS} 条，请县局整理后再同步"
+    return incoming.model_copy(update={"events": events}), refusal
+
+
 def _apply_unit_change(
     session: Session, caller: Caller, change: wire.UnitChange, batch_id: str, seq: int
-) -> wire.UnitChangeOutcome:
+) -> tuple[wire.UnitChangeOutcome, str | None]:
+    """Apply one unit change; returns its outcome and, for a conflict, the message for the
+    inspector (the same is held for the station)."""
     done = session.get(m.UnitChange, change.change_id)
     if done is not None:
-        return wire.UnitChangeOutcome(
-            change_id=change.change_id,
-            status=done.status,
-            version=done.result_version,
+        held = session.scalar(
+            select(m.Conflict.message).where(m.Conflict.subject == change.change_id).limit(1)
         )
+        outcome = wire.UnitChangeOutcome(
+            change_id=change.change_id, status=done.status, version=done.result_version
+        )
+        return outcome, held
     unit = session.get(m.Unit, change.unit.uuid)
-    status = "applied"
+    who = change.recorded_by or caller.name
+    name = f"{change.unit.name}（{change.unit.credit_code}）"
+    status: Literal["applied", "conflict"] = "applied"
+    refusal: str | None = None
     if change.kind == "new":
         by_code = session.scalar(
             select(m.Unit).where(m.Unit.credit_code == change.unit.credit_code)
@@ -319,22 +386,33 @@ def _apply_unit_change(
         elif by_code is not None:
             version, unit = by_code.version, by_code  # the county already has this business
         else:
-            unit = new_unit_row(change.unit, seq)
-            session.add(unit)
-            version = 1
+            data, refusal = _checked_new(change, who)
+            if refusal is None:
+                unit = new_unit_row(data, seq)
+                session.add(unit)
+                version = 1
+            else:
+                status, version = "conflict", 0
     elif unit is None:
         status, version = "conflict", 0
     elif unit.version != change.base_version:
         status, version = "conflict", unit.version
     else:
-        version = unit.version + 1
-        data = change.unit.model_copy(update={"version": version})
-        unit.credit_code = data.credit_code
-        unit.station = data.station
-        unit.name = data.name
-        unit.data_json = unit_row_data(data)
-        unit.version = version
-        unit.seq = seq
+        stored = wire.WireUnit.model_validate_json(unit.data_json)
+        data, refusal = merged_update(
+            stored, change.unit, who=who, reason=change.reason, on=change.recorded_at.date()
+        )
+        if refusal is None:
+            version = unit.version + 1
+            data = data.model_copy(update={"version": version})
+            unit.credit_code = data.credit_code
+            unit.station = data.station
+            unit.name = data.name
+            unit.data_json = unit_row_data(data)
+            unit.version = version
+            unit.seq = seq
+        else:
+            status, version = "conflict", unit.version
     station = unit.station if unit is not None else change.unit.station
     session.add(
         m.UnitChange(
@@ -348,18 +426,27 @@ def _apply_unit_change(
             account_id=caller.id,
         )
     )
-    if status == "conflict":
-        session.add(
-            m.Conflict(
-                kind="unit_change",
-                subject=change.change_id,
-                station=station,
-                message=(
-                    f"单位「{change.unit.name}」（{change.unit.credit_code}）：{change.recorded_by or '检查人员'}"
-                    f"按第 {change.base_version} 版所做的变更，服务器上已是第 {version} 版，请所（分局）核对"
-                ),
-                detail_json=json.dumps(change.model_dump(mode="json"), ensure_ascii=False),
-                batch_id=batch_id,
-            )
+    outcome = wire.UnitChangeOutcome(change_id=change.change_id, status=status, version=version)
+    if status == "applied":
+        return outcome, None
+    if refusal is not None:
+        message = (
+            f"单位「{name}」：{who}的变更未应用——{refusal}。"
+            "本机的变更已交所（分局）核对；请按单位的实际情况重新变更"
         )
-    return wire.UnitChangeOutcome(change_id=change.change_id, status=status, version=version)
+    else:
+        message = (
+            f"单位「{name}」：{who}按第 {change.base_version} 版所做的变更，服务器上已是第 "
+            f"{version} 版，比修改时看到的新；变更未覆盖，已交所（分局）核对"
+        )
+    session.add(
+        m.Conflict(
+            kind="unit_change",
+            subject=change.change_id,
+            station=station,
+            message=message,
+            detail_json=json.dumps(change.model_dump(mode="json"), ensure_ascii=False),
+            batch_id=batch_id,
+        )
+    )
+    return outcome, message

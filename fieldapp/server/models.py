@@ -25,8 +25,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# The same constraint names as the desktop store, so both schemas read alike in migrations.
-from fieldapp.storage.models import NAMING
+from fieldapp.domain.events import Role
+from fieldapp.domain.review import ReviewStatus
+
+# The same constraint names as the desktop store, so both schemas read alike in migrations; the
+# domain's vocabularies stored as their text values, as there.
+from fieldapp.storage.models import NAMING, domain_enum
 
 
 def now() -> datetime:
@@ -54,7 +58,7 @@ class Account(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     station: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(domain_enum(Role, 16))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -150,7 +154,9 @@ class Evaluation(Base):
     device_id: Mapped[str] = mapped_column(String(36))
     batch_id: Mapped[str] = mapped_column(String(36), index=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
-    review_status: Mapped[str] = mapped_column(String(16), default="pending")
+    review_status: Mapped[ReviewStatus] = mapped_column(
+        domain_enum(ReviewStatus, 16), default=ReviewStatus.PENDING
+    )
     review_comment: Mapped[str] = mapped_column(Text, default="")
     reviewed_by: Mapped[str] = mapped_column(String(64), default="")
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -8,17 +8,18 @@ county loads its reference data from its desktop store with ``fieldapp-server pu
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from fieldapp.domain.events import Role
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller
 from fieldapp.server.db import current_seq, next_seq
-from fieldapp.server.ingest import new_unit_row, unit_row_data
+from fieldapp.server.ingest import merged_update, new_unit_row, unit_row_data
 from fieldapp.server.review import wire_review
-from fieldapp.sync import wire
+from fieldapp.sync import history, wire
 
 PULL_LIMIT = 5000
 SEQ_CHUNK = 1000  # units published under one change number
@@ -38,7 +39,7 @@ def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT)
     more = False
     for model, station in scoped:
         statement = select(model.seq).where(model.seq > cursor, model.seq <= top)
-        if station is not None and caller.role != "county":
+        if station is not None and caller.role != Role.COUNTY:
             statement = statement.where(station == caller.station)
         if model is m.Evaluation:
             statement = statement.where(m.Evaluation.review_status != "pending")
@@ -49,7 +50,7 @@ def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT)
 
     def rows(model: Any, station: Any) -> list[Any]:
         statement = select(model).where(model.seq > cursor, model.seq <= upper)
-        if station is not None and caller.role != "county":
+        if station is not None and caller.role != Role.COUNTY:
             statement = statement.where(station == caller.station)
         return list(session.scalars(statement.order_by(model.seq)))
 
@@ -85,23 +86,62 @@ def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT)
     )
 
 
-def upsert_unit(session: Session, unit: wire.WireUnit, seq: int) -> bool:
-    """Publish a unit from the county's master list; True if it changed."""
+Published = Literal["created", "updated", "unchanged", "conflict"]
+PUBLISHER = "县局"
+
+
+def upsert_unit(session: Session, unit: wire.WireUnit, seq: int) -> Published:
+    """Publish a unit from the county's master list, its history merged into the server's.
+
+    A history the domain refuses, or one that does not continue what the field has sent since,
+    is not published: it is held as a conflict for the county, and the server's copy stays.
+    """
     row = session.get(m.Unit, unit.uuid)
     if row is None:
         other = session.scalar(select(m.Unit).where(m.Unit.credit_code == unit.credit_code))
         if other is not None:
-            return False  # the same business under another id; the county resolves it
+            return "unchanged"  # the same business under another id; the county resolves it
+        refusal = (
+            history.chain_refusal(unit.events, start=None, start_on=None, end=unit.state)
+            if unit.events
+            else None
+        )
+        if refusal is not None:
+            _held(session, unit, refusal)
+            return "conflict"
         session.add(new_unit_row(unit, seq))
-        return True
+        return "created"
     current = wire.WireUnit.model_validate_json(row.data_json)
-    if current.model_copy(update={"version": 1}) == unit.model_copy(update={"version": 1}):
-        return False
+    behind = bool(unit.events) and not history.new_events(current.events, unit.events)
+    if behind and history.new_events(unit.events, current.events):
+        return "unchanged"  # the field changed it since; the county's copy is behind
+    data, refusal = merged_update(current, unit, who=PUBLISHER, reason="", on=m.now().date())
+    if refusal is not None:
+        _held(session, unit, refusal)
+        return "conflict"
+    if current.model_copy(update={"version": 1}) == data.model_copy(update={"version": 1}):
+        return "unchanged"
     row.version += 1
-    row.station, row.name, row.credit_code = unit.station, unit.name, unit.credit_code
-    row.data_json = unit_row_data(unit.model_copy(update={"version": row.version}))
+    row.station, row.name, row.credit_code = data.station, data.name, data.credit_code
+    row.data_json = unit_row_data(data.model_copy(update={"version": row.version}))
     row.seq = seq
-    return True
+    return "updated"
+
+
+def _held(session: Session, unit: wire.WireUnit, refusal: str) -> None:
+    session.add(
+        m.Conflict(
+            kind="unit_publish",
+            subject=unit.uuid,
+            station=unit.station,
+            message=(
+                f"发布单位「{unit.name}」（{unit.credit_code}）未更新服务器上的记录——{refusal}。"
+                "请县局先同步拉取该单位的变更，核对后再发布"
+            ),
+            detail_json=wire.canonical_json(unit.model_dump(mode="json")),
+            batch_id="publish",
+        )
+    )
 
 
 def publish_store(session: Session, folder: Path) -> dict[str, int]:
@@ -110,13 +150,20 @@ def publish_store(session: Session, folder: Path) -> dict[str, int]:
     from fieldapp.store import Store
     from fieldapp.sync.mapping import wire_unit
 
-    counts = {"units": 0, "targets": 0, "checklists": 0}
+    counts = {"units": 0, "targets": 0, "checklists": 0, "conflicts": 0}
     seq = next_seq(session)
     with Store.open(folder) as store, store.read() as source:
-        for number, unit in enumerate(source.scalars(select(local.Unit).order_by(local.Unit.id))):
+        units = (
+            select(local.Unit)
+            .options(selectinload(local.Unit.events), selectinload(local.Unit.station))
+            .order_by(local.Unit.id)
+        )
+        for number, unit in enumerate(source.scalars(units)):
             if number and number % SEQ_CHUNK == 0:
                 seq = next_seq(session)  # pulls come down in pages of about this many
-            counts["units"] += upsert_unit(session, wire_unit(unit), seq)
+            published = upsert_unit(session, wire_unit(unit), seq)
+            counts["units"] += published in ("created", "updated")
+            counts["conflicts"] += published == "conflict"
         for target in source.scalars(select(local.Target)):
             row = session.scalar(
                 select(m.Target).where(

@@ -9,11 +9,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fieldapp.domain.events import Role
+from fieldapp.domain.review import DECISIONS, ReviewStatus
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller, Invalid, Missing
 from fieldapp.server.db import next_seq
 from fieldapp.sync import wire
-from fieldapp.sync.wire import REVIEW_LABELS
 
 
 def wire_review(row: m.Evaluation) -> wire.WireReview:
@@ -44,20 +45,27 @@ def _station_filter(caller: Caller, station: str | None) -> str | None:
     if station:
         caller.check_station(station, "所（分局）数据")
         return station
-    return None if caller.role == "county" else caller.station
+    return None if caller.role == Role.COUNTY else caller.station
+
+
+def _status(value: str, allowed: tuple[ReviewStatus, ...], what: str) -> ReviewStatus:
+    for status in allowed:
+        if value == status.value:
+            return status
+    choices = "、".join(f"{s.value}（{s.label}）" for s in allowed)
+    raise Invalid(f"{what}「{value}」无效，可用：{choices}")
 
 
 def received(
     session: Session, caller: Caller, status: str | None = None, station: str | None = None
 ) -> list[wire.ReceivedEvaluation]:
-    if status is not None and status not in REVIEW_LABELS:
-        raise Invalid(f"审核状态「{status}」无效，应为 pending、accepted 或 returned")
+    wanted = _status(status, tuple(ReviewStatus), "审核状态") if status is not None else None
     scope = _station_filter(caller, station)
     statement = select(m.Evaluation, m.Unit).join(m.Unit, m.Unit.uuid == m.Evaluation.unit_uuid)
     if scope is not None:
         statement = statement.where(m.Evaluation.station == scope)
-    if status is not None:
-        statement = statement.where(m.Evaluation.review_status == status)
+    if wanted is not None:
+        statement = statement.where(m.Evaluation.review_status == wanted)
     found = []
     for row, unit in session.execute(
         statement.order_by(m.Evaluation.received_at, m.Evaluation.uuid)
@@ -92,11 +100,10 @@ def review(
         raise Missing(f"服务器上没有评价 {uuid}，请用 fieldapp-server review list 查看")
     caller.check_station(row.station, f"评价 {uuid}")
     comment = comment.strip()
-    if status not in ("accepted", "returned"):
-        raise Invalid(f"审核结果「{status}」无效，应为 accepted（接收）或 returned（退回）")
-    if status == "returned" and not comment:
+    decision = _status(status, DECISIONS, "审核结果")
+    if decision is ReviewStatus.RETURNED and not comment:
         raise Invalid(f"退回评价 {uuid} 须写明退回原因（--comment），检查人员会在应用中看到")
-    row.review_status = status
+    row.review_status = decision
     row.review_comment = comment
     row.reviewed_by = caller.name
     row.reviewed_at = m.now()

@@ -16,15 +16,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldapp import paths
 from fieldapp import settings as settings_module
 from fieldapp.reports.output import atomic_output
+from fieldapp.services import unit_sync
 from fieldapp.services.stations import station_ids
+from fieldapp.services.unit_changes import Change
 from fieldapp.services.units import ADD_REASON
 from fieldapp.settings import Settings
 from fieldapp.storage.models import (
@@ -285,18 +288,17 @@ class SyncClient:
             cursor = state.cursor(session)
         while True:
             self._check_cancel()
-            page = wire.Pull.model_validate(
-                self.transport.request("GET", "/pull", params={"cursor": cursor})
-            )
+            page = _pull_page(self.transport.request("GET", "/pull", params={"cursor": cursor}))
             # Checklist files first: a crash before the commit leaves a file the next pull
             # writes again, never a cursor past a checklist that is not on disk.
             written = save_checklists(self.store, page)
             with self.store.session() as session:
-                units, reviews = apply_pull(session, page)
+                pulled = apply_pull(session, page)
                 state.put(session, state.CURSOR, str(page.cursor))
             cursor = page.cursor
-            report.units_received += units
-            report.reviews_received += reviews
+            report.units_received += pulled.units
+            report.reviews_received += pulled.reviews
+            report.conflicts += pulled.conflicts
             report.checklists_received += written
             if not page.more:
                 break
@@ -307,6 +309,20 @@ class SyncClient:
                 {"id": str(e.id), "uuid": e.uuid, "unit": e.unit.name, "comment": s.review_comment}
                 for e, s in state.returned(session)
             ]
+
+
+def _pull_page(data: Any) -> wire.Pull:
+    """A page of the pull, or a SyncError naming what this version cannot read."""
+    try:
+        return wire.Pull.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        message = str(first.get("msg", "")).removeprefix("Value error, ")
+        raise SyncError(
+            f"服务器发来的数据本机无法识别（{where}：{message}），未写入任何内容。"
+            "请升级 fieldapp 到与县局服务器相同的版本后再同步"
+        ) from None
 
 
 # --- building a manifest ----------------------------------------------------------------------
@@ -328,9 +344,12 @@ def _unit_changes(session: Session, evaluations: list[Evaluation]) -> list[wire.
     )
     for unit in session.scalars(changed_here):  # one query, not one per unit the server sent
         candidates.setdefault(unit.id, unit)
+    evaluated = {e.unit.id for e in evaluations}
     for unit in candidates.values():
         record = known.get(unit.id)
-        if record is None:
+        if record is None or (record.server_version == 0 and unit.id in evaluated):
+            # Never accepted by the server: sent with the evaluations that need it (a refusal
+            # then holds back only those evaluations, not the whole batch).
             kind: Literal["new", "update"] = "new"
             base = 0
         elif unit.version > record.local_version and record.conflict is None:
@@ -422,6 +441,7 @@ def apply_receipt(session: Session, manifest: wire.Manifest, receipt: wire.Recei
             if clashing is not None:
                 state.record(session, clashing).conflict = conflict.message
     changes = {c.change_id: c for c in manifest.unit_changes}
+    refused = {c.subject: c.message for c in receipt.conflicts if c.kind == "unit_change"}
     for outcome in receipt.unit_changes:
         change = changes.get(outcome.change_id)
         if change is None:
@@ -438,14 +458,13 @@ def apply_receipt(session: Session, manifest: wire.Manifest, receipt: wire.Recei
             synced_unit.server_version = outcome.version
             synced_unit.conflict = None
         else:
-            synced_unit.conflict = f"服务器上已是第 {outcome.version} 版，变更待所（分局）核对"
+            synced_unit.conflict = refused.get(
+                outcome.change_id, f"服务器上已是第 {outcome.version} 版，变更待所（分局）核对"
+            )
     session.flush()
 
 
 # --- applying a pull --------------------------------------------------------------------------
-
-# Every unit field but the station, which is stored as a row id.
-_UNIT_COPY = tuple(name for name in wire.UNIT_FIELDS if name != "station")
 
 
 def save_checklists(store: Store, page: wire.Pull) -> int:
@@ -468,40 +487,34 @@ def save_checklists(store: Store, page: wire.Pull) -> int:
     return written
 
 
-def apply_pull(session: Session, page: wire.Pull) -> tuple[int, int]:
+@dataclass
+class Pulled:
+    """What one page of a pull changed here."""
+
+    units: int = 0
+    reviews: int = 0
+    conflicts: list[str] = field(default_factory=list)
+
+
+def apply_pull(session: Session, page: wire.Pull, change: Change | None = None) -> Pulled:
     """Write one page of server changes; local edits not yet confirmed are kept, not overwritten.
 
+    Each unit goes through the domain with its dated history (:func:`unit_sync.adopt`); a
+    history the domain refuses is kept as a conflict on the unit's sync record and reported.
     Checklists are not written here: :func:`save_checklists` saves them as files, and the store
     records a snapshot of every version it loads.
     """
+    change = change or unit_sync.sync_change()
     stations, _ = station_ids(
         session, sorted({u.station for u in page.units} | {t.station for t in page.targets})
     )
-    units = 0
+    pulled = Pulled()
     for incoming in page.units:
-        unit: Unit | None = session.scalar(select(Unit).where(Unit.uuid == incoming.uuid))
-        if unit is None:
-            unit = session.scalar(select(Unit).where(Unit.credit_code == incoming.credit_code))
-        record: SyncUnit | None = session.get(SyncUnit, unit.id) if unit is not None else None
-        if unit is not None and record is not None and unit.version > record.local_version:
-            continue  # changed here since; our change goes up and the server decides
-        if unit is None:
-            unit = Unit(uuid=incoming.uuid, version=0, station_id=stations[incoming.station])
-            session.add(unit)
-        unit.uuid = incoming.uuid
-        for name in _UNIT_COPY:
-            setattr(unit, name, getattr(incoming, name))
-        unit.station_id = stations[incoming.station]
-        unit.version = (unit.version or 0) + 1
-        unit.updated_at = utcnow()
-        session.flush()
-        if record is None:
-            record = SyncUnit(unit_id=unit.id, server_version=0, local_version=0)
-            session.add(record)
-        record.server_version = incoming.version
-        record.local_version = unit.version
-        record.conflict = None
-        units += 1
+        adopted = unit_sync.adopt(session, incoming, change)
+        if adopted.outcome is unit_sync.Outcome.CONFLICT:
+            pulled.conflicts.append(adopted.message)
+        elif adopted.outcome is not unit_sync.Outcome.KEPT_LOCAL:
+            pulled.units += 1
     for target in page.targets:
         station_id = stations[target.station]
         row = session.scalar(
@@ -535,7 +548,6 @@ def apply_pull(session: Session, page: wire.Pull) -> tuple[int, int]:
             )
         else:
             row_a.inspector = assignment.inspector
-    reviews = 0
     for review in page.reviews:
         evaluation = session.scalar(
             select(Evaluation).where(Evaluation.uuid == review.evaluation_uuid)
@@ -543,13 +555,13 @@ def apply_pull(session: Session, page: wire.Pull) -> tuple[int, int]:
         if evaluation is None:
             continue
         record_e = state.record(session, evaluation)
-        record_e.review_status = review.status
+        record_e.review_status = review.status.value
         record_e.review_comment = review.comment
         record_e.reviewed_by = review.reviewed_by
         record_e.reviewed_at = review.reviewed_at
-        reviews += 1
+        pulled.reviews += 1
     session.flush()
-    return units, reviews
+    return pulled
 
 
 # --- the entry point for the window and the CLI ------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from fieldapp.storage.models import Evaluation, Unit
+from fieldapp.storage.models import Evaluation, Unit, UnitEvent
 from fieldapp.sync import wire
 
 
@@ -20,7 +20,28 @@ def utc(value: datetime) -> datetime:
     return aware.astimezone(UTC)
 
 
+def wire_event(event: UnitEvent) -> wire.WireUnitEvent:
+    """One event of a unit's history as it travels (its local row ids stay here)."""
+    return wire.WireUnitEvent(
+        uuid=event.uuid,
+        kind=event.kind,
+        from_state=event.from_state,
+        to_state=event.to_state,
+        occurred_on=event.occurred_on,
+        actor=event.actor,
+        reason=event.reason or "",
+        field=event.field,
+        old_value=event.old_value,
+        new_value=event.new_value,
+        exit_reason=event.exit_reason,
+        county_confirmed=bool(event.county_confirmed),
+        source=event.source or "",
+        photo_sha256=event.photo_sha256,
+    )
+
+
 def wire_unit(unit: Unit) -> wire.WireUnit:
+    """The unit as it travels, with its whole dated history (oldest first)."""
     return wire.WireUnit(
         uuid=unit.uuid,
         credit_code=unit.credit_code,
@@ -34,8 +55,12 @@ def wire_unit(unit: Unit) -> wire.WireUnit:
         category=unit.category or "",
         contact_person=unit.contact_person or "",
         contact_phone=unit.contact_phone or "",
+        prudent=bool(unit.prudent),
         state=unit.state,
         state_since=unit.state_since,
+        entered_on=unit.entered_on,
+        sticker_posted_on=unit.sticker_posted_on,
+        events=[wire_event(e) for e in unit.events],
         version=max(1, unit.version),
     )
 

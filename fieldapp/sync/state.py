@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from fieldapp.domain.review import ReviewStatus
 from fieldapp.storage.models import (
     Evaluation,
     SyncBatch,
@@ -134,6 +135,13 @@ class Review:
     reviewed_at: datetime | None
 
 
+def _review_label(status: str) -> str:
+    try:
+        return ReviewStatus(status).label
+    except ValueError:
+        return status
+
+
 def review_of(session: Session, evaluation_id: int) -> Review | None:
     """The county's review of an evaluation, as last pulled (None: not reviewed yet)."""
     row = session.get(SyncEvaluation, evaluation_id)
@@ -141,7 +149,7 @@ def review_of(session: Session, evaluation_id: int) -> Review | None:
         return None
     return Review(
         status=row.review_status,
-        label=wire.REVIEW_LABELS.get(row.review_status, row.review_status),
+        label=_review_label(row.review_status),
         comment=row.review_comment,
         reviewed_by=row.reviewed_by,
         reviewed_at=row.reviewed_at,
@@ -153,7 +161,7 @@ def returned(session: Session) -> list[tuple[Evaluation, SyncEvaluation]]:
     rows = session.execute(
         select(Evaluation, SyncEvaluation)
         .join(SyncEvaluation, SyncEvaluation.evaluation_id == Evaluation.id)
-        .where(SyncEvaluation.review_status == "returned")
+        .where(SyncEvaluation.review_status == ReviewStatus.RETURNED.value)
         .order_by(Evaluation.id)
     )
     return [(e, s) for e, s in rows]

@@ -16,20 +16,39 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+
+from fieldapp.domain.events import EventKind
+from fieldapp.domain.events import Role as Role  # re-exported: the roles are the domain's
+from fieldapp.domain.lifecycle import ExitReason, State
+from fieldapp.domain.review import DECISIONS
+from fieldapp.domain.review import REVIEW_LABELS as REVIEW_LABELS
+from fieldapp.domain.review import ReviewStatus as ReviewStatus
+from fieldapp.domain.vocab import UnitType
 
 API_PREFIX = "/api/v1"
 
 MAX_EVALUATIONS_PER_BATCH = 500
 MAX_UNIT_CHANGES_PER_BATCH = 2000
+MAX_UNIT_EVENTS = 1000  # a unit's whole dated history travels with it
 MAX_JSON_BYTES = 16 * 1024 * 1024  # a manifest; photos travel separately
 MAX_BLOB_BYTES = 32 * 1024 * 1024  # one photo or signature image
 SKEW_LIMIT_SECONDS = 300  # Anki refuses above this; fieldapp warns and flags
 
-REVIEW_LABELS = {"pending": "待审核", "accepted": "已接收", "returned": "已退回"}
 
 # The offline bundle (ZIP): ``fieldapp sync export`` writes it, ``fieldapp-server import`` reads it.
 BUNDLE_FORMAT = "fieldapp-sync-bundle"
@@ -55,12 +74,40 @@ def _uuid(value: str) -> str:
     return value
 
 
+def _known(
+    enum: type[StrEnum], what: str, allowed: Iterable[StrEnum] | None = None
+) -> Callable[[Any], Any]:
+    """A validator that refuses a value the domain does not know, naming it and the choices
+    in Chinese ("单位类型「xyz」未知，可用：…"); the server answers it with a 422."""
+    members = tuple(allowed) if allowed is not None else tuple(enum)
+
+    def check(value: Any) -> Any:
+        for member in members:
+            if value == member.value:
+                return member
+        choices = "、".join(f"{m.value}（{getattr(m, 'label', m.value)}）" for m in members)
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        raise ValueError(f"{what}「{str(shown)[:60]}」未知，可用：{choices}")
+
+    return check
+
+
 Sha256 = Annotated[str, AfterValidator(_sha)]
 Uuid = Annotated[str, AfterValidator(_uuid)]
 Short = Annotated[str, StringConstraints(max_length=64)]
 Text = Annotated[str, StringConstraints(max_length=20_000)]
-Role = Literal["inspector", "station", "county"]
-ReviewStatus = Literal["pending", "accepted", "returned"]
+# Vocabularies are the domain's enums; a value the domain does not know never gets in.
+UnitTypeValue = Annotated[UnitType, BeforeValidator(_known(UnitType, "单位类型"))]
+StateValue = Annotated[State, BeforeValidator(_known(State, "状态"))]
+EventKindValue = Annotated[EventKind, BeforeValidator(_known(EventKind, "事件类型"))]
+ExitReasonValue = Annotated[ExitReason, BeforeValidator(_known(ExitReason, "移出原因"))]
+RoleValue = Annotated[Role, BeforeValidator(_known(Role, "角色"))]
+ReviewStatusValue = Annotated[ReviewStatus, BeforeValidator(_known(ReviewStatus, "审核状态"))]
+DecisionValue = Annotated[
+    ReviewStatus,
+    BeforeValidator(_known(ReviewStatus, "审核结果", DECISIONS)),
+    WithJsonSchema({"type": "string", "enum": [d.value for d in DECISIONS]}),
+]
 
 
 class _Wire(BaseModel):
@@ -143,8 +190,10 @@ def evaluation_hash(evaluation: WireEvaluation) -> str:
 
 # --- unit changes found in the field -----------------------------------------------------------
 
-UNIT_FIELDS = (
-    "credit_code",
+# The record fields of a unit on the wire (beside its identity, state and history). A puller
+# compares them with its own copy; a difference without an event of its own is written as a
+# change made by 同步.
+RECORD_FIELDS = (
     "name",
     "shop_name",
     "address",
@@ -155,13 +204,43 @@ UNIT_FIELDS = (
     "category",
     "contact_person",
     "contact_phone",
-    "state",
-    "state_since",
+    "prudent",
 )
 
 
+class WireUnitEvent(_Wire):
+    """One dated change of a unit (a ``UnitEvent``), as it travels with the unit: who, when,
+    the old and the new value, why and from where. ``uuid`` makes it arrive exactly once."""
+
+    uuid: Uuid
+    kind: EventKindValue
+    from_state: StateValue | None = None
+    to_state: StateValue | None = None
+    occurred_on: date
+    actor: Short
+    reason: Text = ""
+    field: Annotated[str, StringConstraints(max_length=32)] | None = None
+    old_value: Text | None = None
+    new_value: Text | None = None
+    exit_reason: ExitReasonValue | None = None
+    county_confirmed: bool = False
+    source: Annotated[str, StringConstraints(max_length=300)] = ""
+    photo_sha256: Sha256 | None = None
+
+    @model_validator(mode="after")
+    def _state_move_has_its_target(self) -> Self:
+        if self.kind is EventKind.STATE and self.to_state is None:
+            raise ValueError(f"状态变更事件 {self.uuid} 缺少 to_state（变更后的状态）")
+        return self
+
+
 class WireUnit(_Wire):
-    """A unit as the server holds it; ``version`` counts its changes."""
+    """A unit as the server holds it, with its dated history; ``version`` counts its changes.
+
+    ``events`` is the unit's whole history, oldest first; figures for any date are folded from
+    it, so a unit pulled onto another laptop counts there exactly as where it was changed.
+    Older clients send no events (the server then writes the state change as one).
+    """
 
     uuid: Uuid
     credit_code: Annotated[str, StringConstraints(max_length=18)]
@@ -170,14 +249,27 @@ class WireUnit(_Wire):
     address: Annotated[str, StringConstraints(max_length=300)] = ""
     town: Short = ""
     station: Short
-    unit_type: Short
+    unit_type: UnitTypeValue
     industry: Short | None = None
     category: Annotated[str, StringConstraints(max_length=100)] = ""
     contact_person: Short = ""
     contact_phone: Annotated[str, StringConstraints(max_length=32)] = ""
-    state: Short | None = None
+    prudent: bool = False
+    state: StateValue | None = None
     state_since: date | None = None
+    entered_on: date | None = None
+    sticker_posted_on: date | None = None
+    events: list[WireUnitEvent] = Field(default=[], max_length=MAX_UNIT_EVENTS)
     version: int = Field(1, ge=1)
+
+    @model_validator(mode="after")
+    def _events_once(self) -> Self:
+        seen: set[str] = set()
+        for event in self.events:
+            if event.uuid in seen:
+                raise ValueError(f"单位 {self.credit_code} 的事件 {event.uuid} 出现了两次")
+            seen.add(event.uuid)
+        return self
 
 
 class UnitChange(_Wire):
@@ -274,7 +366,7 @@ class WireChecklist(_Wire):
 class WireTarget(_Wire):
     year: int
     station: Short
-    unit_type: Short
+    unit_type: UnitTypeValue
     count: int
 
 
@@ -286,7 +378,7 @@ class WireAssignment(_Wire):
 
 class WireReview(_Wire):
     evaluation_uuid: str
-    status: ReviewStatus
+    status: ReviewStatusValue
     comment: str
     reviewed_by: str
     reviewed_at: datetime | None
@@ -306,7 +398,7 @@ class Pull(_Wire):
 
 
 class ReviewRequest(_Wire):
-    status: Literal["accepted", "returned"]
+    status: DecisionValue
     comment: Annotated[str, StringConstraints(max_length=2000)] = ""
 
 
@@ -349,7 +441,7 @@ class Stats(_Wire):
 class Me(_Wire):
     name: str
     station: str
-    role: Role
+    role: RoleValue
     server_time: datetime
 
 

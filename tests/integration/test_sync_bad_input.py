@@ -94,7 +94,7 @@ def _unit() -> wire.WireUnit:
         credit_code="92331122MA2A00018H",
         name="缙云县五云好又多超市",
         station="五云所",
-        unit_type="shop",
+        unit_type="general",
     )
 
 

@@ -62,7 +62,7 @@ def test_review_returned_comes_back_with_its_comment(
     live: LiveServer, tmp_path: Path, demo_cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from fieldapp.server import review
-    from fieldapp.server.accounts import Caller
+    from fieldapp.server.accounts import caller_of
 
     county = add_account(live.db(), "县局管理员", "县局", "county")
     folder = demo_store(tmp_path / "client", demo_cache, evaluations=3)
@@ -73,7 +73,7 @@ def test_review_returned_comes_back_with_its_comment(
         with live.db().session() as session:
             who = session.scalar(select(sm.Account).where(sm.Account.role == "station"))
             assert who is not None
-            caller = Caller(who.id, who.name, who.station, who.role)
+            caller = caller_of(who)
             mine = review.received(session, caller)
             assert mine and {r.station for r in mine} == {station}
         target = mine[0].uuid

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+from fieldapp.domain.events import Role
 from fieldapp.server.accounts import Caller
 from fieldapp.server.db import Database, next_seq
 from fieldapp.server.reference import pull, upsert_unit
@@ -17,7 +18,7 @@ def _unit(station: str, n: int) -> wire.WireUnit:
         credit_code=f"9233112200000{n:05d}",
         name=f"单位{n}",
         station=station,
-        unit_type="shop",
+        unit_type="general",
     )
 
 
@@ -30,8 +31,8 @@ def test_pages_bring_every_change_once_and_only_in_scope(tmp_path: Path) -> None
                 if n % 3 == 0:  # some units share a change number, as a publish does
                     seq = next_seq(session)
                 upsert_unit(session, _unit("五云所" if n % 2 else "壶镇分局", n), seq)
-        inspector = Caller(1, "张三", "五云所", "inspector")
-        county = Caller(2, "县局", "县局", "county")
+        inspector = Caller(1, "张三", "五云所", Role.INSPECTOR)
+        county = Caller(2, "县局", "县局", Role.COUNTY)
         for who, expected in ((inspector, 11), (county, 23)):
             cursor, seen, pages = 0, [], 0
             while True:
