@@ -3,6 +3,10 @@
 Every job opens its own session and returns an :class:`EvaluationData` snapshot copied out of the
 ORM objects before the session closes, so nothing bound to a session reaches the UI thread. A
 write job commits first and then reads the snapshot back: what the screen shows is what is saved.
+The snapshot carries the unit's 审慎培育 flag and the evidence flags of the photos
+(:mod:`fieldapp.services.evidence`); finalising a 后评价 also returns what it proposes for the
+unit (:func:`fieldapp.services.unit_changes.propose`), which :func:`write_accept_proposal` carries
+out when the inspector confirms it.
 """
 
 from __future__ import annotations
@@ -19,9 +23,13 @@ from PySide6.QtGui import QBrush, QColor
 from sqlalchemy.orm import Session
 
 from fieldapp import settings
+from fieldapp.domain.events import Role
 from fieldapp.domain.verdict import Answer, Outcome, judge
 from fieldapp.errors import NotFound
 from fieldapp.services import evaluations as service
+from fieldapp.services import evidence, unit_changes
+from fieldapp.services.evidence import EvidenceFlag
+from fieldapp.services.unit_changes import Change, Proposal
 from fieldapp.storage.models import Evaluation
 from fieldapp.store import Store
 from fieldapp.sync import state as sync_state
@@ -91,6 +99,8 @@ class EvaluationData:
     signatures: list[SignatureRow] = field(default_factory=list)
     follows: int | None = None  # the evaluation this one follows up
     review: str = ""  # the county's review (已接收 / 已退回 with its comment), if pulled
+    prudent: bool = False  # the unit is 审慎培育: 命名 waits for the county's confirmation
+    evidence: tuple[EvidenceFlag, ...] = ()  # doubts about the photos (shown, never blocking)
 
     @property
     def locked(self) -> bool:
@@ -188,6 +198,8 @@ def load_evaluation(store: Store, evaluation_id: int) -> EvaluationData:
             signatures=[SignatureRow(s.role, s.name) for s in evaluation.signatures],
             follows=evaluation.follows_id,
             review=_review_text(session, evaluation.id),
+            prudent=bool(evaluation.unit.prudent),
+            evidence=evidence.for_evaluation(session, evaluation.id),
         )
 
 
@@ -302,10 +314,45 @@ def write_signature(
     return load_evaluation(store, evaluation_id)
 
 
-def write_finalize(store: Store, evaluation_id: int) -> EvaluationData:
+@dataclass(frozen=True)
+class Finalized:
+    """A finalised evaluation's snapshot and, for a 后评价, the next state it proposes."""
+
+    data: EvaluationData
+    proposal: Proposal | None
+
+
+def write_finalize(store: Store, evaluation_id: int) -> Finalized:
+    """Finalise (one transaction), then read back the snapshot and the proposal."""
     with store.session() as session:
         service.finalize(session, store.library, service.get(session, evaluation_id))
-    return load_evaluation(store, evaluation_id)
+    with store.read() as session:
+        proposal = unit_changes.propose(session, service.get(session, evaluation_id))
+    return Finalized(load_evaluation(store, evaluation_id), proposal)
+
+
+PROPOSAL_SOURCE = "评价定稿"
+
+
+def proposal_change(store: Store, inspector: str) -> Change:
+    """Who confirms a proposal: the inspector of the settings (else the evaluation's), in the
+    settings' role (else as an inspector)."""
+    chosen = settings.load(store.folder)
+    actor = chosen.inspector_name.strip() or inspector
+    role = getattr(chosen, "role", None)
+    return Change(
+        actor=actor,
+        role=Role(role) if role else Role.INSPECTOR,
+        source=PROPOSAL_SOURCE,
+    )
+
+
+def write_accept_proposal(store: Store, proposal: Proposal, inspector: str) -> str:
+    """Carry out a confirmed proposal through the unit's one write path; return what changed."""
+    change = proposal_change(store, inspector)
+    with store.session() as session:
+        event = unit_changes.accept_proposal(session, proposal, change)
+        return unit_changes.event_summary(event)
 
 
 def write_revision(store: Store, evaluation_id: int, inspector: str) -> EvaluationData:

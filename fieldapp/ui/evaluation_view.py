@@ -7,6 +7,12 @@ is what is saved.
 
 Keyboard, with the item table focused: 1 符合, 2 不符合 (asks for 整改要求 and 期限), 3 不适用, each
 moving to the next item; Up/Down/Enter move; N edits the item's note.
+
+The header shows a 审慎培育 badge for such a unit, the verdict in full (a failed warn gate reads
+"通过（审慎培育，待县局确认）：…") and, under it, the evidence notice: the doubts about the photos
+(reused, undated, of another day, far apart) that never block finalising. Finalising a 后评价
+asks once what it proposes for the unit (命名 / 转入预警库, or why the unit stays); a confirmed
+proposal is written through the unit's one write path on the writer thread.
 """
 
 from __future__ import annotations
@@ -68,17 +74,20 @@ from shiboken6 import isValid
 
 from fieldapp.checklists import Library
 from fieldapp.checklists.loader import in_display_order
-from fieldapp.domain.verdict import Answer, Outcome
+from fieldapp.domain.lifecycle import State
+from fieldapp.domain.verdict import PRUDENT_PENDING, Answer, Outcome
 from fieldapp.domain.vocab import UnitType
 from fieldapp.errors import InvalidInput, NotFound
 from fieldapp.photos.ingest import IMAGE_SUFFIXES
 from fieldapp.services.evaluations import FOLLOW_KINDS, Kind, Role
+from fieldapp.services.evidence import EvidenceFlag
+from fieldapp.services.unit_changes import Proposal
 from fieldapp.store import Store
 from fieldapp.ui import evaluation_model as em
 from fieldapp.ui import printing
 from fieldapp.ui.errors import describe, show_error
-from fieldapp.ui.evaluation_model import EvaluationData, ItemRow, ItemsModel
-from fieldapp.ui.strings import tr
+from fieldapp.ui.evaluation_model import EvaluationData, Finalized, ItemRow, ItemsModel
+from fieldapp.ui.strings import state_label, tr
 from fieldapp.ui.tasks import TaskRunner
 
 RECTIFY_DAYS = 30
@@ -90,6 +99,12 @@ VERDICT_COLOURS = {
     Outcome.INCOMPLETE.value: "#555555",
 }
 PHOTO_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+PRUDENT_STYLE = (
+    "background:#fff3e0;color:#a84d00;border:1px solid #e6a23c;border-radius:3px;"
+    "padding:1px 8px;font-weight:bold"
+)
+DOUBT_COLOUR = "#b03a2e"  # a thumbnail named by an evidence flag
+EVIDENCE_STYLE = "background:#fff8e1;border:1px solid #f0c36d;padding:4px 8px;color:#4e3b00"
 KEY_ANSWERS = {Qt.Key.Key_1: Answer.PASS, Qt.Key.Key_2: Answer.FAIL, Qt.Key.Key_3: Answer.NA}
 
 Rectification = tuple[str, date]
@@ -498,6 +513,69 @@ class ItemsTable(QTableView):
         self.scrollTo(model.index(row, 0))
 
 
+# --- the 后评价 proposal ------------------------------------------------------------------------
+
+
+def proposal_box(
+    parent: QWidget, proposal: Proposal, unit: str, outcome: str
+) -> tuple[QMessageBox, QPushButton | None]:
+    """The one question a finalised 后评价 asks: 命名? 转入预警库? or why the unit stays.
+
+    Returns the box and its confirm button (None when there is nothing to confirm).
+    """
+    current = state_label(proposal.current.value) if proposal.current else tr("proposal.no_state")
+    reason = proposal.reason
+    box = QMessageBox(parent)
+    box.setObjectName("proposalBox")
+    box.setWindowTitle(tr("proposal.title"))
+    confirm: QPushButton | None = None
+    if proposal.actionable and proposal.target is State.WARNING:
+        due = proposal.due.isoformat() if proposal.due else tr("proposal.no_due")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setText(tr("proposal.warning_question", due=due))
+        box.setInformativeText(
+            tr("proposal.warning_detail", unit=unit, reason=reason, current=current)
+        )
+        confirm = box.addButton(tr("proposal.confirm"), QMessageBox.ButtonRole.AcceptRole)
+    elif proposal.actionable:
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setText(tr("proposal.name_question"))
+        box.setInformativeText(
+            tr("proposal.name_detail", unit=unit, reason=reason, current=current)
+        )
+        confirm = box.addButton(tr("proposal.confirm_name"), QMessageBox.ButtonRole.AcceptRole)
+    elif proposal.needs_county:
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setText(tr("proposal.needs_county", unit=unit))
+        box.setInformativeText(reason)
+    elif proposal.refusal:
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setText(tr("proposal.refusal", unit=unit, refusal=proposal.refusal))
+        box.setInformativeText(reason)
+    elif outcome == Outcome.FAIL.value:
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setText(tr("proposal.fail", unit=unit, current=current))
+        box.setInformativeText(tr("proposal.reasons", reason=reason))
+    else:
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setText(tr("proposal.stays", unit=unit, reason=reason))
+    if confirm is not None:
+        later = box.addButton(tr("proposal.later"), QMessageBox.ButtonRole.RejectRole)
+        later.setObjectName("proposalLater")
+        confirm.setObjectName("proposalConfirm")
+        box.setDefaultButton(later)  # 命名 is a deliberate step: Enter does not take it
+    else:
+        box.addButton(QMessageBox.StandardButton.Ok)
+    return box, confirm
+
+
+def evidence_html(flags: tuple[EvidenceFlag, ...]) -> str:
+    """The evidence notice: a heading and one line per flag."""
+    lines = [f"<b>{escape(tr('eval.evidence_title', n=len(flags)))}</b>"]
+    lines.extend(f"· <b>{escape(f.label)}</b>：{escape(f.message)}" for f in flags)
+    return "<br>".join(lines)
+
+
 # --- the view ---------------------------------------------------------------------------------
 
 
@@ -507,6 +585,7 @@ class EvaluationView(QWidget):
     loaded = Signal(int)  # the evaluation id, after each snapshot arrives
     titleChanged = Signal(str)
     missing = Signal()  # the evaluation is not in the store (any more)
+    unitChanged = Signal(str)  # a confirmed proposal changed the unit: its credit code
 
     def __init__(
         self,
@@ -528,6 +607,8 @@ class EvaluationView(QWidget):
         self.ask_note: Callable[[QWidget, ItemRow], str | None] = ask_note
         self.confirm_remove: Callable[[QWidget, str], bool] = ask_remove_photo
         self.last_refusal: InvalidInput | None = None
+        self.proposal: Proposal | None = None  # what the last 定稿 here proposed
+        self.proposal_dialog: QMessageBox | None = None
         self.setAcceptDrops(True)
         self._build()
         self._connect()
@@ -545,6 +626,22 @@ class EvaluationView(QWidget):
         self.verdict.setObjectName("verdict")
         self.verdict.setWordWrap(True)
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.prudent_badge = QLabel(tr("eval.prudent_badge"))
+        self.prudent_badge.setObjectName("prudentBadge")
+        self.prudent_badge.setStyleSheet(PRUDENT_STYLE)
+        self.prudent_badge.setToolTip(tr("eval.prudent_tip"))
+        self.prudent_badge.hide()
+        self.evidence_notice = QLabel()
+        self.evidence_notice.setObjectName("evidenceNotice")
+        self.evidence_notice.setTextFormat(Qt.TextFormat.RichText)
+        self.evidence_notice.setWordWrap(True)
+        self.evidence_notice.setStyleSheet(EVIDENCE_STYLE)
+        self.evidence_notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.evidence_notice.hide()
+        self.next_step = QLabel()
+        self.next_step.setObjectName("nextStep")
+        self.next_step.setStyleSheet("color:#1b7f3b;font-weight:bold")
+        self.next_step.hide()
 
         self.model = ItemsModel(self)
         self.table = ItemsTable()
@@ -613,13 +710,17 @@ class EvaluationView(QWidget):
 
         header_box = QVBoxLayout()
         top = QHBoxLayout()
-        top.addWidget(self.title, 1)
+        top.addWidget(self.title)
+        top.addWidget(self.prudent_badge)
+        top.addStretch(1)
         top.addWidget(self.print_button)
         top.addWidget(self.finalize_button)
         top.addWidget(self.revise_button)
         header_box.addLayout(top)
         header_box.addWidget(self.info)
         header_box.addWidget(self.verdict)
+        header_box.addWidget(self.evidence_notice)
+        header_box.addWidget(self.next_step)
 
         photo_buttons = QHBoxLayout()
         photo_buttons.addWidget(self.add_item_photo)
@@ -729,8 +830,15 @@ class EvaluationView(QWidget):
             + data.review
         )
         colour = VERDICT_COLOURS.get(data.outcome, "#555555")
-        self.verdict.setText(data.verdict_text)
+        if PRUDENT_PENDING in data.verdict_text:  # passed, but 命名 waits for the county
+            colour = VERDICT_COLOURS[Outcome.RECTIFY.value]
+        self.verdict.setText(data.verdict_text)  # whole: a 审慎培育 warning is never cut off
         self.verdict.setStyleSheet(f"color:{colour};font-weight:bold")
+        self.prudent_badge.setVisible(data.prudent)
+        self.evidence_notice.setText(evidence_html(data.evidence) if data.evidence else "")
+        self.evidence_notice.setVisible(bool(data.evidence))
+        if first:
+            self.next_step.hide()
         self.general_count.setText(tr("eval.general_photos", n=len(data.general_photos)))
         signed = {s.role: s.name for s in data.signatures}
         for box in (self.inspector_box, self.unit_box):
@@ -806,15 +914,30 @@ class EvaluationView(QWidget):
             parts.append(f"<b{style}>{escape(before)}</b>")
         self.item_detail.setText("<br>".join(parts))
         ids = item.photo_ids if len(item.photo_ids) == len(item.photos) else ()
+        doubts = self._photo_doubts()
         for number, sha in enumerate(item.photos):
             entry = self._thumbnail(sha)
             if ids:
                 entry.setData(PHOTO_ID_ROLE, ids[number])
+                labels = doubts.get(ids[number])
+                if labels:  # this photo is named by an evidence flag: red, and says why
+                    entry.setForeground(QColor(DOUBT_COLOUR))
+                    entry.setToolTip(f"{sha}\n{tr('eval.photo_doubts', labels='、'.join(labels))}")
             self.photos.addItem(entry)
         if item.previous is not None:
             for sha in item.previous.photos:
                 self.previous_photos.addItem(self._thumbnail(sha))
         self._update_remove()
+
+    def _photo_doubts(self) -> dict[int, list[str]]:
+        """Photo id → the labels of the evidence flags that name it."""
+        found: dict[int, list[str]] = {}
+        for flag in self.data.evidence if self.data else ():
+            for photo_id in flag.photo_ids:
+                labels = found.setdefault(photo_id, [])
+                if flag.label not in labels:
+                    labels.append(flag.label)
+        return found
 
     def _thumbnail(self, sha: str) -> QListWidgetItem:
         icon = QIcon(QPixmap(str(self._store.photos.thumb_path(sha))))
@@ -991,8 +1114,47 @@ class EvaluationView(QWidget):
     def finalize(self) -> None:
         store, evaluation_id = self._store, self.evaluation_id
         self._runner.submit_write(
-            lambda: em.write_finalize(store, evaluation_id), self._show, self._refused
+            lambda: em.write_finalize(store, evaluation_id), self._finalized, self._refused
         )
+
+    def _finalized(self, result: Finalized) -> None:
+        if not isValid(self):
+            return  # saved; the tab was closed meanwhile
+        self.show_data(result.data)
+        self.proposal = result.proposal
+        if result.proposal is not None:
+            self.show_proposal(result.proposal)
+
+    def show_proposal(self, proposal: Proposal) -> QMessageBox:
+        """Ask once what the finalised 后评价 proposes (window-modal, not blocking)."""
+        unit = self.data.unit_name if self.data else ""
+        outcome = self.data.outcome if self.data else ""
+        box, confirm = proposal_box(self, proposal, unit, outcome)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if confirm is not None:
+            confirm.clicked.connect(lambda _checked=False: self.accept_proposal(proposal))
+        self.proposal_dialog = box
+        box.open()
+        return box
+
+    def accept_proposal(self, proposal: Proposal) -> None:
+        """Carry out the confirmed proposal on the writer thread."""
+        if self.data is None:
+            return
+        store, inspector = self._store, self.data.inspector
+        code = self.data.credit_code
+        self._runner.submit_write(
+            lambda: em.write_accept_proposal(store, proposal, inspector),
+            lambda summary: self._accepted(summary, code),
+        )
+
+    def _accepted(self, summary: str, code: str) -> None:
+        if not isValid(self):
+            return
+        self.next_step.setText(tr("proposal.done", summary=summary))
+        self.next_step.show()
+        self.unitChanged.emit(code)
+        self.reload()
 
     def _refused(self, error: Exception) -> None:
         if not isValid(self):
