@@ -528,6 +528,10 @@ def proposal_box(
     box = QMessageBox(parent)
     box.setObjectName("proposalBox")
     box.setWindowTitle(tr("proposal.title"))
+    # Verdicts are long: wide lines, not a narrow column (Qt's own names for the two labels).
+    box.setStyleSheet(
+        "QLabel#qt_msgbox_label, QLabel#qt_msgbox_informativelabel {min-width: 440px}"
+    )
     confirm: QPushButton | None = None
     if proposal.actionable and proposal.target is State.WARNING:
         due = proposal.due.isoformat() if proposal.due else tr("proposal.no_due")

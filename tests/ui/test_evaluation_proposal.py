@@ -195,7 +195,7 @@ def test_pass_asks_to_name_and_confirming_names_the_unit(
     assert box is not None and box.isVisible() and box.objectName() == "proposalBox"
     assert box.text() == "命名为放心消费单位？"
     assert box.informativeText() == (
-        "缙云县新碧鑫源食品有限公司：后评价通过（通过：全部符合）。当前状态：后评价。"
+        "缙云县新碧鑫源食品有限公司\n后评价结论：通过：全部符合\n当前状态：后评价"
     )
     assert buttons(box) == ["暂不", "确认命名"]
     assert unit_of(units, FACTORY)[0] == State.EVALUATING  # nothing changes until confirmed
@@ -241,7 +241,7 @@ def test_rectify_asks_to_move_to_the_warning_list_on_the_writer_thread(
     box = view.proposal_dialog
     assert box is not None
     assert box.text() == f"转入预警库，整改期限 {DUE.isoformat()}？"
-    assert box.informativeText().startswith("缙云县新碧鑫源食品有限公司：后评价需整改（需整改：S1 ")
+    assert box.informativeText().startswith("缙云县新碧鑫源食品有限公司\n后评价结论：需整改：S1 ")
     assert buttons(box) == ["暂不", "确认"]
 
     threads: list[int] = []
