@@ -32,7 +32,8 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import String, and_, cast, func, select
 from sqlalchemy.orm import Session
 
-from fieldapp.domain.lifecycle import State
+from fieldapp.domain.events import EventKind
+from fieldapp.domain.lifecycle import ExitReason, State
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType, industry_label, label_or
 from fieldapp.errors import InvalidInput
@@ -40,6 +41,7 @@ from fieldapp.reports.output import atomic_output
 from fieldapp.services.checklists import ItemTexts
 from fieldapp.services.evaluations import FINALIZED, STATUS_LABELS, Kind
 from fieldapp.services.stations import find_station
+from fieldapp.services.unit_changes import event_summary
 from fieldapp.services.worklists import _day_start
 from fieldapp.storage.models import (
     AnswerRow,
@@ -113,6 +115,7 @@ UNIT_HEADERS = (
     "标识张贴日期",
     "最近定稿评价日期",
     "单位UUID",
+    "审慎培育",
 )
 EVENT_HEADERS = (
     "统一社会信用代码",
@@ -122,8 +125,12 @@ EVENT_HEADERS = (
     "事项",
     "原状态",
     "新状态",
+    "变更内容",
+    "移出原因",
+    "县局确认",
     "经办人",
     "原因/备注",
+    "来源",
     "标识照片",
     "记录时间",
 )
@@ -435,6 +442,7 @@ def _unit_rows(session: Session, station_id: int | None) -> Iterator[list[Any]]:
             Unit.sticker_posted_on,
             latest.c.visited,
             Unit.uuid,
+            Unit.prudent,
         )
         .join(Station, Station.id == Unit.station_id)
         .outerjoin(latest, latest.c.unit_id == Unit.id)
@@ -448,6 +456,7 @@ def _unit_rows(session: Session, station_id: int | None) -> Iterator[list[Any]]:
         values[6] = industry_label(row[6]) or ""
         values[10] = label_or(State, row[10])
         values[14] = _to_date(row[14])
+        values[16] = "是" if row[16] else "否"
         yield values
 
 
@@ -461,19 +470,7 @@ def _to_date(value: Any) -> date | None:
 
 def _event_rows(session: Session, filters: Filters, station_id: int | None) -> Iterator[list[Any]]:
     statement = (
-        select(
-            Unit.credit_code,
-            Unit.name,
-            Station.name,
-            UnitEvent.occurred_on,
-            UnitEvent.kind,
-            UnitEvent.from_state,
-            UnitEvent.to_state,
-            UnitEvent.actor,
-            UnitEvent.reason,
-            UnitEvent.photo_sha256,
-            UnitEvent.recorded_at,
-        )
+        select(Unit.credit_code, Unit.name, Station.name, UnitEvent)
         .join(Unit, Unit.id == UnitEvent.unit_id)
         .join(Station, Station.id == Unit.station_id)
         .order_by(Station.id, Unit.id, UnitEvent.id)
@@ -484,20 +481,26 @@ def _event_rows(session: Session, filters: Filters, station_id: int | None) -> I
         statement = statement.where(UnitEvent.occurred_on >= filters.since)
     if filters.until:
         statement = statement.where(UnitEvent.occurred_on <= filters.until)
-    for row in session.execute(statement.execution_options(yield_per=BATCH)):
-        sticker = row[4] == "sticker"
+    for code, name, station, event in session.execute(statement.execution_options(yield_per=BATCH)):
+        kind = EventKind(event.kind)
+        sticker = kind is EventKind.STICKER
+        state = kind is EventKind.STATE
         yield [
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            "标识张贴" if sticker else "状态变更",
-            "" if sticker else label_or(State, row[5]) or "（新建）",
-            label_or(State, row[6]),
-            row[7],
-            row[8],
-            ("有" if row[9] else "无") if sticker else "",
-            row[10],
+            code,
+            name,
+            station,
+            event.occurred_on,
+            kind.label,
+            (label_or(State, event.from_state) or "（新建）") if state else "",
+            label_or(State, event.to_state) if state else "",
+            event_summary(event),
+            ExitReason(event.exit_reason).label if event.exit_reason else "",
+            "是" if event.county_confirmed else "",
+            event.actor,
+            event.reason,
+            event.source,
+            ("有" if event.photo_sha256 else "无") if sticker else "",
+            event.recorded_at,
         ]
 
 
@@ -505,8 +508,8 @@ def _event_rows(session: Session, filters: Filters, station_id: int | None) -> I
 
 _ANSWER_WIDTHS = (8, 38, 22, 36, 12, 12, 8, 12, 10, 8, 14, 8, 8, 40, 8, 24, 24, 12)
 _SUMMARY_WIDTHS = (8, 38, 22, 36, 12, 12, 8, 12, 20, 10, 8, 40, 36, 8, 8, 8, 10, 10)
-_UNIT_WIDTHS = (22, 36, 20, 12, 12, 22, 16, 40, 10, 14, 14, 12, 12, 14, 16, 38)
-_EVENT_WIDTHS = (22, 36, 12, 12, 10, 14, 14, 12, 30, 8, 20)
+_UNIT_WIDTHS = (22, 36, 20, 12, 12, 22, 16, 40, 10, 14, 14, 12, 12, 14, 16, 38, 8)
+_EVENT_WIDTHS = (22, 36, 12, 12, 12, 14, 14, 36, 16, 8, 12, 30, 24, 8, 20)
 
 
 def export_evaluations(

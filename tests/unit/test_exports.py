@@ -82,8 +82,10 @@ def test_units_csv_writes_units_and_history(county: Store, tmp_path: Path) -> No
     uc = units[3]
     assert (uc[10], uc[11], uc[14]) == ("放心消费单位", "2026-09-01", "2026-08-20")
     ud = [r for r in events[1:] if r[0] == code("UD")]
-    assert [r[4] for r in ud][-1] == "标识张贴" and ud[-1][9] == "无"
+    assert [r[4] for r in ud][-1] == "标识张贴" and ud[-1][13] == "无"
     assert ud[0][5:7] == ["（新建）", "培育库"]
+    assert ud[0][7] == "（新建） → 培育库"
+    assert units[1][16] in ("是", "否")  # 审慎培育 is exported
 
 
 def test_units_xlsx_since_narrows_history(county: Store, tmp_path: Path) -> None:
