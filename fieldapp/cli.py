@@ -132,6 +132,7 @@ def cmd_checklists_check(args: argparse.Namespace) -> int:
 
 
 def cmd_units_import(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.domain.events import EventKind
     from fieldapp.imports.units import import_units
 
     path = Path(args.file)
@@ -141,12 +142,19 @@ def cmd_units_import(args: argparse.Namespace, store: Store) -> int:
             path,
             actor=_actor(args, store),
             skip_invalid=args.skip_invalid,
+            blank_clears=args.blank_clears,
+            ignore_columns=args.ignore_columns or (),
             progress=ProgressLine(f"导入 {path.name}"),
         )
     print(
-        f"{path.name}：新增 {result.created} 家，更新 {result.updated} 家，未变 {result.unchanged} 家，"
-        f"状态变更 {result.state_changes} 次"
+        f"{path.name}：新增 {result.created} 家，更新 {result.updated} 家，未变 {result.unchanged} 家"
+        f"；已有单位状态变更 {result.state_changes} 次"
     )
+    counts = [f"{kind.label} {result.events[kind]}" for kind in EventKind if result.events[kind]]
+    print(f"写入历史记录 {result.events.total()} 条" + (f"：{'、'.join(counts)}" if counts else ""))
+    if result.ignored_columns:
+        names = "、".join(f"「{name}」" for name in result.ignored_columns)
+        print(f"按 --ignore-column 忽略的列（未导入）：{names}")
     if result.new_stations:
         print(
             f"新建所（分局）：{'、'.join(result.new_stations)}（如有错别字，请改正文件后重新导入）"
@@ -615,6 +623,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = unit_cmd.add_parser("import", help="从 CSV 或 XLSX 导入单位名单")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--skip-invalid", action="store_true", help="跳过有误的行，导入其余行")
+    p.add_argument(
+        "--blank-clears",
+        action="store_true",
+        help="文件中已有的列里的空格清空单位的该项（默认空格保留原值）",
+    )
+    p.add_argument(
+        "--ignore-column",
+        dest="ignore_columns",
+        action="append",
+        metavar="NAME",
+        help="忽略文件中名为 NAME 的列，不导入（可重复；不认识的列必须用它明确忽略）",
+    )
     p.add_argument("--actor", help="经办人（默认为设置中的检查人员）")
     p.set_defaults(func=cmd_units_import)
     p = unit_cmd.add_parser("list", help="查询单位")
