@@ -184,12 +184,12 @@ def adopt(session: Session, incoming: WireUnit, change: Change) -> Adopted:
         )
         if refusal:
             return _conflict(session, unit, incoming, refusal)
-    elif incoming.state is not None and incoming.state != (unit.state if unit else None):
-        # An older server sends no history: its state becomes one event, dated by its date.
-        before = unit.state if unit is not None else None
+    elif incoming.state is not None and (not local or incoming.state != start):
+        # An older server sends no history: its state becomes one event, dated by its date
+        # (so a unit copied here before histories travelled counts from now on too).
         incoming_events = [
             history.synthesized_move(
-                before,
+                start,
                 incoming.state,
                 incoming.state_since or change.today,
                 actor=change.actor,
@@ -197,7 +197,6 @@ def adopt(session: Session, incoming: WireUnit, change: Change) -> Adopted:
                 source=history.SYNC_SOURCE,
             )
         ]
-        start, start_on = before, unit.state_since if unit is not None else None
 
     added = history.new_events(local, incoming_events)
     moves = history.state_events(added)

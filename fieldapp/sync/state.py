@@ -22,6 +22,8 @@ from fieldapp.storage.models import (
     SyncBlob,
     SyncEvaluation,
     SyncState,
+    SyncUnit,
+    Unit,
     utcnow,
 )
 from fieldapp.sync import wire
@@ -165,6 +167,18 @@ def returned(session: Session) -> list[tuple[Evaluation, SyncEvaluation]]:
         .order_by(Evaluation.id)
     )
     return [(e, s) for e, s in rows]
+
+
+def unit_conflicts(session: Session) -> list[tuple[Unit, str]]:
+    """Units whose change the server held for the station, or whose pulled history the domain
+    refused here, with the message saying what to do (``fieldapp sync status``, the window)."""
+    rows = session.execute(
+        select(Unit, SyncUnit.conflict)
+        .join(SyncUnit, SyncUnit.unit_id == Unit.id)
+        .where(SyncUnit.conflict.is_not(None))
+        .order_by(Unit.id)
+    )
+    return [(unit, message or "") for unit, message in rows]
 
 
 def ledger(session: Session, limit: int = 50) -> list[SyncBatch]:

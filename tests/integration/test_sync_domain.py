@@ -405,6 +405,8 @@ def test_a_pulled_chain_the_domain_refuses_is_a_recorded_conflict_not_applied(
             assert kept.state is None and kept.events == []  # held, counts nowhere
             held = session.get(SyncUnit, kept.id)
             assert held is not None and "放心消费单位" in (held.conflict or "")
+            listed = state.unit_conflicts(session)
+            assert sorted(u.uuid for u, _message in listed) == sorted([unit_uuid, stranger])
         assert "冲突" in report.summary()
         again = SyncClient(store, transport(live, token)).run()  # nothing new: nothing repeated
         assert again.conflicts == [] and _history(store, unit_uuid) == before
@@ -445,6 +447,30 @@ def test_a_unit_from_an_older_server_gets_one_event_dated_by_its_state_date(
         assert event.source == "同步" and unit.entered_on == date(2025, 5, 1)
         again = unit_sync.adopt(session, incoming, unit_sync.sync_change(YEAR_END))
         assert again.outcome is unit_sync.Outcome.UNCHANGED and len(unit.events) == 1
+
+        # A unit an earlier version pulled (copied field by field: a state, no history) gets
+        # its event too, so it counts from now on.
+        legacy = incoming.model_copy(
+            update={"uuid": "33333333-2222-4333-8444-555555555555", "credit_code": "X" * 18}
+        )
+        copied = Unit(
+            uuid=legacy.uuid,
+            credit_code=legacy.credit_code,
+            name=legacy.name,
+            station=unit.station,
+            unit_type=UnitType.GENERAL,
+            state=State.COMMITTED,
+            state_since=date(2025, 5, 1),
+            version=1,
+        )
+        session.add(copied)
+        session.flush()
+        assert unit_sync.adopt(session, legacy, unit_sync.sync_change(YEAR_END)).events_added == 1
+        assert [(e.to_state, e.occurred_on) for e in copied.events] == [
+            (State.COMMITTED, date(2025, 5, 1))
+        ]
+        cells = progress.compute(session, 2025, today=YEAR_END).cells
+        assert sum(c.new for c in cells) == 2
 
 
 def test_the_same_county_list_imported_on_two_machines_is_not_written_twice(

@@ -40,7 +40,8 @@ def test_users_add_prints_the_token_once_and_stores_only_its_hash(
     assert row["name"] == "张三" and row["role"] == "inspector" and not row["revoked"]
     assert main(["users", "revoke", str(row["id"])]) == 0
     assert main(["users", "list"]) == 0
-    assert "已注销" in capsys.readouterr().out
+    listed = capsys.readouterr().out
+    assert "已注销" in listed and "检查人员" in listed  # the domain's label of the role
     assert main(["users", "revoke", "99"]) == 1
     assert "没有编号为 99 的账号" in capsys.readouterr().err
 
