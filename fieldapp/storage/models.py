@@ -28,6 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from fieldapp.domain.events import EventKind
 from fieldapp.domain.lifecycle import ExitReason, State
+from fieldapp.domain.targets import RatioKind, TargetKind
 from fieldapp.domain.vocab import UnitType
 
 NAMING = {
@@ -155,20 +156,40 @@ class UnitEvent(Base):
 
 
 class Target(Base):
-    """One cell of a station task table: year × station × unit type → count."""
+    """One figure of a task table: year × org unit × what is counted → count (DOMAIN.md C).
+
+    ``station_id`` None: the county itself (县局/全县), for figures a plan does not split by
+    station (seed 002's 19 村级联络站). ``kind`` says what is counted (:class:`TargetKind`: a unit
+    type, all 放心消费单位, a category such as 放心农贸市场, or an industry demonstration type named
+    in ``industry`` with its 行业领域 ``sector`` and 责任单位 ``responsible_dept``). ``parent_id``:
+    a 其中 subset of that row (seed 000's 无理由 5700 of 17000), never added to a total.
+    ``count`` None: no figure yet (景区 "按省下达的任务指标另行分解"), ``note`` says why.
+    ``plan_id``: one target of a multi-year plan, due at the end of ``year``. Only components
+    are stored; every total is derived. Written by :mod:`fieldapp.imports.targets` only (and sync).
+    """
 
     __tablename__ = "targets"
-    __table_args__ = (UniqueConstraint("year", "station_id", "unit_type"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int] = mapped_column(Integer)
-    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
-    unit_type: Mapped[UnitType] = mapped_column(domain_enum(UnitType))
-    count: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"), nullable=True)
+    kind: Mapped[TargetKind] = mapped_column(domain_enum(TargetKind), default=TargetKind.UNIT_TYPE)
+    unit_type: Mapped[UnitType | None] = mapped_column(domain_enum(UnitType), nullable=True)
+    industry: Mapped[str] = mapped_column(String(100), default="")
+    sector: Mapped[str] = mapped_column(String(100), default="")
+    responsible_dept: Mapped[str] = mapped_column(String(200), default="")
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("targets.id", ondelete="CASCADE"), nullable=True
+    )
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("task_plans.id"), nullable=True)
+    count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    station: Mapped[Station] = relationship()
+    station: Mapped[Station | None] = relationship()
+    parent: Mapped[Target | None] = relationship(remote_side=[id])
+    plan: Mapped[TaskPlan | None] = relationship()
 
 
 class ChecklistSnapshot(Base):
@@ -305,6 +326,42 @@ class PlanYear(Base):
     first_due: Mapped[date] = mapped_column(Date)  # 培育、承诺公示、系统录入率100%
     final_due: Mapped[date] = mapped_column(Date)  # 后评价、标识张贴
     source: Mapped[str] = mapped_column(String(200), default="")
+
+
+class TaskPlan(Base):
+    """A multi-year plan (seed 001, 温政办〔2017〕54号: targets due by 2020, "2017年要完成…总任务的
+    三分之一"): its targets fall due at the end of ``end_year``; ``first_share_num`` /
+    ``first_share_den`` is the share due by the end of ``start_year`` (None: no such share)."""
+
+    __tablename__ = "task_plans"
+    __table_args__ = (UniqueConstraint("start_year", "end_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start_year: Mapped[int] = mapped_column(Integer)
+    end_year: Mapped[int] = mapped_column(Integer)
+    first_share_num: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    first_share_den: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source: Mapped[str] = mapped_column(String(200), default="")
+
+
+class RatioTarget(Base):
+    """A share to reach (seed 000: 放心消费单位 ≥5% of 市场有效主体; ≥70% of key industries; 100%
+    of 乡镇): for a year and a station (None: the county), the ``threshold`` (0–1; None on a
+    station row: the county's applies) and the ``denominator`` the county enters (None: not yet
+    entered; the county's is then the sum of its stations'). The numerator is counted from units."""
+
+    __tablename__ = "ratio_targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"), nullable=True)
+    kind: Mapped[RatioKind] = mapped_column(domain_enum(RatioKind))
+    threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+    denominator: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    station: Mapped[Station | None] = relationship()
 
 
 # --- sync with the county server (migration 0006) -----------------------------------------------
