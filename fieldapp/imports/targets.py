@@ -28,7 +28,7 @@ text, not in the table). A column the importer cannot place refuses the whole fi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -327,10 +327,6 @@ def _layout(sheet: Sheet) -> str:
 # --- reading the sheet --------------------------------------------------------------------------
 
 
-def _numeric(text: str) -> bool:
-    return bool(re.fullmatch(r"\d+(\.0+)?", cells.half_width(text).replace(",", "")))
-
-
 def _read(path: Path, ignore_columns: Sequence[str], *, ratio_only: bool) -> Sheet:
     where = path.name
     raw = [(n, cs) for n, cs in _raw_rows(path) if any(c.strip() for c in cs)]
@@ -386,6 +382,19 @@ def _read(path: Path, ignore_columns: Sequence[str], *, ratio_only: bool) -> She
                 )
             )
     sheet.columns.sort(key=lambda c: c.index)
+    seen: dict[object, Column] = {}
+    for column in sheet.columns:
+        same = (column.role, column.what, column.anchor == -1, column.org)
+        if column.role is not Role.LABEL and same in seen:
+            sheet.problems.append(
+                Problem(
+                    where,
+                    f"「{seen[same].name}」和「{column.name}」是同一列，请删去一个",
+                    row=sheet.header_row,
+                    column=column.name,
+                )
+            )
+        seen.setdefault(same, column)
     for key, name in ignore.items():
         if key not in used:
             sheet.problems.append(
@@ -633,7 +642,16 @@ def _sum_errors(
         if column.role is not Role.SLOT or anchor is None or anchor.role is not Role.SLOT:
             continue
         part, whole = values.get((column.index, "n")), values.get((anchor.index, "n"))
-        if part is not None and whole is not None and part > whole:
+        if part is not None and whole is None:
+            errors.append(
+                Problem(
+                    where,
+                    f"有其中数 {part}，但它所属的「{anchor.header}」是空的",
+                    row=number,
+                    column=column.header,
+                )
+            )
+        elif part is not None and whole is not None and part > whole:
             errors.append(
                 Problem(
                     where,
@@ -1253,11 +1271,6 @@ def _check_duplicates(where: str, figures: list[Figure], ratios: list[RatioFigur
         raise InvalidInput(f"{where}：任务表有重复的行，未导入", problems)
 
 
-def _station_map(session: Session, names: Iterable[str | None]) -> tuple[dict[str, int], list[str]]:
-    wanted = list(dict.fromkeys(n for n in names if n is not None))
-    return station_ids(session, wanted)
-
-
 def _find(
     session: Session,
     figure: Figure,
@@ -1294,7 +1307,8 @@ def _write(
     source: str,
     result: TargetImportResult,
 ) -> None:
-    ids, created = _station_map(session, [f.station for f in figures] + [r.station for r in ratios])
+    names = [f.station for f in figures] + [r.station for r in ratios]
+    ids, created = station_ids(session, list(dict.fromkeys(n for n in names if n is not None)))
     result.new_stations = created
     plans: dict[tuple[int, int], TaskPlan] = {}
     written: dict[int, Target] = {}  # id(figure) -> row

@@ -551,3 +551,24 @@ def test_progress_command_shows_the_plan(store, capsys) -> None:
     out = capsys.readouterr().out
     assert "2020 年其他任务" in out
     assert "按省下达的任务指标另行分解" in out
+
+
+@pytest.mark.parametrize(
+    "old, new, fragment",
+    [
+        ("越城区,2800,1000", "越城区,,1000",
+         "第 5 行，列「培育放心消费单位 / 其中：无理由 退货承诺单位」：有其中数 1000，但它所属的"),
+        ("放心化妆品 示范街区", "城乡放心 农贸市场",
+         "「城乡放心 农贸市场」和「城乡放心 农贸市场」是同一列，请删去一个"),
+    ],
+)  # fmt: skip
+def test_annex1_with_a_blank_figure_or_a_column_twice_is_refused(
+    store, tmp_path, old, new, fragment
+) -> None:
+    text = (TABLES / "shaoxing-2020-annex1.csv").read_text("utf-8")
+    path = tmp_path / "a1.csv"
+    path.write_text(text.replace(old, new), "utf-8")
+    with pytest.raises(InvalidInput) as caught, store.session() as session:
+        import_targets(session, path)
+    assert fragment in str(caught.value)
+    assert target_count(store) == 0
