@@ -5,8 +5,8 @@ of 50,000 rows cannot afford that. Here every row is *planned* first, under the 
 lifecycle move is checked by :func:`lifecycle.check_transition`, a 命名 in the current year by
 :func:`unit_changes.naming_evidence` and :func:`lifecycle.naming_refusal` (the functions
 :func:`unit_changes.move` calls), a field change becomes one event of its kind
-(:data:`FIELD_KINDS`) with the old and the new value. A refused row returns what is missing and
-plans nothing. Only then does :func:`write` put units and events in the store with a few Core
+(:data:`FIELD_KINDS`) with the old and the new value. A refused move says what is missing, and
+the caller drops that row's plan whole (its field changes too). Only then does :func:`write` put units and events in the store with a few Core
 executemany statements. Every change carries its ``Change.source`` (a file and row).
 
 A new unit, and a 命名 dated in an earlier year, come from the county's own list: that is history
@@ -65,7 +65,7 @@ class UnitPlan:
 
     ``stored`` is the unit as the store has it (None: a new unit, whose every field is in
     ``values``); for a stored unit ``values`` holds only what changes. ``events`` are the rows of
-    unit_events to write, in order (``unit_id`` filled in by :func:`write` for a new unit).
+    unit_events to write, in order (``unit_id`` and ``recorded_at`` are filled in by :func:`write`).
     """
 
     credit_code: str
@@ -327,15 +327,15 @@ def write(session: Session, plans: Iterable[UnitPlan]) -> Written:
         statement = update(UNITS).where(UNITS.c.id == bindparam("b_id")).values(columns)
         connection.execute(statement, updates)
     events = [event for plan in plans for event in plan.events]
-    keys: set[str] = set().union(*events)
+    keys: set[str] = set().union(*events, ["recorded_at"])
     for event in events:
-        if len(event) != len(keys):
-            for key in keys - event.keys():
-                event[key] = None
         event["recorded_at"] = now
-        result.events[event["kind"]] += 1
-        if event["kind"] is EventKind.STATE and event["from_state"] is not None:
-            result.state_changes += 1
+        if len(event) != len(keys):
+            event.update(dict.fromkeys(keys - event.keys()))
+    result.events.update(event["kind"] for event in events)
+    result.state_changes = sum(
+        1 for event in events if event["kind"] is EventKind.STATE and event["from_state"]
+    )
     if events:
         connection.execute(insert(EVENTS), events)
     session.expire_all()

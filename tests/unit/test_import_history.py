@@ -378,3 +378,16 @@ def test_cli_summary_counts_events_ignored_columns_and_skipped_rows(
     assert "写入历史记录 2 条：状态变更 1、地址变更 1" in out
     assert "按 --ignore-column 忽略的列（未导入）：「备注」" in out
     assert "跳过 1 行" in out and "第 3 行" in out
+
+
+def test_importing_the_same_file_again_changes_nothing(store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fieldapp.services import demo
+
+    path = demo.write_csv(tmp_path / "演示.csv", 300)
+    first = do_import(store, path)
+    assert first.created == 300 and first.events == {EventKind.STATE: 300}
+    again = do_import(store, path)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 300)
+    assert again.events.total() == 0
+    with store.read() as session:
+        assert session.scalar(select(func.count(UnitEvent.id))) == 300
