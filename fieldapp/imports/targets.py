@@ -275,9 +275,10 @@ def import_denominators(
     sheet = _read(path, ignore_columns, ratio_only=True)
     problems = sheet.problems
     default_year = _default_year(sheet, year, problems)
-    if not problems and sheet.role(Role.DENOMINATOR) is None:
-        problems.append(Problem(sheet.where, "缺少必需的列：分母", row=sheet.header_row))
-    ratios = [] if problems else _ratio_rows(sheet, default_year, problems, require_threshold=False)
+    ratios: list[RatioFigure] = []
+    if not problems:
+        _require(sheet, {"分母": sheet.role(Role.DENOMINATOR) is not None})
+        ratios = _ratio_rows(sheet, default_year, problems, require_threshold=False)
     for ratio in ratios:
         if ratio.denominator is None:
             problems.append(Problem(sheet.where, "分母为空", row=_row(ratio.row), column="分母"))
@@ -312,6 +313,17 @@ LAYOUT_LABELS = {
 
 def _row(row: int | str) -> int | None:
     return row if isinstance(row, int) else None
+
+
+def _require(sheet: Sheet, present: dict[str, bool]) -> None:
+    """Refuse a file whose header lacks a required column, naming the ones it has."""
+    missing = [name for name, here in present.items() if not here]
+    if missing:
+        found = "、".join(c.header for c in sheet.columns if c.header) or "（无）"
+        raise InvalidInput(
+            f"{sheet.where}：第 {sheet.header_row} 行表头缺少必需的列：{'、'.join(missing)}。"
+            f"找到的列：{found}"
+        )
 
 
 def _layout(sheet: Sheet) -> str:
@@ -579,8 +591,7 @@ def _station_rows(
             f"{where}：没有找到任务数的列。请用“年度、所、单位类型、任务数”四列，"
             "或每种单位类型一列（一般单位、无理由退货单位、放心工厂、街区、乡村）"
         )
-    if label.role is not Role.LABEL:
-        raise InvalidInput(f"{where}：第 {sheet.header_row} 行表头缺少必需的列：所")
+    _require(sheet, {"所": label.role is Role.LABEL})
     totals = {c.index: _parts_of(c, sheet.columns) for c in slots if c.role is Role.TOTAL}
     sums: dict[tuple[int, str], int] = {}
     figures: list[Figure] = []
@@ -819,9 +830,8 @@ def _industry_rows(sheet: Sheet, year: int | None, problems: list[Problem]) -> l
     dept_column = sheet.role(Role.DEPT)
     total_column = sheet.role(Role.TOTAL)
     year_column = sheet.role(Role.YEAR)
-    if type_column is None or not orgs:
-        missing = "创建类型" if type_column is None else "各区县（所）的任务数列"
-        raise InvalidInput(f"{where}：第 {sheet.header_row} 行表头缺少必需的列：{missing}")
+    _require(sheet, {"创建类型": type_column is not None, "各区县或所的任务数列": bool(orgs)})
+    assert type_column is not None
     figures: list[Figure] = []
     sums: dict[int, int] = {}
     sector = kind_text = dept = ""
@@ -964,21 +974,15 @@ def _long_rows(
     count_column = sheet.role(Role.COUNT)
     type_column = sheet.role(Role.TYPE)
     year_column = sheet.role(Role.YEAR)
-    missing = [
-        name
-        for name, column in (
-            ("年度", year_column if year is None else True),
-            ("所", station_column),
-            ("单位类型", what_column or type_column),
-            ("任务数", count_column),
-        )
-        if column is None
-    ]
-    if missing:
-        found = "、".join(c.header for c in sheet.columns if c.header) or "（无）"
-        raise InvalidInput(
-            f"{where}：第 {sheet.header_row} 行表头缺少必需的列：{'、'.join(missing)}。找到的列：{found}"
-        )
+    _require(
+        sheet,
+        {
+            "年度": year is not None or year_column is not None,
+            "所": station_column is not None,
+            "单位类型": what_column is not None or type_column is not None,
+            "任务数": count_column is not None,
+        },
+    )
     assert station_column is not None and count_column is not None
     figures: list[Figure] = []
     by_key: dict[tuple[object, ...], Figure] = {}
@@ -1121,20 +1125,15 @@ def _ratio_rows(
     threshold_column = sheet.role(Role.THRESHOLD)
     denominator_column = sheet.role(Role.DENOMINATOR)
     year_column = sheet.role(Role.YEAR)
-    missing = [
-        name
-        for name, column in (
-            ("年度", year_column if year is None else True),
-            ("所", station_column),
-            ("指标", indicator),
-            ("比例", threshold_column if require_threshold else True),
-        )
-        if column is None
-    ]
-    if missing:
-        raise InvalidInput(
-            f"{where}：第 {sheet.header_row} 行表头缺少必需的列：{'、'.join(missing)}"
-        )
+    _require(
+        sheet,
+        {
+            "年度": year is not None or year_column is not None,
+            "所": station_column is not None,
+            "指标": indicator is not None,
+            "比例": threshold_column is not None or not require_threshold,
+        },
+    )
     assert station_column is not None and indicator is not None
     out: list[RatioFigure] = []
     for number, row in sheet.rows:
