@@ -106,8 +106,8 @@ def snapshot(
         state = event.to_state
         if state in ACTIVE_STATES and not was_active:
             entry, named, entries = event.occurred_on, None, entries + 1
-        if state in NAMED_STATES:
-            named = event.occurred_on
+        if state in NAMED_STATES and named is None:
+            named = event.occurred_on  # 建成: the first 命名 since it entered (re-named later too)
     # An imported unit may give its 入库日期 before the state it was listed in: the first entry
     # then dates from it (a later re-entry has its own event).
     all_entries = _entry_count(ordered)

@@ -25,7 +25,8 @@ from fieldapp.domain.counting import Count, HistoryEvent, Snapshot
 from fieldapp.domain.events import EventKind
 from fieldapp.domain.lifecycle import NAMED_STATES
 from fieldapp.domain.vocab import UnitType
-from fieldapp.storage.models import PlanYear, Station, Target, Unit, UnitEvent
+from fieldapp.services import plan
+from fieldapp.storage.models import Station, Unit, UnitEvent
 
 _FOLDED = (EventKind.STATE, EventKind.STATION, EventKind.UNIT_TYPE)
 
@@ -121,10 +122,7 @@ FINAL_DEADLINE = "后评价、标识张贴"
 
 def deadline_dates(session: Session, year: int) -> tuple[date, date]:
     """The year's two deadlines as the county set them, else seed 002's 6/30 and 11/30."""
-    row = session.get(PlanYear, year)
-    if row is None:
-        return date(year, 6, 30), date(year, 11, 30)
-    return row.first_due, row.final_due
+    return plan.deadlines_for(session, year)
 
 
 def deadlines(year: int, today: date, dates: tuple[date, date] | None = None) -> list[Deadline]:
@@ -223,8 +221,8 @@ def compute(session: Session, year: int, today: date | None = None) -> Progress:
         return cells[key]
 
     station_names = dict(session.execute(select(Station.id, Station.name)).all())
-    for target in session.scalars(select(Target).where(Target.year == year)):
-        cell(station_names[target.station_id], target.unit_type).target += target.count
+    for figure in plan.station_cells(session, year):
+        cell(figure.station, figure.unit_type).target += figure.count
 
     units = _units(session)
     histories = _histories(session)
