@@ -115,6 +115,10 @@ class PhotoRow:
         return (self.gps_lat, self.gps_lon)
 
 
+# SHA-256 → the evaluations holding that photo → their rows of it.
+Uses = Mapping[str, Mapping[int, Sequence[PhotoRow]]]
+
+
 @dataclass(frozen=True)
 class EvidenceFlag:
     """One doubt about an evaluation's photos, with a sentence saying what and where."""
@@ -214,12 +218,20 @@ class _Family:
                 join(lineage_parent, row.id, row.follows_id)
         self._chain = {n: find(chain_parent, n) for n in list(chain_parent)}
         self._lineage = {n: find(lineage_parent, n) for n in list(lineage_parent)}
+        groups: dict[int, set[int]] = defaultdict(set)
+        for node, root in self._lineage.items():
+            groups[root].add(node)
+        self._members = {root: frozenset(nodes) for root, nodes in groups.items()}
 
     def same_chain(self, a: int, b: int) -> bool:
         return self._chain.get(a, a) == self._chain.get(b, b)
 
     def same_lineage(self, a: int, b: int) -> bool:
         return self._lineage.get(a, a) == self._lineage.get(b, b)
+
+    def members(self, evaluation_id: int) -> frozenset[int]:
+        """The evaluations linked to this one by revisions and follow-ups (itself included)."""
+        return self._members.get(self._lineage.get(evaluation_id, evaluation_id), frozenset())
 
     def visit_day(self, evaluation_id: int) -> date:
         """The day of the visit: the first evaluation's of the revision chain."""
@@ -273,10 +285,10 @@ def judge(
     out photos that cannot be flagged (see :func:`for_station_year`).
     """
     family = _Family(evaluations)
-    uses: dict[str, list[PhotoRow]] = defaultdict(list)
+    uses: dict[str, dict[int, list[PhotoRow]]] = defaultdict(lambda: defaultdict(list))
     by_evaluation: dict[int, list[PhotoRow]] = defaultdict(list)
     for photo in photos:
-        uses[photo.sha256].append(photo)
+        uses[photo.sha256][photo.evaluation_id].append(photo)
         by_evaluation[photo.evaluation_id].append(photo)
     found: dict[int, tuple[EvidenceFlag, ...]] = {}
     for evaluation_id in targets:
@@ -294,22 +306,33 @@ def judge(
 def _duplicates(
     evaluation_id: int,
     own: Sequence[PhotoRow],
-    uses: Mapping[str, Sequence[PhotoRow]],
+    uses: Uses,
     evaluations: Mapping[int, EvaluationRow],
     family: _Family,
 ) -> list[EvidenceFlag]:
     mine = evaluations.get(evaluation_id)
-    shared: dict[int, list[PhotoRow]] = defaultdict(list)  # other evaluation → my photos on it
+    related = family.members(evaluation_id)
+    # my photo id → the other evaluations it is also on (as sets: a stock photo may be on
+    # hundreds, and only the related few need a closer look)
+    partners: dict[int, set[int]] = {}
     for photo in own:
-        for other in uses.get(photo.sha256, ()):
-            if other.evaluation_id == evaluation_id or family.copied(photo, other):
-                continue
-            if photo not in shared[other.evaluation_id]:
-                shared[other.evaluation_id].append(photo)
+        holders = uses.get(photo.sha256, {})
+        if len(holders) < 2:
+            continue
+        elsewhere = set(holders)
+        elsewhere.discard(evaluation_id)
+        for other_id in related & elsewhere:  # only these can hold a legitimate copy
+            if all(family.copied(photo, other) for other in holders[other_id]):
+                elsewhere.discard(other_id)
+        if elsewhere:
+            partners[photo.id] = elsewhere
+    if not partners:
+        return []
     flags: list[EvidenceFlag] = []
-    others = sorted(shared)
-    for other_id in others[:_SHOWN_OTHERS]:
-        reused = shared[other_id]
+    others: list[int] = sorted(set().union(*partners.values()))
+    named = others[:_SHOWN_OTHERS]
+    for other_id in named:
+        reused = [p for p in own if other_id in partners.get(p.id, ())]
         there = evaluations.get(other_id)
         if there is None:
             where = f"评价 {other_id}"
@@ -335,9 +358,9 @@ def _duplicates(
         )
     rest = others[_SHOWN_OTHERS:]
     if rest:
-        reused = list(dict.fromkeys(p for other_id in rest for p in shared[other_id]))
+        reused = [p for p in own if partners.get(p.id, set()).difference(named)]
         ids = "、".join(str(e) for e in rest[:_SHOWN])
-        more = f" 等 {len(rest)} 次" if len(rest) > _SHOWN else ""
+        more = " 等" if len(rest) > _SHOWN else ""
         flags.append(
             EvidenceFlag(
                 FlagKind.DUPLICATE,
@@ -354,22 +377,26 @@ def _duplicates(
 def _times(
     evaluation_id: int,
     own: Sequence[PhotoRow],
-    uses: Mapping[str, Sequence[PhotoRow]],
+    uses: Uses,
     evaluations: Mapping[int, EvaluationRow],
     family: _Family,
 ) -> list[EvidenceFlag]:
     if evaluation_id not in evaluations:
         return []
     visit = family.visit_day(evaluation_id)
+    related = family.members(evaluation_id)
     undated = [p for p in own if p.taken_at is None]
     elsewhen: list[PhotoRow] = []
     for photo in own:
         if photo.taken_at is None:
             continue
         days = {visit}
-        for other in uses.get(photo.sha256, ()):
-            if other.evaluation_id in evaluations and family.copied(photo, other):
-                days.add(family.visit_day(other.evaluation_id))  # carried over from that visit
+        holders = uses.get(photo.sha256, {})
+        for other_id in related & holders.keys():
+            if other_id != evaluation_id and any(
+                family.copied(photo, other) for other in holders[other_id]
+            ):
+                days.add(family.visit_day(other_id))  # carried over from that visit
         if _day(photo.taken_at) not in days:
             elsewhen.append(photo)
     flags: list[EvidenceFlag] = []
