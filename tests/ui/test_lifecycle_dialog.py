@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
 
 from fieldapp import settings
+from fieldapp.domain.events import Role
 from fieldapp.domain.lifecycle import State
 from fieldapp.imports.units import import_units
 from fieldapp.services import demo
@@ -93,44 +94,95 @@ def test_only_allowed_states_are_offered(window: MainWindow, store: Any) -> None
     select_unit(window, unit_in(store, State.COMMITTED))
     assert not window.units_tab.post_sticker.isEnabled()  # not confirmed yet
     dialog = open_change(window)
-    assert dialog.allowed() == ["后评价", "预警库", "移出", "注销"]
+    assert dialog.allowed() == ["后评价", "预警库", "移出", "关停", "转让", "注销"]
     assert dialog.on.date() == dialog.on.maximumDate()  # today, and no later
     assert dialog.on.date().toPython() == date.today()
     dialog.target.setCurrentIndex(dialog.target.findText("后评价"))
     assert dialog.reason_label.text() == "原因"
+    assert not dialog.exit_reason.isVisibleTo(dialog)
     dialog.target.setCurrentIndex(dialog.target.findText("移出"))
+    # 移出 asks for a coded reason; the text is required only for 其他.
+    assert dialog.exit_reason.isVisibleTo(dialog)
+    assert [dialog.exit_reason.itemText(i) for i in range(dialog.exit_reason.count())] == [
+        "不宜培育",
+        "多次违法违规",
+        "经评估难以达到创建标准",
+        "其他",
+    ]
+    assert dialog.reason_label.text() == "原因"
+    dialog.exit_reason.setCurrentIndex(dialog.exit_reason.findText("其他"))
     assert dialog.reason_label.text() == "原因 *"  # shown as required
+    dialog.target.setCurrentIndex(dialog.target.findText("关停"))
+    assert dialog.reason_label.text() == "原因 *"
+    assert not dialog.county_confirm.isVisibleTo(dialog)  # an inspector's window
     dialog.reject()
 
 
-def test_removing_without_a_reason_shows_the_core_refusal(window: MainWindow, store: Any) -> None:
+def test_removing_as_other_without_a_reason_shows_the_core_refusal(
+    window: MainWindow, store: Any
+) -> None:
     code = unit_in(store, State.COMMITTED)
     before = events(store, code)
     select_unit(window, code)
     dialog = open_change(window)
     dialog.target.setCurrentIndex(dialog.target.findText("移出"))
+    dialog.exit_reason.setCurrentIndex(dialog.exit_reason.findText("其他"))
     dialog.accept()
     box = error_box()
     assert box is not None
-    assert "必须填写原因" in box.text()
+    assert "必须写明具体原因" in box.text()
+    box.close()
     assert events(store, code) == before
 
 
-def test_removing_with_a_reason_records_it(window: MainWindow, store: Any) -> None:
+def test_removing_with_a_coded_reason_records_it(window: MainWindow, store: Any) -> None:
     code = unit_in(store, State.COMMITTED)
     select_unit(window, code)
     tab = window.units_tab
     dialog = open_change(window)
     dialog.target.setCurrentIndex(dialog.target.findText("移出"))
-    dialog.reason.setPlainText("多次违法违规")
+    dialog.exit_reason.setCurrentIndex(dialog.exit_reason.findText("多次违法违规"))
+    dialog.reason.setPlainText("两次被处罚")
     dialog.accept()
     assert error_box() is None
-    assert events(store, code)[-1] == ("state", "committed", "removed", "王芳", "多次违法违规")
+    assert events(store, code)[-1] == ("state", "committed", "removed", "王芳", "两次被处罚")
+    with store.read() as session:
+        unit = session.scalars(select(Unit).where(Unit.credit_code == code)).one()
+        assert unit.events[-1].exit_reason == "violations"
     text = tab.detail.toPlainText()
     assert "承诺公示 → 移出" in text
-    assert "多次违法违规" in text
+    assert "两次被处罚" in text
     assert tab.model.index(0, 4).data() == "移出"  # the list row follows
     assert tab.selected_unit is not None and tab.selected_unit.state == "removed"
+
+
+def test_naming_without_evidence_is_refused_in_the_window(window: MainWindow, store: Any) -> None:
+    code = unit_in(store, State.EVALUATING)
+    before = events(store, code)
+    select_unit(window, code)
+    dialog = open_change(window)
+    dialog.target.setCurrentIndex(dialog.target.findText("放心消费单位"))
+    dialog.accept()
+    box = error_box()
+    assert box is not None and "已定稿且通过的后评价" in box.text()
+    box.close()
+    assert events(store, code) == before
+
+
+def test_a_county_account_confirms_naming_with_a_reason(window: MainWindow, store: Any) -> None:
+    settings.save(store.folder, Settings(inspector_name="县局王", role=Role.COUNTY))
+    code = unit_in(store, State.EVALUATING)
+    select_unit(window, code)
+    dialog = open_change(window)
+    dialog.target.setCurrentIndex(dialog.target.findText("放心消费单位"))
+    assert dialog.county_confirm.isVisibleTo(dialog)
+    dialog.county_confirm.setChecked(True)
+    assert dialog.reason_label.text() == "原因 *"
+    dialog.reason.setPlainText("县局现场核实")
+    dialog.accept()
+    assert error_box() is None
+    assert events(store, code)[-1][2] == "confirmed"
+    assert "［县局确认］" in window.units_tab.detail.toPlainText()
 
 
 def test_sticker_on_a_confirmed_unit_is_recorded(window: MainWindow, store: Any) -> None:
