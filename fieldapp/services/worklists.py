@@ -8,7 +8,7 @@ and :func:`hold_backs` (per station, which units keep it from its task and why).
 
 Every list is built by a few set-based queries (one per reason), never a query per unit, so a
 county of 50,000 units answers at once. Results are plain frozen dataclasses, safe to hand to
-another thread. Removed (移出) and closed (注销) units hold nobody back and are left out.
+another thread. Exited units (移出、关停、转让、注销) hold nobody back and are left out.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from fieldapp.domain.lifecycle import CONFIRMED_STATES, State
+from fieldapp.domain.lifecycle import CONFIRMED_STATES, EXITS, State
 from fieldapp.domain.verdict import Outcome
 from fieldapp.domain.vocab import UnitType, label_or
 from fieldapp.errors import InvalidInput
@@ -62,8 +62,9 @@ STALE_DAYS: dict[State, int] = {
     State.WARNING: 90,
 }
 
-# Removed or closed units are out of the task: they appear on no worklist.
-_GONE = (State.REMOVED.value, State.CLOSED.value)
+# Removed, shut, transferred or deregistered units are out of the task: on no worklist (the
+# evidence list leaves out the same ones).
+_GONE = tuple(s.value for s in EXITS)
 _CONFIRMED = tuple(s.value for s in CONFIRMED_STATES)
 _NEEDS_EVALUATION = tuple(s.value for s in NEEDS_EVALUATION)
 

@@ -210,6 +210,18 @@ def test_hold_backs_move_with_the_date_and_the_thresholds(
     assert wl.STALE_DAYS[State.CULTIVATING] == 180
 
 
+def test_a_shut_unit_holds_nobody_back(store: Store, county: dict[str, int]) -> None:
+    with store.session() as session:
+        uc = session.get(Unit, county["UC"])
+        assert uc is not None
+        lifecycle.move(session, uc, State.SHUT, reason="门店关停", on=TODAY, today=TODAY)
+    with store.read() as session:
+        found = reasons(wl.hold_backs(session, 2026, TODAY))
+        counts = wl.hold_back_counts(session, 2026, TODAY)
+    assert not {r for tag, r in found["五云所"] if tag == "UC"}
+    assert counts["五云所"][R.EVIDENCE] == 0 and counts["五云所"][R.NO_STICKER] == 0
+
+
 def test_counts_match_lists_and_station_filter(store: Store, county: dict[str, int]) -> None:
     with store.read() as session:
         counts = wl.hold_back_counts(session, 2026, TODAY)
