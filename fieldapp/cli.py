@@ -599,7 +599,6 @@ def cmd_progress(args: argparse.Namespace, store: Store) -> int:
             )
         )
     print(f"{year} 年放心消费建设进度（截至 {report.as_of}；完成数 = 去年建成现存 + 今年新培育）\n")
-    first_due = report.deadlines[0].due
     headers = (
         "所（分局）",
         "单位类型",
@@ -609,7 +608,7 @@ def cmd_progress(args: argparse.Namespace, store: Store) -> int:
         "新培育",
         "完成率",
         "往年入库未建成",
-        f"{first_due.month}月{first_due.day}日前承诺公示",
+        f"{report.deadlines[0].name.split('：')[0]}承诺公示",
         "系统录入率",
         "本年命名",
         "标识张贴",

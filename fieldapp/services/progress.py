@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -128,10 +128,17 @@ def deadline_dates(session: Session, year: int) -> tuple[date, date]:
 def deadlines(year: int, today: date, dates: tuple[date, date] | None = None) -> list[Deadline]:
     first, final = dates or (date(year, 6, 30), date(year, 11, 30))
     marks = [
-        (f"{first.month}月{first.day}日前：{FIRST_DEADLINE}", first),
-        (f"{final.month}月{final.day}日前：{FINAL_DEADLINE}", final),
+        (f"{_when(first)}：{FIRST_DEADLINE}", first),
+        (f"{_when(final)}：{FINAL_DEADLINE}", final),
     ]
     return [Deadline(name, due, (due - today).days) for name, due in marks]
+
+
+def _when(due: date) -> str:
+    """ "6月底" for the last day of a month (the seed's words), else "6月20日前"."""
+    if (due + timedelta(days=1)).month != due.month:
+        return f"{due.month}月底"
+    return f"{due.month}月{due.day}日前"
 
 
 @dataclass(frozen=True)

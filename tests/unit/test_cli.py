@@ -60,9 +60,19 @@ def test_illegal_move_exits_1_naming_allowed_moves(capsys, data_path: Path) -> N
     run(capsys, "units", "import", str(data_path / "units-sample.csv"))
     code, _, err = run(capsys, "units", "move", "92331122MA2A00050W", "--to", "放心消费单位")
     assert code == 1
-    assert "允许的变更：培育库、移出、注销" in err
+    assert "允许的变更：培育库、移出、关停、转让、注销" in err
     code, _, err = run(capsys, "units", "move", "92331122MA2A00050W", "--to", "移出")
-    assert code == 1 and "必须填写原因" in err
+    assert code == 1 and "移出必须选择原因" in err
+    code, _, err = run(
+        capsys, "units", "move", "92331122MA2A00050W", "--to", "移出", "--exit-reason", "随便"
+    )
+    assert code == 2 and "未知的移出原因「随便」" in err
+    code, out, _ = run(
+        capsys, "units", "move", "92331122MA2A00050W", "--to", "移出", "--exit-reason", "不宜培育"
+    )
+    assert code == 0 and "→ 移出" in out
+    code, out, _ = run(capsys, "units", "show", "92331122MA2A00050W")
+    assert "选育池 → 移出（不宜培育）" in out
 
 
 def test_unknown_unit_and_station(capsys, data_path: Path) -> None:

@@ -175,5 +175,5 @@ def test_the_text_report_shows_both_components_and_the_june_milestone(
     assert main(["progress", "--year", "2026"]) == 0
     out = capsys.readouterr().out
     assert "完成数 = 去年建成现存 + 今年新培育" in out
-    for header in ("现存", "新培育", "往年入库未建成", "6月30日前承诺公示", "系统录入率"):
+    for header in ("现存", "新培育", "往年入库未建成", "6月底承诺公示", "系统录入率"):
         assert header in out
