@@ -655,6 +655,7 @@ def revise(session: Session, evaluation: Evaluation, inspector: str) -> Evaluati
         kind=evaluation.kind,
         status=DRAFT,
         inspector=inspector,
+        started_at=evaluation.started_at,  # the same visit: its sheet and its year stay the visit's
         replaces_id=evaluation.id,
         follows_id=evaluation.follows_id,
         checklists=[

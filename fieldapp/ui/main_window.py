@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
             lambda title, v=view: self.tabs.setTabText(self.tabs.indexOf(v), title)
         )
         view.loaded.connect(lambda _id: self.units_tab.load_evaluations())
+        view.unitChanged.connect(self.units_tab.refresh_unit)
         view.missing.connect(lambda v=view: self._drop_missing(v))
         self.tabs.setCurrentIndex(index)
         view.table.setFocus()

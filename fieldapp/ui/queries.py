@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
+from sqlalchemy import select
+
 from fieldapp.services import progress as progress_service
 from fieldapp.services import stations as station_service
 from fieldapp.services import unit_changes, worklists
@@ -110,6 +112,13 @@ def first_page(store: Store, query: UnitFilter, limit: int) -> Page:
 def station_names(store: Store) -> list[str]:
     with store.read() as session:
         return [s.name for s in station_service.all_stations(session)]
+
+
+def unit_detail_by_code(store: Store, credit_code: str) -> UnitDetail | None:
+    """The unit's record and history by credit code, or None if there is no such unit."""
+    with store.read() as session:
+        unit_id = session.scalar(select(Unit.id).where(Unit.credit_code == credit_code))
+    return None if unit_id is None else unit_detail(store, unit_id)
 
 
 def unit_detail(store: Store, unit_id: int) -> UnitDetail | None:

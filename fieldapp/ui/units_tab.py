@@ -577,6 +577,16 @@ class UnitsTab(QWidget):
                 self.table.scrollTo(self.model.index(row, 0))
                 return
 
+    def refresh_unit(self, credit_code: str) -> None:
+        """Another view changed this unit (a confirmed 后评价 proposal): show its new state."""
+        store = self._store
+
+        def shown(detail: UnitDetail | None) -> None:
+            if detail is not None:
+                self._unit_changed(detail)
+
+        self._runner.submit(lambda: queries.unit_detail_by_code(store, credit_code), shown)
+
     def _unit_changed(self, detail: UnitDetail) -> None:
         """A write's fresh detail: update the list row, and the panel if it still shows the unit."""
         self.model.update_row(

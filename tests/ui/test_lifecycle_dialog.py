@@ -246,3 +246,19 @@ def test_a_sticker_photo_that_is_not_an_image_is_refused_and_nothing_recorded(
     box = error_box()
     assert box is not None and "notes.jpg" in box.text()
     box.close()
+
+
+def test_a_change_made_elsewhere_shows_on_the_unit_page(
+    window: MainWindow, store: Any, qtbot: Any
+) -> None:
+    """A confirmed 后评价 proposal on an evaluation tab refreshes the unit's row and panel."""
+    code = unit_in(store, State.EVALUATING)
+    select_unit(window, code)
+    with store.session() as session:
+        unit = session.scalars(select(Unit).where(Unit.credit_code == code)).one()
+        lifecycle_helpers.name(session, unit)
+    tab = window.units_tab
+    assert tab.model.index(0, 4).data() == "后评价"
+    tab.refresh_unit(code)
+    qtbot.waitUntil(lambda: tab.model.index(0, 4).data() == "放心消费单位", timeout=5000)
+    assert "后评价 → 放心消费单位［县局确认］" in tab.detail.toPlainText()
