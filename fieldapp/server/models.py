@@ -101,14 +101,16 @@ class Checklist(Base):
 
 
 class Target(Base):
+    """One figure of the county's task tables: the WireTarget in ``data_json``, found by ``key``
+    (what it counts, :meth:`WireTarget.key`); ``station`` None is the county's own figure."""
+
     __tablename__ = "targets"
-    __table_args__ = (UniqueConstraint("year", "station", "unit_type"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
     year: Mapped[int] = mapped_column(Integer)
-    station: Mapped[str] = mapped_column(String(64), index=True)
-    unit_type: Mapped[str] = mapped_column(String(32))
-    count: Mapped[int] = mapped_column(Integer)
+    station: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    data_json: Mapped[str] = mapped_column(Text)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
 
 

@@ -8,12 +8,13 @@ county loads its reference data from its desktop store with ``fieldapp-server pu
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from fieldapp.domain.events import Role
+from fieldapp.domain.review import ReviewStatus
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller
 from fieldapp.server.db import current_seq, next_seq
@@ -28,42 +29,46 @@ SEQ_CHUNK = 1000  # units published under one change number
 def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT) -> wire.Pull:
     """What changed after ``cursor`` in the caller's scope, at most about ``limit`` rows."""
     top = current_seq(session)  # read first: rows at or below it are committed
-    scoped: list[tuple[Any, Any]] = [
-        (m.Unit, m.Unit.station),
-        (m.Target, m.Target.station),
-        (m.Assignment, m.Assignment.station),
-        (m.Evaluation, m.Evaluation.station),
-        (m.Checklist, None),
-    ]
+    county = caller.role == Role.COUNTY
+
+    def in_scope(model: Any) -> ColumnElement[bool] | None:
+        if county or model is m.Checklist:
+            return None
+        if model is m.Target:  # the county's own figures go to every station
+            return or_(m.Target.station == caller.station, m.Target.station.is_(None))
+        if model is m.Evaluation:
+            return and_(
+                m.Evaluation.station == caller.station,
+                m.Evaluation.review_status != ReviewStatus.PENDING,
+            )
+        return cast(ColumnElement[bool], model.station == caller.station)
+
+    models: tuple[Any, ...] = (m.Unit, m.Target, m.Assignment, m.Evaluation, m.Checklist)
     upper = top
     more = False
-    for model, station in scoped:
+    for model in models:
         statement = select(model.seq).where(model.seq > cursor, model.seq <= top)
-        if station is not None and caller.role != Role.COUNTY:
-            statement = statement.where(station == caller.station)
+        if (scope := in_scope(model)) is not None:
+            statement = statement.where(scope)
         if model is m.Evaluation:
-            statement = statement.where(m.Evaluation.review_status != "pending")
+            statement = statement.where(m.Evaluation.review_status != ReviewStatus.PENDING)
         seqs = list(session.scalars(statement.order_by(model.seq).limit(limit + 1)))
         if len(seqs) > limit:
             upper = min(upper, seqs[limit - 1])
             more = True
 
-    def rows(model: Any, station: Any) -> list[Any]:
+    def rows(model: Any) -> list[Any]:
         statement = select(model).where(model.seq > cursor, model.seq <= upper)
-        if station is not None and caller.role != Role.COUNTY:
-            statement = statement.where(station == caller.station)
+        if (scope := in_scope(model)) is not None:
+            statement = statement.where(scope)
         return list(session.scalars(statement.order_by(model.seq)))
 
     reviews = [
-        wire_review(e)
-        for e in rows(m.Evaluation, m.Evaluation.station)
-        if e.review_status != "pending"
+        wire_review(e) for e in rows(m.Evaluation) if e.review_status != ReviewStatus.PENDING
     ]
     return wire.Pull(
         cursor=upper,
-        units=[
-            wire.WireUnit.model_validate_json(u.data_json) for u in rows(m.Unit, m.Unit.station)
-        ],
+        units=[wire.WireUnit.model_validate_json(u.data_json) for u in rows(m.Unit)],
         checklists=[
             wire.WireChecklist(
                 checklist_id=c.checklist_id,
@@ -71,15 +76,12 @@ def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT)
                 sha256=c.sha256,
                 content_json=c.content_json,
             )
-            for c in rows(m.Checklist, None)
+            for c in rows(m.Checklist)
         ],
-        targets=[
-            wire.WireTarget(year=t.year, station=t.station, unit_type=t.unit_type, count=t.count)
-            for t in rows(m.Target, m.Target.station)
-        ],
+        targets=[wire.WireTarget.model_validate_json(t.data_json) for t in rows(m.Target)],
         assignments=[
             wire.WireAssignment(unit_uuid=a.unit_uuid, inspector=a.inspector, year=a.year)
-            for a in rows(m.Assignment, m.Assignment.station)
+            for a in rows(m.Assignment)
         ],
         reviews=reviews,
         more=more,
@@ -144,11 +146,27 @@ def _held(session: Session, unit: wire.WireUnit, refusal: str) -> None:
     )
 
 
+def upsert_target(session: Session, target: wire.WireTarget, seq: int) -> bool:
+    """Publish a task-table figure, found by what it counts; True if it is new or changed."""
+    key = target.key()
+    data = wire.canonical_json(target.model_dump(mode="json"))
+    row = session.scalar(select(m.Target).where(m.Target.key == key))
+    if row is None:
+        session.add(
+            m.Target(key=key, year=target.year, station=target.station, data_json=data, seq=seq)
+        )
+        return True
+    if row.data_json == data:
+        return False
+    row.data_json, row.seq = data, seq
+    return True
+
+
 def publish_store(session: Session, folder: Path) -> dict[str, int]:
     """Load units, targets and checklists from a fieldapp data folder (the county's master)."""
     from fieldapp.storage import models as local
     from fieldapp.store import Store
-    from fieldapp.sync.mapping import wire_unit
+    from fieldapp.sync.mapping import wire_target, wire_unit
 
     counts = {"units": 0, "targets": 0, "checklists": 0, "conflicts": 0}
     seq = next_seq(session)
@@ -164,28 +182,8 @@ def publish_store(session: Session, folder: Path) -> dict[str, int]:
             published = upsert_unit(session, wire_unit(unit), seq)
             counts["units"] += published in ("created", "updated")
             counts["conflicts"] += published == "conflict"
-        for target in source.scalars(select(local.Target)):
-            row = session.scalar(
-                select(m.Target).where(
-                    m.Target.year == target.year,
-                    m.Target.station == target.station.name,
-                    m.Target.unit_type == target.unit_type,
-                )
-            )
-            if row is None:
-                session.add(
-                    m.Target(
-                        year=target.year,
-                        station=target.station.name,
-                        unit_type=target.unit_type,
-                        count=target.count,
-                        seq=seq,
-                    )
-                )
-                counts["targets"] += 1
-            elif row.count != target.count:
-                row.count, row.seq = target.count, seq
-                counts["targets"] += 1
+        for target in source.scalars(select(local.Target).order_by(local.Target.id)):
+            counts["targets"] += upsert_target(session, wire_target(target), seq)
         for snap in source.scalars(select(local.ChecklistSnapshot)):
             if session.get(m.Checklist, (snap.checklist_id, snap.version)) is None:
                 session.add(

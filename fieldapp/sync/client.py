@@ -36,13 +36,14 @@ from fieldapp.storage.models import (
     SyncBatch,
     SyncUnit,
     Target,
+    TaskPlan,
     Unit,
     UnitEvent,
     utcnow,
 )
 from fieldapp.store import Store
 from fieldapp.sync import state, wire
-from fieldapp.sync.mapping import utc, wire_evaluation, wire_unit
+from fieldapp.sync.mapping import utc, wire_evaluation, wire_target, wire_unit
 from fieldapp.sync.transport import ServerRefused, SyncError, Transport
 
 BATCH_SIZE = 50
@@ -505,9 +506,8 @@ def apply_pull(session: Session, page: wire.Pull, change: Change | None = None) 
     records a snapshot of every version it loads.
     """
     change = change or unit_sync.sync_change()
-    stations, _ = station_ids(
-        session, sorted({u.station for u in page.units} | {t.station for t in page.targets})
-    )
+    names = {u.station for u in page.units} | {t.station for t in page.targets if t.station}
+    station_ids(session, sorted(names))
     pulled = Pulled()
     for incoming in page.units:
         adopted = unit_sync.adopt(session, incoming, change)
@@ -515,27 +515,7 @@ def apply_pull(session: Session, page: wire.Pull, change: Change | None = None) 
             pulled.conflicts.append(adopted.message)
         elif adopted.outcome is not unit_sync.Outcome.KEPT_LOCAL:
             pulled.units += 1
-    for target in page.targets:
-        station_id = stations[target.station]
-        row = session.scalar(
-            select(Target).where(
-                Target.year == target.year,
-                Target.station_id == station_id,
-                Target.unit_type == target.unit_type,
-            )
-        )
-        if row is None:
-            session.add(
-                Target(
-                    year=target.year,
-                    station_id=station_id,
-                    unit_type=target.unit_type,
-                    count=target.count,
-                    source="县局服务器",
-                )
-            )
-        else:
-            row.count = target.count
+    pulled.conflicts += apply_targets(session, page.targets)
     for assignment in page.assignments:
         row_a = session.get(SyncAssignment, (assignment.unit_uuid, assignment.year))
         if row_a is None:
@@ -562,6 +542,66 @@ def apply_pull(session: Session, page: wire.Pull, change: Change | None = None) 
         pulled.reviews += 1
     session.flush()
     return pulled
+
+
+def apply_targets(session: Session, targets: list[wire.WireTarget]) -> list[str]:
+    """Write the county's task-table figures, each found by what it counts (its key); a 其中
+    row after the row it is a subset of. Returns what could not be written, and why."""
+    if not targets:
+        return []
+    years = sorted({t.year for t in targets})
+    local = {
+        wire_target(row).key(): row
+        for row in session.scalars(select(Target).where(Target.year.in_(years)))
+    }
+    stations, _ = station_ids(session, sorted({t.station for t in targets if t.station}))
+    waiting = list(targets)
+    while waiting:
+        ready = [t for t in waiting if t.parent is None or t.parent in local]
+        later = [t for t in waiting if not (t.parent is None or t.parent in local)]
+        if not ready:
+            break
+        for target in ready:
+            row = local.get(target.key())
+            if row is None:
+                row = Target(
+                    year=target.year,
+                    station_id=stations[target.station] if target.station else None,
+                    kind=target.kind,
+                    unit_type=target.unit_type,
+                    industry=target.industry,
+                    parent=local[target.parent] if target.parent is not None else None,
+                    source="县局服务器",
+                )
+                session.add(row)
+                local[target.key()] = row
+            row.count = target.count
+            row.note = target.note
+            row.sector = target.sector
+            row.responsible_dept = target.responsible_dept
+            row.plan = _plan(session, target.plan) if target.plan is not None else None
+            row.updated_at = utcnow()
+        session.flush()
+        waiting = later
+    return [
+        f"{t.year} 年任务表「{t.kind.label}」{t.station or '县局'} 一行：它所属的上级行没有下发，"
+        "未写入；请县局重新发布任务表后再同步"
+        for t in waiting
+    ]
+
+
+def _plan(session: Session, plan: wire.WireTargetPlan) -> TaskPlan:
+    row = session.scalar(
+        select(TaskPlan).where(
+            TaskPlan.start_year == plan.start_year, TaskPlan.end_year == plan.end_year
+        )
+    )
+    if row is None:
+        row = TaskPlan(start_year=plan.start_year, end_year=plan.end_year, source="县局服务器")
+        session.add(row)
+    row.first_share_num = plan.first_share_num
+    row.first_share_den = plan.first_share_den
+    return row
 
 
 # --- the entry point for the window and the CLI ------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from fieldapp.storage.models import Evaluation, Unit, UnitEvent
+from fieldapp.storage.models import Evaluation, Target, Unit, UnitEvent
 from fieldapp.sync import wire
 
 
@@ -62,6 +62,33 @@ def wire_unit(unit: Unit) -> wire.WireUnit:
         sticker_posted_on=unit.sticker_posted_on,
         events=[wire_event(e) for e in unit.events],
         version=max(1, unit.version),
+    )
+
+
+def wire_target(target: Target) -> wire.WireTarget:
+    """A task-table figure as it travels; a 其中 row names its parent by the parent's key."""
+    plan = target.plan
+    return wire.WireTarget(
+        year=target.year,
+        station=target.station.name if target.station is not None else None,
+        kind=target.kind,
+        unit_type=target.unit_type,
+        industry=target.industry or "",
+        sector=target.sector or "",
+        responsible_dept=target.responsible_dept or "",
+        count=target.count,
+        note=target.note or "",
+        parent=wire_target(target.parent).key() if target.parent is not None else None,
+        plan=(
+            wire.WireTargetPlan(
+                start_year=plan.start_year,
+                end_year=plan.end_year,
+                first_share_num=plan.first_share_num,
+                first_share_den=plan.first_share_den,
+            )
+            if plan is not None
+            else None
+        ),
     )
 
 

@@ -38,6 +38,7 @@ from fieldapp.domain.lifecycle import ExitReason, State
 from fieldapp.domain.review import DECISIONS
 from fieldapp.domain.review import REVIEW_LABELS as REVIEW_LABELS
 from fieldapp.domain.review import ReviewStatus as ReviewStatus
+from fieldapp.domain.targets import TargetKind
 from fieldapp.domain.vocab import UnitType
 
 API_PREFIX = "/api/v1"
@@ -102,6 +103,7 @@ StateValue = Annotated[State, BeforeValidator(_known(State, "状态"))]
 EventKindValue = Annotated[EventKind, BeforeValidator(_known(EventKind, "事件类型"))]
 ExitReasonValue = Annotated[ExitReason, BeforeValidator(_known(ExitReason, "移出原因"))]
 RoleValue = Annotated[Role, BeforeValidator(_known(Role, "角色"))]
+TargetKindValue = Annotated[TargetKind, BeforeValidator(_known(TargetKind, "任务类别"))]
 ReviewStatusValue = Annotated[ReviewStatus, BeforeValidator(_known(ReviewStatus, "审核状态"))]
 DecisionValue = Annotated[
     ReviewStatus,
@@ -363,11 +365,39 @@ class WireChecklist(_Wire):
     content_json: str
 
 
+class WireTargetPlan(_Wire):
+    """The multi-year plan a target belongs to (due at the end of ``end_year``)."""
+
+    start_year: int = Field(ge=1900, le=2200)
+    end_year: int = Field(ge=1900, le=2200)
+    first_share_num: int | None = Field(None, ge=0)
+    first_share_den: int | None = Field(None, ge=1)
+
+
 class WireTarget(_Wire):
-    year: int
-    station: Short
-    unit_type: UnitTypeValue
-    count: int
+    """One figure of a task table: year × station (None: the county itself) × what is counted.
+
+    ``parent``: the :meth:`key` of the row this one is a 其中 subset of (never added to a
+    total); ``count`` None: no figure yet, ``note`` says why.
+    """
+
+    year: int = Field(ge=1900, le=2200)
+    station: Short | None = None
+    kind: TargetKindValue = TargetKind.UNIT_TYPE
+    unit_type: UnitTypeValue | None = None
+    industry: Annotated[str, StringConstraints(max_length=100)] = ""
+    sector: Annotated[str, StringConstraints(max_length=100)] = ""
+    responsible_dept: Annotated[str, StringConstraints(max_length=200)] = ""
+    count: int | None = Field(None, ge=0)
+    note: Text = ""
+    parent: Sha256 | None = None
+    plan: WireTargetPlan | None = None
+
+    def key(self) -> str:
+        """What the figure counts, as one SHA-256: the same row on every machine."""
+        data = self.model_dump(mode="json")
+        what = [data[n] for n in ("year", "station", "kind", "unit_type", "industry", "parent")]
+        return hashlib.sha256(canonical_json(what).encode("utf-8")).hexdigest()
 
 
 class WireAssignment(_Wire):
