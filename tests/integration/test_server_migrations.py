@@ -153,3 +153,16 @@ def test_0002_downgrade_keeps_what_the_old_schema_can_hold(database_url: str) ->
             assert [t.key() for t in page.targets] == [plain.key()]
     finally:
         db.dispose()
+
+
+def test_the_server_models_are_what_the_migrations_make(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    db = Database(database_url)
+    try:
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, sm.Base.metadata) == []
+    finally:
+        db.dispose()
