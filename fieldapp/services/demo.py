@@ -11,7 +11,7 @@ import random
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -298,8 +298,11 @@ PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif")
 RECTIFICATIONS = ("限期整改到位", "补齐公示材料", "更换过期标签", "完善进货台账", "张贴价格标签")
 
 
-def synthetic_photo(path: Path, label: str, rng: random.Random) -> Path:
-    """A coloured 800×600 JPEG with ``label`` drawn on it (stands in for a site photo)."""
+def synthetic_photo(
+    path: Path, label: str, rng: random.Random, taken_at: datetime | None = None
+) -> Path:
+    """A coloured 800×600 JPEG with ``label`` drawn on it (stands in for a site photo), with
+    the capture time in its EXIF when ``taken_at`` is given (as a camera writes it)."""
     from PIL import Image, ImageDraw
 
     colour = (rng.randrange(40, 220), rng.randrange(40, 220), rng.randrange(40, 220))
@@ -310,7 +313,10 @@ def synthetic_photo(path: Path, label: str, rng: random.Random) -> Path:
         shade = tuple(min(255, c + rng.randrange(-40, 40) % 60) for c in colour)
         draw.rectangle((box[0][0], box[1][0], box[0][1], box[1][1]), fill=shade)
     draw.text((40, 40), label, fill=(255, 255, 255), font_size=72)
-    img.save(path, format="JPEG", quality=80)
+    exif = Image.Exif()
+    if taken_at is not None:
+        exif.get_ifd(0x8769)[0x9003] = taken_at.strftime("%Y:%m:%d %H:%M:%S")  # DateTimeOriginal
+    img.save(path, format="JPEG", quality=80, exif=exif)
     return path
 
 
@@ -357,14 +363,14 @@ def make_evaluations(
         sources = sorted(p for p in photos_dir.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES)
         if not sources:
             raise InvalidInput(f"{photos_dir}：文件夹中没有照片（.jpg、.png、.heic）")
-    drawn: dict[str, Path] = {}
 
     def photo_for(code: str) -> Path:
+        # A photo of its own for every item of every visit, taken today: the evidence check
+        # (services/evidence) would rightly flag one picture reused across units or days.
         if sources:
             return rng.choice(sources)
-        if code not in drawn:
-            drawn[code] = synthetic_photo(workdir / f"{code}.jpg", code, rng)
-        return drawn[code]
+        name = f"{made:05d}-{code}"
+        return synthetic_photo(workdir / f"{name}.jpg", name, rng, taken_at=datetime.now())
 
     inspector_sig = signature_png(workdir / "sig-inspector.png", rng)
     unit_sig = signature_png(workdir / "sig-unit.png", rng)
