@@ -79,6 +79,10 @@ def cmd_status(args: argparse.Namespace, store: Store) -> int:
                 {"id": e.id, "uuid": e.uuid, "unit": e.unit.name, "comment": s.review_comment}
                 for e, s in state.returned(session)
             ],
+            "unit_conflicts": [
+                {"credit_code": u.credit_code, "unit": u.name, "message": message}
+                for u, message in state.unit_conflicts(session)
+            ],
             "batches": [
                 {
                     "batch_id": b.batch_id,
@@ -99,6 +103,8 @@ def cmd_status(args: argparse.Namespace, store: Store) -> int:
     print(f"未同步的已定稿评价：{data['pending']} 份；上次同步：{data['last_sync_at'] or '从未'}")
     for r in data["returned"]:
         print(f"被退回：评价 {r['id']}（{r['unit']}）：{r['comment']}")
+    for c in data["unit_conflicts"]:
+        print(f"单位未同步：{c['unit']}（{c['credit_code']}）：{c['message']}")
     for b in data["batches"][:10]:
         print(
             f"{b['started_at']}  {b['batch_id']}  {b['source']}  {b['status']}  "

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp import paths
 from fieldapp import settings as settings_module
+from fieldapp.domain.events import Role
 from fieldapp.reports.output import atomic_output
 from fieldapp.services import unit_sync
 from fieldapp.services.stations import station_ids
@@ -73,6 +74,7 @@ class SyncReport:
     clock_skewed: bool = False
     pending: int = 0
     batches: list[str] = field(default_factory=list)
+    role: Role | None = None  # the account's role on the server (kept in the settings)
 
     def summary(self) -> str:
         lines = [
@@ -128,7 +130,8 @@ class SyncClient:
     def run(self) -> SyncReport:
         report = SyncReport()
         self.clock(report)
-        self.transport.request("GET", "/me")
+        me = wire.Me.model_validate(self.transport.request("GET", "/me"))
+        report.role = me.role
         self.push(report)
         self.pull(report)
         self.report_device(report)
@@ -629,6 +632,11 @@ def run_sync(
     label = settings.inspector_name or ""
     client = SyncClient(store, transport, label=label, progress=progress, cancelled=cancelled)
     try:
-        return client.run()
+        report = client.run()
     finally:
         transport.close()
+    saved = settings_module.load(store.folder)
+    if report.role is not None and saved.role != report.role:
+        # The county server decides who may confirm a 命名 (县局确认); the laptop follows it.
+        settings_module.save(store.folder, saved.model_copy(update={"role": report.role}))
+    return report

@@ -358,7 +358,7 @@ def _tamper(live: LiveServer, unit_uuid: str, **changes: Any) -> None:
 
 
 def test_a_pulled_chain_the_domain_refuses_is_a_recorded_conflict_not_applied(
-    live: LiveServer, tmp_path: Path
+    live: LiveServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     unit_uuid = _master(tmp_path / "county")
     _publish(live, tmp_path / "county")
@@ -410,6 +410,12 @@ def test_a_pulled_chain_the_domain_refuses_is_a_recorded_conflict_not_applied(
         assert "冲突" in report.summary()
         again = SyncClient(store, transport(live, token)).run()  # nothing new: nothing repeated
         assert again.conflicts == [] and _history(store, unit_uuid) == before
+    # The held units stay listed for the station until the county corrects them.
+    from fieldapp.cli import main
+
+    assert main(["--data-dir", str(tmp_path / "laptop"), "sync", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "单位未同步：缙云县五云乐购便利店（92331122MA2A00026D）" in out
 
 
 # --- adopt on its own: older servers, the same list imported twice, fields without events -------
@@ -496,3 +502,21 @@ def test_the_same_county_list_imported_on_two_machines_is_not_written_twice(
             assert address.new_value == "五云街道解放街 99 号" and address.source == "同步"
             assert address.actor == unit_sync.SERVER_ACTOR
             assert session.get(SyncUnit, unit.id) is not None
+
+
+def test_the_laptop_takes_its_role_from_the_server_account(
+    live: LiveServer, tmp_path: Path
+) -> None:
+    """县局确认 is offered on a laptop only when the county server says the account is the county's."""
+    from fieldapp import settings
+    from fieldapp.domain.events import Role
+    from fieldapp.sync.client import run_sync
+
+    county = add_account(live.db(), "县局管理员", "县局", "county")
+    inspector = add_account(live.db(), "张三", STATION, "inspector")
+    with _laptop(tmp_path / "laptop") as store:
+        assert settings.load(store.folder).role is Role.INSPECTOR
+        run_sync(store, transport=transport(live, county))
+        assert settings.load(store.folder).role is Role.COUNTY
+        run_sync(store, transport=transport(live, inspector))
+        assert settings.load(store.folder).role is Role.INSPECTOR

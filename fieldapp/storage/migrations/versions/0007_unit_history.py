@@ -12,7 +12,8 @@ Existing events are kept as they are and get a uuid each. Evaluations gain ``nee
 
 A stored unit type the domain does not know (a sync pull before this version could store one)
 is read by its Chinese label when it is one; otherwise it becomes 一般放心消费单位 and the change
-is written into the unit's history for the county to check. Nothing is dropped.
+is written into the unit's history for the county to check. A 移出 recorded before has its
+text reason and the code 其他. Nothing is dropped.
 """
 
 import uuid
@@ -56,6 +57,14 @@ def upgrade() -> None:
             [{"id": i, "uuid": str(uuid.uuid4())} for i in ids],
         )
     _known_unit_types(connection)
+    # A 移出 recorded before coded reasons existed had to give its reason as text: it is kept
+    # as 其他 with that text, which is what the rule asks of 其他 today.
+    connection.execute(
+        sa.text(
+            "UPDATE unit_events SET exit_reason = 'other' "
+            "WHERE kind = 'state' AND to_state = 'removed' AND exit_reason IS NULL"
+        )
+    )
     with op.batch_alter_table("unit_events") as batch:
         batch.alter_column("uuid", existing_type=sa.String(length=36), nullable=False)
         batch.alter_column("county_confirmed", server_default=None)
