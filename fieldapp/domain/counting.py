@@ -93,26 +93,29 @@ def snapshot(
     """Fold ``events`` (in date order, then record order) up to ``when``; ``station``,
     ``unit_type`` and ``entered_on`` are the unit's current values."""
     ordered = sorted(events, key=lambda e: (e.occurred_on, e.order))
+    states = [e for e in ordered if e.kind is EventKind.STATE and e.to_state is not None]
+    if (
+        entered_on is not None
+        and states
+        and entered_on < states[0].occurred_on
+        and states[0].to_state in ACTIVE_STATES
+    ):
+        # A unit listed (imported) in a pool state later than its 入库日期 was in the pool from
+        # that date: its first entry is the 入库日期, not the day the list was imported.
+        entry_event = HistoryEvent(-1, EventKind.STATE, entered_on, State.CULTIVATING)
+        states = [entry_event, *states]
     state: State | None = None
     entry: date | None = None
     named: date | None = None
-    entries = 0
-    for event in ordered:
-        if event.kind is not EventKind.STATE or event.to_state is None:
-            continue
+    for event in states:
         if event.occurred_on > when:
             break
         was_active = state in ACTIVE_STATES
         state = event.to_state
         if state in ACTIVE_STATES and not was_active:
-            entry, named, entries = event.occurred_on, None, entries + 1
+            entry, named = event.occurred_on, None
         if state in NAMED_STATES and named is None:
             named = event.occurred_on  # 建成: the first 命名 since it entered (re-named later too)
-    # An imported unit may give its 入库日期 before the state it was listed in: the first entry
-    # then dates from it (a later re-entry has its own event).
-    all_entries = _entry_count(ordered)
-    if entries == 1 and all_entries == 1 and entered_on is not None and entry is not None:
-        entry = min(entry, entered_on)
     return Snapshot(
         station=_field_at(ordered, EventKind.STATION, when, station),
         unit_type=_field_at(ordered, EventKind.UNIT_TYPE, when, unit_type),
@@ -120,16 +123,6 @@ def snapshot(
         entered_on=entry,
         named_on=named,
     )
-
-
-def _entry_count(ordered: Sequence[HistoryEvent]) -> int:
-    count, active = 0, False
-    for event in ordered:
-        if event.kind is EventKind.STATE and event.to_state is not None:
-            now_active = event.to_state in ACTIVE_STATES
-            count += now_active and not active
-            active = now_active
-    return count
 
 
 def classify(unit: Snapshot, year: int) -> Count | None:

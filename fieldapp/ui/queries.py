@@ -48,6 +48,7 @@ class EventRow(NamedTuple):
     summary: str = ""  # the core's one-line account of the change (unit_changes.event_summary)
     county_confirmed: bool = False  # 县局确认
     source: str = ""  # the file and row, sync or window that made it
+    exit_reason: str | None = None  # 移出: the coded reason (domain ExitReason)
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ def unit_detail(store: Store, unit_id: int) -> UnitDetail | None:
                 unit_changes.event_summary(e),
                 bool(e.county_confirmed),
                 e.source,
+                e.exit_reason,
             )
             for e in unit.events
         ]

@@ -9,7 +9,7 @@ Data from the store (unit names, station names, checklist text) is shown as it i
 
 from __future__ import annotations
 
-from fieldapp.domain.lifecycle import State
+from fieldapp.domain.lifecycle import ExitReason, State
 from fieldapp.domain.vocab import GROUP_LABELS, UnitType
 
 ZH: dict[str, str] = {
@@ -276,6 +276,8 @@ ZH: dict[str, str] = {
     "detail.prudent": "审慎培育",
     "detail.prudent_yes": "是（命名须县局确认）",
     "history.county_confirmed": "［县局确认］",
+    "history.exit_reason": "（{reason}）",
+    "history.source": "（来源：{source}）",
     "lifecycle.county_confirm": "县局确认（无本年通过的后评价或审慎培育时由县局确认命名）",
     "sticker.title": "标识张贴",
     "sticker.date": "张贴日期",
@@ -643,6 +645,12 @@ EN: dict[str, str] = {
     "detail.prudent": "Prudent",
     "detail.prudent_yes": "Yes (naming needs county confirmation)",
     "history.county_confirmed": " [county confirmed]",
+    "history.exit_reason": " ({reason})",
+    "history.source": " (source: {source})",
+    "exit.unsuitable": "not suitable",
+    "exit.violations": "repeated violations",
+    "exit.unreachable": "cannot reach the standard",
+    "exit.other": "other",
     "lifecycle.county_confirm": "County confirmation (name without this year's passing evaluation, or a prudent unit)",
     "sticker.title": "Sticker posted",
     "sticker.date": "Posted on",
@@ -801,6 +809,14 @@ def unit_type_label(code: str) -> str:
 def reason_label(reason: object) -> str:
     """The label of a hold-back reason (``services.worklists.Reason``) in the chosen language."""
     return _table.get(f"reason.{reason}", str(reason))
+
+
+def exit_reason_label(code: str) -> str:
+    try:
+        fallback = ExitReason(code).label
+    except ValueError:
+        return code
+    return _table.get(f"exit.{code}", fallback)
 
 
 def state_label(code: str | None) -> str:

@@ -56,7 +56,7 @@ from fieldapp.ui import printing, queries
 from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.lifecycle_dialog import LifecycleDialog, StickerDialog, write_state, write_sticker
 from fieldapp.ui.queries import UnitDetail, UnitRow
-from fieldapp.ui.strings import state_label, tr, unit_type_label
+from fieldapp.ui.strings import exit_reason_label, state_label, tr, unit_type_label
 from fieldapp.ui.tasks import TaskRunner
 from fieldapp.ui.unit_form import AddUnitDialog, write_new_unit
 from fieldapp.ui.unit_model import COLUMNS, UnitTableModel
@@ -650,11 +650,16 @@ def render_detail(unit: UnitDetail) -> str:
         elif event.kind == "state":
             before = state_label(event.from_state) or tr("history.created")
             change = f"{before} → {state_label(event.to_state)}"
+            if event.exit_reason:
+                change += tr("history.exit_reason", reason=exit_reason_label(event.exit_reason))
             if event.county_confirmed:
                 change += tr("history.county_confirmed")
         else:
             change = event.summary
-        cells = "".join(f"<td>{escape(c)}</td>" for c in (change, event.actor, event.reason))
+        why = event.reason
+        if event.source:
+            why += tr("history.source", source=event.source)
+        cells = "".join(f"<td>{escape(c)}</td>" for c in (change, event.actor, why))
         if event.photo is not None:
             image = QUrl.fromLocalFile(event.photo).toString()
             cells += f"<td><img src='{escape(image)}' height='64'></td>"

@@ -150,8 +150,8 @@ def test_removing_with_a_coded_reason_records_it(window: MainWindow, store: Any)
         unit = session.scalars(select(Unit).where(Unit.credit_code == code)).one()
         assert unit.events[-1].exit_reason == "violations"
     text = tab.detail.toPlainText()
-    assert "承诺公示 → 移出" in text
-    assert "两次被处罚" in text
+    assert "承诺公示 → 移出（多次违法违规）" in text
+    assert "两次被处罚（来源：窗口）" in text
     assert tab.model.index(0, 4).data() == "移出"  # the list row follows
     assert tab.selected_unit is not None and tab.selected_unit.state == "removed"
 

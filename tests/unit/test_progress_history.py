@@ -177,3 +177,20 @@ def test_the_text_report_shows_both_components_and_the_june_milestone(
     assert "完成数 = 去年建成现存 + 今年新培育" in out
     for header in ("现存", "新培育", "往年入库未建成", "6月底承诺公示", "系统录入率"):
         assert header in out
+
+
+def test_a_listed_unit_counts_from_its_entry_date_not_the_import_day(capsys, store: Store) -> None:  # type: ignore[no-untyped-def]
+    """A county list imported in November 2026 says a unit entered 培育库 on 3 April 2025 and is
+    now 承诺公示: it was in the pool in 2025 (new there) and is carried, not new, in 2026."""
+    with store.session() as session:
+        station_ids(session, [A])
+        unit_changes.create(
+            session,
+            {"credit_code": "TEST00000000000010", "name": "单位10", "station": A,
+             "unit_type": "general", "entered_on": date(2025, 4, 3)},
+            Change("张三", source="导入 名单.xlsx 第 2 行", today=TODAY),
+            state=State.COMMITTED,
+            on=date(2026, 11, 16),
+        )  # fmt: skip
+    assert _progress(capsys, 2025) == {(A, "general"): (0, 1, 0, 0, 0)}
+    assert _progress(capsys, 2026) == {(A, "general"): (0, 0, 1, 0, 0)}
