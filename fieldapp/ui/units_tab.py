@@ -657,7 +657,9 @@ def render_detail(unit: UnitDetail) -> str:
         else:
             change = event.summary
         why = event.reason
-        if event.source:
+        if event.source and why and event.source.startswith(why):
+            why = event.source  # "导入 名单.csv" said again with its row: once is enough
+        elif event.source:
             why += tr("history.source", source=event.source)
         cells = "".join(f"<td>{escape(c)}</td>" for c in (change, event.actor, why))
         if event.photo is not None:
