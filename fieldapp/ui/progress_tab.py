@@ -45,6 +45,9 @@ COLUMNS = (
     "stock",
     "new",
     "ratio",
+    "carried",
+    "committed_by_june",
+    "entry_ratio",
     "confirmed",
     "stickers",
 )
@@ -260,6 +263,9 @@ class ProgressTab(QWidget):
             str(cell.stock),
             str(cell.new),
             percent(cell.ratio),
+            str(cell.carried),
+            str(cell.committed_by_june),
+            percent(cell.entry_ratio),
             str(cell.confirmed),
             str(cell.stickers),
         ]
@@ -295,6 +301,8 @@ def _total_text(group: str, total: Cell) -> str:
         target=total.target,
         achieved=total.achieved,
         ratio=percent(total.ratio),
+        stock=total.stock,
+        new=total.new,
     )
 
 

@@ -323,7 +323,8 @@ def test_progress_tab_shows_targets_and_deadlines(
     table = tab.table
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
     assert headers == [
-        "所", "单位类型", "任务数", "完成数", "现存", "新培育", "完成率", "后评价通过", "标识张贴",
+        "所", "单位类型", "任务数", "完成数", "现存", "新培育", "完成率", "往年入库未建成",
+        "6月节点已公示", "系统录入率", "本年命名", "标识张贴",
     ]  # fmt: skip
     rows = {
         table.item(r, 0).text(): [table.item(r, c).text() for c in range(table.columnCount())]
@@ -331,6 +332,7 @@ def test_progress_tab_shows_targets_and_deadlines(
     }
     assert rows["单位合计"][2] == "1122"
     assert tab.totals.text().startswith("单位合计：任务 1122，完成 ")
+    assert "＝现存 " in tab.totals.text() and "＋新培育 " in tab.totals.text()
     assert rows["街区/乡村合计"][2] == "5"
     assert int(rows["单位合计"][3]) > 0  # imported units count toward the task
     station_rows = [r for r in range(table.rowCount()) if table.item(r, 0).text() == "五云所"]
