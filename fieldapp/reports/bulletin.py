@@ -111,7 +111,7 @@ PROGRESS_HEADERS = (
     "完成率",
     "新培育",
     "去年现存",
-    "后评价通过",
+    "本年命名",
     "标识张贴",
 )
 EVALUATION_HEADERS = (
@@ -123,7 +123,7 @@ EVALUATION_HEADERS = (
     "整改未完成",
     "其中逾期",
 )
-TYPE_HEADERS = ("单位类型", "任务数", "完成数", "完成率", "新培育", "去年现存", "后评价通过")
+TYPE_HEADERS = ("单位类型", "任务数", "完成数", "完成率", "新培育", "去年现存", "本年命名")
 KIND_HEADERS = ("评价类型", *(v.label for v in VERDICTS), "合计")
 FAILED_HEADERS = ("名次", "检查表", "条目代码", "条目内容", "不符合次数")
 OVERDUE_HEADERS = ("所（分局）", "单位名称", "条目", "整改要求", "整改期限", "逾期天数")
@@ -223,7 +223,7 @@ def write_pdf(summary: MonthSummary, path: Path, today: date) -> None:
             [
                 ("任务数", [s.target for s in chart_rows]),
                 ("完成数", [s.achieved for s in chart_rows]),
-                ("后评价通过", [s.confirmed for s in chart_rows]),
+                ("本年命名", [s.confirmed for s in chart_rows]),
             ],
             width=width,
             title="各所（分局）任务与完成（单位合计）",
