@@ -313,6 +313,9 @@ def _verdict(data: SheetData) -> list[Flowable]:
         label, reason = "未定稿，尚无结论", "评价定稿后由检查表规则给出结论"
     else:
         label, reason = Outcome(data.verdict).label, data.verdict_text or ""
+        head = reason.split("：", 1)[0]
+        if head.startswith(label):
+            label = head  # "通过（审慎培育，待县局确认）": the conclusion keeps its warning
     table = pdfkit.key_value_table([("评价结论*", label), ("结论说明*", reason)])
     return [Spacer(1, 4 * mm), table]
 

@@ -450,3 +450,18 @@ def test_written_documents_follow_the_umask_not_0600(tmp_path: Path) -> None:
         os.umask(old)
     assert (tmp_path / "doc.pdf").stat().st_mode & 0o777 == 0o644
     assert list(tmp_path.glob(".*.part")) == []
+
+
+def test_a_prudent_pass_prints_its_warning_in_the_conclusion(
+    store: Store, workdir: Path, tmp_path: Path
+) -> None:
+    evaluation_id = make_evaluation(store, workdir, photos=0, fail="G4", finalize=False)
+    with store.session() as session:
+        evaluation = ev.get(session, evaluation_id)
+        ev.finalize(session, store.library, evaluation)
+        assert evaluation.verdict == "pass" and evaluation.needs_confirmation
+    out = tmp_path / "sheet.pdf"
+    write_sheet(store, evaluation_id, out)
+    text = flat(text_of(out))
+    assert "评价结论通过（审慎培育，待县局确认）" in text
+    assert "结论说明通过（审慎培育，待县局确认）：G4" in text
