@@ -77,12 +77,27 @@ FIELD_LABELS: dict[str, str] = {
 EDITABLE = frozenset(FIELD_LABELS) - {"credit_code"}
 
 
-def _text(value: Any) -> str | None:
+def event_text(value: Any) -> str | None:
+    """An event's old or new value as text (是/否 for flags)."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)
+
+
+def unchanged(old: Any, new: Any) -> bool:
+    """No change: equal, or both empty text (a flag or a number is never "empty")."""
+    return old == new or (not old and not new and not isinstance(new, bool | int))
+
+
+def date_refusal(on: date, since: date | None, today: date) -> str | None:
+    """Why a lifecycle move dated ``on`` is out of order (``since``: the last move), or None."""
+    if on > today:
+        return f"变更日期 {on} 晚于今天"
+    if since and on < since:
+        return f"变更日期 {on} 早于上次变更（{since}），历史记录必须按时间先后"
+    return None
 
 
 def display_value(name: str | None, value: str | None) -> str:
@@ -161,11 +176,9 @@ def move(
     refusal = lifecycle.check_transition(current, target, reason, exit_reason)
     if refusal:
         raise IllegalTransition(f"{unit.name}（{unit.credit_code}）：{refusal}")
-    _check_date(unit, on, change, "变更")
-    if unit.state_since and on < unit.state_since:
-        raise IllegalTransition(
-            f"{unit.name}：变更日期 {on} 早于上次变更（{unit.state_since}），历史记录必须按时间先后"
-        )
+    refusal = date_refusal(on, unit.state_since, change.today)
+    if refusal:
+        raise IllegalTransition(f"{unit.name}：{refusal}")
     evaluation_id: int | None = None
     confirmed = False
     if target in lifecycle.NAMED_STATES:
@@ -327,7 +340,7 @@ def update_fields(
         if name == "unit_type" and new is not None:
             new = UnitType(new)
         old = current_value(unit, name)
-        if old == new or (not old and not new and not isinstance(new, bool | int)):
+        if unchanged(old, new):
             continue
         if name == "station":
             unit.station = _station(session, str(new))
@@ -342,8 +355,8 @@ def update_fields(
             actor=change.actor,
             reason=reason.strip(),
             field=name,
-            old_value=_text(old),
-            new_value=_text(new),
+            old_value=event_text(old),
+            new_value=event_text(new),
             source=change.source,
         )
         session.add(event)

@@ -29,7 +29,14 @@ from fieldapp.domain import lifecycle
 from fieldapp.domain.events import FIELD_KINDS, EventKind
 from fieldapp.domain.lifecycle import ExitReason, State
 from fieldapp.services.stations import station_ids
-from fieldapp.services.unit_changes import EDITABLE, Change, naming_evidence
+from fieldapp.services.unit_changes import (
+    EDITABLE,
+    Change,
+    date_refusal,
+    event_text,
+    naming_evidence,
+    unchanged,
+)
 from fieldapp.storage.models import Station, Unit, UnitEvent, utcnow
 
 UNITS = cast(Table, Unit.__table__)
@@ -43,20 +50,6 @@ _COLUMNS = tuple(sorted(EDITABLE - {"station"}))
 _READ = ("id", "credit_code", "version", "station_id", "state", "state_since", *_COLUMNS)
 _WRITTEN = (*_COLUMNS, "station_id", "state", "state_since")
 _NEW_UNIT: dict[str, Any] = dict.fromkeys((*_COLUMNS, "station", "credit_code"))
-
-
-def _text(value: Any) -> str | None:
-    """An event's old or new value as text (是/否 for flags), as unit_changes writes it."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return str(value)
-
-
-def _same(old: Any, new: Any) -> bool:
-    """No change: equal, or both empty text (a flag or a number is never "empty")."""
-    return old == new or (not old and not new and not isinstance(new, bool | int))
 
 
 @dataclass(slots=True)
@@ -196,7 +189,7 @@ def plan_fields(
     plan.given.update(name for name, new in values.items() if new is not None)
     for name, new in values.items():
         old = plan.values.get(name, stored[name])
-        if _same(old, new):
+        if unchanged(old, new):
             continue
         plan.values[name] = new
         plan.events.append(
@@ -207,8 +200,8 @@ def plan_fields(
                 on=change.today,
                 reason=reason,
                 name=name,
-                old=_text(old),
-                new=_text(new),
+                old=event_text(old),
+                new=event_text(new),
             )
         )
 
@@ -239,11 +232,10 @@ def plan_move(
     refusal = lifecycle.check_transition(current, target, reason, exit_reason)
     if refusal:
         return "state", refusal
-    if on > change.today:
-        return "date", f"变更日期 {on} 晚于今天"
     since = plan.values.get("state_since", stored["state_since"])
-    if since and on < since:
-        return "date", f"变更日期 {on} 早于上次变更（{since}），历史记录必须按时间先后"
+    refusal = date_refusal(on, since, change.today)
+    if refusal:
+        return "date", refusal
     written = reason if event_reason is None else event_reason
     evaluation_id: int | None = None
     if target in lifecycle.NAMED_STATES:
