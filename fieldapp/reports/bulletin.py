@@ -280,7 +280,9 @@ def write_pdf(summary: MonthSummary, path: Path, today: date) -> None:
     table = [list(HOLD_HEADERS)]
     for s, _ in rows:
         table.append(_hold_values(s))
-    story.append(pdfkit.grid_table(table, _widths(width, len(HOLD_HEADERS), first=0.2), right, *extra))
+    story.append(
+        pdfkit.grid_table(table, _widths(width, len(HOLD_HEADERS), first=0.2), right, *extra)
+    )
     if summary.as_of < today:
         story.append(para(_notes(summary, today)[2], "small"))
 
