@@ -2,13 +2,13 @@
 
 The data folder comes from, in order: an explicit ``--data-dir``, the ``FIELDAPP_DATA_DIR``
 environment variable, then the platform's user data folder (platformdirs). Resources are found
-through :func:`resource_path`, which works both in the source tree and in a PyInstaller build.
+through :func:`resource_path`, which works in the source tree, an installed wheel and a PyInstaller
+build.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import platformdirs
@@ -52,13 +52,13 @@ def server_checklists_dir(folder: Path) -> Path:
     return folder / CHECKLISTS_SUBDIR / "server"
 
 
-def _bundle_root() -> Path:
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    if frozen_root:
-        return Path(frozen_root)
-    return Path(__file__).resolve().parent.parent
+RESOURCES_DIR = Path(__file__).resolve().parent / "resources"
 
 
 def resource_path(*parts: str) -> Path:
-    """Path of a file under ``resources/``, in the source tree or in the frozen build."""
-    return _bundle_root().joinpath("resources", *parts)
+    """Path of a file under ``fieldapp/resources/``.
+
+    The folder is package data: it sits beside this module in the source tree, in an installed
+    wheel and in the frozen build (PyInstaller places it under ``sys._MEIPASS/fieldapp``).
+    """
+    return RESOURCES_DIR.joinpath(*parts)

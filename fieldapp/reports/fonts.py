@@ -2,7 +2,8 @@
 
 ReportLab rejects CFF-flavoured CJK fonts (Noto CJK), and its built-in CID font STSong-Light is
 not embedded, so Chinese prints blank on a machine without Adobe's language pack. WenQuanYi Micro
-Hei (Apache-2.0, ``resources/fonts/``) is a TrueType collection ReportLab embeds as a subset.
+Hei (Apache-2.0, package data in ``fieldapp/resources/fonts/``) is a TrueType collection ReportLab
+embeds as a subset.
 """
 
 from __future__ import annotations

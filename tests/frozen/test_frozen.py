@@ -74,9 +74,9 @@ def _run(
 def test_bundle_is_lean_and_complete(bundle: Path) -> None:
     internal = bundle / "_internal"
     for needed in (
-        "resources/fonts/wqy-microhei.ttc",
-        "resources/fonts/wqy-microhei.LICENSE.txt",
-        "resources/icons/fieldapp.png",
+        "fieldapp/resources/fonts/wqy-microhei.ttc",
+        "fieldapp/resources/fonts/wqy-microhei.LICENSE.txt",
+        "fieldapp/resources/icons/fieldapp.png",
         "fieldapp/checklists/FORMAT.md",
         "fieldapp/storage/migrations/env.py",
     ):
