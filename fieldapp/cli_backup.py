@@ -18,9 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fieldapp import __version__, backup, logs, paths, settings
+from fieldapp import __version__, logs, paths, settings
 from fieldapp.cli import EXIT_INVALID, EXIT_OK, UsageError, _Parser
-from fieldapp.store import Store
 
 
 def _size(n: int) -> str:
@@ -28,6 +27,8 @@ def _size(n: int) -> str:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
+    from fieldapp import backup
+
     folder = paths.resolve_data_dir(args.data_dir)
     if args.auto:
         if args.output:
@@ -50,6 +51,8 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from fieldapp import backup
+
     folder = paths.resolve_data_dir(args.data_dir)
     staged = backup.prepare_restore(Path(args.file), folder)
     print(
@@ -69,6 +72,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     from fieldapp.reports.blank import write_blank
     from fieldapp.storage import db
     from fieldapp.storage.models import Unit
+    from fieldapp.store import Store
 
     out_dir = Path(args.out) if args.out else paths.data_dir(args.data_dir)
     report: dict[str, Any] = {"version": __version__, "frozen": bool(getattr(sys, "frozen", False))}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldapp import settings
 from fieldapp.cli import (
@@ -24,14 +24,21 @@ from fieldapp.cli import (
 from fieldapp.domain.lifecycle import State
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.errors import NotFound
-from fieldapp.services import evaluations as service
-from fieldapp.services import evidence, unit_changes
-from fieldapp.services.unit_changes import Proposal
-from fieldapp.store import Store
 from fieldapp.textout import table
+
+if TYPE_CHECKING:
+    from fieldapp.services import evaluations as service
+    from fieldapp.services.unit_changes import Proposal
+    from fieldapp.store import Store
+
+# The services (and the photo and sync code they import) load when a command runs, not while the
+# parser is built. fieldapp.services.evaluations.Role, checked again by service.sign.
+SIGNATURE_ROLES = ("inspector", "unit")
 
 
 def _kind_arg(text: str) -> service.Kind:
+    from fieldapp.services import evaluations as service
+
     kind = service.parse_kind(text)
     if kind is None:
         allowed = "、".join(f"{k.value}（{k.label}）" for k in service.Kind)
@@ -44,6 +51,7 @@ def _verdict_label(verdict: str | None) -> str:
 
 
 def cmd_new(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import evaluations as service
     from fieldapp.services import units
 
     kind = _kind_arg(args.kind)
@@ -71,6 +79,8 @@ def cmd_new(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_answer(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import evaluations as service
+
     with store.session() as session:
         evaluation = service.get(session, args.id)
         row = service.answer(
@@ -89,6 +99,8 @@ def cmd_answer(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_attach(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import evaluations as service
+
     with store.session() as session:
         evaluation = service.get(session, args.id)
         added = service.attach(
@@ -108,6 +120,8 @@ def cmd_attach(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_detach(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import evaluations as service
+
     with store.session() as session:
         evaluation = service.get(session, args.id)
         row = service.remove_photo(session, evaluation, args.photo_id, store.photos)
@@ -117,6 +131,8 @@ def cmd_detach(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_sign(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import evaluations as service
+
     with store.session() as session:
         evaluation = service.get(session, args.id)
         signature = service.sign(
@@ -148,6 +164,9 @@ def next_step(proposal: Proposal, code: str) -> str:
 
 
 def cmd_finalize(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import evaluations as service
+    from fieldapp.services import evidence, unit_changes
+
     with store.session() as session:
         evaluation = service.get(session, args.id)
         service.finalize(session, store.library, evaluation)
@@ -180,6 +199,9 @@ def cmd_finalize(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_show(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import evaluations as service
+    from fieldapp.services import evidence
+
     with store.read() as session:
         evaluation = service.get(session, args.id)
         data = service.detail(session, store.library, evaluation)
@@ -248,6 +270,7 @@ def cmd_show(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_list(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import evaluations as service
     from fieldapp.services import units
 
     with store.read() as session:
@@ -292,6 +315,8 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_revise(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import evaluations as service
+
     with store.session() as session:
         evaluation = service.get(session, args.id)
         revision = service.revise(session, evaluation, args.inspector or _actor(args, store))
@@ -301,6 +326,8 @@ def cmd_revise(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_photos_export(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.services import evaluations as service
+
     out = Path(args.output)
     with store.read() as session:
         evaluation = service.get(session, args.evaluation)
@@ -365,7 +392,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_detach)
     p = evals.add_parser("sign", help="签名（PNG 图片）")
     p.add_argument("id", type=int, metavar="ID")
-    p.add_argument("--role", required=True, choices=[r.value for r in service.Role])
+    p.add_argument("--role", required=True, choices=SIGNATURE_ROLES)
     p.add_argument("--name", required=True, help="签名人姓名")
     p.add_argument("--image", required=True, metavar="PNG", help="签名图片")
     p.set_defaults(func=cmd_sign)

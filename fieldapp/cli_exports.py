@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldapp.cli import EXIT_OK, UsageError, _date
-from fieldapp.reports import exports
-from fieldapp.store import Store
+
+if TYPE_CHECKING:
+    from fieldapp.store import Store
+
+# fieldapp.reports.exports.FORMATS, written out so that building the parser does not import the
+# exporter (and openpyxl); the exporter refuses any format it does not know.
+FORMATS = ("xlsx", "csv")
 
 
 def _format(args: argparse.Namespace) -> str:
     if args.format:
         return str(args.format)
     suffix = Path(args.output).suffix.lower().lstrip(".")
-    if suffix in exports.FORMATS:
+    if suffix in FORMATS:
         return suffix
     raise UsageError(
         f"不知道 {args.output} 要导出成什么格式：请加 --format xlsx 或 --format csv，"
@@ -28,6 +33,8 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def cmd_export(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.reports import exports
+
     fmt = _format(args)
     since, until = _date(args.since), _date(args.until)
     out = Path(args.output)
@@ -67,7 +74,7 @@ def register(sub: Any) -> None:
         ),
     )
     p.add_argument("what", choices=("evaluations", "units"), metavar="evaluations|units")
-    p.add_argument("--format", choices=exports.FORMATS, help="xlsx 或 csv（默认按文件扩展名）")
+    p.add_argument("--format", choices=FORMATS, help="xlsx 或 csv（默认按文件扩展名）")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="保存到的文件")
     p.add_argument("--since", metavar="DATE", help="起始日期（含），如 2026-11-01")
     p.add_argument("--until", metavar="DATE", help="截止日期（含）")

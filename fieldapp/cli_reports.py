@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldapp.cli import EXIT_OK, UsageError, _date, _Parser
 from fieldapp.errors import InvalidInput
-from fieldapp.store import Store
 from fieldapp.textout import ProgressLine
+
+if TYPE_CHECKING:
+    from fieldapp.store import Store
 
 
 def _describe_range(args: argparse.Namespace) -> str:

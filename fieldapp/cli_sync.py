@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldapp import settings as settings_module
 from fieldapp.cli import EXIT_INVALID, EXIT_OK, UsageError, _Parser
-from fieldapp.store import Store
-from fieldapp.sync import state
 from fieldapp.textout import ProgressLine, print_json
+
+if TYPE_CHECKING:
+    from fieldapp.store import Store
 
 
 def _remember(args: argparse.Namespace, store: Store) -> settings_module.Settings:
@@ -69,6 +70,8 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_status(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.sync import state
+
     with store.read() as session:
         last = state.last_sync(session)
         data: dict[str, Any] = {
