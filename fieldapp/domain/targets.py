@@ -137,10 +137,6 @@ class What:
     def label(self) -> str:
         return self.unit_type.label if self.unit_type else self.kind.label
 
-    @property
-    def short(self) -> str:
-        return SHORT_LABELS[self.unit_type] if self.unit_type else self.kind.label
-
 
 def parse_what(text: str) -> What | None:
     """A unit type (一般单位, 放心工厂, 村级联络站 …) or a target kind (放心农贸市场 …)."""

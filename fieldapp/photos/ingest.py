@@ -29,9 +29,8 @@ try:  # HEIC is what iPhones (and many Android phones) save; declared in pyproje
     import pillow_heif
 
     pillow_heif.register_heif_opener()
-    HEIC_SUPPORTED = True
 except ImportError:  # pragma: no cover - only without the dependency; HEIC is then "not an image"
-    HEIC_SUPPORTED = False
+    pass
 
 DEFAULT_MAX_SIDE = 2048
 # File names offered in photo pickers and accepted by drag and drop (the content is still checked).

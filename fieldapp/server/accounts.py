@@ -18,9 +18,6 @@ from fieldapp.domain.events import ROLE_LABELS as ROLE_LABELS
 from fieldapp.domain.events import Role
 from fieldapp.server.models import Account, now
 
-# The account roles are the domain's (fieldapp/domain/events.py); the command line offers these.
-ROLES: tuple[str, ...] = tuple(role.value for role in Role)
-
 
 class ServerError(Exception):
     """A request the server refuses; ``status`` is the HTTP status, ``str()`` the message."""

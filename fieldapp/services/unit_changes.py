@@ -414,10 +414,6 @@ def _check_date_plain(on: date, change: Change) -> None:
         raise IllegalTransition(f"日期 {on} 晚于今天")
 
 
-def is_county_confirmed(event: UnitEvent) -> bool:
-    return bool(event.county_confirmed)
-
-
 def event_summary(event: UnitEvent) -> str:
     """What an event did, in one line for the history (the window, ``units show``, exports)."""
     kind = EventKind(event.kind)

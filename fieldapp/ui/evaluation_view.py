@@ -610,7 +610,6 @@ class EvaluationView(QWidget):
         )
         self.ask_note: Callable[[QWidget, ItemRow], str | None] = ask_note
         self.confirm_remove: Callable[[QWidget, str], bool] = ask_remove_photo
-        self.last_refusal: InvalidInput | None = None
         self.proposal: Proposal | None = None  # what the last 定稿 here proposed
         self.proposal_dialog: QMessageBox | None = None
         self.setAcceptDrops(True)
@@ -1175,7 +1174,6 @@ class EvaluationView(QWidget):
             box.setInformativeText("\n".join(shown))
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()
-            self.last_refusal = error
             return
         show_error(self, describe(error))
 

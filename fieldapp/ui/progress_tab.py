@@ -96,7 +96,6 @@ class ProgressTab(QWidget):
         self.deadlines.setTextFormat(Qt.TextFormat.PlainText)
 
         self.chart = BarChart()
-        self.holdbacks: dict[str, dict[Reason, int]] = {}
         self.holdback_table = QTableWidget(0, len(Reason) + 1)
         self.holdback_table.setObjectName("holdbacks")
         self.holdback_table.setHorizontalHeaderLabels(
@@ -176,7 +175,6 @@ class ProgressTab(QWidget):
     def _show_holdbacks(self, generation: int, counts: dict[str, dict[Reason, int]]) -> None:
         if generation != self._generation:
             return
-        self.holdbacks = counts
         self.holdback_table.setRowCount(len(counts))
         for row, (station, by_reason) in enumerate(counts.items()):
             self.holdback_table.setItem(row, 0, QTableWidgetItem(station))
