@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README command 2: install everything (system packages included) and run the whole test suite:
-# ruff (lint + format check), mypy over the core, then pytest with warnings as errors.
+# ruff (lint + format check), mypy, vulture (dead code), then pytest with warnings as errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-packages.sh
@@ -11,6 +11,8 @@ echo "== ruff"
 .venv/bin/ruff format --check .
 echo "== mypy (core)"
 .venv/bin/mypy
+echo "== vulture (dead code; framework entry points are listed in vulture_whitelist.py)"
+.venv/bin/vulture
 echo "== pytest"
 # The sync tests also run on PostgreSQL when one answers on 127.0.0.1 (user postgres, database
 # test, trust auth); each run uses a schema of its own and drops it.

@@ -8,7 +8,7 @@ config = context.config
 engine = config.attributes["engine"]
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+def include_object(_obj, name, type_, _reflected, _compare_to):  # type: ignore[no-untyped-def]
     # The FTS5 search index and its shadow tables are managed by raw SQL in migration 0002.
     return not (type_ == "table" and name and name.startswith("unit_search"))
 
