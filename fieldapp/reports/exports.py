@@ -25,10 +25,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 from sqlalchemy import String, and_, cast, func, select
 from sqlalchemy.orm import Session
 
@@ -53,6 +51,9 @@ from fieldapp.storage.models import (
     UnitEvent,
 )
 from fieldapp.store import Store
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 FORMATS = ("xlsx", "csv")
 BATCH = 2000
@@ -206,6 +207,8 @@ class _Table:
 
 
 def _sheet(book: Workbook, name: str, headers: Sequence[str], widths: Sequence[int]) -> _Table:
+    from openpyxl.utils import get_column_letter
+
     sheet = book.create_sheet(name)
     for i, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(i)].width = width
@@ -234,6 +237,8 @@ def _write_xlsx(
     second_rows: Iterable[Sequence[Any]],
 ) -> dict[str, int]:
     """Write two sheets, in order, to the write-only workbook ``tmp``; returns the row counts."""
+    from openpyxl import Workbook  # only an XLSX needs it; a CSV export never loads openpyxl
+
     book = Workbook(write_only=True)
     counts: dict[str, int] = {}
     for (name, headers, widths), rows in ((first, first_rows), (second, second_rows)):

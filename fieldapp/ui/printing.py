@@ -33,8 +33,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.reports import batch
-from fieldapp.reports.blank import write_blank
 from fieldapp.store import Store
 from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.strings import tr
@@ -93,12 +91,24 @@ def ask_save_pdf(
 
 def print_sheet(store: Store, runner: TaskRunner, evaluation_id: int, out: Path) -> None:
     """Write one evaluation's sheet to ``out`` in the background, then open it."""
-    runner.submit(lambda: batch.write_sheets(store, [evaluation_id], out)[0], open_document)
+
+    def work() -> Path:
+        from fieldapp.reports import batch  # ReportLab loads on the first print, not at start
+
+        return batch.write_sheets(store, [evaluation_id], out)[0]
+
+    runner.submit(work, open_document)
 
 
 def print_blank(store: Store, runner: TaskRunner, credit_code: str, out: Path) -> None:
     """Write the blank form of a unit to ``out`` in the background, then open it."""
-    runner.submit(lambda: write_blank(store, credit_code, out), open_document)
+
+    def work() -> Path:
+        from fieldapp.reports.blank import write_blank
+
+        return write_blank(store, credit_code, out)
+
+    runner.submit(work, open_document)
 
 
 class BatchPrintDialog(QDialog):
@@ -213,6 +223,8 @@ class BatchPrintDialog(QDialog):
         self.status.setText(tr("print.selecting"))
 
         def work() -> list[Path]:
+            from fieldapp.reports import batch
+
             with store.read() as session:
                 ids = batch.select_evaluations(
                     session,
@@ -248,6 +260,8 @@ class BatchPrintDialog(QDialog):
         self.accept()
 
     def _failed(self, error: Exception) -> None:
+        from fieldapp.reports import batch
+
         self.job = None
         self.print_button.setEnabled(True)
         self.progress.hide()
