@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QImageReader, QPixmap
@@ -160,7 +161,7 @@ class LifecycleDialog(QDialog):
         return self.reason.toPlainText().strip()
 
     def chosen_date(self) -> date:
-        return self.on.date().toPython()
+        return cast(date, self.on.date().toPython())  # the stubs say object
 
 
 class StickerDialog(QDialog):
@@ -236,7 +237,7 @@ class StickerDialog(QDialog):
         return self.note.toPlainText().strip()
 
     def chosen_date(self) -> date:
-        return self.on.date().toPython()
+        return cast(date, self.on.date().toPython())  # the stubs say object
 
 
 # --- the write jobs (writer thread; plain data back) -------------------------------------------

@@ -102,9 +102,9 @@ class ProgressTab(QWidget):
             [tr("pcol.station"), *(reason_label(r) for r in Reason)]
         )
         evidence_column = list(Reason).index(Reason.EVIDENCE) + 1
-        self.holdback_table.horizontalHeaderItem(evidence_column).setToolTip(
-            tr("holdback.evidence_tip")
-        )
+        evidence_header = self.holdback_table.horizontalHeaderItem(evidence_column)
+        assert evidence_header is not None  # the labels were set just above
+        evidence_header.setToolTip(tr("holdback.evidence_tip"))
         self.holdback_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.holdback_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.holdback_table.verticalHeader().hide()

@@ -146,7 +146,12 @@ class WorklistsTab(QWidget):
         self.changed_caption.setText(tr("work.changed_caption", day=self.today, n=len(changed)))
         self.changed.setRowCount(len(changed))
         for row, unit in enumerate(changed):
-            values = (unit.credit_code, unit.name, unit.station, "；".join(unit.changes))
+            values: tuple[str, ...] = (
+                unit.credit_code,
+                unit.name,
+                unit.station,
+                "；".join(unit.changes),
+            )
             for column, value in enumerate(values):
                 self.changed.setItem(row, column, QTableWidgetItem(value))
         overdue = sum(1 for r in due if r.due is not None and r.due < self.today)
