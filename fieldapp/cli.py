@@ -41,6 +41,7 @@ COMMAND_MODULES = (
     "fieldapp.cli_sync",
     "fieldapp.cli_exports",
     "fieldapp.cli_reports",
+    "fieldapp.frozen_check",  # the hidden ``selftest`` of a frozen or installed build
 )
 
 

@@ -1,25 +1,20 @@
-"""``fieldapp backup create|restore`` and the hidden ``fieldapp selftest`` smoke command.
+"""``fieldapp backup create|restore``.
 
 Backup and restore work on the data folder itself (see :mod:`fieldapp.backup`), not through an
 open store, so a restore never swaps a folder that this process holds open. Restoring while the
 fieldapp window runs on the same data folder is not supported from the command line: close the
 window first (the window has its own 文件 → 恢复, which closes its store before the swap).
-
-``selftest`` is for the frozen build (tests/frozen/test_frozen.py, docs/windows-build.md): it
-opens the store, loads every checklist and prints a PDF, proving the bundled files are found.
+The build's ``selftest`` command is :mod:`fieldapp.frozen_check`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from fieldapp import __version__, logs, paths, settings
-from fieldapp.cli import EXIT_INVALID, EXIT_OK, UsageError, _Parser
+from fieldapp import paths, settings
+from fieldapp.cli import EXIT_OK, UsageError, _Parser
 
 
 def _size(n: int) -> str:
@@ -65,47 +60,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_selftest(args: argparse.Namespace) -> int:
-    """Open the store, load every checklist, make sure a unit exists and print a PDF."""
-    from sqlalchemy import select
-
-    from fieldapp.reports.blank import write_blank
-    from fieldapp.storage import db
-    from fieldapp.storage.models import Unit
-    from fieldapp.store import Store
-
-    out_dir = Path(args.out) if args.out else paths.data_dir(args.data_dir)
-    report: dict[str, Any] = {"version": __version__, "frozen": bool(getattr(sys, "frozen", False))}
-    with Store.open(args.data_dir) as store:
-        report["data_dir"] = str(store.folder)
-        report["schema"] = db.current_revision(store.engine)
-        report["checklists"] = [
-            f"{e.checklist.id}@{e.checklist.version}" for e in store.library.all()
-        ]
-        report["checklist_problems"] = [str(p) for p in store.library.problems]
-        with store.read() as session:
-            code = session.scalar(select(Unit.credit_code).order_by(Unit.id).limit(1))
-        if code is None:
-            from fieldapp.imports.units import import_units
-            from fieldapp.services import demo
-
-            with tempfile.TemporaryDirectory() as tmp, store.session() as session:
-                csv = demo.write_csv(Path(tmp) / "selftest.csv", 3, seed=7)
-                import_units(session, csv, actor="自检")
-            with store.read() as session:
-                code = session.scalar(select(Unit.credit_code).order_by(Unit.id).limit(1))
-        assert code is not None
-        pdf = write_blank(store, code, out_dir / "selftest.pdf")
-        report["unit"] = code
-        report["pdf"] = str(pdf)
-        report["pdf_bytes"] = pdf.stat().st_size
-    report["log"] = str(logs.current_path() or logs.log_path(Path(report["data_dir"])))
-    json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-    ok = report["checklists"] and not report["checklist_problems"] and report["pdf_bytes"] > 0
-    return EXIT_OK if ok else EXIT_INVALID
-
-
 def register(sub: Any) -> None:
     group = sub.add_parser("backup", help="备份与恢复：全部数据打包为一个 zip 文件").add_subparsers(
         dest="action", metavar="操作", required=True, parser_class=_Parser
@@ -124,8 +78,3 @@ def register(sub: Any) -> None:
     )
     p.add_argument("file", metavar="FILE", help="备份文件（.zip）")
     p.set_defaults(func=cmd_restore, no_store=True)
-
-    # Not listed in the help: a smoke test of an installed or frozen build.
-    p = sub.add_parser("selftest")
-    p.add_argument("--out", metavar="DIR", help="自检 PDF 的输出文件夹（默认数据目录）")
-    p.set_defaults(func=cmd_selftest, no_store=True)

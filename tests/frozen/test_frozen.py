@@ -1,9 +1,9 @@
 """The built program, not the source: build the PyInstaller bundle and run it.
 
 Slow (about a minute to build here), so it builds once per run into a temporary folder (never the
-checkout) and every test below runs the built executables: ``--version``, the hidden
-``selftest`` (store, migrations, every bundled checklist, a PDF with the bundled font), the window
-starting offscreen, and a backup round trip.
+checkout) and every test below runs the built executables: ``--version``, the build's hidden
+``selftest`` (fieldapp/frozen_check.py: store, migrations, every bundled checklist, a PDF with the
+bundled font), the window starting offscreen, and a backup round trip.
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import func, select
 
 from fieldapp import backup, paths, settings
-from fieldapp.checklists import BUNDLED_DIR
 from fieldapp.cli import main
 from fieldapp.errors import InvalidInput
 from fieldapp.settings import Settings
@@ -322,16 +321,3 @@ def test_nothing_to_back_up(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="没有可备份的数据"):
         backup.create(tmp_path / "empty", tmp_path / "b.zip")
     assert not (tmp_path / "b.zip").exists()
-
-
-def test_selftest_command(
-    isolated_data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The smoke command the frozen build runs: store, every checklist, a unit, a PDF."""
-    assert main(["selftest", "--out", str(tmp_path)]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert report["frozen"] is False and report["checklist_problems"] == []
-    assert len(report["checklists"]) == len(list(BUNDLED_DIR.glob("*.toml")))
-    assert Path(report["pdf"]).read_bytes().startswith(b"%PDF")
-    assert main(["selftest", "--out", str(tmp_path)]) == 0  # the second run reuses the unit
-    assert json.loads(capsys.readouterr().out)["unit"] == report["unit"]
