@@ -20,6 +20,7 @@ from fieldapp.photos.store import PhotoStore, SignatureStore
 from fieldapp.services import checklists as checklist_service
 from fieldapp.services.evaluations import sweep_orphans
 from fieldapp.storage import db
+from fieldapp.storage.writelock import FairLock
 
 
 class Store:
@@ -29,6 +30,7 @@ class Store:
         self.engine = db.make_engine(self.database)
         db.upgrade(self.engine)
         self._sessions = db.session_factory(self.engine)
+        self._write_turns = FairLock()
         self.library = self._load_library()
         with self.session() as session:  # files left by a crash or a removed photo
             sweep_orphans(session, self)
@@ -68,16 +70,21 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session whose work commits together at the end, or not at all."""
-        session = self._sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        """A session whose work commits together at the end, or not at all.
+
+        Write sessions of this process take turns in arrival order (:class:`FairLock`), so a
+        long job writing in short transactions never starves an inspector's answer.
+        """
+        with self._write_turns.held():
+            session = self._sessions()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -48,6 +48,8 @@ from fieldapp.sync.mapping import utc, wire_evaluation, wire_target, wire_unit
 from fieldapp.sync.transport import ServerRefused, SyncError, Transport
 
 BATCH_SIZE = 50
+# Units written per transaction during a pull (see SyncClient.pull): one short commit at a time.
+WRITE_CHUNK = 200
 MARK_EVERY = 50  # uploaded blobs recorded locally per commit
 Progress = Callable[[str, int, int], None]
 Cancelled = Callable[[], bool]
@@ -113,6 +115,7 @@ class SyncClient:
         progress: Progress | None = None,
         cancelled: Cancelled | None = None,
         batch_size: int = BATCH_SIZE,
+        write_chunk: int = WRITE_CHUNK,
     ) -> None:
         self.store = store
         self.transport = transport
@@ -120,6 +123,7 @@ class SyncClient:
         self.progress = progress or (lambda _stage, _done, _total: None)
         self.cancelled = cancelled or (lambda: False)
         self.batch_size = batch_size
+        self.write_chunk = write_chunk
 
     def _check_cancel(self) -> None:
         if self.cancelled():
@@ -296,13 +300,21 @@ class SyncClient:
             # Checklist files first: a crash before the commit leaves a file the next pull
             # writes again, never a cursor past a checklist that is not on disk.
             written = save_checklists(self.store, page)
-            with self.store.session() as session:
-                pulled = apply_pull(session, page)
-                state.put(session, state.CURSOR, str(page.cursor))
+            # A page (up to thousands of units) is written in small transactions, so an
+            # inspector's answer saved meanwhile waits for one short commit, never for the page.
+            # The cursor moves with the last of them: a crash re-applies the page, which changes
+            # nothing that was already applied (events merge by uuid, fields compare equal).
+            parts = split_page(page, self.write_chunk)
+            for number, part in enumerate(parts, start=1):
+                self._check_cancel()
+                with self.store.session() as session:
+                    pulled = apply_pull(session, part)
+                    if number == len(parts):
+                        state.put(session, state.CURSOR, str(page.cursor))
+                report.units_received += pulled.units
+                report.reviews_received += pulled.reviews
+                report.conflicts += pulled.conflicts
             cursor = page.cursor
-            report.units_received += pulled.units
-            report.reviews_received += pulled.reviews
-            report.conflicts += pulled.conflicts
             report.checklists_received += written
             if not page.more:
                 break
@@ -498,6 +510,20 @@ class Pulled:
     units: int = 0
     reviews: int = 0
     conflicts: list[str] = field(default_factory=list)
+
+
+def split_page(page: wire.Pull, size: int = WRITE_CHUNK) -> list[wire.Pull]:
+    """``page`` as parts of at most ``size`` units each; the last part carries the targets,
+    assignments and reviews (and the page's cursor and ``more``), so it commits last."""
+    units = page.units
+    parts = [
+        page.model_copy(
+            update={"units": units[i : i + size], "targets": [], "assignments": [], "reviews": []}
+        )
+        for i in range(0, max(len(units) - 1, 0) // size * size, size)
+    ]
+    parts.append(page.model_copy(update={"units": units[len(parts) * size :]}))
+    return parts
 
 
 def apply_pull(session: Session, page: wire.Pull, change: Change | None = None) -> Pulled:

@@ -235,7 +235,7 @@ class AutoBackup(QObject):
             return info
 
         self.running = True
-        self.runner.submit(work, self._done, self._failed)
+        self.runner.submit_long(work, self._done, self._failed)  # never holds the read pool
         return True
 
     def _done(self, info: BackupInfo | None) -> None:

@@ -24,7 +24,7 @@ from fieldapp.ui.progress_tab import ProgressTab
 from fieldapp.ui.strings import tr
 from fieldapp.ui.sync_panel import SyncDialog, SyncIndicator
 from fieldapp.ui.sync_panel import read_status as read_sync_status
-from fieldapp.ui.tasks import TaskRunner
+from fieldapp.ui.tasks import Changes, TaskRunner
 from fieldapp.ui.units_tab import UnitsTab
 from fieldapp.ui.worklists_tab import WorklistsTab
 
@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.store = store
         self.runner = runner or TaskRunner(self)
+        self.runner.changed.connect(self._changed)
         self.setWindowTitle(tr("app.title"))
         self.resize(1280, 800)
 
@@ -213,10 +214,20 @@ class MainWindow(QMainWindow):
     def _synced(self, outcome: object) -> None:
         self.sync_indicator.error = describe(outcome) if isinstance(outcome, Exception) else ""
         self.refresh_sync_status()
-        self.units_tab.load()  # pulled units and reviews may have changed what is shown
-        self.checklists_tab.show_library(self.store.library)  # and checklists the county sent
-        for view in self.evaluation_views():
-            view.reload()
+
+    def _changed(self, changes: Changes) -> None:
+        """A job changed data other tabs show (the runner's broadcast): each refreshes."""
+        if changes.sync:
+            self.refresh_sync_status()
+        if changes.units:
+            self.units_tab.load()  # pulled units and reviews may have changed what is shown
+        if changes.checklists:
+            self.checklists_tab.show_library(self.store.library)  # checklists the county sent
+        if changes.evaluations:
+            for view in self.evaluation_views():
+                view.reload()
+        if changes.units and self.tabs.currentWidget() is self.progress_tab:
+            self.progress_tab.load()
 
     def show_unit(self, credit_code: str) -> None:
         """Go to the units tab with ``credit_code`` searched for (from the dashboard's lists)."""

@@ -41,7 +41,7 @@ from fieldapp.sync import state
 from fieldapp.sync.client import SyncCancelled, SyncReport, run_sync
 from fieldapp.ui.errors import describe
 from fieldapp.ui.strings import tr
-from fieldapp.ui.tasks import TaskRunner
+from fieldapp.ui.tasks import Changes, TaskRunner
 
 OK_COLOUR, WAITING_COLOUR, ERROR_COLOUR = "#2e7d32", "#d9822b", "#b03a2e"
 
@@ -311,7 +311,11 @@ class SyncDialog(QDialog):
                 cancelled=cancel.is_set,
             )
 
-        self._runner.submit(work, self._done, self._failed)
+        # A long job of its own: the read pool and the writer stay free for the inspector, and
+        # closing the window sets ``cancel``. The tabs refresh from the runner's ``changed``.
+        self._runner.submit_long(
+            work, self._done, self._failed, cancel=cancel, changes=Changes.everything()
+        )
 
     def _progressed(self, stage: str, done: int, total: int) -> None:
         self.stage.setText(tr("sync.stage", stage=stage, done=done, total=total))

@@ -1,8 +1,18 @@
 """A tiny task runner: database work runs off the UI thread, results come back on the UI thread.
 
-Reads run on a small pool; writes (:meth:`TaskRunner.submit_write`) run on one dedicated thread,
-so changes to the database are serialized in the order they were submitted (Anki's taskman runs
-all collection work on a single worker the same way).
+Three lanes, so that no background job makes an inspector wait:
+
+- reads (:meth:`TaskRunner.submit`) run on a small pool over WAL snapshots;
+- writes (:meth:`TaskRunner.submit_write`) run on exactly one writer thread, serialized in the
+  order they were submitted (Anki's taskman runs all collection work on a single worker the same
+  way); an inspector's answer is a small write here and never queues behind a long job;
+- long jobs (:meth:`TaskRunner.submit_long`: sync, automatic backup) run on a pool of their own
+  with a cancel event; they write through the store in small transactions of their own (a sync
+  pull commits a few hundred units at a time), so a write on the writer thread waits for at most
+  one short commit. Closing the window cancels them before it waits for them.
+
+A job may say what it changed (:class:`Changes`); :attr:`TaskRunner.changed` broadcasts that on
+the UI thread after the job's own callback, and every tab that shows such data refreshes itself.
 
 The shape follows Anki's ``QueryOp``: a job is a plain callable that opens its own session and
 returns plain data (never ORM objects, never widgets); ``on_success`` then runs on the UI thread.
@@ -16,6 +26,7 @@ each job at once on the calling thread, so a test can check a model without wait
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -67,10 +78,26 @@ class ImmediateExecutor:
         pass
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What a job changed, for the tabs that show it (Anki's ``OpChanges``)."""
+
+    units: bool = False
+    evaluations: bool = False
+    checklists: bool = False
+    sync: bool = False
+
+    @classmethod
+    def everything(cls) -> Changes:
+        return cls(units=True, evaluations=True, checklists=True, sync=True)
+
+
 @dataclass
 class _Pending:
     on_success: Callable[[Any], None]
     on_failure: Callable[[Exception], None] | None
+    changes: Changes | None = None
+    cancel: threading.Event | None = None
 
 
 class TaskRunner(QObject):
@@ -78,6 +105,8 @@ class TaskRunner(QObject):
 
     # Emitted from the worker thread; the runner lives on the UI thread, so Qt queues the call.
     _finished = Signal(int, object, object)
+    # What a finished job changed (a Changes), on the UI thread: tabs refresh what they show.
+    changed = Signal(object)
 
     def __init__(
         self,
@@ -94,6 +123,10 @@ class TaskRunner(QObject):
         # One thread for every write, so two changes never race for the database.
         self._write_executor: Executor = executor or (
             ImmediateExecutor() if synchronous else ThreadPoolExecutor(max_threads=1)
+        )
+        # Long jobs (sync, backup) never hold the read pool or the writer thread.
+        self._long_executor: Executor = executor or (
+            ImmediateExecutor() if synchronous else ThreadPoolExecutor(max_threads=2)
         )
         self._pending: dict[int, _Pending] = {}
         self._ids = itertools.count(1)
@@ -118,9 +151,31 @@ class TaskRunner(QObject):
         work: Callable[[], T],
         on_success: Callable[[T], None],
         on_failure: Callable[[Exception], None] | None = None,
+        *,
+        changes: Changes | None = None,
     ) -> int:
         """Like :meth:`submit`, on the single writer thread: writes run one at a time, in order."""
-        return self._submit(self._write_executor, work, on_success, on_failure)
+        return self._submit(self._write_executor, work, on_success, on_failure, changes)
+
+    def submit_long(
+        self,
+        work: Callable[[], T],
+        on_success: Callable[[T], None],
+        on_failure: Callable[[Exception], None] | None = None,
+        *,
+        cancel: threading.Event | None = None,
+        changes: Changes | None = None,
+    ) -> int:
+        """A long job (sync, backup) on its own pool. ``cancel`` is set when the window closes
+        (the job checks it at each step); ``changes`` is broadcast when it ends, success or not
+        (a cancelled or failed sync may still have written what it confirmed)."""
+        return self._submit(self._long_executor, work, on_success, on_failure, changes, cancel)
+
+    def cancel_long(self) -> None:
+        """Ask every running long job to stop at its next step."""
+        for pending in self._pending.values():
+            if pending.cancel is not None:
+                pending.cancel.set()
 
     def _submit(
         self,
@@ -128,9 +183,11 @@ class TaskRunner(QObject):
         work: Callable[[], T],
         on_success: Callable[[T], None],
         on_failure: Callable[[Exception], None] | None,
+        changes: Changes | None = None,
+        cancel: threading.Event | None = None,
     ) -> int:
         job_id = next(self._ids)
-        self._pending[job_id] = _Pending(on_success, on_failure)
+        self._pending[job_id] = _Pending(on_success, on_failure, changes, cancel)
         finished = self._finished
 
         def job() -> None:
@@ -158,14 +215,19 @@ class TaskRunner(QObject):
                 pending.on_success(result)
         except Exception as exc:
             self.report(exc)
+        if pending.changes is not None and (error is None or pending.cancel is not None):
+            self.changed.emit(pending.changes)
 
     def report(self, error: Exception) -> None:
         """Show a job's error to the user: for ``on_failure`` handlers that clean up first."""
         show_error(self._parent_widget, describe(error))
 
     def shutdown(self) -> None:
-        """Wait for running jobs and drop their results: call before the store closes."""
+        """Cancel long jobs, wait for running jobs and drop their results: call before the store
+        closes. The writer's queue is short writes; a long job stops at its next step."""
         self._closed = True
+        self.cancel_long()
+        self._long_executor.wait()
         self._write_executor.wait()
         self._executor.wait()
         self._pending.clear()
