@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QDate, QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -39,9 +40,9 @@ from fieldapp.ui.strings import tr
 from fieldapp.ui.tasks import TaskRunner
 
 
-def open_document(path: Path) -> bool:
+def open_document(path: Path) -> None:
     """Open a written PDF (or a folder of them) in the system's viewer."""
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
 def reports_folder(store: Store) -> Path:
@@ -208,8 +209,8 @@ class BatchPrintDialog(QDialog):
         if self.job is not None:
             return
         store = self._store
-        since = self.since.date().toPython()
-        until = self.until.date().toPython()
+        since = cast(date, self.since.date().toPython())  # the stubs say object
+        until = cast(date, self.until.date().toPython())
         station = self.station.currentData()
         unit = self.unit.text().strip() or None
         drafts = self.drafts.isChecked()
