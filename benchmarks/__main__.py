@@ -12,6 +12,7 @@ from benchmarks import (
     bench_bulletin,
     bench_import,
     bench_photos,
+    bench_process,
     bench_search,
     bench_sheet,
     bench_stall,
@@ -25,6 +26,7 @@ FULL_REPEAT, QUICK_REPEAT = 20, 5
 FULL_PHOTO_REPEAT, QUICK_PHOTO_REPEAT = 5, 2  # photo ingest and window start-up runs
 FULL_STALL_PHOTOS, QUICK_STALL_PHOTOS = 20, 6
 FULL_SHEET_BATCH, QUICK_SHEET_BATCH = 100, 10  # evaluation sheets printed into one PDF
+FULL_PROCESS_REPEAT, QUICK_PROCESS_REPEAT = 3, 1  # whole-process runs (command, window start)
 # Sync: evaluations, distinct photos they draw on, evaluations per device of the 10 at once.
 FULL_SYNC, QUICK_SYNC = (200, 1000, 20), (10, 50, 2)
 
@@ -67,6 +69,9 @@ def run(units: int, repeat: int, *, quick: bool = False) -> list[Result]:
                 workdir, photo_repeat, QUICK_SHEET_BATCH if quick else FULL_SHEET_BATCH
             ),
             *bench_sync.run(workdir, *(QUICK_SYNC if quick else FULL_SYNC)),
+            *bench_process.run(
+                workdir, units, QUICK_PROCESS_REPEAT if quick else FULL_PROCESS_REPEAT
+            ),
         ]
 
 

@@ -8,14 +8,35 @@ from __future__ import annotations
 import gc
 import json
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARGS = ["--quick", "--units", "300"]
-# Photo ingest, UI stall during ingest and window start-up (the last over the 300 units).
-NEW_FIGURES = ("photo_ingest_12mp", "ingest_event_loop_stall", "startup_main_window_50k")
+# Photo ingest, UI stall during ingest and window start-up (the last over the 300 units); a
+# command and the window as whole processes.
+NEW_FIGURES = (
+    "photo_ingest_12mp",
+    "ingest_event_loop_stall",
+    "startup_main_window_50k",
+    "cli_units_list_process",
+    "startup_window_process",
+)
+# What neither building the command line's parser nor importing the window may load: the
+# whole-process figures would pay for them on every start.
+HEAVY = ("openpyxl", "reportlab", "qrcode", "fastapi", "uvicorn")
+LOADED_AT_START = """
+import sys
+from fieldapp.cli import build_parser
+build_parser()
+print(" ".join(m for m in sys.modules if m.startswith("fieldapp.reports") or m in {heavy}))
+import fieldapp.ui.app
+print(" ".join(m for m in {heavy} if m in sys.modules))
+"""
 
 
 @pytest.fixture
@@ -60,3 +81,14 @@ def test_table_is_the_default(bench_main, capsys: pytest.CaptureFixture[str]) ->
     for name in NEW_FIGURES:
         assert any(line.startswith(name) for line in lines)
     assert "import" in captured.err  # progress goes to stderr, not into the table
+
+
+def test_parser_and_window_import_no_report_or_server_libraries() -> None:
+    code = LOADED_AT_START.format(heavy=HEAVY)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+    )
+    after_parser, after_window = done.stdout.splitlines()
+    assert after_parser == ""
+    assert after_window == ""
