@@ -11,6 +11,7 @@ worker thread to the window.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,8 +49,11 @@ from fieldapp.sync.mapping import utc, wire_evaluation, wire_target, wire_unit
 from fieldapp.sync.transport import ServerRefused, SyncError, Transport
 
 BATCH_SIZE = 50
-# Units written per transaction during a pull (see SyncClient.pull): one short commit at a time.
+# A pull writes its units in transactions of about WRITE_BUDGET seconds (at most WRITE_CHUNK
+# units, the first FIRST_CHUNK): an inspector's answer never waits for more than one of them.
+WRITE_BUDGET = 0.04
 WRITE_CHUNK = 200
+FIRST_CHUNK = 10
 MARK_EVERY = 50  # uploaded blobs recorded locally per commit
 Progress = Callable[[str, int, int], None]
 Cancelled = Callable[[], bool]
@@ -300,20 +304,35 @@ class SyncClient:
             # Checklist files first: a crash before the commit leaves a file the next pull
             # writes again, never a cursor past a checklist that is not on disk.
             written = save_checklists(self.store, page)
-            # A page (up to thousands of units) is written in small transactions, so an
-            # inspector's answer saved meanwhile waits for one short commit, never for the page.
-            # The cursor moves with the last of them: a crash re-applies the page, which changes
-            # nothing that was already applied (events merge by uuid, fields compare equal).
-            parts = split_page(page, self.write_chunk)
-            for number, part in enumerate(parts, start=1):
+            # A page (up to thousands of units) is written in short transactions, sized to take
+            # about WRITE_BUDGET seconds each, so an inspector's answer saved meanwhile waits for
+            # one short commit, never for the page. Targets, assignments, reviews and the cursor
+            # commit last: a crash re-applies the page, which changes nothing already applied
+            # (events merge by uuid, fields compare equal).
+            size, start = FIRST_CHUNK, 0
+            while start < len(page.units):
                 self._check_cancel()
+                part = page.model_copy(
+                    update={
+                        "units": page.units[start : start + size],
+                        "targets": [],
+                        "assignments": [],
+                        "reviews": [],
+                    }
+                )
+                began = time.perf_counter()
                 with self.store.session() as session:
                     pulled = apply_pull(session, part)
-                    if number == len(parts):
-                        state.put(session, state.CURSOR, str(page.cursor))
+                per_unit = (time.perf_counter() - began) / len(part.units)
+                start += len(part.units)
+                size = max(1, min(self.write_chunk, int(WRITE_BUDGET / max(per_unit, 1e-6))))
                 report.units_received += pulled.units
-                report.reviews_received += pulled.reviews
                 report.conflicts += pulled.conflicts
+            with self.store.session() as session:
+                pulled = apply_pull(session, page.model_copy(update={"units": []}))
+                state.put(session, state.CURSOR, str(page.cursor))
+            report.reviews_received += pulled.reviews
+            report.conflicts += pulled.conflicts
             cursor = page.cursor
             report.checklists_received += written
             if not page.more:
@@ -510,20 +529,6 @@ class Pulled:
     units: int = 0
     reviews: int = 0
     conflicts: list[str] = field(default_factory=list)
-
-
-def split_page(page: wire.Pull, size: int = WRITE_CHUNK) -> list[wire.Pull]:
-    """``page`` as parts of at most ``size`` units each; the last part carries the targets,
-    assignments and reviews (and the page's cursor and ``more``), so it commits last."""
-    units = page.units
-    parts = [
-        page.model_copy(
-            update={"units": units[i : i + size], "targets": [], "assignments": [], "reviews": []}
-        )
-        for i in range(0, max(len(units) - 1, 0) // size * size, size)
-    ]
-    parts.append(page.model_copy(update={"units": units[len(parts) * size :]}))
-    return parts
 
 
 def apply_pull(session: Session, page: wire.Pull, change: Change | None = None) -> Pulled:

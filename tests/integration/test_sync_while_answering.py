@@ -1,7 +1,7 @@
 """An inspector answers items while a sync pulls 5,000 units: no answer waits for the pull.
 
-The pull writes a page in short transactions (``WRITE_CHUNK`` units each), so an answer saved
-meanwhile waits for at most one of them. The test records every commit of the store in order:
+The pull writes a page in short transactions (about ``WRITE_BUDGET`` seconds each), so an answer
+saved meanwhile waits for at most one of them. The test records every commit of the store in order:
 each answer must commit while the pull is still writing (interleaved with its chunks, never
 queued behind the whole page), and the log must never say "database is locked". How long an
 answer waited is measured in benchmarks/, not asserted here.
