@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import struct
+import threading
 import warnings
 import zlib
 from dataclasses import dataclass
@@ -25,12 +26,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fieldapp.errors import InvalidInput
 
-try:  # HEIC is what iPhones (and many Android phones) save; declared in pyproject.
-    import pillow_heif
-
-    pillow_heif.register_heif_opener()
-except ImportError:  # pragma: no cover - only without the dependency; HEIC is then "not an image"
-    pass
+# HEIC is what iPhones (and many Android phones) save; declared in pyproject. Its opener is
+# registered with Pillow by the first prepare() (_open_heic_too), not when this module loads:
+# starting the window or a command does not pay for pillow-heif.
+_heif_lock = threading.Lock()
+_heif_tried = False
 
 DEFAULT_MAX_SIDE = 2048
 # File names offered in photo pickers and accepted by drag and drop (the content is still checked).
@@ -98,6 +98,7 @@ def prepare(path: str | os.PathLike[str], max_side: int = DEFAULT_MAX_SIDE) -> P
     """
     if max_side < 1:
         raise ValueError(f"max_side must be positive, got {max_side}")
+    _open_heic_too()
     path = Path(path)
     name = path.name
     try:
@@ -146,6 +147,24 @@ def prepare(path: str | os.PathLike[str], max_side: int = DEFAULT_MAX_SIDE) -> P
         gps=gps,
         original_name=name,
     )
+
+
+def _open_heic_too() -> None:
+    """Register pillow-heif's opener with Pillow, once per process, from whichever thread
+    prepares the first photo."""
+    global _heif_tried
+    if _heif_tried:
+        return
+    with _heif_lock:
+        if _heif_tried:
+            return
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+        except ImportError:  # pragma: no cover - without the dependency HEIC is "not an image"
+            pass
+        _heif_tried = True
 
 
 def _bomb(name: str) -> InvalidInput:
