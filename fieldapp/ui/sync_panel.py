@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -347,9 +348,9 @@ class SyncDialog(QDialog):
             self._cancel.set()
             self.stage.setText(tr("sync.cancelling"))
 
-    def closeEvent(self, event: object) -> None:  # type: ignore[override]
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.cancel()  # a running sync stops at its next step; confirmed work is kept
-        super().closeEvent(event)  # type: ignore[arg-type]
+        super().closeEvent(event)
 
 
 __all__ = ["SyncDialog", "SyncIndicator", "SyncStatus", "read_status"]
