@@ -9,7 +9,7 @@ export QT_QPA_PLATFORM=offscreen
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-echo "== mypy (core)"
+echo "== mypy (core and window)"
 .venv/bin/mypy
 echo "== vulture (dead code; framework entry points are listed in vulture_whitelist.py)"
 .venv/bin/vulture
