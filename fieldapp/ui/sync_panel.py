@@ -17,6 +17,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QCloseEvent
@@ -39,10 +40,13 @@ from PySide6.QtWidgets import (
 from fieldapp import settings as settings_module
 from fieldapp.store import Store
 from fieldapp.sync import state
-from fieldapp.sync.client import SyncCancelled, SyncReport, run_sync
 from fieldapp.ui.errors import describe
 from fieldapp.ui.strings import tr
 from fieldapp.ui.tasks import Changes, TaskRunner
+
+if TYPE_CHECKING:
+    # The sync client (and requests behind it) loads at the first sync, not at window start.
+    from fieldapp.sync.client import SyncReport
 
 OK_COLOUR, WAITING_COLOUR, ERROR_COLOUR = "#2e7d32", "#d9822b", "#b03a2e"
 
@@ -306,6 +310,8 @@ class SyncDialog(QDialog):
         store, signals, cancel = self._store, self._signals, self._cancel
 
         def work() -> SyncReport:
+            from fieldapp.sync.client import run_sync
+
             return run_sync(
                 store,
                 progress=lambda stage, done, total: signals.progressed.emit(stage, done, total),
@@ -337,6 +343,8 @@ class SyncDialog(QDialog):
         self.finishedSync.emit(report)
 
     def _failed(self, error: Exception) -> None:
+        from fieldapp.sync.client import SyncCancelled
+
         cancelled = isinstance(error, SyncCancelled)
         self.stage.setText(tr("sync.cancelled") if cancelled else tr("sync.failed"))
         self.summary.setPlainText(describe(error))
