@@ -10,35 +10,48 @@ from fieldapp.errors import NotFound
 from fieldapp.storage.models import ChecklistSnapshot
 
 
-def record_snapshots(session: Session, library: Library) -> list[str]:
-    """Store each loaded version once; report files that changed a version already recorded.
+def record_snapshots(session: Session, library: Library, *, write: bool = True) -> list[str]:
+    """Store each version seen for the first time; report files that changed a recorded version.
 
-    A changed file does not replace the recorded content: the library entry for that version is
-    swapped back to the snapshot, so evaluations made against it keep the wording they had.
+    Each loaded file is compared with its snapshot by content hash, so a file that did not change
+    costs a comparison and no write: only a version never recorded adds a row, once. A changed
+    file does not replace the recorded content: the library entry for that version is swapped back
+    to the snapshot, so evaluations made against it keep the wording they had. With
+    ``write=False`` (a store opened read-only) nothing is added; versions not recorded yet are read
+    from their files, and changed files are still reported and swapped back.
     """
     problems: list[str] = []
-    known = {(s.checklist_id, s.version): s for s in session.scalars(select(ChecklistSnapshot))}
+    rows = session.execute(
+        select(ChecklistSnapshot.checklist_id, ChecklistSnapshot.version, ChecklistSnapshot.sha256)
+    )
+    known = {(checklist_id, version): sha256 for checklist_id, version, sha256 in rows}
     for entry in library.all():
         checklist = entry.checklist
         digest = checklist.content_hash()
-        snapshot = known.get(checklist.key)
-        if snapshot is None:
-            session.add(
-                ChecklistSnapshot(
-                    checklist_id=checklist.id,
-                    version=checklist.version,
-                    sha256=digest,
-                    title=checklist.title,
-                    content_json=checklist.canonical_json(),
+        recorded = known.get(checklist.key)
+        if recorded == digest:
+            continue
+        if recorded is None:
+            if write:
+                session.add(
+                    ChecklistSnapshot(
+                        checklist_id=checklist.id,
+                        version=checklist.version,
+                        sha256=digest,
+                        title=checklist.title,
+                        content_json=checklist.canonical_json(),
+                    )
                 )
-            )
-        elif snapshot.sha256 != digest:
-            problems.append(
-                f"{entry.path}：检查表 {checklist.id} 第 {checklist.version} 版的内容与已记录的不同。"
-                f"已做的评价按原内容保存；请把文件中的 version 改为新的版本号"
-            )
-            original = Checklist.model_validate_json(snapshot.content_json)
-            library.entries[checklist.key] = LoadedChecklist(original, entry.path, entry.origin)
+                known[checklist.key] = digest
+            continue
+        problems.append(
+            f"{entry.path}：检查表 {checklist.id} 第 {checklist.version} 版的内容与已记录的不同。"
+            f"已做的评价按原内容保存；请把文件中的 version 改为新的版本号"
+        )
+        snapshot = session.get(ChecklistSnapshot, checklist.key)
+        assert snapshot is not None
+        original = Checklist.model_validate_json(snapshot.content_json)
+        library.entries[checklist.key] = LoadedChecklist(original, entry.path, entry.origin)
     return problems
 
 
