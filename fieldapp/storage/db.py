@@ -2,19 +2,25 @@
 
 WAL lets the window read while a write commits; ``synchronous=FULL`` makes each commit survive a
 laptop losing power; ``foreign_keys=ON`` makes SQLite enforce the relations the models declare.
+A read-only engine (``make_engine(path, readonly=True)``) opens the file with SQLite's
+``mode=ro`` and ``query_only``, so nothing it runs can change the database: inspection commands
+and the server's ``publish --from-store`` use it.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -24,21 +30,55 @@ PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA busy_timeout=10000",
 )
+READONLY_PRAGMAS = (
+    "PRAGMA query_only=ON",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+)
 
 
-def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        for pragma in PRAGMAS:
-            cursor.execute(pragma)
-    finally:
-        cursor.close()
+def _pragmas(pragmas: tuple[str, ...]) -> Any:
+    def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in pragmas:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    return set_pragmas
 
 
-def make_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}")
-    event.listen(engine, "connect", _set_pragmas)
+def make_engine(path: Path, *, readonly: bool = False) -> Engine:
+    """The engine of the database file ``path``; ``readonly`` opens it so it cannot be changed.
+
+    A read-only engine never sets the journal mode (that is a write): it reads a WAL database
+    the app wrote, and refuses every statement that would change it.
+    """
+    if not readonly:
+        engine = create_engine(URL.create("sqlite", database=str(path)))  # no URL parsing
+        event.listen(engine, "connect", _pragmas(PRAGMAS))
+        return engine
+    uri = readonly_uri(path)
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+    engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool)
+    event.listen(engine, "connect", _pragmas(READONLY_PRAGMAS))
     return engine
+
+
+def readonly_uri(path: Path) -> str:
+    """SQLite's URI opening ``path`` read-only: ``file:///C:/数据/x.sqlite3?mode=ro``.
+
+    Built by hand rather than with ``Path.as_uri``, whose ``file://server/share`` form for a
+    Windows network folder SQLite refuses (it wants ``file:////server/share``).
+    """
+    text = Path(path).resolve().as_posix()
+    if not text.startswith("/"):
+        text = "/" + text  # a drive letter: /C:/...
+    return "file://" + quote(text, safe="/:") + "?mode=ro"
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -53,6 +93,11 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this version of fieldapp can upgrade from (or is at)."""
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
 def current_revision(engine: Engine) -> str | None:
