@@ -41,7 +41,7 @@ INSERT_EVENT = (
 
 def fieldapp_import(csv_path: Path, folder: Path) -> float:
     """Seconds for ``import_units`` into a fresh store, commit included (opening is not timed)."""
-    store = Store.open(folder)
+    store = Store.open(folder, create=True)
     try:
         with stopwatch() as elapsed, store.session() as session:
             result = import_units(session, csv_path, actor=ACTOR)

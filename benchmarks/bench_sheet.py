@@ -41,7 +41,7 @@ PHOTOS = 12
 
 
 def _store(workdir: Path, units: int) -> Store:
-    store = Store.open(workdir / "sheet-store")
+    store = Store.open(workdir / "sheet-store", create=True)
     csv = demo.write_csv(workdir / "sheet-units.csv", units, seed=11)
     with store.session() as session:
         import_units(session, csv, actor="bench")

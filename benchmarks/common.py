@@ -82,5 +82,5 @@ def connect(database: Path) -> Iterator[sqlite3.Connection]:
 
 def empty_schema_db(folder: Path) -> Path:
     """A database with fieldapp's exact schema (tables, indexes, FTS, triggers), no units."""
-    Store.open(folder).close()
+    Store.open(folder, create=True).close()
     return paths.database_path(folder)

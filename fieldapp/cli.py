@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fieldapp import __version__, settings
+from fieldapp import __version__, paths, settings
 from fieldapp.checklists import load_file
 from fieldapp.domain import lifecycle
 from fieldapp.domain.lifecycle import State
@@ -24,7 +24,7 @@ from fieldapp.domain.vocab import GROUP_LABELS, UnitType, industry_label, parse_
 from fieldapp.errors import FieldappError, InvalidInput
 from fieldapp.imports import cells
 from fieldapp.storage.models import PlanYear, Unit, UnitEvent
-from fieldapp.store import Store
+from fieldapp.store import Store, StoreMissing
 from fieldapp.textout import ProgressLine, print_json, table
 
 if TYPE_CHECKING:
@@ -715,6 +715,40 @@ def cmd_demo(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
+# --- maintenance ------------------------------------------------------------------------------
+
+
+def cmd_maintenance_sweep(args: argparse.Namespace, store: Store) -> int:
+    removed = store.sweep_orphans()
+    if removed:
+        print(f"已删除 {removed} 个没有任何记录使用的照片或签名文件（一天内的文件都保留）")
+    else:
+        print("没有需要清理的照片或签名文件（一天内的文件都保留）")
+    print(f"数据目录：{store.folder}")
+    return EXIT_OK
+
+
+def cmd_maintenance_upgrade(args: argparse.Namespace) -> int:
+    """Bring the database to the newest schema (what the window does when it opens the folder)."""
+    from fieldapp.storage import db
+
+    database = paths.database_path(paths.resolve_data_dir(args.data_dir))
+    before = None
+    if database.is_file():
+        engine = db.make_engine(database, readonly=True)
+        try:
+            before = db.current_revision(engine)
+        finally:
+            engine.dispose()
+    with Store.open(args.data_dir) as store:  # never creates: a missing folder is an error
+        after = db.current_revision(store.engine)
+    if before == after:
+        print(f"{database}：数据库已是最新版本（架构 {after}），无需升级")
+    else:
+        print(f"{database}：数据库已从架构 {before} 升级到 {after}")
+    return EXIT_OK
+
+
 # --- parser -----------------------------------------------------------------------------------
 
 
@@ -885,6 +919,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--photos", metavar="DIR", help="演示评价用的照片文件夹（默认自动绘制）")
     p.set_defaults(func=cmd_demo)
 
+    maintenance = sub.add_parser(
+        "maintenance", help="维护：清理无用的照片文件、升级数据库"
+    ).add_subparsers(dest="action", metavar="操作", required=True, parser_class=_Parser)
+    p = maintenance.add_parser(
+        "sweep", help="删除没有任何记录使用的照片和签名文件（只删一天前的；窗口启动后也会自动做）"
+    )
+    p.set_defaults(func=cmd_maintenance_sweep)
+    p = maintenance.add_parser(
+        "upgrade", help="把数据库升级到本程序的版本（只读命令不升级；窗口打开时会自动升级）"
+    )
+    p.set_defaults(func=cmd_maintenance_upgrade, no_store=True)
+
     # Command groups in modules of their own; each imports this module, so they register late.
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -892,6 +938,73 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 Launcher = Callable[[argparse.Namespace], int]
+
+# How each command opens the data folder (Store.open). Inspection commands open it read-only:
+# nothing in the folder changes, an older schema is reported, not migrated. Commands that set up
+# new data may create a folder someone named. Every other command opens an existing store for
+# writing; only the platform's default folder (no --data-dir, no FIELDAPP_DATA_DIR) is created
+# for them, as the window creates it at its first start.
+READ_ONLY_COMMANDS = frozenset(
+    {
+        ("checklists", "list"),
+        ("units", "list"),
+        ("units", "show"),
+        ("progress",),
+        ("evaluations", "list"),
+        ("evaluations", "show"),
+        ("photos", "export"),
+        ("export",),
+        ("report", "sheet"),
+        ("report", "blank"),
+        ("report", "bulletin"),
+        ("sync", "status"),
+    }
+)
+CREATING_COMMANDS = frozenset(
+    {("demo",), ("units", "import"), ("targets", "import"), ("selftest",)}
+)
+
+
+def command_words(args: argparse.Namespace) -> tuple[str, ...]:
+    """The subcommand as typed: ``("units", "list")``, ``("progress",)``, ``("sync", "status")``."""
+    words = [str(args.command)]
+    for dest in ("action", "sync_action"):
+        value = getattr(args, dest, None)
+        if isinstance(value, str) and value:
+            words.append(value)
+    return tuple(words)
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    """Open the data folder the way the command needs (see :data:`READ_ONLY_COMMANDS`)."""
+    words = command_words(args)
+    if words in READ_ONLY_COMMANDS:
+        return Store.open(args.data_dir, readonly=True)
+    default_folder = paths.named_data_dir(args.data_dir) is None
+    return Store.open(args.data_dir, create=default_folder or words in CREATING_COMMANDS)
+
+
+def _missing_hint(exc: StoreMissing, args: argparse.Namespace) -> str:
+    """The store's message with where the folder was named and how to set up new data."""
+    if exc.folder.is_file():
+        return str(exc)
+    named = paths.named_data_dir(args.data_dir)
+    if named is None:
+        where = "默认数据目录"
+    else:
+        where = f"{'环境变量 ' if named == paths.DATA_DIR_ENV else ''}{named} 指定的数据目录"
+    if exc.folder.exists():
+        where += f" {exc.folder} 中没有 fieldapp 数据库（{paths.DATABASE_FILE}）"
+    else:
+        where += f" {exc.folder} 不存在"
+    if named is None:
+        problem = f"{where}，这里还没有数据。要开始"
+    else:
+        problem = f"{where}，请检查路径是否写错。要在这里新建数据"
+    return (
+        f"{problem}，请用 fieldapp units import 导入单位名单"
+        "或 fieldapp demo 生成演示数据（会新建该文件夹），或打开 fieldapp 窗口"
+    )
 
 
 def main(argv: Sequence[str] | None = None, window: Launcher | None = None) -> int:
@@ -910,8 +1023,12 @@ def main(argv: Sequence[str] | None = None, window: Launcher | None = None) -> i
     func: Callable[..., int] = args.func
     try:
         if getattr(args, "no_store", False):
+            if command_words(args) in CREATING_COMMANDS:  # selftest opens the store itself
+                open_store(args).close()
             return func(args)
-        with Store.open(args.data_dir) as store:
+        with open_store(args) as store:
+            if store.created and paths.named_data_dir(args.data_dir):
+                print(f"已新建数据目录 {store.folder}", file=sys.stderr)
             return func(args, store)
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error worth a traceback.
@@ -921,6 +1038,9 @@ def main(argv: Sequence[str] | None = None, window: Launcher | None = None) -> i
     except UsageError as exc:
         print(f"fieldapp: 用法错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreMissing as exc:
+        print(_missing_hint(exc, args), file=sys.stderr)
+        return EXIT_INVALID
     except FieldappError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_INVALID

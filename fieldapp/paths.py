@@ -1,9 +1,11 @@
 """Where fieldapp keeps its data and finds its bundled resources.
 
 The data folder comes from, in order: an explicit ``--data-dir``, the ``FIELDAPP_DATA_DIR``
-environment variable, then the platform's user data folder (platformdirs). Resources are found
-through :func:`resource_path`, which works in the source tree, an installed wheel and a PyInstaller
-build.
+environment variable, then the platform's user data folder (platformdirs). Only that last one, the
+app's own default, is created unasked at first use; a folder someone named (:func:`named_data_dir`)
+must already hold a store, except for commands that set up new data (see ``Store.open``).
+Resources are found through :func:`resource_path`, which works in the source tree, an installed
+wheel and a PyInstaller build.
 """
 
 from __future__ import annotations
@@ -29,6 +31,16 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     else:
         path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     return path.expanduser().resolve()
+
+
+def named_data_dir(explicit: str | os.PathLike[str] | None = None) -> str | None:
+    """How the data folder was named: ``"--data-dir"``, the environment variable's name, or None
+    for the platform's default folder (the one fieldapp may create unasked)."""
+    if explicit:
+        return "--data-dir"
+    if os.environ.get(DATA_DIR_ENV):
+        return DATA_DIR_ENV
+    return None
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -1,8 +1,25 @@
 """The store: one data folder, its SQLite database and the checklist library.
 
 Like Anki's Collection, this is what the window, the command line and the tests open; everything
-else takes a session from it. Opening migrates the database to the newest schema and records a
-snapshot of every checklist version, so evaluations pinned to a version can always be read back.
+else takes a session from it.
+
+Opening has no side effect beyond what was asked for (:meth:`Store.open`):
+
+* a missing folder or database is an error (:class:`StoreMissing`, naming the folder) unless the
+  caller passes ``create=True``: the window at its first start, and commands that set up new data
+  (``fieldapp demo``, ``units import``, ``targets import``, or any command on the platform's
+  default folder when no folder was named);
+* a writable open migrates the database to the newest schema and records a snapshot of each
+  checklist version seen for the first time (by content hash; an unchanged file writes nothing),
+  so evaluations pinned to a version can always be read back;
+* a read-only open (``readonly=True``: inspection commands, the server's ``publish
+  --from-store``) writes nothing at all: SQLite opens the file read-only, an older schema is
+  refused with the advice to open the folder with the app first (:class:`SchemaMismatch`), and
+  no snapshot is recorded.
+
+Deleting photo and signature files no record refers to is not part of opening: it is the
+maintenance step :meth:`Store.sweep_orphans` (the window runs it in the background after start,
+``fieldapp maintenance sweep`` from the command line).
 """
 
 from __future__ import annotations
@@ -12,36 +29,67 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from fieldapp import paths
+from fieldapp import __version__, paths
 from fieldapp.checklists import Library
+from fieldapp.errors import FieldappError
 from fieldapp.photos.store import PhotoStore, SignatureStore
 from fieldapp.services import checklists as checklist_service
-from fieldapp.services.evaluations import sweep_orphans
+from fieldapp.services import evaluations
 from fieldapp.storage import db
 from fieldapp.storage.writelock import FairLock
 
 
-class Store:
-    def __init__(self, folder: Path) -> None:
+class StoreUnavailable(FieldappError):
+    """The data folder cannot be opened as asked; the message names it and says what to do."""
+
+    def __init__(self, message: str, folder: Path) -> None:
+        super().__init__(message)
         self.folder = folder
+
+
+class StoreMissing(StoreUnavailable):
+    """No data folder, or no database in it, and the caller did not ask to create one."""
+
+
+class SchemaMismatch(StoreUnavailable):
+    """The database's schema is older (for a read-only open) or newer than this program's."""
+
+
+class ReadOnlyStore(RuntimeError):
+    """A write was attempted on a store opened read-only (a programming error)."""
+
+
+class Store:
+    def __init__(self, folder: Path, *, readonly: bool = False) -> None:
+        self.folder = folder
+        self.readonly = readonly
+        self.created = False
+        """True when :meth:`open` created the database (the folder was new or empty)."""
         self.database = paths.database_path(folder)
-        self.engine = db.make_engine(self.database)
-        db.upgrade(self.engine)
-        self._sessions = db.session_factory(self.engine)
-        self._write_turns = FairLock()
-        self.library = self._load_library()
-        with self.session() as session:  # files left by a crash or a removed photo
-            sweep_orphans(session, self)
+        self.engine = db.make_engine(self.database, readonly=readonly)
+        try:
+            _bring_to_head(self.engine, folder, readonly)
+            self._sessions = db.session_factory(self.engine)
+            self._write_turns = FairLock()
+            self.library = self._load_library()
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     def _load_library(self) -> Library:
         library = Library.load(
             paths.county_checklists_dir(self.folder),
             server_dir=paths.server_checklists_dir(self.folder),
         )
-        with self.session() as session:
-            problems = checklist_service.record_snapshots(session, library)
+        if self.readonly:
+            with self.read() as session:
+                problems = checklist_service.record_snapshots(session, library, write=False)
+        else:
+            with self.session() as session:
+                problems = checklist_service.record_snapshots(session, library)
         library.problems.extend(problems)
         return library
 
@@ -55,8 +103,42 @@ class Store:
         return self.library
 
     @classmethod
-    def open(cls, data_dir: str | os.PathLike[str] | None = None) -> Store:
-        return cls(paths.data_dir(data_dir))
+    def open(
+        cls,
+        folder: str | os.PathLike[str] | None = None,
+        *,
+        create: bool = False,
+        readonly: bool = False,
+    ) -> Store:
+        """Open the store in ``folder`` (None: ``FIELDAPP_DATA_DIR`` or the platform's folder).
+
+        Without ``create`` a missing folder or database raises :class:`StoreMissing` and nothing
+        is created. ``readonly`` opens it so that nothing can change: no migration (an older
+        schema raises :class:`SchemaMismatch`), no snapshot rows, no write session.
+        """
+        if create and readonly:
+            raise ValueError("a store opened read-only cannot be created")
+        path = paths.resolve_data_dir(folder)
+        if path.exists() and not path.is_dir():
+            raise StoreMissing(
+                f"{path} 是一个文件，不是数据目录。请指定 fieldapp 的数据文件夹", path
+            )
+        new = not paths.database_path(path).is_file()
+        if new:
+            if not create:
+                raise _missing(path)
+            path.mkdir(parents=True, exist_ok=True)
+        store = cls(path, readonly=readonly)
+        store.created = new
+        return store
+
+    def sweep_orphans(self) -> int:
+        """Delete photo and signature files no record refers to, older than a day; returns how
+        many. A maintenance step (see :func:`~fieldapp.services.evaluations.sweep_orphans`)."""
+        if self.readonly:
+            raise ReadOnlyStore(f"{self.folder}: opened read-only, files are not swept")
+        with self.read() as session:
+            return evaluations.sweep_orphans(session, self)
 
     @property
     def photos(self) -> PhotoStore:
@@ -75,6 +157,8 @@ class Store:
         Write sessions of this process take turns in arrival order (:class:`FairLock`), so a
         long job writing in short transactions never starves an inspector's answer.
         """
+        if self.readonly:
+            raise ReadOnlyStore(f"{self.folder}: opened read-only, a write session was asked for")
         with self._write_turns.held():
             session = self._sessions()
             try:
@@ -104,3 +188,42 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _missing(folder: Path) -> StoreMissing:
+    if not folder.exists():
+        return StoreMissing(f"数据目录 {folder} 不存在。请检查路径是否写错", folder)
+    return StoreMissing(
+        f"数据目录 {folder} 中没有 fieldapp 数据库（{paths.DATABASE_FILE}）。"
+        "请检查是否选错了文件夹",
+        folder,
+    )
+
+
+def _bring_to_head(engine: Engine, folder: Path, readonly: bool) -> None:
+    """Migrate a writable database to the newest schema; check that a read-only one is at it."""
+    current = db.current_revision(engine)
+    head = db.head_revision()
+    if current == head:
+        return
+    if current is not None and current not in db.known_revisions():
+        raise SchemaMismatch(
+            f"数据目录 {folder} 的数据库（架构 {current}）由更新版本的 fieldapp 写入，"
+            f"本程序（{__version__}）不能打开。请升级 fieldapp 后再试",
+            folder,
+        )
+    if not readonly:
+        db.upgrade(engine)
+        return
+    if current is None:
+        raise SchemaMismatch(
+            f"{paths.database_path(folder)} 不是 fieldapp 数据库（没有架构版本）。"
+            "请检查数据目录是否选对",
+            folder,
+        )
+    raise SchemaMismatch(
+        f"数据目录 {folder} 的数据库是旧版本（架构 {current}，本程序为 {head}），"
+        "只读打开不会升级它。请先用 fieldapp 窗口打开这个数据目录一次"
+        f"（或运行 fieldapp --data-dir {folder} maintenance upgrade），升级后再试",
+        folder,
+    )

@@ -26,7 +26,7 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def store(isolated_data_dir: Path) -> Iterator[object]:
     from fieldapp.store import Store
 
-    opened = Store.open(isolated_data_dir)
+    opened = Store.open(isolated_data_dir, create=True)
     try:
         yield opened
     finally:

@@ -306,11 +306,32 @@ def cmd_assign(args: argparse.Namespace, env: _Env) -> int:
     return EXIT_OK
 
 
+def check_source_store(folder: Path) -> None:
+    """Refuse a ``--from-store`` folder that is not a fieldapp store at this version's schema.
+
+    It is opened read-only, so a wrong path creates nothing and an older store is not migrated
+    here: the message says to open it with the fieldapp window first.
+    """
+    from fieldapp.store import Store, StoreMissing
+
+    try:
+        with Store.open(folder, readonly=True):
+            pass
+    except StoreMissing as exc:
+        raise StoreMissing(
+            f"--from-store {folder}：{exc}；它应是县局 fieldapp 桌面端的数据目录"
+            "（其中有 fieldapp.sqlite3，在窗口的 帮助 → 关于 中可以看到）",
+            exc.folder,
+        ) from None
+
+
 def cmd_publish(args: argparse.Namespace, env: _Env) -> int:
     from fieldapp.server.reference import publish_store
 
+    folder = Path(args.from_store)
+    check_source_store(folder)
     with env.db.session() as session:
-        counts = publish_store(session, Path(args.from_store))
+        counts = publish_store(session, folder)
     print(
         f"已发布：单位 {counts['units']} 家有变化，任务表 {counts['targets']} 项，"
         f"检查表 {counts['checklists']} 个版本"

@@ -28,7 +28,7 @@ from fieldapp.domain.vocab import UnitType, canon
 from fieldapp.errors import InvalidInput, Locked, NotFound, Problem
 from fieldapp.photos import PhotoStore, prepare
 from fieldapp.photos.ingest import DEFAULT_MAX_SIDE
-from fieldapp.photos.store import SWEEP_MIN_AGE, SignatureStore
+from fieldapp.photos.store import SignatureStore
 from fieldapp.services.checklists import pinned
 from fieldapp.storage.models import (
     AnswerRow,
@@ -512,11 +512,20 @@ def remove_photo(
     return row
 
 
+SWEEP_MIN_AGE = 24 * 3600.0
+"""Seconds an unreferenced photo or signature file is kept before :func:`sweep_orphans` may
+delete it: a day, so a file another process (the command line beside the window) has written
+but not yet committed a record for is never taken."""
+
+
 def sweep_orphans(session: Session, store: _Blobs, older_than: float = SWEEP_MIN_AGE) -> int:
     """Delete photo and signature files no record refers to (left by a crash or a removal).
 
-    Run at start-up. Files younger than ``older_than`` seconds are spared: another process may
-    be between writing one and committing its record. Returns how many files were removed.
+    A maintenance step, never part of opening the store: the window runs it in the background
+    after it starts (on its writer thread, so no photo being attached in that window is between
+    its file and its record) and ``fieldapp maintenance sweep`` runs it by hand. Files younger
+    than ``older_than`` seconds (a day) are spared: another process may be between writing one
+    and committing its record. Returns how many files were removed.
     """
     photos = set(session.scalars(select(Photo.sha256).distinct()))
     photos |= set(

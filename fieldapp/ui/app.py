@@ -9,6 +9,11 @@ shows the error dialog (:mod:`fieldapp.ui.error_dialog`) and the work goes on. W
 is open, :class:`~fieldapp.ui.backup_dialog.AutoBackup` writes the automatic backups. A restore
 from the window closes the store; :func:`run` then opens the restored data in a new window.
 
+The window creates its data folder at the first start (the first-run wizard then asks who works
+on it). Once the window is shown, :func:`start_sweep` deletes, in the background on the writer
+thread, photo and signature files no record uses that are older than a day (left by a crash or a
+removed photo): opening the store never deletes anything.
+
 ``FIELDAPP_SMOKE_EXIT=1`` closes the window as soon as it is shown (exit code 0): the frozen
 build's test uses it to prove that Qt, its platform plugin and the window start.
 """
@@ -130,6 +135,20 @@ def start_auto_backup(window: MainWindow) -> AutoBackup:
     return auto
 
 
+def start_sweep(window: MainWindow) -> int:
+    """Sweep orphan photo and signature files on the writer thread, so no photo this window is
+    attaching is between its file and its record; the outcome goes to the log only."""
+
+    def done(removed: int) -> None:
+        if removed:
+            log.info("swept %d photo or signature files no record uses", removed)
+
+    def failed(exc: Exception) -> None:
+        log.warning("sweeping unused photo files failed: %s", exc, exc_info=exc)
+
+    return window.runner.submit_write(window.store.sweep_orphans, done, failed)
+
+
 _active_window: MainWindow | None = None
 
 
@@ -149,6 +168,7 @@ def _window_once(
     try:
         auto = start_auto_backup(window)
         window.show()
+        start_sweep(window)
         if demo:
             start_demo(window)
         if notice is not None:
@@ -183,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         while True:
             try:
-                store = Store.open(args.data_dir)
+                store = Store.open(args.data_dir, create=True)  # the first start makes it
             except Exception as exc:
                 log.exception("cannot open the data folder")
                 message = strings.tr("error.store_open", folder=data_folder_name(args), error=exc)

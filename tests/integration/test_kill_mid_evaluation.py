@@ -61,7 +61,7 @@ SCRIPT = textwrap.dedent(
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_kill_mid_evaluation(isolated_data_dir: Path, data_path: Path) -> None:
-    with Store.open(isolated_data_dir) as store, store.session() as session:
+    with Store.open(isolated_data_dir, create=True) as store, store.session() as session:
         import_units(session, data_path / "units-sample.csv", actor="测试")
 
     process = subprocess.Popen(

@@ -49,7 +49,7 @@ def _county_change(actor: str = "县局王科长") -> Change:
 
 def _master(folder: Path) -> str:
     """The county's store: one unit in 后评价 since August 2025, entered 培育库 in February."""
-    with Store.open(folder) as store, store.session() as session:
+    with Store.open(folder, create=True) as store, store.session() as session:
         station_ids(session, [STATION])
         values = {
             "credit_code": CODE,
@@ -100,7 +100,10 @@ def test_a_unit_named_on_one_laptop_counts_on_another_as_if_named_there(
     unit_uuid = _master(tmp_path / "county")
     _publish(live, tmp_path / "county")
     token = add_account(live.db(), "县局管理员", "县局", "county")
-    with Store.open(tmp_path / "a") as a, Store.open(tmp_path / "b") as b:
+    with (
+        Store.open(tmp_path / "a", create=True) as a,
+        Store.open(tmp_path / "b", create=True) as b,
+    ):
         for store in (a, b):
             report = SyncClient(store, transport(live, token)).run()
             assert report.units_received == 1 and not report.conflicts
@@ -363,7 +366,7 @@ def test_a_pulled_chain_the_domain_refuses_is_a_recorded_conflict_not_applied(
     unit_uuid = _master(tmp_path / "county")
     _publish(live, tmp_path / "county")
     token = add_account(live.db(), "县局管理员", "县局", "county")
-    with Store.open(tmp_path / "laptop") as store:
+    with Store.open(tmp_path / "laptop", create=True) as store:
         SyncClient(store, transport(live, token)).run()
         before = _history(store, unit_uuid)
         with live.db().session() as session:
@@ -422,7 +425,7 @@ def test_a_pulled_chain_the_domain_refuses_is_a_recorded_conflict_not_applied(
 
 
 def _laptop(folder: Path) -> Store:
-    store = Store.open(folder)
+    store = Store.open(folder, create=True)
     with store.session() as session:
         station_ids(session, [STATION])
     return store

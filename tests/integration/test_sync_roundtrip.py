@@ -265,7 +265,7 @@ def test_published_reference_data_comes_down_with_a_cursor(
             .where(Unit.station.has(name="五云所"))
         )
     fresh = tmp_path / "fresh"
-    with Store.open(fresh) as store:
+    with Store.open(fresh, create=True) as store:
         report = SyncClient(store, transport(live, token)).run()
         assert report.units_received == wuyun and wuyun
         with store.read() as session:

@@ -80,7 +80,7 @@ def test_task_tables_come_down_with_county_rows_subsets_and_plans(
             )
 
     token = add_account(live.db(), "张三", STATION, "inspector")
-    with Store.open(master) as county, Store.open(tmp_path / "laptop") as laptop:
+    with Store.open(master) as county, Store.open(tmp_path / "laptop", create=True) as laptop:
         report = SyncClient(laptop, transport(live, token)).run()
         assert not report.conflicts
         assert figures(laptop) == figures(county) and len(figures(laptop)) == 6

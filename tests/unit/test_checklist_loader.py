@@ -148,7 +148,7 @@ def test_bad_county_file_does_not_stop_the_library(tmp_path: Path) -> None:
 def test_pinned_version_survives_edits_and_removal(isolated_data_dir: Path) -> None:
     county = isolated_data_dir / "checklists"
     path = write(county, "extra.toml", GOOD)
-    with Store.open(isolated_data_dir) as store:
+    with Store.open(isolated_data_dir, create=True) as store:
         original = store.library.get("county-extra", 1)
     # Someone edits version 1 in place: the store keeps what evaluations saw and says so.
     path.write_text(GOOD.replace("后厨张贴", "前台张贴"), encoding="utf-8")

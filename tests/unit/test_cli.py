@@ -18,7 +18,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-
     return code, out, err
 
 
-def test_checklists_list(capsys) -> None:
+def test_checklists_list(capsys, store) -> None:  # a store: the command never creates one
     code, out, _ = run(capsys, "checklists", "list")
     assert code == 0
     assert "八有八无" in out and "“1”通用标准" in out and "共 16 张检查表" in out
@@ -108,7 +108,7 @@ def test_targets_and_progress(capsys, data_path: Path) -> None:
     assert code == 0 and "单位合计" in out and "1122" in out and "6月底" in out
 
 
-def test_progress_with_nothing_says_what_to_do(capsys) -> None:
+def test_progress_with_nothing_says_what_to_do(capsys, store) -> None:
     code, out, _ = run(capsys, "progress", "--year", "2020")
     assert code == 0 and "fieldapp targets import" in out
 

@@ -55,6 +55,9 @@ def test_the_blocker_really_blocks() -> None:
 
 
 def test_cli_works_with_pyside6_blocked(tmp_path: Path) -> None:
+    from fieldapp.store import Store
+
+    Store.open(tmp_path, create=True).close()  # a read-only command never creates the store
     script = PROBE.replace("sys.argv[1:]", "[]").replace('print("ok", len(sys.argv) - 1)', "")
     script += "from fieldapp.cli import main\n"
     script += "sys.exit(main(['--data-dir', sys.argv[1], 'checklists', 'list']))\n"

@@ -1,4 +1,4 @@
-"""Taking a photo off a draft, and the start-up sweep of files no record refers to."""
+"""Taking a photo off a draft, and the maintenance sweep of files no record refers to."""
 
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def test_remove_photo_refuses_wrong_id_and_finalized(shop_store: Store) -> None:
             ev.remove_photo(session, evaluation, photo)
 
 
-def test_start_up_sweeps_orphan_files(shop_store: Store, tmp_path: Path) -> None:
+def test_the_sweep_removes_orphan_files_older_than_a_day(shop_store: Store, tmp_path: Path) -> None:
     draft = _draft(shop_store)
     _attach(shop_store, draft, "B1a")
     kept = prepare(PHOTO).sha256
@@ -110,15 +110,25 @@ def test_start_up_sweeps_orphan_files(shop_store: Store, tmp_path: Path) -> None
 
     shop_store.photos.put(orphan)
     shop_store.close()
-    with Store.open(shop_store.folder) as reopened:  # a fresh orphan may be mid-commit: kept
-        assert reopened.photos.exists(orphan.sha256)
-    hour_ago = time.time() - 7200
+    hours_ago = time.time() - 20 * 3600
     for file in (
         shop_store.photos.path(orphan.sha256),
         shop_store.photos.thumb_path(orphan.sha256),
     ):
-        os.utime(file, (hour_ago, hour_ago))
-    with Store.open(shop_store.folder) as reopened:  # the sweep runs on start-up
+        os.utime(file, (hours_ago, hours_ago))
+    with Store.open(shop_store.folder) as reopened:  # opening never sweeps
+        assert reopened.photos.exists(orphan.sha256)
+        assert reopened.sweep_orphans() == 0  # younger than a day: may be mid-commit, kept
+        assert reopened.photos.exists(orphan.sha256)
+    days_ago = time.time() - 2 * 24 * 3600
+    for file in (
+        shop_store.photos.path(orphan.sha256),
+        shop_store.photos.thumb_path(orphan.sha256),
+    ):
+        os.utime(file, (days_ago, days_ago))
+    with Store.open(shop_store.folder) as reopened:
+        assert reopened.photos.exists(orphan.sha256)
+        assert reopened.sweep_orphans() == 1  # the maintenance step (window, CLI)
         assert not reopened.photos.exists(orphan.sha256)
         assert reopened.photos.exists(kept)
 

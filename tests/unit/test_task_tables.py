@@ -441,7 +441,7 @@ def test_deadlines_are_set_per_year(store) -> None:
         assert session.get(PlanYear, 2023).source == "上级要求"
 
 
-def test_cli_deadlines(capsys) -> None:
+def test_cli_deadlines(capsys, store) -> None:  # an existing store: it is never created
     assert main(["targets", "deadlines", "--year", "2023"]) == 0
     assert "未设置，按默认 6月30日、11月30日" in capsys.readouterr().out
     assert main(["targets", "deadlines", "--year", "2023", "--june", "2023-07-15"]) == 0
