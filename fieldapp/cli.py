@@ -960,8 +960,9 @@ READ_ONLY_COMMANDS = frozenset(
         ("sync", "status"),
     }
 )
+# ``sync`` sets up a new laptop from the county server (units, targets, checklists come down).
 CREATING_COMMANDS = frozenset(
-    {("demo",), ("units", "import"), ("targets", "import"), ("selftest",)}
+    {("demo",), ("units", "import"), ("targets", "import"), ("selftest",), ("sync",)}
 )
 
 

@@ -32,7 +32,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 
     out_dir = Path(args.out) if args.out else paths.data_dir(args.data_dir)
     report: dict[str, Any] = {"version": __version__, "frozen": bool(getattr(sys, "frozen", False))}
-    with Store.open(args.data_dir) as store:
+    with Store.open(args.data_dir, create=True) as store:
         report["data_dir"] = str(store.folder)
         report["schema"] = db.current_revision(store.engine)
         report["checklists"] = [

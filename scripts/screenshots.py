@@ -159,7 +159,7 @@ def shoot(out: Path, data: Path, server_url: str, token: str) -> int:
     strings.set_language("zh_CN")
     app = application()
     install_qt_translations(app)  # Qt's own buttons (OK, Cancel, Close) in Chinese
-    store = Store.open(data)
+    store = Store.open(data, create=True)
     settings.save(
         store.folder,
         settings.Settings(

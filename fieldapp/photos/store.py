@@ -10,6 +10,7 @@ power cut leaves either the whole photo or a ``*.tmp`` that :meth:`PhotoStore.sw
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import time
 from pathlib import Path
@@ -22,8 +23,8 @@ THUMBS_DIR = "thumbs"
 SUFFIX = ".jpg"
 
 
-SWEEP_MIN_AGE = 3600.0
-"""Seconds a file must have existed before a sweep may delete it."""
+SWEEP_MIN_AGE = 24 * 3600.0
+"""Seconds a file must have existed before a sweep may delete it (a day: the store's rule)."""
 
 
 class PhotoStore:
@@ -58,6 +59,11 @@ class PhotoStore:
             write_bytes(self.thumb_path(sha), prepared.thumbnail)
         if not self.verify(sha):
             write_bytes(self.path(sha), prepared.jpeg)
+        else:
+            # Stored again: it is young again, so a sweep in another process (which spares files
+            # younger than a day) cannot remove it before the record that uses it is committed.
+            os.utime(self.path(sha))
+            os.utime(self.thumb_path(sha))
         return sha
 
     def verify(self, sha: str) -> bool:

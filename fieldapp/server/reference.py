@@ -170,7 +170,7 @@ def publish_store(session: Session, folder: Path) -> dict[str, int]:
 
     counts = {"units": 0, "targets": 0, "checklists": 0, "conflicts": 0}
     seq = next_seq(session)
-    with Store.open(folder) as store, store.read() as source:
+    with Store.open(folder, readonly=True) as store, store.read() as source:
         units = (
             select(local.Unit)
             .options(selectinload(local.Unit.events), selectinload(local.Unit.station))

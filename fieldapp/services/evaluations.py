@@ -28,7 +28,7 @@ from fieldapp.domain.vocab import UnitType, canon
 from fieldapp.errors import InvalidInput, Locked, NotFound, Problem
 from fieldapp.photos import PhotoStore, prepare
 from fieldapp.photos.ingest import DEFAULT_MAX_SIDE
-from fieldapp.photos.store import SignatureStore
+from fieldapp.photos.store import SWEEP_MIN_AGE, SignatureStore
 from fieldapp.services.checklists import pinned
 from fieldapp.storage.models import (
     AnswerRow,
@@ -512,10 +512,9 @@ def remove_photo(
     return row
 
 
-SWEEP_MIN_AGE = 24 * 3600.0
-"""Seconds an unreferenced photo or signature file is kept before :func:`sweep_orphans` may
-delete it: a day, so a file another process (the command line beside the window) has written
-but not yet committed a record for is never taken."""
+# SWEEP_MIN_AGE (photos.store): an unreferenced photo or signature file is kept a day before
+# :func:`sweep_orphans` may delete it, so a file another process (the command line beside the
+# window) has written but not yet committed a record for is never taken.
 
 
 def sweep_orphans(session: Session, store: _Blobs, older_than: float = SWEEP_MIN_AGE) -> int:

@@ -460,8 +460,22 @@ def test_sweep_spares_fresh_files_another_process_may_be_committing(tmp_path: Pa
     writing.write_bytes(b"being written")
     assert store.sweep(set()) == []
     assert store.exists(fresh) and writing.exists()
-    hour_ago = time.time() - 7200
+    two_days_ago = time.time() - 2 * 24 * 3600
     for file in (store.path(fresh), store.thumb_path(fresh), writing):
-        os.utime(file, (hour_ago, hour_ago))
+        os.utime(file, (two_days_ago, two_days_ago))
     assert store.sweep(set()) == [fresh]
     assert not writing.exists()
+
+
+def test_storing_a_photo_again_makes_it_young_again_for_the_sweep(tmp_path: Path) -> None:
+    """A photo orphaned long ago and attached again must survive a sweep run meanwhile by another
+    process (which spares files younger than a day) until its new record is committed."""
+    store = PhotoStore(tmp_path / "photos")
+    prepared = prepare(PHOTOS / "Landscape_1.jpg", max_side=320)
+    sha = store.put(prepared)
+    long_ago = time.time() - 10 * 24 * 3600
+    for path in (store.path(sha), store.thumb_path(sha)):
+        os.utime(path, (long_ago, long_ago))
+    assert store.put(prepared) == sha
+    assert store.sweep(keep=set()) == []  # young again: kept
+    assert store.path(sha).is_file() and store.thumb_path(sha).is_file()
