@@ -124,3 +124,13 @@ def test_foreign_keys_are_enforced(store) -> None:  # type: ignore[no-untyped-de
 
     with pytest.raises(IntegrityError), store.session() as session:
         session.add(Unit(credit_code="X", name="n", station_id=999, unit_type="general"))
+
+
+def test_the_head_constant_is_the_newest_migration() -> None:
+    """Opening a store compares its schema with db.HEAD_REVISION without loading Alembic; the
+    constant must name the newest migration script."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(db.alembic_config())
+    assert db.HEAD_REVISION == scripts.get_current_head()
+    assert db.head_revision() == db.HEAD_REVISION
