@@ -123,6 +123,7 @@ INDUSTRIES: tuple[Industry, ...] = (
     Industry("education", "教育培训", ("教育培训", "培训", "培训机构", "教育")),
     Industry("other", "其他", ("其它", "其他行业")),
 )
+OTHER_INDUSTRY = "other"  # not an industry of its own: coverage figures leave it out
 
 _INDUSTRY_LOOKUP: dict[str, Industry] = {}
 for _industry in INDUSTRIES:

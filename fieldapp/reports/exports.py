@@ -283,7 +283,7 @@ def _summary_rows(
     )
     failed = (
         select(func.count())
-        .where(AnswerRow.evaluation_id == Evaluation.id, AnswerRow.result == "fail")
+        .where(AnswerRow.evaluation_id == Evaluation.id, AnswerRow.result == Answer.FAIL)
         .correlate(Evaluation)
         .scalar_subquery()
     )

@@ -36,6 +36,7 @@ from reportlab.platypus import (
 from sqlalchemy.orm import Session
 
 from fieldapp.checklists import Library
+from fieldapp.domain.records import SignerRole
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.reports import pdfkit
 from fieldapp.reports.output import atomic_output
@@ -207,7 +208,7 @@ def read_sheet(session: Session, store: Store, evaluation: Evaluation | int) -> 
             signed_at=s.signed_at,
             path=store.signatures.path(s.image_sha256),
         )
-        for s in sorted(evaluation.signatures, key=lambda s: s.role != "inspector")
+        for s in sorted(evaluation.signatures, key=lambda s: s.role != SignerRole.INSPECTOR)
     ]
     return SheetData(
         id=evaluation.id,

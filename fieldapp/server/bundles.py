@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from fieldapp.domain.records import BatchSource
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller, Invalid, Missing, caller_of
 from fieldapp.server.blobs import BlobStore
@@ -88,4 +89,6 @@ def import_bundle(
             if info.file_size > max_blob:
                 raise Invalid(f"{path}：文件 blobs/{sha} 超过大小上限，未导入")
             blobs.put_bytes(sha, archive.read(info))
-    return [commit(db, blobs, caller, manifest, source="bundle") for manifest in manifests]
+    return [
+        commit(db, blobs, caller, manifest, source=BatchSource.BUNDLE) for manifest in manifests
+    ]

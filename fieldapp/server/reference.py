@@ -170,7 +170,10 @@ def publish_store(session: Session, folder: Path) -> dict[str, int]:
 
     counts = {"units": 0, "targets": 0, "checklists": 0, "conflicts": 0}
     seq = next_seq(session)
-    with Store.open(folder, readonly=True) as store, store.read() as source:
+    # Opened for writing on purpose: loading records the snapshot of a county checklist file
+    # that is new since the store was last opened, and snapshots are what is published. The
+    # read-only check in the publish command has already refused a missing or older store.
+    with Store.open(folder) as store, store.read() as source:
         units = (
             select(local.Unit)
             .options(selectinload(local.Unit.events), selectinload(local.Unit.station))

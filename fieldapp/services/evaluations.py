@@ -12,7 +12,6 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,8 @@ from sqlalchemy.orm import Session, object_session
 from fieldapp.checklists import Checklist, Item, Library
 from fieldapp.checklists.loader import in_display_order
 from fieldapp.domain.lifecycle import EXITS, State
+from fieldapp.domain.records import KIND_LABELS, EvaluationStatus, SignerRole
+from fieldapp.domain.records import EvaluationKind as Kind
 from fieldapp.domain.verdict import Answer, judge
 from fieldapp.domain.vocab import UnitType, canon
 from fieldapp.errors import InvalidInput, Locked, NotFound, Problem
@@ -42,27 +43,6 @@ from fieldapp.storage.models import (
 )
 from fieldapp.sync.mapping import wire_evaluation
 
-
-class Kind(StrEnum):
-    POST_EVALUATION = "post_evaluation"
-    ROUTINE = "routine"
-    THREE_SERVICES = "three_services"
-    FOLLOW_UP = "follow_up"
-    RECTIFICATION_RECHECK = "rectification_recheck"
-
-    @property
-    def label(self) -> str:
-        return KIND_LABELS[self]
-
-
-KIND_LABELS: dict[Kind, str] = {
-    Kind.POST_EVALUATION: "后评价",
-    Kind.ROUTINE: "日常检查",
-    Kind.THREE_SERVICES: "三服务走访",
-    Kind.FOLLOW_UP: "回头看",
-    Kind.RECTIFICATION_RECHECK: "暗访整改复查",
-}
-
 _KIND_LOOKUP = {canon(k.value): k for k in Kind} | {canon(v): k for k, v in KIND_LABELS.items()}
 
 
@@ -80,13 +60,7 @@ def require_kind(kind: Kind | str) -> Kind:
     return parsed
 
 
-class Role(StrEnum):
-    INSPECTOR = "inspector"
-    UNIT = "unit"
-
-    @property
-    def label(self) -> str:
-        return {"inspector": "检查人员", "unit": "单位负责人"}[self.value]
+Role = SignerRole  # the signer of a sheet
 
 
 if TYPE_CHECKING:
@@ -99,8 +73,8 @@ if TYPE_CHECKING:
         def signatures(self) -> SignatureStore: ...
 
 
-DRAFT, FINALIZED = "draft", "finalized"
-STATUS_LABELS: dict[str, str] = {DRAFT: "草稿", FINALIZED: "已定稿"}
+DRAFT, FINALIZED = EvaluationStatus.DRAFT, EvaluationStatus.FINALIZED
+STATUS_LABELS: dict[str, str] = {s: s.label for s in EvaluationStatus}
 FOLLOW_KINDS = frozenset({Kind.FOLLOW_UP, Kind.RECTIFICATION_RECHECK})
 LOCKED_MESSAGE = "评价已定稿，不能修改；如需更正请新建修订"
 _CLOSED_STATES = frozenset(EXITS)
@@ -428,7 +402,7 @@ def answer(
     if row is None:
         row = AnswerRow(checklist_id=ref.checklist.id, item_code=ref.item.code)
         evaluation.answers.append(row)
-    row.result = parsed.value
+    row.result = parsed
     row.note = note.strip()
     row.rectify = rectify
     row.due = due
@@ -640,7 +614,7 @@ def finalize(session: Session, library: Library, evaluation: Evaluation) -> Eval
         )
     answers = {(a.checklist_id, a.item_code): Answer(a.result) for a in evaluation.answers}
     verdict = judge(checklists_of(session, library, evaluation), answers)
-    evaluation.verdict = verdict.outcome.value
+    evaluation.verdict = verdict.outcome
     evaluation.verdict_text = verdict.explain()
     # 审慎培育: a warn gate (G4) failed, or the unit is flagged; 命名 then waits for 县局确认.
     evaluation.needs_confirmation = verdict.needs_confirmation or bool(evaluation.unit.prudent)

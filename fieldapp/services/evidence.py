@@ -36,6 +36,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from fieldapp.domain.lifecycle import EXITS
+from fieldapp.domain.verdict import Answer
 from fieldapp.storage.models import AnswerRow, Evaluation, Photo, Station, Unit
 
 SPREAD_LIMIT_M = 1000.0
@@ -481,7 +482,7 @@ def _evaluation_rows(session: Session, condition: Any) -> dict[int, EvaluationRo
     failed: dict[int, set[tuple[str, str]]] = defaultdict(set)
     for evaluation_id, checklist_id, code in session.execute(
         select(AnswerRow.evaluation_id, AnswerRow.checklist_id, AnswerRow.item_code).where(
-            AnswerRow.evaluation_id.in_(followed), AnswerRow.result == "fail"
+            AnswerRow.evaluation_id.in_(followed), AnswerRow.result == Answer.FAIL
         )
     ):
         failed[evaluation_id].add((checklist_id, code))

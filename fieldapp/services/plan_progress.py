@@ -36,7 +36,7 @@ from fieldapp.domain.targets import (
     share_text,
     threshold_text,
 )
-from fieldapp.domain.vocab import UnitType
+from fieldapp.domain.vocab import OTHER_INDUSTRY, UnitType
 from fieldapp.services import plan, progress
 from fieldapp.storage.models import RatioTarget, Target, TaskPlan, Unit
 
@@ -329,7 +329,7 @@ def _numerator(kind: RatioKind, units: list[_Unit]) -> int:
     if kind is RatioKind.NO_REASON_SHARE:
         return sum(1 for u in units if u.facts.unit_type is UnitType.NO_REASON_RETURN)
     if kind is RatioKind.INDUSTRY_COVERAGE:
-        return len({u.industry for u in in_units if u.industry and u.industry != "other"})
+        return len({u.industry for u in in_units if u.industry and u.industry != OTHER_INDUSTRY})
     if kind is RatioKind.TOWN_COVERAGE:
         return len({u.town.strip() for u in units if u.town.strip()})
     return sum(1 for u in units if u.industry == "market")

@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 from fieldapp.domain import lifecycle
 from fieldapp.domain.events import COUNTY_CONFIRMED, FIELD_KINDS, EventKind, Role
 from fieldapp.domain.lifecycle import ExitReason, NamingEvidence, State
+from fieldapp.domain.records import EvaluationStatus
+from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType, industry_label
 from fieldapp.errors import IllegalTransition, InvalidInput, NotFound
 from fieldapp.photos import PhotoStore, prepare
@@ -131,15 +133,15 @@ def naming_evidence(session: Session, unit: Unit, year: int) -> NamingEvidence:
     """The newest finalised, passing 后评价 of ``unit`` visited in ``year`` that no finalised
     revision replaces, and whether it (or the unit) asks for the county's confirmation."""
     replaced = select(Evaluation.replaces_id).where(
-        Evaluation.status == "finalized", Evaluation.replaces_id.is_not(None)
+        Evaluation.status == EvaluationStatus.FINALIZED, Evaluation.replaces_id.is_not(None)
     )
     found = session.scalar(
         select(Evaluation)
         .where(
             Evaluation.unit_id == unit.id,
             Evaluation.kind == POST_EVALUATION,
-            Evaluation.status == "finalized",
-            Evaluation.verdict == "pass",
+            Evaluation.status == EvaluationStatus.FINALIZED,
+            Evaluation.verdict == Outcome.PASS,
             Evaluation.started_at >= datetime.combine(date(year, 1, 1), time()),
             Evaluation.started_at < datetime.combine(date(year + 1, 1, 1), time()),
             Evaluation.id.not_in(replaced.scalar_subquery()),
@@ -464,13 +466,13 @@ def propose(session: Session, evaluation: Evaluation) -> Proposal | None:
     通过 → 命名 (放心消费单位); 需整改 → 预警库 with the earliest rectification deadline;
     不通过 → the unit stays, with the reasons. 审慎培育 → 命名 waits for 县局确认.
     """
-    if evaluation.kind != POST_EVALUATION or evaluation.status != "finalized":
+    if evaluation.kind != POST_EVALUATION or evaluation.status != EvaluationStatus.FINALIZED:
         return None
     unit = evaluation.unit
     current = State(unit.state) if unit.state else None
     verdict = evaluation.verdict or ""
     text = evaluation.verdict_text or ""
-    if verdict == "pass":
+    if verdict == Outcome.PASS:
         target = State.CONFIRMED
         if current in lifecycle.NAMED_STATES:
             return Proposal(
@@ -483,8 +485,8 @@ def propose(session: Session, evaluation: Evaluation) -> Proposal | None:
         if refusal is None and current in (State.CANDIDATE, State.CULTIVATING, State.COMMITTED):
             refusal = f"单位当前为「{current.label}」，须先进入「后评价」再命名"
         return Proposal(evaluation.id, current, target, text, None, needs_county, refusal)
-    if verdict == "rectify":
-        dues = [a.due for a in evaluation.answers if a.result == "fail" and a.due is not None]
+    if verdict == Outcome.RECTIFY:
+        dues = [a.due for a in evaluation.answers if a.result == Answer.FAIL and a.due is not None]
         due = min(dues) if dues else None
         target = State.WARNING
         if current is State.WARNING:

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from fieldapp.domain import uscc
 from fieldapp.domain.lifecycle import State
+from fieldapp.domain.records import EvaluationStatus
+from fieldapp.domain.verdict import Answer
 from fieldapp.errors import InvalidInput, NotFound, Problem
 from fieldapp.services import unit_changes
 from fieldapp.services.unit_changes import Change
@@ -63,7 +65,7 @@ def _evaluated_between(start: date, end: date) -> Select[Any]:
     """Ids of units with a finalized evaluation started (visited) from ``start`` to ``end``
     (inclusive)."""
     return select(Evaluation.unit_id).where(
-        Evaluation.status == "finalized",
+        Evaluation.status == EvaluationStatus.FINALIZED,
         Evaluation.started_at >= datetime.combine(start, time()),
         Evaluation.started_at < datetime.combine(end + timedelta(days=1), time()),
     )
@@ -82,7 +84,7 @@ def _superseded(cutoff: datetime | None = None) -> ColumnElement[bool]:
     later_answer = aliased(AnswerRow)
     conditions: list[ColumnElement[bool]] = [
         later.unit_id == Evaluation.unit_id,
-        later.status == "finalized",
+        later.status == EvaluationStatus.FINALIZED,
     ]
     if cutoff is not None:
         conditions.append(later.finalized_at < cutoff)
@@ -109,8 +111,8 @@ def _rectification_due(as_of: date) -> Select[Any]:
         select(Evaluation.unit_id)
         .join(AnswerRow, AnswerRow.evaluation_id == Evaluation.id)
         .where(
-            Evaluation.status == "finalized",
-            AnswerRow.result == "fail",
+            Evaluation.status == EvaluationStatus.FINALIZED,
+            AnswerRow.result == Answer.FAIL,
             AnswerRow.due <= as_of,
             ~_superseded(),
         )

@@ -24,8 +24,9 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from fieldapp.domain.events import EventKind
 from fieldapp.domain.lifecycle import CONFIRMED_STATES, EXITS, State
-from fieldapp.domain.verdict import Outcome
+from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType, label_or
 from fieldapp.errors import InvalidInput
 from fieldapp.services import evidence
@@ -213,7 +214,7 @@ def open_rectifications(as_of: date, station_id: int | None = None) -> Select[An
         .where(
             Evaluation.status == FINALIZED,
             Evaluation.finalized_at < cutoff,
-            AnswerRow.result == "fail",
+            AnswerRow.result == Answer.FAIL,
             ~_superseded(cutoff),
         )
     )
@@ -263,7 +264,7 @@ def _reason_queries(year: int, today: date) -> dict[Reason, Select[Any]]:
     )
     stickers = and_(
         UnitEvent.unit_id == Unit.id,
-        UnitEvent.kind == "sticker",
+        UnitEvent.kind == EventKind.STICKER,
         UnitEvent.occurred_on.between(start, end),
     )
     no_sticker = _units(Unit.state_since).where(
@@ -436,7 +437,7 @@ def changed_today(session: Session, today: date, station: str | None = None) -> 
     units: dict[int, tuple[str, str, str]] = {}
     for unit_id, code, name, station_name, kind, before, after in session.execute(events):
         units[unit_id] = (code, name, station_name)
-        if kind == "sticker":
+        if kind == EventKind.STICKER:
             changes[unit_id].append("标识张贴")
         else:
             old = State(before).label if before else "（新建）"
@@ -667,7 +668,7 @@ def month_summary(
                 EvaluationChecklist.checklist_id == AnswerRow.checklist_id,
             ),
         )
-        .where(AnswerRow.result == "fail")
+        .where(AnswerRow.result == Answer.FAIL)
         .group_by(AnswerRow.checklist_id, EvaluationChecklist.version, AnswerRow.item_code)
     ):
         failed_counts[(checklist_id, code)] += count

@@ -28,7 +28,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from fieldapp.domain.events import EventKind
 from fieldapp.domain.lifecycle import ExitReason, State
+from fieldapp.domain.records import (
+    BatchSource,
+    BatchStatus,
+    EvaluationKind,
+    EvaluationStatus,
+    SignerRole,
+)
 from fieldapp.domain.targets import RatioKind, TargetKind
+from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType
 
 NAMING = {
@@ -221,12 +229,14 @@ class Evaluation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    kind: Mapped[EvaluationKind] = mapped_column(domain_enum(EvaluationKind, 32))
+    status: Mapped[EvaluationStatus] = mapped_column(
+        domain_enum(EvaluationStatus, 16), default=EvaluationStatus.DRAFT
+    )
     inspector: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finalized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    verdict: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    verdict: Mapped[Outcome | None] = mapped_column(domain_enum(Outcome, 16), nullable=True)
     verdict_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     replaces_id: Mapped[int | None] = mapped_column(
         ForeignKey("evaluations.id"), nullable=True, index=True
@@ -275,7 +285,7 @@ class AnswerRow(Base):
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id", ondelete="CASCADE"))
     checklist_id: Mapped[str] = mapped_column(String(64))
     item_code: Mapped[str] = mapped_column(String(20))
-    result: Mapped[str] = mapped_column(String(8))
+    result: Mapped[Answer] = mapped_column(domain_enum(Answer, 8))
     note: Mapped[str] = mapped_column(Text, default="")
     rectify: Mapped[str | None] = mapped_column(Text, nullable=True)
     due: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -311,7 +321,7 @@ class Signature(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id", ondelete="CASCADE"))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[SignerRole] = mapped_column(domain_enum(SignerRole, 16))
     name: Mapped[str] = mapped_column(String(64))
     signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     image_sha256: Mapped[str] = mapped_column(String(64))
@@ -410,7 +420,9 @@ class SyncBatch(Base):
     __tablename__ = "sync_batches"
 
     batch_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    source: Mapped[str] = mapped_column(String(16), default="online")
+    source: Mapped[BatchSource] = mapped_column(
+        domain_enum(BatchSource, 16), default=BatchSource.ONLINE
+    )
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     evaluations: Mapped[int] = mapped_column(Integer, default=0)
@@ -418,7 +430,9 @@ class SyncBatch(Base):
     bytes_uploaded: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     conflicts: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="started")
+    status: Mapped[BatchStatus] = mapped_column(
+        domain_enum(BatchStatus, 16), default=BatchStatus.STARTED
+    )
     error: Mapped[str] = mapped_column(Text, default="")
     manifest_json: Mapped[str | None] = mapped_column(Text, nullable=True)
 

@@ -13,6 +13,7 @@ import json
 import zipfile
 from pathlib import Path
 
+from fieldapp.domain.records import BatchStatus
 from fieldapp.errors import InvalidInput
 from fieldapp.reports.output import atomic_output
 from fieldapp.settings import Settings
@@ -41,7 +42,7 @@ def export(store: Store, settings: Settings, target: Path, batch_size: int = 200
         for manifest in manifests:
             row = session.get(SyncBatch, manifest.batch_id)
             assert row is not None
-            row.status = "exported"
+            row.status = BatchStatus.EXPORTED
             row.finished_at = utcnow()
         if not manifests:
             raise InvalidInput("没有需要导出的评价：所有已定稿的评价都已同步到县局服务器")

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from fieldapp import paths
 from fieldapp import settings as settings_module
 from fieldapp.domain.events import Role
+from fieldapp.domain.records import BatchSource, BatchStatus
 from fieldapp.reports.output import atomic_output
 from fieldapp.services import unit_sync
 from fieldapp.services.stations import station_ids
@@ -175,7 +176,7 @@ class SyncClient:
     def _unfinished(self, session: Session) -> wire.Manifest | None:
         row = session.scalar(
             select(SyncBatch)
-            .where(SyncBatch.status == "started", SyncBatch.source == "online")
+            .where(SyncBatch.status == BatchStatus.STARTED, SyncBatch.source == BatchSource.ONLINE)
             .order_by(SyncBatch.started_at)
             .limit(1)
         )
@@ -216,7 +217,7 @@ class SyncClient:
                     row.blobs_uploaded += report.blobs_uploaded - before[0]
                     row.bytes_uploaded += report.bytes_uploaded - before[1]
                     if isinstance(exc, ServerRefused) and exc.status not in (401, 409):
-                        row.status = "refused"  # resending the same batch cannot help
+                        row.status = BatchStatus.REFUSED  # resending the same batch cannot help
                         row.finished_at = utcnow()
             raise
         sent = (report.blobs_uploaded - before[0], report.bytes_uploaded - before[1])
@@ -275,7 +276,7 @@ class SyncClient:
             apply_receipt(session, manifest, receipt)
             row = session.get(SyncBatch, manifest.batch_id)
             if row is not None:
-                row.status = "done"
+                row.status = BatchStatus.DONE
                 row.finished_at = utcnow()
                 row.blobs_uploaded += sent[0]
                 row.bytes_uploaded += sent[1]
@@ -425,7 +426,9 @@ def build_manifest(
     Blobs are not checked here: a missing one is reported when it is uploaded or exported.
     """
     in_flight = set(
-        session.scalars(select(SyncBatch.manifest_json).where(SyncBatch.status == "started"))
+        session.scalars(
+            select(SyncBatch.manifest_json).where(SyncBatch.status == BatchStatus.STARTED)
+        )
     )
     sending = set()
     for text in in_flight:

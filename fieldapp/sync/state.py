@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from fieldapp.domain.records import BatchStatus, EvaluationStatus
 from fieldapp.domain.review import ReviewStatus
 from fieldapp.storage.models import (
     Evaluation,
@@ -78,7 +79,7 @@ def record(session: Session, evaluation: Evaluation) -> SyncEvaluation:
 def _pending_filter() -> tuple[ColumnElement[bool], ...]:
     """Finalised and not confirmed by the server."""
     synced = select(SyncEvaluation.evaluation_id).where(SyncEvaluation.synced_at.is_not(None))
-    return (Evaluation.status == "finalized", Evaluation.id.not_in(synced))
+    return (Evaluation.status == EvaluationStatus.FINALIZED, Evaluation.id.not_in(synced))
 
 
 def pending(session: Session) -> list[Evaluation]:
@@ -106,7 +107,7 @@ def start_batch(session: Session, manifest: wire.Manifest, source: str) -> SyncB
         source=source,
         started_at=utcnow(),
         evaluations=len(manifest.evaluations),
-        status="started",
+        status=BatchStatus.STARTED,
         error="",
         manifest_json=manifest.model_dump_json(),
     )

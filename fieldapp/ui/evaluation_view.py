@@ -911,7 +911,9 @@ class EvaluationView(QWidget):
         if item.note:
             parts.append(f"<b>{escape(tr('eval.note'))}</b>：{escape(item.note)}")
         if item.previous is not None:
-            colour = VERDICT_COLOURS[Outcome.FAIL.value] if item.previous.result == "fail" else ""
+            colour = (
+                VERDICT_COLOURS[Outcome.FAIL.value] if item.previous.result == Answer.FAIL else ""
+            )
             style = f" style='color:{colour}'" if colour else ""
             before = tr("eval.previous_result", result=em.previous_label(item.previous))
             parts.append(f"<b{style}>{escape(before)}</b>")

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp import settings as settings_module
+from fieldapp.domain.records import BatchStatus
 from fieldapp.store import Store
 from fieldapp.sync import state
 from fieldapp.ui.errors import describe
@@ -111,7 +112,7 @@ def read_status(store: Store, *, ledger: bool = True) -> SyncStatus:
         rows = []
         for batch in state.ledger(session, limit=30) if ledger else []:
             waiting = 0
-            if batch.status != "done":  # a confirmed batch has every blob on the server
+            if batch.status != BatchStatus.DONE:  # a confirmed batch has every blob on the server
                 blobs = _manifest_blobs(batch.manifest_json)
                 waiting = len(blobs - state.uploaded(session, sorted(blobs))) if blobs else 0
             rows.append(
@@ -282,15 +283,12 @@ class SyncDialog(QDialog):
         )
         self.ledger.setRowCount(len(status.ledger))
         for row, entry in enumerate(status.ledger):
-            known = ("started", "done", "refused", "exported")
-            result = tr(f"sync.batch_{entry.status}") if entry.status in known else entry.status
+            result = tr(f"sync.batch_{entry.status}")
             if entry.error:
                 result += f"：{entry.error}"
             values = (
                 _when(entry.started_at),
-                tr(f"sync.source_{entry.source}")
-                if entry.source in ("online", "bundle")
-                else entry.source,
+                tr(f"sync.source_{entry.source}"),
                 entry.text(),
                 result,
             )

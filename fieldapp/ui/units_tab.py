@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from fieldapp import settings
-from fieldapp.domain.events import Role
+from fieldapp.domain.events import EventKind, Role
 from fieldapp.domain.lifecycle import CONFIRMED_STATES, ExitReason, State, allowed_from
 from fieldapp.domain.vocab import UnitType, industry_label
 from fieldapp.services.units import UnitFilter
@@ -643,7 +643,7 @@ def render_detail(unit: UnitDetail) -> str:
     parts.append("<table cellspacing='0' cellpadding='3' border='1' style='border-color:#ccc'>")
     parts.append("<tr>" + "".join(f"<th>{escape(tr(h))}</th>" for h in heads) + "</tr>")
     for event in unit.events:
-        if event.kind == "sticker":
+        if event.kind == EventKind.STICKER:
             change = tr("history.sticker")
             if event.photo is None:
                 change += tr("history.sticker_no_photo")

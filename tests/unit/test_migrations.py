@@ -132,5 +132,5 @@ def test_the_head_constant_is_the_newest_migration() -> None:
     from alembic.script import ScriptDirectory
 
     scripts = ScriptDirectory.from_config(db.alembic_config())
-    assert db.HEAD_REVISION == scripts.get_current_head()
+    assert scripts.get_current_head() == db.HEAD_REVISION
     assert db.head_revision() == db.HEAD_REVISION
