@@ -33,7 +33,7 @@ WAIT_MS = 20_000
 def county_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("county")
     csv = demo.write_csv(folder / "units.csv", COUNTY)
-    with Store.open(folder / "data") as store, store.session() as session:
+    with Store.open(folder / "data", create=True) as store, store.session() as session:
         import_units(session, csv, actor="测试")
     return paths.database_path(folder / "data")
 
@@ -42,7 +42,7 @@ def county_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def county(county_db: Path, isolated_data_dir: Path) -> Iterator[Store]:
     isolated_data_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(county_db, paths.database_path(isolated_data_dir))
-    with Store.open(isolated_data_dir) as store:
+    with Store.open(isolated_data_dir, create=True) as store:
         yield store
 
 

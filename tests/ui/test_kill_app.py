@@ -36,7 +36,7 @@ WAIT_MS = 10_000
 
 @pytest.fixture
 def killed_app(isolated_data_dir: Path, data_path: Path) -> Iterator[dict[str, Any]]:
-    with Store.open(isolated_data_dir) as store:
+    with Store.open(isolated_data_dir, create=True) as store:
         with store.session() as session:
             import_units(session, data_path / "units-sample.csv", actor="测试")
         settings.save(store.folder, settings.Settings(inspector_name="张三", station="五云所"))
@@ -74,7 +74,7 @@ def test_killed_window_reopens_the_draft_intact(
     qtbot: Any, isolated_data_dir: Path, killed_app: dict[str, Any]
 ) -> None:
     assert len(killed_app["answered"]) == ANSWERS and len(killed_app["attached"]) == 1
-    with Store.open(isolated_data_dir) as store:
+    with Store.open(isolated_data_dir, create=True) as store:
         runner = TaskRunner(synchronous=True)
         window = MainWindow(store, runner)
         qtbot.addWidget(window)
