@@ -60,16 +60,16 @@ class JobProgress(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._cancel = threading.Event()
+        self.cancel_event = threading.Event()
 
     def report(self, done: int, total: int) -> None:
         self.advanced.emit(done, total)
 
     def cancel(self) -> None:
-        self._cancel.set()
+        self.cancel_event.set()
 
     def cancelled(self) -> bool:
-        return self._cancel.is_set()
+        return self.cancel_event.is_set()
 
 
 def ask_save_pdf(
@@ -98,7 +98,7 @@ def print_sheet(store: Store, runner: TaskRunner, evaluation_id: int, out: Path)
 
         return batch.write_sheets(store, [evaluation_id], out)[0]
 
-    runner.submit(work, open_document)
+    runner.submit_long(work, open_document)  # PDF work never holds the read pool
 
 
 def print_blank(store: Store, runner: TaskRunner, credit_code: str, out: Path) -> None:
@@ -109,7 +109,7 @@ def print_blank(store: Store, runner: TaskRunner, credit_code: str, out: Path) -
 
         return write_blank(store, credit_code, out)
 
-    runner.submit(work, open_document)
+    runner.submit_long(work, open_document)
 
 
 class BatchPrintDialog(QDialog):
@@ -244,7 +244,8 @@ class BatchPrintDialog(QDialog):
                 cancelled=job.cancelled,
             )
 
-        self._runner.submit(work, self._done, self._failed)
+        # A long job: closing the window sets its cancel event, as the dialog's 取消 does.
+        self._runner.submit_long(work, self._done, self._failed, cancel=job.cancel_event)
 
     def _advanced(self, done: int, total: int) -> None:
         self.progress.setRange(0, total)
