@@ -168,13 +168,15 @@ def _station_id(session: Session, station: str | None) -> int | None:
 
 
 def _units(*columns: Any) -> Select[Any]:
-    """Units with their station name, leaving out removed and closed ones."""
+    """Units with their station name, leaving out removed and closed ones; rows are read by
+    these names (``unit_id``, ``credit_code``, ``name``, ``station``, ``state``, ``state_since``)
+    and the labels of ``columns``."""
     return (
         select(
-            Unit.id,
+            Unit.id.label("unit_id"),
             Unit.credit_code,
             Unit.name,
-            Station.name,
+            Station.name.label("station"),
             Unit.state,
             Unit.state_since,
             *columns,
@@ -195,7 +197,7 @@ def open_rectifications(as_of: date, station_id: int | None = None) -> Select[An
     cutoff = _day_start(as_of + timedelta(days=1))
     statement = (
         _units(
-            Evaluation.id,
+            Evaluation.id.label("evaluation_id"),
             AnswerRow.checklist_id,
             EvaluationChecklist.version,
             AnswerRow.item_code,
@@ -228,19 +230,19 @@ def _rectifications(
 ) -> list[Rectification]:
     out = [
         Rectification(
-            unit_id=row[0],
-            credit_code=row[1],
-            name=row[2],
-            station=row[3],
-            evaluation_id=row[6],
-            checklist_id=row[7],
-            code=row[9],
-            text=texts.text(row[7], row[8], row[9]),
-            rectify=row[10] or "",
-            due=row[11],
+            unit_id=row["unit_id"],
+            credit_code=row["credit_code"],
+            name=row["name"],
+            station=row["station"],
+            evaluation_id=row["evaluation_id"],
+            checklist_id=row["checklist_id"],
+            code=row["item_code"],
+            text=texts.text(row["checklist_id"], row["version"], row["item_code"]),
+            rectify=row["rectify"] or "",
+            due=row["due"],
             as_of=as_of,
         )
-        for row in session.execute(statement)
+        for row in session.execute(statement).mappings()
     ]
     out.sort(key=lambda r: (r.due or date.max, r.station, r.credit_code, r.checklist_id, r.code))
     return out
@@ -252,14 +254,14 @@ def _rectifications(
 def _reason_queries(year: int, today: date) -> dict[Reason, Select[Any]]:
     """One select per reason: unit columns, then the date the problem dates from."""
     start, end = date(year, 1, 1), min(today, date(year, 12, 31))
-    not_evaluated = _units(Unit.state_since).where(
+    not_evaluated = _units(Unit.state_since.label("since")).where(
         Unit.state.in_(_NEEDS_EVALUATION),
         Unit.id.not_in(_evaluated_between(start, end).scalar_subquery()),
     )
     overdue_items = open_rectifications(today).where(AnswerRow.due < today).subquery()
     overdue = (
-        _units(func.min(overdue_items.c.due), func.count())
-        .join(overdue_items, overdue_items.c.id == Unit.id)
+        _units(func.min(overdue_items.c.due).label("since"), func.count().label("items"))
+        .join(overdue_items, overdue_items.c.unit_id == Unit.id)
         .group_by(Unit.id)
     )
     stickers = and_(
@@ -267,17 +269,17 @@ def _reason_queries(year: int, today: date) -> dict[Reason, Select[Any]]:
         UnitEvent.kind == EventKind.STICKER,
         UnitEvent.occurred_on.between(start, end),
     )
-    no_sticker = _units(Unit.state_since).where(
+    no_sticker = _units(Unit.state_since.label("since")).where(
         Unit.state.in_(_CONFIRMED), ~exists(select(UnitEvent.id).where(stickers))
     )
     no_photo = (
-        _units(func.max(UnitEvent.occurred_on))
+        _units(func.max(UnitEvent.occurred_on).label("since"))
         .join(UnitEvent, stickers)
         .where(Unit.state.in_(_CONFIRMED))
         .group_by(Unit.id)
         .having(func.count(UnitEvent.photo_sha256) == 0)
     )
-    stale = _units(Unit.state_since).where(
+    stale = _units(Unit.state_since.label("since")).where(
         or_(
             *(
                 and_(Unit.state == state.value, Unit.state_since < today - timedelta(days=days))
@@ -295,17 +297,19 @@ def _reason_queries(year: int, today: date) -> dict[Reason, Select[Any]]:
 
 
 def _detail(reason: Reason, row: Any, year: int, today: date) -> str:
-    state = State(row[4]).label if row[4] else "（无状态）"
+    state = State(row["state"]).label if row["state"] else "（无状态）"
     if reason is Reason.NOT_EVALUATED:
         return f"「{state}」，{year} 年还没有定稿的评价"
     if reason is Reason.RECTIFICATION_OVERDUE:
-        due: date = row[6]
-        return f"{row[7]} 项整改逾期，最早期限 {due.isoformat()}（已过 {(today - due).days} 天）"
+        due: date = row["since"]
+        return (
+            f"{row['items']} 项整改逾期，最早期限 {due.isoformat()}（已过 {(today - due).days} 天）"
+        )
     if reason is Reason.NO_STICKER:
         return f"「{state}」，{year} 年还没有记录标识张贴"
     if reason is Reason.STICKER_NO_PHOTO:
-        return f"{row[6].isoformat()} 张贴标识，没有张贴照片，请补拍"
-    since: date | None = row[5]
+        return f"{row['since'].isoformat()} 张贴标识，没有张贴照片，请补拍"
+    since: date | None = row["state_since"]
     days = (today - since).days if since else 0
     return f"「{state}」已 {days} 天未变化（自 {since.isoformat() if since else '—'}）"
 
@@ -329,17 +333,17 @@ def hold_backs(
     for reason, statement in _reason_queries(year, today).items():
         if station_id is not None:
             statement = statement.where(Unit.station_id == station_id)
-        for row in session.execute(statement.order_by(Unit.id)):
-            found[row[3]].append(
+        for row in session.execute(statement.order_by(Unit.id)).mappings():
+            found[row["station"]].append(
                 HoldBack(
-                    unit_id=row[0],
-                    credit_code=row[1],
-                    name=row[2],
-                    station=row[3],
-                    state=row[4],
+                    unit_id=row["unit_id"],
+                    credit_code=row["credit_code"],
+                    name=row["name"],
+                    station=row["station"],
+                    state=row["state"],
                     reason=reason,
                     detail=_detail(reason, row, year, today),
-                    since=row[6],
+                    since=row["since"],
                 )
             )
     for item in _evidence_hold_backs(session, year, today, station_id):
@@ -386,7 +390,7 @@ def _hold_back_counts(
         if station_id is not None:
             statement = statement.where(Unit.station_id == station_id)
         rows = statement.subquery()
-        station_column = list(rows.c)[3]
+        station_column = rows.c.station
         counted = select(station_column, func.count()).group_by(station_column)
         for name, count in session.execute(counted):
             out[name][reason] = count
