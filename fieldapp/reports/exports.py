@@ -363,8 +363,8 @@ def _answer_rows(session: Session, filters: Filters, station_id: int | None) -> 
             Evaluation.id,
             Evaluation.uuid,
             Unit.credit_code,
-            Unit.name,
-            Station.name,
+            Unit.name.label("unit_name"),
+            Station.name.label("station"),
             Evaluation.kind,
             Evaluation.status,
             Evaluation.started_at,
@@ -393,32 +393,32 @@ def _answer_rows(session: Session, filters: Filters, station_id: int | None) -> 
     )
     statement = _evaluation_filter(statement, filters, station_id)
     items = ItemTexts(session)
-    rows = session.execute(statement.execution_options(yield_per=BATCH))
-    for _, group in itertools.groupby(rows, key=lambda r: r[0]):
+    rows = session.execute(statement.execution_options(yield_per=BATCH)).mappings()
+    for _, group in itertools.groupby(rows, key=lambda r: r["id"]):
         ordered = sorted(
-            ((r, items.entry(r[10], r[11], r[13])) for r in group),
-            key=lambda pair: (pair[0][12], pair[1][0]),
+            ((r, items.entry(r["checklist_id"], r["version"], r["item_code"])) for r in group),
+            key=lambda pair: (pair[0]["position"], pair[1][0]),
         )
         for r, (_, text) in ordered:
             yield [
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                label_or(Kind, r[5]),
-                STATUS_LABELS.get(r[6], r[6]),
-                r[7].date(),
-                r[8],
-                label_or(Outcome, r[9]),
-                r[10],
-                r[11],
-                r[13],
+                r["id"],
+                r["uuid"],
+                r["credit_code"],
+                r["unit_name"],
+                r["station"],
+                label_or(Kind, r["kind"]),
+                STATUS_LABELS.get(r["status"], r["status"]),
+                r["started_at"].date(),
+                r["inspector"],
+                label_or(Outcome, r["verdict"]),
+                r["checklist_id"],
+                r["version"],
+                r["item_code"],
                 text,
-                label_or(Answer, r[14]),
-                r[15],
-                r[16] or "",
-                r[17],
+                label_or(Answer, r["result"]),
+                r["note"],
+                r["rectify"] or "",
+                r["due"],
             ]
 
 
