@@ -62,3 +62,34 @@ class BatchStatus(StrEnum):
 class BatchSource(StrEnum):
     ONLINE = "online"
     BUNDLE = "bundle"
+
+
+class UnitChangeKind(StrEnum):
+    """A unit change sent to the county: a unit found on site, or an edit of a known one."""
+
+    NEW = "new"
+    UPDATE = "update"
+
+
+class ChangeOutcome(StrEnum):
+    """What the county server did with a unit change."""
+
+    APPLIED = "applied"
+    CONFLICT = "conflict"  # held for the station: the server's version moved, or the rules refused
+
+
+class ConflictKind(StrEnum):
+    """What a conflict the server holds is about."""
+
+    EVALUATION = "evaluation"
+    UNIT_CHANGE = "unit_change"
+    UNIT_PUBLISH = "unit_publish"  # a county list whose history the rules refuse
+
+
+class Published(StrEnum):
+    """What publishing a county list did with one unit on the server."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    CONFLICT = "conflict"  # its history is refused by the rules: held for the county

@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, date, datetime
-from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.events import Role
+from fieldapp.domain.records import ChangeOutcome, ConflictKind, UnitChangeKind
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller, Clash, Forbidden, Invalid
 from fieldapp.server.blobs import BlobStore
@@ -63,12 +63,12 @@ def find_unit(session: Session, unit_uuid: str, credit_code: str) -> m.Unit | No
 def validate(session: Session, caller: Caller, manifest: wire.Manifest) -> None:
     """Refuse the whole manifest (nothing written) if any part is wrong or out of scope."""
     seen: set[str] = set()
-    new_units = {c.unit.uuid: c for c in manifest.unit_changes if c.kind == "new"}
+    new_units = {c.unit.uuid: c for c in manifest.unit_changes if c.kind == UnitChangeKind.NEW}
     for change in manifest.unit_changes:
         caller.check_station(
             change.unit.station, f"单位变更 {change.change_id}（{change.unit.name}）"
         )
-        if change.kind == "update":
+        if change.kind == UnitChangeKind.UPDATE:
             unit = session.get(m.Unit, change.unit.uuid)
             if unit is not None:
                 caller.check_station(unit.station, f"单位「{unit.name}」")
@@ -188,13 +188,13 @@ def _commit(
     accepted: list[wire.ReceiptEntry] = []
     conflicts: list[wire.Conflict] = [
         wire.Conflict(
-            kind="unit_change",
+            kind=ConflictKind.UNIT_CHANGE,
             subject=outcome.change_id,
             message=message,
             server_version=outcome.version,
         )
         for outcome, message in applied
-        if outcome.status == "conflict" and message
+        if outcome.status == ChangeOutcome.CONFLICT and message
     ]
     for evaluation in manifest.evaluations:
         existing = session.get(m.Evaluation, evaluation.uuid)
@@ -207,11 +207,13 @@ def _commit(
                 "未覆盖；如需更正请新建修订"
             )
             conflicts.append(
-                wire.Conflict(kind="evaluation", subject=evaluation.uuid, message=message)
+                wire.Conflict(
+                    kind=ConflictKind.EVALUATION, subject=evaluation.uuid, message=message
+                )
             )
             session.add(
                 m.Conflict(
-                    kind="evaluation",
+                    kind=ConflictKind.EVALUATION,
                     subject=evaluation.uuid,
                     station=existing.station,
                     message=message,
@@ -224,7 +226,7 @@ def _commit(
         if unit is None:  # its unit came in this batch and the domain refused it
             conflicts.append(
                 wire.Conflict(
-                    kind="evaluation",
+                    kind=ConflictKind.EVALUATION,
                     subject=evaluation.uuid,
                     message=(
                         f"评价 {evaluation.uuid} 所评单位 {evaluation.unit_credit_code} 未被服务器"
@@ -375,9 +377,9 @@ def _apply_unit_change(
     unit = session.get(m.Unit, change.unit.uuid)
     who = change.recorded_by or caller.name
     name = f"{change.unit.name}（{change.unit.credit_code}）"
-    status: Literal["applied", "conflict"] = "applied"
+    status = ChangeOutcome.APPLIED
     refusal: str | None = None
-    if change.kind == "new":
+    if change.kind == UnitChangeKind.NEW:
         by_code = session.scalar(
             select(m.Unit).where(m.Unit.credit_code == change.unit.credit_code)
         )
@@ -392,11 +394,11 @@ def _apply_unit_change(
                 session.add(unit)
                 version = 1
             else:
-                status, version = "conflict", 0
+                status, version = ChangeOutcome.CONFLICT, 0
     elif unit is None:
-        status, version = "conflict", 0
+        status, version = ChangeOutcome.CONFLICT, 0
     elif unit.version != change.base_version:
-        status, version = "conflict", unit.version
+        status, version = ChangeOutcome.CONFLICT, unit.version
     else:
         stored = wire.WireUnit.model_validate_json(unit.data_json)
         data, refusal = merged_update(
@@ -412,7 +414,7 @@ def _apply_unit_change(
             unit.version = version
             unit.seq = seq
         else:
-            status, version = "conflict", unit.version
+            status, version = ChangeOutcome.CONFLICT, unit.version
     station = unit.station if unit is not None else change.unit.station
     session.add(
         m.UnitChange(
@@ -427,7 +429,7 @@ def _apply_unit_change(
         )
     )
     outcome = wire.UnitChangeOutcome(change_id=change.change_id, status=status, version=version)
-    if status == "applied":
+    if status == ChangeOutcome.APPLIED:
         return outcome, None
     if refusal is not None:
         message = (
@@ -441,7 +443,7 @@ def _apply_unit_change(
         )
     session.add(
         m.Conflict(
-            kind="unit_change",
+            kind=ConflictKind.UNIT_CHANGE,
             subject=change.change_id,
             station=station,
             message=message,

@@ -8,12 +8,13 @@ county loads its reference data from its desktop store with ``fieldapp-server pu
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from fieldapp.domain.events import Role
+from fieldapp.domain.records import ConflictKind, Published
 from fieldapp.domain.review import ReviewStatus
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller
@@ -88,7 +89,6 @@ def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT)
     )
 
 
-Published = Literal["created", "updated", "unchanged", "conflict"]
 PUBLISHER = "县局"
 
 
@@ -102,7 +102,7 @@ def upsert_unit(session: Session, unit: wire.WireUnit, seq: int) -> Published:
     if row is None:
         other = session.scalar(select(m.Unit).where(m.Unit.credit_code == unit.credit_code))
         if other is not None:
-            return "unchanged"  # the same business under another id; the county resolves it
+            return Published.UNCHANGED  # the same business under another id; the county resolves it
         refusal = (
             history.chain_refusal(unit.events, start=None, start_on=None, end=unit.state)
             if unit.events
@@ -110,30 +110,30 @@ def upsert_unit(session: Session, unit: wire.WireUnit, seq: int) -> Published:
         )
         if refusal is not None:
             _held(session, unit, refusal)
-            return "conflict"
+            return Published.CONFLICT
         session.add(new_unit_row(unit, seq))
-        return "created"
+        return Published.CREATED
     current = wire.WireUnit.model_validate_json(row.data_json)
     behind = bool(unit.events) and not history.new_events(current.events, unit.events)
     if behind and history.new_events(unit.events, current.events):
-        return "unchanged"  # the field changed it since; the county's copy is behind
+        return Published.UNCHANGED  # the field changed it since; the county's copy is behind
     data, refusal = merged_update(current, unit, who=PUBLISHER, reason="", on=m.now().date())
     if refusal is not None:
         _held(session, unit, refusal)
-        return "conflict"
+        return Published.CONFLICT
     if current.model_copy(update={"version": 1}) == data.model_copy(update={"version": 1}):
-        return "unchanged"
+        return Published.UNCHANGED
     row.version += 1
     row.station, row.name, row.credit_code = data.station, data.name, data.credit_code
     row.data_json = unit_row_data(data.model_copy(update={"version": row.version}))
     row.seq = seq
-    return "updated"
+    return Published.UPDATED
 
 
 def _held(session: Session, unit: wire.WireUnit, refusal: str) -> None:
     session.add(
         m.Conflict(
-            kind="unit_publish",
+            kind=ConflictKind.UNIT_PUBLISH,
             subject=unit.uuid,
             station=unit.station,
             message=(
@@ -183,8 +183,8 @@ def publish_store(session: Session, folder: Path) -> dict[str, int]:
             if number and number % SEQ_CHUNK == 0:
                 seq = next_seq(session)  # pulls come down in pages of about this many
             published = upsert_unit(session, wire_unit(unit), seq)
-            counts["units"] += published in ("created", "updated")
-            counts["conflicts"] += published == "conflict"
+            counts["units"] += published in (Published.CREATED, Published.UPDATED)
+            counts["conflicts"] += published is Published.CONFLICT
         for target in source.scalars(select(local.Target).order_by(local.Target.id)):
             counts["targets"] += upsert_target(session, wire_target(target), seq)
         for snap in source.scalars(select(local.ChecklistSnapshot)):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -26,7 +26,13 @@ from sqlalchemy.orm import Session
 from fieldapp import paths
 from fieldapp import settings as settings_module
 from fieldapp.domain.events import Role
-from fieldapp.domain.records import BatchSource, BatchStatus
+from fieldapp.domain.records import (
+    BatchSource,
+    BatchStatus,
+    ChangeOutcome,
+    ConflictKind,
+    UnitChangeKind,
+)
 from fieldapp.reports.output import atomic_output
 from fieldapp.services import unit_sync
 from fieldapp.services.stations import station_ids
@@ -386,10 +392,10 @@ def _unit_changes(session: Session, evaluations: list[Evaluation]) -> list[wire.
         if record is None or (record.server_version == 0 and unit.id in evaluated):
             # Never accepted by the server: sent with the evaluations that need it (a refusal
             # then holds back only those evaluations, not the whole batch).
-            kind: Literal["new", "update"] = "new"
+            kind = UnitChangeKind.NEW
             base = 0
         elif unit.version > record.local_version and record.conflict is None:
-            kind, base = "update", record.server_version
+            kind, base = UnitChangeKind.UPDATE, record.server_version
         else:
             continue
         last = unit.events[-1] if unit.events else None
@@ -474,12 +480,14 @@ def apply_receipt(session: Session, manifest: wire.Manifest, receipt: wire.Recei
         marked.update(sent[evaluation.uuid].blob_hashes())
     state.mark_uploaded(session, marked)
     for conflict in receipt.conflicts:
-        if conflict.kind == "evaluation":
+        if conflict.kind == ConflictKind.EVALUATION:
             clashing = session.scalar(select(Evaluation).where(Evaluation.uuid == conflict.subject))
             if clashing is not None:
                 state.record(session, clashing).conflict = conflict.message
     changes = {c.change_id: c for c in manifest.unit_changes}
-    refused = {c.subject: c.message for c in receipt.conflicts if c.kind == "unit_change"}
+    refused = {
+        c.subject: c.message for c in receipt.conflicts if c.kind == ConflictKind.UNIT_CHANGE
+    }
     for outcome in receipt.unit_changes:
         change = changes.get(outcome.change_id)
         if change is None:
@@ -492,7 +500,7 @@ def apply_receipt(session: Session, manifest: wire.Manifest, receipt: wire.Recei
             synced_unit = SyncUnit(unit_id=unit.id, server_version=0, local_version=0)
             session.add(synced_unit)
         synced_unit.local_version = change.unit.version
-        if outcome.status == "applied":
+        if outcome.status == ChangeOutcome.APPLIED:
             synced_unit.server_version = outcome.version
             synced_unit.conflict = None
         else:

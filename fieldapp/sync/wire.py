@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
@@ -35,10 +35,12 @@ from pydantic import (
 from fieldapp.domain.events import EventKind
 from fieldapp.domain.events import Role as Role  # re-exported: the roles are the domain's
 from fieldapp.domain.lifecycle import ExitReason, State
+from fieldapp.domain.records import ChangeOutcome, ConflictKind, SignerRole, UnitChangeKind
 from fieldapp.domain.review import DECISIONS
 from fieldapp.domain.review import REVIEW_LABELS as REVIEW_LABELS
 from fieldapp.domain.review import ReviewStatus as ReviewStatus
 from fieldapp.domain.targets import TargetKind
+from fieldapp.domain.verdict import Answer
 from fieldapp.domain.vocab import UnitType
 
 API_PREFIX = "/api/v1"
@@ -105,6 +107,13 @@ ExitReasonValue = Annotated[ExitReason, BeforeValidator(_known(ExitReason, "移�
 RoleValue = Annotated[Role, BeforeValidator(_known(Role, "角色"))]
 TargetKindValue = Annotated[TargetKind, BeforeValidator(_known(TargetKind, "任务类别"))]
 ReviewStatusValue = Annotated[ReviewStatus, BeforeValidator(_known(ReviewStatus, "审核状态"))]
+AnswerValue = Annotated[Answer, BeforeValidator(_known(Answer, "检查结果"))]
+SignerRoleValue = Annotated[SignerRole, BeforeValidator(_known(SignerRole, "签名人"))]
+UnitChangeKindValue = Annotated[
+    UnitChangeKind, BeforeValidator(_known(UnitChangeKind, "单位变更类型"))
+]
+ConflictKindValue = Annotated[ConflictKind, BeforeValidator(_known(ConflictKind, "冲突类型"))]
+ChangeOutcomeValue = Annotated[ChangeOutcome, BeforeValidator(_known(ChangeOutcome, "变更结果"))]
 DecisionValue = Annotated[
     ReviewStatus,
     BeforeValidator(_known(ReviewStatus, "审核结果", DECISIONS)),
@@ -127,7 +136,7 @@ class WirePin(_Wire):
 class WireAnswer(_Wire):
     checklist_id: Short
     item_code: Annotated[str, StringConstraints(max_length=20)]
-    result: Literal["pass", "fail", "na"]
+    result: AnswerValue
     note: Text = ""
     rectify: Text | None = None
     due: date | None = None
@@ -146,7 +155,7 @@ class WirePhoto(_Wire):
 
 
 class WireSignature(_Wire):
-    role: Literal["inspector", "unit"]
+    role: SignerRoleValue
     name: Short
     signed_at: datetime
     image_sha256: Sha256
@@ -283,7 +292,7 @@ class UnitChange(_Wire):
     """
 
     change_id: Uuid
-    kind: Literal["new", "update"]
+    kind: UnitChangeKindValue
     base_version: int = Field(ge=0)
     unit: WireUnit
     reason: Text = ""
@@ -313,7 +322,7 @@ class Manifest(_Wire):
 
 
 class Conflict(_Wire):
-    kind: Literal["evaluation", "unit_change"]
+    kind: ConflictKindValue
     subject: str = Field(description="评价或变更的 UUID")
     message: str
     server_version: int | None = None
@@ -334,7 +343,7 @@ class ReceiptEntry(_Wire):
 
 class UnitChangeOutcome(_Wire):
     change_id: str
-    status: Literal["applied", "conflict"]
+    status: ChangeOutcomeValue
     version: int
 
 

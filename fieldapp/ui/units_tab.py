@@ -647,7 +647,7 @@ def render_detail(unit: UnitDetail) -> str:
             change = tr("history.sticker")
             if event.photo is None:
                 change += tr("history.sticker_no_photo")
-        elif event.kind == "state":
+        elif event.kind == EventKind.STATE:
             before = state_label(event.from_state) or tr("history.created")
             change = f"{before} → {state_label(event.to_state)}"
             if event.exit_reason:

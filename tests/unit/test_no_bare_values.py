@@ -17,9 +17,13 @@ from fieldapp.domain.lifecycle import ExitReason, State
 from fieldapp.domain.records import (
     BatchSource,
     BatchStatus,
+    ChangeOutcome,
+    ConflictKind,
     EvaluationKind,
     EvaluationStatus,
+    Published,
     SignerRole,
+    UnitChangeKind,
 )
 from fieldapp.domain.verdict import Answer, Outcome
 
@@ -34,6 +38,10 @@ ENUMS = (
     Outcome,
     State,
     ExitReason,
+    UnitChangeKind,
+    ChangeOutcome,
+    ConflictKind,
+    Published,
 )
 VALUES = {member.value for enum in ENUMS for member in enum} | {"sticker"}
 ATTRIBUTES = {"status", "result", "kind", "role", "verdict", "state", "source", "to_state"}
