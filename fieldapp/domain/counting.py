@@ -23,7 +23,13 @@ from datetime import date
 from enum import StrEnum
 
 from fieldapp.domain.events import EventKind
-from fieldapp.domain.lifecycle import ACTIVE_STATES, COMMITTED_OR_LATER, NAMED_STATES, State
+from fieldapp.domain.lifecycle import (
+    ACTIVE_STATES,
+    COMMITTED_OR_LATER,
+    NAMED_STATES,
+    State,
+    enters_pool,
+)
 
 
 class Count(StrEnum):
@@ -110,10 +116,9 @@ def snapshot(
     for event in states:
         if event.occurred_on > when:
             break
-        was_active = state in ACTIVE_STATES
-        state = event.to_state
-        if state in ACTIVE_STATES and not was_active:
+        if enters_pool(state, event.to_state):
             entry, named = event.occurred_on, None
+        state = event.to_state
         if state in NAMED_STATES and named is None:
             named = event.occurred_on  # 建成: the first 命名 since it entered (re-named later too)
     return Snapshot(

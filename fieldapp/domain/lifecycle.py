@@ -148,6 +148,12 @@ COMMITTED_OR_LATER: frozenset[State] = frozenset(
 )
 
 
+def enters_pool(before: State | None, after: State | None) -> bool:
+    """入库: a move into the pool from outside it (no state, 选育池 or an exit). The date of the
+    last such move is the unit's 入库日期, from which it counts as 新培育."""
+    return after in ACTIVE_STATES and before not in ACTIVE_STATES
+
+
 def allowed_from(state: State | None) -> tuple[State, ...]:
     """Where a unit may go next; a unit with no state yet may start anywhere but the exits."""
     if state is None:

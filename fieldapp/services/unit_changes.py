@@ -238,10 +238,10 @@ def _state_event(
         source=change.source,
     )
     session.add(event)
-    was_active = unit.state in lifecycle.ACTIVE_STATES
+    entering = lifecycle.enters_pool(unit.state, target)
     unit.state = target
     unit.state_since = on
-    if target in lifecycle.ACTIVE_STATES and not was_active:
+    if entering:
         unit.entered_on = on  # 入库: the unit (re-)enters the pool
     _touch(unit)
     session.flush()
@@ -367,6 +367,28 @@ def update_fields(
         _touch(unit)
         session.flush()
     return events
+
+
+def recode(session: Session, unit: Unit, credit_code: str, change: Change) -> UnitEvent:
+    """The county corrected the credit code (a pull): a DETAILS event like any field change.
+
+    Not an :data:`EDITABLE` field: on a laptop the code names the unit and is never edited."""
+    event = UnitEvent(
+        unit=unit,
+        kind=EventKind.DETAILS,
+        from_state=unit.state,
+        to_state=unit.state,
+        occurred_on=change.today,
+        actor=change.actor,
+        reason="",
+        field="credit_code",
+        old_value=unit.credit_code,
+        new_value=credit_code,
+        source=change.source,
+    )
+    session.add(event)
+    unit.credit_code = credit_code
+    return event
 
 
 def create(

@@ -263,9 +263,8 @@ def plan_move(
             evaluation_id=evaluation_id,
         )
     )
-    was_active = current in lifecycle.ACTIVE_STATES
     plan.values.update(state=target, state_since=on)
-    if target in lifecycle.ACTIVE_STATES and not was_active and "entered_on" not in plan.given:
+    if lifecycle.enters_pool(current, target) and "entered_on" not in plan.given:
         plan.values["entered_on"] = on  # 入库: the unit (re-)enters the pool
     return None
 

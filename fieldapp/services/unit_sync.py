@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from fieldapp.domain import lifecycle
 from fieldapp.domain.events import EventKind
 from fieldapp.services.stations import station_ids
-from fieldapp.services.unit_changes import Change, current_value, update_fields
+from fieldapp.services.unit_changes import Change, current_value, recode, update_fields
 from fieldapp.storage.models import Station, SyncUnit, Unit, UnitEvent, utcnow
 from fieldapp.sync import history
 from fieldapp.sync.mapping import wire_event
@@ -111,12 +111,11 @@ def _entered_on(events: list[WireUnitEvent]) -> date | None:
     ordered = sorted(
         enumerate(history.state_events(events)), key=lambda pair: (pair[1].occurred_on, pair[0])
     )
-    active, entered = False, None
+    state, entered = None, None
     for _order, event in ordered:
-        now_active = event.to_state in lifecycle.ACTIVE_STATES
-        if now_active and not active:
+        if lifecycle.enters_pool(state, event.to_state):
             entered = event.occurred_on
-        active = now_active
+        state = event.to_state
     return entered
 
 
@@ -235,7 +234,8 @@ def adopt(session: Session, incoming: WireUnit, change: Change) -> Adopted:
     differing: dict[str, Any] = {}
     if not created:
         if unit.credit_code != incoming.credit_code:
-            changed |= _recode(session, unit, incoming, change)
+            recode(session, unit, incoming.credit_code, change)
+            changed = True
         for name in RECORD_FIELDS:
             if name == "prudent" and "prudent" not in sent:
                 continue  # an older server does not know the flag
@@ -281,24 +281,3 @@ def adopt(session: Session, incoming: WireUnit, change: Change) -> Adopted:
     session.flush()
     outcome = Outcome.CREATED if created else Outcome.UPDATED if changed else Outcome.UNCHANGED
     return Adopted(outcome, unit.id, len(added))
-
-
-def _recode(session: Session, unit: Unit, incoming: WireUnit, change: Change) -> bool:
-    """The county corrected the credit code: written as a DETAILS event, like any field."""
-    session.add(
-        UnitEvent(
-            unit=unit,
-            kind=EventKind.DETAILS,
-            from_state=unit.state,
-            to_state=unit.state,
-            occurred_on=change.today,
-            actor=change.actor,
-            reason="",
-            field="credit_code",
-            old_value=unit.credit_code,
-            new_value=incoming.credit_code,
-            source=change.source or history.SYNC_SOURCE,
-        )
-    )
-    unit.credit_code = incoming.credit_code
-    return True
