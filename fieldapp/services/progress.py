@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldapp.domain import counting
-from fieldapp.domain.counting import Count, HistoryEvent, Snapshot
+from fieldapp.domain.counting import HistoryEvent, Snapshot
 from fieldapp.domain.events import EventKind
 from fieldapp.domain.lifecycle import NAMED_STATES
 from fieldapp.domain.vocab import UnitType
@@ -149,6 +149,16 @@ class _UnitRow:
     entered_on: date | None
     complete: bool
 
+    def at(self, history: list[HistoryEvent], when: date) -> Snapshot:
+        """The unit as its history gives it at ``when``."""
+        return counting.snapshot(
+            history,
+            when,
+            station=self.station,
+            unit_type=self.unit_type,
+            entered_on=self.entered_on,
+        )
+
 
 def _units(session: Session) -> list[_UnitRow]:
     rows = session.execute(
@@ -202,16 +212,7 @@ def _histories(session: Session) -> dict[int, list[HistoryEvent]]:
 def snapshots(session: Session, when: date) -> dict[int, Snapshot]:
     """Every unit as its history gives it at ``when``, by unit id."""
     histories = _histories(session)
-    return {
-        unit.id: counting.snapshot(
-            histories.get(unit.id, []),
-            when,
-            station=unit.station,
-            unit_type=unit.unit_type,
-            entered_on=unit.entered_on,
-        )
-        for unit in _units(session)
-    }
+    return {unit.id: unit.at(histories.get(unit.id, []), when) for unit in _units(session)}
 
 
 def compute(session: Session, year: int, today: date | None = None) -> Progress:
@@ -237,22 +238,12 @@ def compute(session: Session, year: int, today: date | None = None) -> Progress:
     start = date(year, 1, 1)
     for unit in units:
         history = histories.get(unit.id, [])
-        now = counting.snapshot(
-            history,
-            as_of,
-            station=unit.station,
-            unit_type=unit.unit_type,
-            entered_on=unit.entered_on,
-        )
+        now = unit.at(history, as_of)
         if now.active:
             here = cell(now.station, now.unit_type)
             kind = counting.classify(now, year)
-            if kind is Count.STOCK:
-                here.stock += 1
-            elif kind is Count.NEW:
-                here.new += 1
-            elif kind is Count.CARRIED:
-                here.carried += 1
+            if kind is not None:  # stock, new or carried: the Cell field of that name
+                setattr(here, kind.value, getattr(here, kind.value) + 1)
             here.listed += 1
             here.complete += unit.complete
         named_this_year = any(
@@ -263,13 +254,7 @@ def compute(session: Session, year: int, today: date | None = None) -> Progress:
         )
         if named_this_year:
             cell(now.station, now.unit_type).confirmed += 1
-        june = counting.snapshot(
-            history,
-            first_due,
-            station=unit.station,
-            unit_type=unit.unit_type,
-            entered_on=unit.entered_on,
-        )
+        june = unit.at(history, first_due)
         if june.committed:
             cell(june.station, june.unit_type).committed_by_june += 1
 
@@ -280,13 +265,10 @@ def compute(session: Session, year: int, today: date | None = None) -> Progress:
     )
     by_id = {u.id: u for u in units}
     for unit_id, on in stickers:
-        history = histories.get(unit_id, [])
         row = by_id.get(unit_id)
         if row is None:
             continue
-        then = counting.snapshot(
-            history, on, station=row.station, unit_type=row.unit_type, entered_on=row.entered_on
-        )
+        then = row.at(histories.get(unit_id, []), on)
         cell(then.station, then.unit_type).stickers += 1
 
     order = {name: i for i, name in enumerate(station_names[k] for k in sorted(station_names))}
