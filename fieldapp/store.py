@@ -37,7 +37,6 @@ from fieldapp.checklists import Library
 from fieldapp.errors import FieldappError
 from fieldapp.photos.store import PhotoStore, SignatureStore
 from fieldapp.services import checklists as checklist_service
-from fieldapp.services import evaluations
 from fieldapp.storage import db
 from fieldapp.storage.writelock import FairLock
 
@@ -137,6 +136,8 @@ class Store:
         many. A maintenance step (see :func:`~fieldapp.services.evaluations.sweep_orphans`)."""
         if self.readonly:
             raise ReadOnlyStore(f"{self.folder}: opened read-only, files are not swept")
+        from fieldapp.services import evaluations  # with Pillow and the wire models: not at open
+
         with self.read() as session:
             return evaluations.sweep_orphans(session, self)
 
