@@ -142,7 +142,6 @@ class _Unit:
     snapshot: Snapshot
     facts: UnitFacts
     town: str
-    industry: str | None
 
 
 def _units(session: Session, year: int, as_of: date) -> tuple[list[_Unit], list[_Unit]]:
@@ -155,9 +154,7 @@ def _units(session: Session, year: int, as_of: date) -> tuple[list[_Unit], list[
         snap = snapshots.get(unit_id)
         if snap is None or not snap.unit_type:
             continue
-        unit = _Unit(
-            snap, UnitFacts(UnitType(snap.unit_type), industry, category, name), town, industry
-        )
+        unit = _Unit(snap, UnitFacts(UnitType(snap.unit_type), industry, category, name), town)
         if counting.classify(snap, year) in (Count.STOCK, Count.NEW):
             counted.append(unit)
         if snap.state in NAMED_STATES:
@@ -323,13 +320,14 @@ def _ratio_rows(ratios: list[RatioTarget], counted: list[_Unit]) -> list[RatioRo
 
 
 def _numerator(kind: RatioKind, units: list[_Unit]) -> int:
-    in_units = [u for u in units if u.facts.unit_type.group == "units"]
+    in_units = [u for u in units if counts_toward(TargetKind.UNITS, u.facts)]
     if kind is RatioKind.UNIT_SHARE:
         return len(in_units)
     if kind is RatioKind.NO_REASON_SHARE:
         return sum(1 for u in units if u.facts.unit_type is UnitType.NO_REASON_RETURN)
     if kind is RatioKind.INDUSTRY_COVERAGE:
-        return len({u.industry for u in in_units if u.industry and u.industry != OTHER_INDUSTRY})
+        industries = {u.facts.industry for u in in_units}
+        return len(industries - {None, "", OTHER_INDUSTRY})
     if kind is RatioKind.TOWN_COVERAGE:
         return len({u.town.strip() for u in units if u.town.strip()})
-    return sum(1 for u in units if u.industry == "market")
+    return sum(1 for u in units if counts_toward(TargetKind.MARKET, u.facts))
