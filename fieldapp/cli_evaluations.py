@@ -22,6 +22,7 @@ from fieldapp.cli import (
     _print_json,
 )
 from fieldapp.domain.lifecycle import State
+from fieldapp.domain.records import SignerRole
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.errors import NotFound
 from fieldapp.textout import table
@@ -32,8 +33,7 @@ if TYPE_CHECKING:
     from fieldapp.store import Store
 
 # The services (and the photo and sync code they import) load when a command runs, not while the
-# parser is built. fieldapp.services.evaluations.Role, checked again by service.sign.
-SIGNATURE_ROLES = ("inspector", "unit")
+# parser is built.
 
 
 def _kind_arg(text: str) -> service.Kind:
@@ -392,7 +392,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_detach)
     p = evals.add_parser("sign", help="签名（PNG 图片）")
     p.add_argument("id", type=int, metavar="ID")
-    p.add_argument("--role", required=True, choices=SIGNATURE_ROLES)
+    p.add_argument("--role", required=True, choices=[r.value for r in SignerRole])
     p.add_argument("--name", required=True, help="签名人姓名")
     p.add_argument("--image", required=True, metavar="PNG", help="签名图片")
     p.set_defaults(func=cmd_sign)

@@ -36,6 +36,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from fieldapp.domain.lifecycle import EXITS
+from fieldapp.domain.records import EvaluationStatus
 from fieldapp.domain.verdict import Answer
 from fieldapp.storage.models import AnswerRow, Evaluation, Photo, Station, Unit
 
@@ -46,7 +47,6 @@ EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 _BOX_DEGREES = 0.006
 _SHOWN = 6  # photos named in one message before "等 N 项"
 _SHOWN_OTHERS = 5  # other evaluations with a 重复照片 flag of their own; the rest share one
-_FINALIZED = "finalized"
 _GONE = tuple(s.value for s in EXITS)  # exited units hold nobody back
 
 Key = tuple[str | None, str | None]  # (checklist id, item code); (None, None) for the whole visit
@@ -84,7 +84,7 @@ class EvaluationRow:
     credit_code: str
     unit_name: str
     started_at: datetime
-    status: str = _FINALIZED
+    status: str = EvaluationStatus.FINALIZED
     replaces_id: int | None = None
     follows_id: int | None = None
     failed: frozenset[tuple[str, str]] = frozenset()
@@ -341,7 +341,7 @@ def _duplicates(
             where = f"本单位评价 {other_id}（{family.visit_day(other_id).isoformat()}）"
         else:
             where = f"另一单位「{there.unit_name}」（{there.credit_code}）的评价 {other_id}"
-        if there is not None and there.status != _FINALIZED:
+        if there is not None and there.status != EvaluationStatus.FINALIZED:
             where += "（草稿）"
         message = f"{len(reused)} 张照片（{_photo_list(reused)}）与{where}的照片相同"
         if mine is not None and there is not None and family.same_lineage(mine.id, other_id):
@@ -567,13 +567,13 @@ def for_station_year(
     end = datetime.combine(date(year + 1, 1, 1), time())
     replacement = aliased(Evaluation)
     replaced = select(replacement.replaces_id).where(
-        replacement.status == _FINALIZED, replacement.replaces_id.is_not(None)
+        replacement.status == EvaluationStatus.FINALIZED, replacement.replaces_id.is_not(None)
     )
     scope = (
         select(Evaluation.id)
         .join(Unit, Unit.id == Evaluation.unit_id)
         .where(
-            Evaluation.status == _FINALIZED,
+            Evaluation.status == EvaluationStatus.FINALIZED,
             Evaluation.started_at >= start,
             Evaluation.started_at < end,
             or_(Unit.state.is_(None), Unit.state.not_in(_GONE)),
