@@ -179,12 +179,7 @@ def read_sheet(session: Session, store: Store, evaluation: Evaluation | int) -> 
             SheetChecklist(pin["id"], pin["version"], titles.get(pin["id"], pin["id"]), items)
         )
     flags = evidence_service.for_evaluation(session, evaluation.id)
-    doubts: dict[int, list[str]] = {}
-    for flag in flags:
-        for photo_id in flag.photo_ids:
-            labels = doubts.setdefault(photo_id, [])
-            if flag.label not in labels:
-                labels.append(flag.label)
+    doubts = evidence_service.photo_doubts(flags)
     photos = [
         SheetPhoto(
             path=store.photos.path(p.sha256),

@@ -150,6 +150,17 @@ class EvidenceFlag:
         }
 
 
+def photo_doubts(flags: Iterable[EvidenceFlag]) -> dict[int, list[str]]:
+    """Photo id → the labels of the flags that name it (each once, in the flags' order)."""
+    found: dict[int, list[str]] = {}
+    for flag in flags:
+        for photo_id in flag.photo_ids:
+            labels = found.setdefault(photo_id, [])
+            if flag.label not in labels:
+                labels.append(flag.label)
+    return found
+
+
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle (haversine) distance in metres between two (latitude, longitude) points."""
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))

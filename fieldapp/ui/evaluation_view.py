@@ -80,7 +80,7 @@ from fieldapp.domain.vocab import UnitType
 from fieldapp.errors import InvalidInput, NotFound
 from fieldapp.photos.ingest import IMAGE_SUFFIXES
 from fieldapp.services.evaluations import FOLLOW_KINDS, Kind, Role
-from fieldapp.services.evidence import EvidenceFlag
+from fieldapp.services.evidence import EvidenceFlag, photo_doubts
 from fieldapp.services.unit_changes import Proposal
 from fieldapp.store import Store
 from fieldapp.ui import evaluation_model as em
@@ -919,7 +919,7 @@ class EvaluationView(QWidget):
             parts.append(f"<b{style}>{escape(before)}</b>")
         self.item_detail.setText("<br>".join(parts))
         ids = item.photo_ids if len(item.photo_ids) == len(item.photos) else ()
-        doubts = self._photo_doubts()
+        doubts = photo_doubts(self.data.evidence) if self.data else {}
         for number, sha in enumerate(item.photos):
             entry = self._thumbnail(sha)
             if ids:
@@ -933,16 +933,6 @@ class EvaluationView(QWidget):
             for sha in item.previous.photos:
                 self.previous_photos.addItem(self._thumbnail(sha))
         self._update_remove()
-
-    def _photo_doubts(self) -> dict[int, list[str]]:
-        """Photo id → the labels of the evidence flags that name it."""
-        found: dict[int, list[str]] = {}
-        for flag in self.data.evidence if self.data else ():
-            for photo_id in flag.photo_ids:
-                labels = found.setdefault(photo_id, [])
-                if flag.label not in labels:
-                    labels.append(flag.label)
-        return found
 
     def _thumbnail(self, sha: str) -> QListWidgetItem:
         icon = QIcon(QPixmap(str(self._store.photos.thumb_path(sha))))
