@@ -142,7 +142,7 @@ def parse_what(text: str) -> What | None:
     """A unit type (一般单位, 放心工厂, 村级联络站 …) or a target kind (放心农贸市场 …)."""
     key = header_key(text)
     kind = _KIND_LOOKUP.get(key)  # first: in a task table 放心消费单位 is all of them, not 一般
-    if kind is not None and kind is not TargetKind.UNIT_TYPE:
+    if kind is not None:  # never UNIT_TYPE: that kind has no aliases of its own
         return What(kind)
     unit_type = _EXTRA_UNIT_TYPES.get(key) or parse_unit_type(key)
     return What(TargetKind.UNIT_TYPE, unit_type) if unit_type is not None else None
