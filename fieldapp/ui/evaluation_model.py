@@ -23,7 +23,6 @@ from PySide6.QtGui import QBrush, QColor
 from sqlalchemy.orm import Session
 
 from fieldapp import settings
-from fieldapp.domain.events import Role
 from fieldapp.domain.verdict import Answer, Outcome, judge
 from fieldapp.errors import NotFound
 from fieldapp.services import evaluations as service
@@ -336,15 +335,10 @@ PROPOSAL_SOURCE = "评价定稿"
 
 def proposal_change(store: Store, inspector: str) -> Change:
     """Who confirms a proposal: the inspector of the settings (else the evaluation's), in the
-    settings' role (else as an inspector)."""
+    settings' role (an inspector unless set otherwise)."""
     chosen = settings.load(store.folder)
     actor = chosen.inspector_name.strip() or inspector
-    role = getattr(chosen, "role", None)
-    return Change(
-        actor=actor,
-        role=Role(role) if role else Role.INSPECTOR,
-        source=PROPOSAL_SOURCE,
-    )
+    return Change(actor=actor, role=chosen.role, source=PROPOSAL_SOURCE)
 
 
 def write_accept_proposal(store: Store, proposal: Proposal, inspector: str) -> str:

@@ -610,7 +610,6 @@ class EvaluationView(QWidget):
         )
         self.ask_note: Callable[[QWidget, ItemRow], str | None] = ask_note
         self.confirm_remove: Callable[[QWidget, str], bool] = ask_remove_photo
-        self.proposal: Proposal | None = None  # what the last 定稿 here proposed
         self.proposal_dialog: QMessageBox | None = None
         self.setAcceptDrops(True)
         self._build()
@@ -1116,7 +1115,6 @@ class EvaluationView(QWidget):
         if not isValid(self):
             return  # saved; the tab was closed meanwhile
         self.show_data(result.data)
-        self.proposal = result.proposal
         if result.proposal is not None:
             self.show_proposal(result.proposal)
 
