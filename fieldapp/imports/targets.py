@@ -896,6 +896,8 @@ def _industry_rows(sheet: Sheet, year: int | None, problems: list[Problem]) -> l
             problems.extend(errors)
             continue
         what = What(TargetKind.DEMONSTRATION)
+        for index, added in counts.items():  # none when the row has words (an error above)
+            sums[index] = sums.get(index, 0) + added
         if words:
             # Words across the 区县 (景区: "按省下达的任务指标另行分解"): one county-level
             # figure without a count, never a 0 per 区县.
@@ -905,9 +907,6 @@ def _industry_rows(sheet: Sheet, year: int | None, problems: list[Problem]) -> l
             note = ""
             counts_by_org = [(c.org, counts[c.index]) for c in orgs if c.index in counts]
         for org, n in counts_by_org:
-            if n is not None:
-                index = next(c.index for c in orgs if c.org == org)
-                sums[index] = sums.get(index, 0) + n
             figures.append(
                 Figure(number, y, org, what, n, kind_text, sector, dept, note, span=span)
             )
