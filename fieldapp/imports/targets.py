@@ -602,7 +602,8 @@ def _station_rows(
         if FOOTNOTE.match(name) and not others:
             continue
         if key in TOTAL_ROWS or key in SUPERIOR_ROWS:
-            _check_sum_row(sheet, number, row, slots, sums, problems, warnings, key in TOTAL_ROWS)
+            exact = key in TOTAL_ROWS
+            _check_sum_row(sheet, number, row, slots, totals, sums, problems, warnings, exact)
             continue
         values, errors = _slot_values(sheet, number, row, slots)
         try:
@@ -767,6 +768,7 @@ def _check_sum_row(
     number: int,
     row: list[str],
     slots: list[Column],
+    totals: dict[int, list[int]],
     sums: dict[tuple[int, str], int],
     problems: list[Problem],
     warnings: list[str],
@@ -794,8 +796,7 @@ def _check_sum_row(
             else:
                 stated = cells.parse_int(text, label)
                 if column.role is Role.TOTAL:
-                    parts = _parts_of(column, sheet.columns)
-                    summed = sum(sums.get((p, "n"), 0) for p in parts)
+                    summed = sum(sums.get((p, "n"), 0) for p in totals[column.index])
                 else:
                     summed = sums.get((column.index, "n"), 0)
                 checks = [(stated, summed, "")]
