@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -206,8 +206,6 @@ class _Family:
 
     def __init__(self, evaluations: Mapping[int, EvaluationRow]) -> None:
         self._evaluations = evaluations
-        self._chain: dict[int, int] = {}
-        self._lineage: dict[int, int] = {}
         chain_parent: dict[int, int] = {}
         lineage_parent: dict[int, int] = {}
 
@@ -296,7 +294,16 @@ def judge(
     that link them (with ``failed`` filled in for the ones followed up). A caller may leave
     out photos that cannot be flagged (see :func:`for_station_year`).
     """
-    family = _Family(evaluations)
+    return _judge(_Family(evaluations), targets, evaluations, photos, limit_m)
+
+
+def _judge(
+    family: _Family,
+    targets: Iterable[int],
+    evaluations: Mapping[int, EvaluationRow],
+    photos: Sequence[PhotoRow],
+    limit_m: float,
+) -> dict[int, tuple[EvidenceFlag, ...]]:
     uses: dict[str, dict[int, list[PhotoRow]]] = defaultdict(lambda: defaultdict(list))
     by_evaluation: dict[int, list[PhotoRow]] = defaultdict(list)
     for photo in photos:
@@ -498,18 +505,7 @@ def _evaluation_rows(session: Session, condition: Any) -> dict[int, EvaluationRo
     ):
         failed[evaluation_id].add((checklist_id, code))
     for evaluation_id, keys in failed.items():
-        row = rows[evaluation_id]
-        rows[evaluation_id] = EvaluationRow(
-            row.id,
-            row.unit_id,
-            row.credit_code,
-            row.unit_name,
-            row.started_at,
-            row.status,
-            row.replaces_id,
-            row.follows_id,
-            frozenset(keys),
-        )
+        rows[evaluation_id] = replace(rows[evaluation_id], failed=frozenset(keys))
     return rows
 
 
@@ -645,7 +641,8 @@ def for_station_year(
     evaluations = _evaluation_rows(
         session, or_(Evaluation.unit_id.in_(units), Evaluation.id.in_(involved))
     )
-    flagged = judge(sorted(involved & targets), evaluations, photos, limit_m)
+    family = _Family(evaluations)  # judged with, then asked for each visit's day
+    flagged = _judge(family, sorted(involved & targets), evaluations, photos, limit_m)
     if not flagged:
         return []
     places = {
@@ -656,7 +653,6 @@ def for_station_year(
             .where(Unit.id.in_({evaluations[e].unit_id for e in flagged}))
         )
     }
-    family = _Family(evaluations)
     out = []
     for evaluation_id, flags in flagged.items():
         row = evaluations[evaluation_id]
