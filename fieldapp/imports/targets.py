@@ -559,6 +559,28 @@ def _year_cell(text: str, fallback: int | None) -> tuple[int, Span | None]:
     return _check_year(cells.parse_int(value, "年度")), None
 
 
+def _row_year(
+    sheet: Sheet,
+    row: list[str],
+    number: int,
+    fallback: int | None,
+    errors: list[Problem],
+    *,
+    single: str = "",
+) -> tuple[int, Span | None]:
+    """A data row's 年度 (0 and a problem in ``errors`` when it is wrong); ``single`` is the
+    message refusing a span such as 2017-2020 where only one year may stand."""
+    column = sheet.role(Role.YEAR)
+    try:
+        y, span = _year_cell(sheet.cell(row, column), fallback)
+        if span is not None and single:
+            raise ValueError(single)
+    except ValueError as exc:
+        errors.append(Problem(sheet.where, str(exc), row=number, column=_col(column, "年度")))
+        return 0, None
+    return y, span
+
+
 # --- station tables -----------------------------------------------------------------------------
 
 
@@ -584,7 +606,6 @@ def _station_rows(
 ) -> list[Figure]:
     where = sheet.where
     label = sheet.role(Role.LABEL) or sheet.columns[0]
-    year_column = sheet.role(Role.YEAR)
     slots = [c for c in sheet.columns if c.role in (Role.SLOT, Role.AREAS, Role.TOTAL)]
     if not any(c.role in (Role.SLOT, Role.AREAS) for c in slots):
         raise InvalidInput(
@@ -606,15 +627,14 @@ def _station_rows(
             _check_sum_row(sheet, number, row, slots, totals, sums, problems, warnings, exact)
             continue
         values, errors = _slot_values(sheet, number, row, slots)
-        try:
-            y, span = _year_cell(sheet.cell(row, year_column), year)
-            if span is not None:
-                raise ValueError(
-                    "各所任务表的年度应为一个年份，多年计划请用任务清单（年度写成 2017-2020）"
-                )
-        except ValueError as exc:
-            errors.append(Problem(where, str(exc), row=number, column=_col(year_column, "年度")))
-            y = 0
+        y, _ = _row_year(
+            sheet,
+            row,
+            number,
+            year,
+            errors,
+            single="各所任务表的年度应为一个年份，多年计划请用任务清单（年度写成 2017-2020）",
+        )
         if not name.strip():
             errors.append(Problem(where, "所不能为空", row=number, column=label.name))
         errors.extend(_sum_errors(where, number, values, slots, totals))
@@ -830,7 +850,6 @@ def _industry_rows(sheet: Sheet, year: int | None, problems: list[Problem]) -> l
     sector_column = sheet.role(Role.SECTOR)
     dept_column = sheet.role(Role.DEPT)
     total_column = sheet.role(Role.TOTAL)
-    year_column = sheet.role(Role.YEAR)
     _require(sheet, {"创建类型": type_column is not None, "各区县或所的任务数列": bool(orgs)})
     assert type_column is not None
     figures: list[Figure] = []
@@ -852,11 +871,7 @@ def _industry_rows(sheet: Sheet, year: int | None, problems: list[Problem]) -> l
         errors: list[Problem] = []
         if not kind_text:
             errors.append(Problem(where, "创建类型为空", row=number, column=type_column.header))
-        try:
-            y, span = _year_cell(sheet.cell(row, year_column), year)
-        except ValueError as exc:
-            errors.append(Problem(where, str(exc), row=number, column=_col(year_column, "年度")))
-            y, span = 0, None
+        y, span = _row_year(sheet, row, number, year, errors)
         counts: dict[int, int] = {}
         words: list[tuple[Column, str]] = []
         for column in orgs:
@@ -991,11 +1006,7 @@ def _long_rows(
     for number, row in sheet.rows:
         errors: list[Problem] = []
         cell = partial(sheet.cell, row)
-        try:
-            y, span = _year_cell(cell(year_column), year)
-        except ValueError as exc:
-            errors.append(Problem(where, str(exc), row=number, column=_col(year_column, "年度")))
-            y, span = 0, None
+        y, span = _row_year(sheet, row, number, year, errors)
         name = cell(station_column)
         if not name.strip():
             errors.append(
@@ -1138,13 +1149,7 @@ def _ratio_rows(
     out: list[RatioFigure] = []
     for number, row in sheet.rows:
         errors: list[Problem] = []
-        try:
-            y, span = _year_cell(sheet.cell(row, year_column), year)
-            if span is not None:
-                raise ValueError("比例目标的年度应为一个年份")
-        except ValueError as exc:
-            errors.append(Problem(where, str(exc), row=number, column=_col(year_column, "年度")))
-            y = 0
+        y, _ = _row_year(sheet, row, number, year, errors, single="比例目标的年度应为一个年份")
         name = sheet.cell(row, station_column)
         if not name.strip():
             errors.append(
