@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldapp.cli import EXIT_OK, UsageError, _date
+from fieldapp.formats import EXPORT_FORMATS
 
 if TYPE_CHECKING:
     from fieldapp.store import Store
 
-# fieldapp.reports.exports.FORMATS, written out so that building the parser does not import the
-# exporter (and openpyxl); the exporter refuses any format it does not know.
-FORMATS = ("xlsx", "csv")
+FORMATS = EXPORT_FORMATS  # offered without importing the exporter (and openpyxl)
 
 
 def _format(args: argparse.Namespace) -> str:

@@ -35,6 +35,7 @@ from fieldapp.domain.lifecycle import ExitReason, State
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType, industry_label, label_or
 from fieldapp.errors import InvalidInput
+from fieldapp.formats import EXPORT_FORMATS
 from fieldapp.reports.output import atomic_output
 from fieldapp.services.checklists import ItemTexts
 from fieldapp.services.evaluations import FINALIZED, STATUS_LABELS, Kind
@@ -55,7 +56,7 @@ from fieldapp.store import Store
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-FORMATS = ("xlsx", "csv")
+FORMATS = EXPORT_FORMATS
 BATCH = 2000
 EVENTS_SUFFIX = "-events"
 
