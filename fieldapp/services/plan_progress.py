@@ -250,6 +250,12 @@ def _rows(
                 )
             )
             continue
+        demo = (name, target.industry, target.plan_id)
+        if target.kind is TargetKind.DEMONSTRATION and demo in demos:
+            # 电信营业厅 for three carriers: one count of the halls
+            demos[demo].target = (demos[demo].target or 0) + figure
+            demos[demo].responsible += "、" + target.responsible_dept
+            continue
         unit_type = UnitType(target.unit_type) if target.unit_type else None
         if target.kind.is_category:
             pool, counted_as = _in(named, scope), NAMED
@@ -260,12 +266,6 @@ def _rows(
             for u in pool
             if counts_toward(target.kind, u.facts, unit_type=unit_type, industry=target.industry)
         )
-        if target.kind is TargetKind.DEMONSTRATION:
-            key = (name, target.industry, target.plan_id)
-            if key in demos:  # 电信营业厅 for three carriers: one count of the halls
-                demos[key].target = (demos[key].target or 0) + figure
-                demos[key].responsible += "、" + target.responsible_dept
-                continue
         row = PlanRow(
             name,
             _label(target),
@@ -281,7 +281,7 @@ def _rows(
             plan=plan_text,
         )
         if target.kind is TargetKind.DEMONSTRATION:
-            demos[(name, target.industry, target.plan_id)] = row
+            demos[demo] = row
         rows.append(row)
     return rows
 
