@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ from fieldapp.textout import table
 
 if TYPE_CHECKING:
     from fieldapp.services import evaluations as service
+    from fieldapp.services.evidence import EvidenceFlag
     from fieldapp.services.unit_changes import Proposal
     from fieldapp.store import Store
 
@@ -163,6 +165,14 @@ def next_step(proposal: Proposal, code: str) -> str:
     return f"下一步：{move}，或加 --accept 立即命名"
 
 
+def _print_evidence(flags: Sequence[EvidenceFlag], indent: str = "") -> None:
+    """The evidence flags under a heading that says they do not block finalising."""
+    if flags:
+        print(f"{indent}证据提示（{len(flags)} 条，不影响定稿）：")
+        for flag in flags:
+            print(f"{indent}  - {flag.text}")
+
+
 def cmd_finalize(args: argparse.Namespace, store: Store) -> int:
     from fieldapp.services import evaluations as service
     from fieldapp.services import evidence, unit_changes
@@ -176,10 +186,7 @@ def cmd_finalize(args: argparse.Namespace, store: Store) -> int:
         evaluation = service.get(session, args.id)
         proposal = unit_changes.propose(session, evaluation)
         flags = evidence.for_evaluation(session, args.id)
-    if flags:
-        print(f"证据提示（{len(flags)} 条，不影响定稿）：")
-        for flag in flags:
-            print(f"  - {flag.text}")
+    _print_evidence(flags)
     if proposal is None:
         return EXIT_OK
     line = next_step(proposal, code)
@@ -217,10 +224,7 @@ def cmd_show(args: argparse.Namespace, store: Store) -> int:
     )
     status = service.STATUS_LABELS.get(data["status"], data["status"])
     print(f"  状态：{status}    结论：{data['verdict_text'] or '—'}")
-    if flags:
-        print(f"  证据提示（{len(flags)} 条，不影响定稿）：")
-        for flag in flags:
-            print(f"    - {flag.text}")
+    _print_evidence(flags, indent="  ")
     if data["replaces"]:
         print(f"  修订自评价 {data['replaces']}")
     follow_up = data["follows"] is not None
