@@ -137,6 +137,11 @@ class What:
     def label(self) -> str:
         return self.unit_type.label if self.unit_type else self.kind.label
 
+    @property
+    def is_area(self) -> bool:
+        """街区 or 乡村: cells such as "1 区" are read by :func:`parse_area_cell`."""
+        return self.unit_type is not None and self.unit_type.is_area
+
 
 def parse_what(text: str) -> What | None:
     """A unit type (一般单位, 放心工厂, 村级联络站 …) or a target kind (放心农贸市场 …)."""

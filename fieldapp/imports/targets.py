@@ -762,10 +762,7 @@ def _slot_values(
                     )
                 values[(column.index, "d")] = area.districts
                 values[(column.index, "v")] = area.villages
-            elif column.what is not None and column.what.unit_type in (
-                UnitType.DISTRICT,
-                UnitType.VILLAGE,
-            ):
+            elif column.what is not None and column.what.is_area:
                 area = parse_area_cell(text)
                 wrong = (
                     area.villages if column.what.unit_type is UnitType.DISTRICT else area.districts
@@ -801,10 +798,7 @@ def _check_sum_row(
         if not text.strip():
             continue
         try:
-            if column.role is Role.AREAS or (
-                column.what is not None
-                and column.what.unit_type in (UnitType.DISTRICT, UnitType.VILLAGE)
-            ):
+            if column.role is Role.AREAS or (column.what is not None and column.what.is_area):
                 area = parse_area_cell(text)
                 if column.role is Role.AREAS:
                     d, v = sums.get((column.index, "d"), 0), sums.get((column.index, "v"), 0)
