@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, aliased
 from fieldapp.domain.lifecycle import EXITS
 from fieldapp.domain.records import EvaluationStatus
 from fieldapp.domain.verdict import Answer
+from fieldapp.services import revisions
 from fieldapp.storage.models import AnswerRow, Evaluation, Photo, Station, Unit
 
 SPREAD_LIMIT_M = 1000.0
@@ -572,10 +573,6 @@ def for_station_year(
     """
     start = datetime.combine(date(year, 1, 1), time())
     end = datetime.combine(date(year + 1, 1, 1), time())
-    replacement = aliased(Evaluation)
-    replaced = select(replacement.replaces_id).where(
-        replacement.status == EvaluationStatus.FINALIZED, replacement.replaces_id.is_not(None)
-    )
     scope = (
         select(Evaluation.id)
         .join(Unit, Unit.id == Evaluation.unit_id)
@@ -586,11 +583,10 @@ def for_station_year(
             or_(Unit.state.is_(None), Unit.state.not_in(_GONE)),
         )
     )
-    if as_of is not None:
-        cutoff = datetime.combine(as_of + timedelta(days=1), time())
+    cutoff = None if as_of is None else datetime.combine(as_of + timedelta(days=1), time())
+    if cutoff is not None:
         scope = scope.where(Evaluation.finalized_at < cutoff)
-        replaced = replaced.where(replacement.finalized_at < cutoff)
-    scope = scope.where(Evaluation.id.not_in(replaced.scalar_subquery()))
+    scope = scope.where(~revisions.replaced(cutoff))
     if station_id is not None:
         scope = scope.where(Unit.station_id == station_id)
     in_scope = scope.scalar_subquery()

@@ -33,6 +33,7 @@ from fieldapp.domain.vocab import UnitType, industry_label
 from fieldapp.errors import IllegalTransition, InvalidInput, NotFound
 from fieldapp.photos import PhotoStore, prepare
 from fieldapp.photos.ingest import DEFAULT_MAX_SIDE
+from fieldapp.services import revisions
 from fieldapp.storage.models import Evaluation, Station, Unit, UnitEvent, utcnow
 
 POST_EVALUATION = "post_evaluation"  # services.evaluations.Kind.POST_EVALUATION (no import cycle)
@@ -132,9 +133,6 @@ def _touch(unit: Unit) -> None:
 def naming_evidence(session: Session, unit: Unit, year: int) -> NamingEvidence:
     """The newest finalised, passing 后评价 of ``unit`` visited in ``year`` that no finalised
     revision replaces, and whether it (or the unit) asks for the county's confirmation."""
-    replaced = select(Evaluation.replaces_id).where(
-        Evaluation.status == EvaluationStatus.FINALIZED, Evaluation.replaces_id.is_not(None)
-    )
     found = session.scalar(
         select(Evaluation)
         .where(
@@ -144,7 +142,7 @@ def naming_evidence(session: Session, unit: Unit, year: int) -> NamingEvidence:
             Evaluation.verdict == Outcome.PASS,
             Evaluation.started_at >= datetime.combine(date(year, 1, 1), time()),
             Evaluation.started_at < datetime.combine(date(year + 1, 1, 1), time()),
-            Evaluation.id.not_in(replaced.scalar_subquery()),
+            ~revisions.replaced(),
         )
         .order_by(Evaluation.finalized_at.desc(), Evaluation.id.desc())
         .limit(1)

@@ -22,14 +22,14 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from fieldapp.domain.events import EventKind
 from fieldapp.domain.lifecycle import CONFIRMED_STATES, EXITS, State
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType, label_or
 from fieldapp.errors import InvalidInput
-from fieldapp.services import evidence
+from fieldapp.services import evidence, revisions
 from fieldapp.services import progress as progress_service
 from fieldapp.services.checklists import ItemTexts
 from fieldapp.services.evaluations import FINALIZED, Kind
@@ -624,14 +624,7 @@ def month_summary(
     cells = [c for c in report.cells if station_name is None or c.station == station_name]
 
     # Evaluations visited in the month, finalized by the reference date, not replaced.
-    replacement = aliased(Evaluation)
-    replaced = exists(
-        select(replacement.id).where(
-            replacement.replaces_id == Evaluation.id,
-            replacement.status == FINALIZED,
-            replacement.finalized_at < _day_start(as_of + timedelta(days=1)),
-        )
-    )
+    replaced = revisions.replaced(_day_start(as_of + timedelta(days=1)))
     in_month = (
         select(Evaluation.id)
         .join(Unit, Unit.id == Evaluation.unit_id)
