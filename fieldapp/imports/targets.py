@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
@@ -510,9 +510,7 @@ def _resolve_anchors(sheet: Sheet) -> None:
             anchor_index = None
         else:
             anchor_index = anchor.index
-        columns[position] = Column(
-            column.index, column.header, column.role, column.what, anchor_index, column.org
-        )
+        columns[position] = replace(column, anchor=anchor_index)
 
 
 # --- years --------------------------------------------------------------------------------------
