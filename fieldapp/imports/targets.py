@@ -1323,6 +1323,8 @@ def _write(
             parent_id = parent_row.id
         station_id = ids[figure.station] if figure.station is not None else None
         target = _find(session, figure, station_id, parent_id, plan_id)
+        stated = (figure.count, figure.note, figure.sector)
+        changed = target is None or (target.count, target.note, target.sector) != stated
         if target is None:
             target = Target(
                 year=figure.year,
@@ -1336,20 +1338,11 @@ def _write(
                 plan_id=plan_id,
             )
             session.add(target)
-        elif (target.count, target.note, target.sector) == (
-            figure.count,
-            figure.note,
-            figure.sector,
-        ):
-            written[id(figure)] = target
-            result.target_ids.append(target.id)
-            continue
-        target.count = figure.count
-        target.note = figure.note
-        target.sector = figure.sector
-        target.source = source
-        target.updated_at = utcnow()
-        session.flush()
+        if changed:
+            target.count, target.note, target.sector = stated
+            target.source = source
+            target.updated_at = utcnow()
+            session.flush()
         written[id(figure)] = target
         result.target_ids.append(target.id)
     for ratio in ratios:
