@@ -205,7 +205,10 @@ def parse_area_cell(text: str) -> AreaCell:
     return AreaCell(districts, villages, unmarked)
 
 
-# --- pending rows -------------------------------------------------------------------------------
+# --- county-level figures and pending rows -------------------------------------------------------------------------------
+
+
+COUNTY = "县级"  # a figure without a 所: its scope in tables, summaries and messages
 
 
 def pending_label(note: str) -> str:

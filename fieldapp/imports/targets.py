@@ -40,6 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.targets import (
+    COUNTY,
     RatioKind,
     TargetKind,
     What,
@@ -110,7 +111,6 @@ FOOTNOTE = re.compile(r"^\s*(说明|注|备注|附注)\s*[:：]?")
 BLANK_CELLS = {"", "-", "—", "–", "/", "／", "无"}
 PENDING_WORDS = ("分解", "待定", "另行", "纳入", "不单列")
 ORG_SUFFIXES = ("所", "分局", "区", "县", "市", "镇", "乡", "街道")
-COUNTY = "县级"  # how county-level figures are named in messages
 
 
 @dataclass

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.targets import (
+    COUNTY,
     SHORT_LABELS,
     RatioKind,
     TargetKind,
@@ -164,7 +165,7 @@ def _year_parts(rows: list[Target], ratios: list[RatioTarget]) -> list[str]:
         described = _describe([t for t in counted if t.station_id is not None])
         county = _describe([t for t in counted if t.station_id is None])
         if county:
-            described.append("县级：" + "，".join(county))
+            described.append(f"{COUNTY}：" + "，".join(county))
         described.extend(_pending([t for t in in_plan if t.count is None]))
         if plan_id is not None and described:
             plan = in_plan[0].plan
@@ -179,7 +180,7 @@ def _year_parts(rows: list[Target], ratios: list[RatioTarget]) -> list[str]:
         described_ratios = []
         order = {kind: i for i, kind in enumerate(RatioKind)}
         for ratio in sorted(ratios, key=lambda r: (order[r.kind], r.station_id or 0)):
-            scope = ratio.station.name if ratio.station else "县级"
+            scope = ratio.station.name if ratio.station else COUNTY
             bits = [threshold_text(ratio.threshold) if ratio.threshold is not None else ""]
             if ratio.denominator is not None:
                 bits.append(f"{ratio.kind.denominator_label} {ratio.denominator}")

@@ -27,6 +27,7 @@ from fieldapp.domain import counting
 from fieldapp.domain.counting import Count, Snapshot
 from fieldapp.domain.lifecycle import NAMED_STATES
 from fieldapp.domain.targets import (
+    COUNTY,
     SHORT_LABELS,
     RatioKind,
     TargetKind,
@@ -40,7 +41,6 @@ from fieldapp.domain.vocab import OTHER_INDUSTRY, UnitType
 from fieldapp.services import plan, progress
 from fieldapp.storage.models import RatioTarget, Target, TaskPlan, Unit
 
-COUNTY = "县级"
 STOCK_AND_NEW = "现存+新培育"
 NAMED = "已命名放心消费单位/星级库"
 
