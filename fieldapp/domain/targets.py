@@ -377,13 +377,13 @@ def counts_toward(kind: TargetKind, unit: UnitFacts, *, unit_type: UnitType | No
     经营类别 or name (家宴, 阳光厨房/食堂, 化妆品); a demonstration type by its 创建类型 written in
     the unit's 经营类别 or name (e.g. 经营类别 "电信营业厅").
     """
-    words = header_key(unit.category) + "|" + header_key(unit.name)
     if kind is TargetKind.UNIT_TYPE:
         return unit.unit_type is unit_type
     if kind is TargetKind.UNITS:
         return unit.unit_type.group == "units"
     if kind is TargetKind.MARKET:
         return unit.industry == "market"
+    words = header_key(unit.category) + "|" + header_key(unit.name)
     if kind is TargetKind.BANQUET_KITCHEN:
         return "家宴" in words
     if kind is TargetKind.SUNSHINE_KITCHEN:
