@@ -535,7 +535,7 @@ def cmd_progress(args: argparse.Namespace, store: Store) -> int:
     year = args.year or date.today().year
     with store.read() as session:
         report = progress_service.compute(session, year)
-        plan_report = plan_progress.compute(session, year)
+        plan_report = plan_progress.compute(session, year, snapshots=report.snapshots)
     groups = {group: report.total(group) for group in GROUP_LABELS}
     if args.json:
         _print_json(

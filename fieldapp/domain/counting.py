@@ -130,6 +130,11 @@ def snapshot(
     )
 
 
+def reference_date(year: int, today: date) -> date:
+    """The date a year's figures are counted at: 31 December, or today while the year runs."""
+    return min(today, date(year, 12, 31))
+
+
 def classify(unit: Snapshot, year: int) -> Count | None:
     """How ``unit`` (a snapshot at a date of ``year``) counts toward that year's task."""
     if not unit.active or unit.entered_on is None:

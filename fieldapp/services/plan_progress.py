@@ -144,9 +144,10 @@ class _Unit:
     town: str
 
 
-def _units(session: Session, year: int, as_of: date) -> tuple[list[_Unit], list[_Unit]]:
-    """(counted units: 现存 + 新培育 of ``year``; named units at ``as_of``)."""
-    snapshots = progress.snapshots(session, as_of)
+def _units(
+    session: Session, year: int, snapshots: dict[int, Snapshot]
+) -> tuple[list[_Unit], list[_Unit]]:
+    """(counted units: 现存 + 新培育 of ``year``; named units) from the units' ``snapshots``."""
     facts = session.execute(select(Unit.id, Unit.industry, Unit.category, Unit.name, Unit.town))
     counted: list[_Unit] = []
     named: list[_Unit] = []
@@ -166,9 +167,16 @@ def _in(units: list[_Unit], scope: str | None) -> list[_Unit]:
     return units if scope is None else [u for u in units if u.snapshot.station == scope]
 
 
-def compute(session: Session, year: int, today: date | None = None) -> PlanProgress:
+def compute(
+    session: Session,
+    year: int,
+    today: date | None = None,
+    snapshots: dict[int, Snapshot] | None = None,
+) -> PlanProgress:
+    """The plan's other target kinds against what the units achieved. ``snapshots``: the units
+    at the reference date when the caller has them (``progress.compute`` folds them once)."""
     today = today or date.today()
-    as_of = min(today, date(year, 12, 31))
+    as_of = counting.reference_date(year, today)
     first_due, final_due = plan.deadlines_for(session, year)
     report = PlanProgress(year, as_of, first_due, final_due)
     targets = list(
@@ -188,7 +196,9 @@ def compute(session: Session, year: int, today: date | None = None) -> PlanProgr
     ratios = list(session.scalars(select(RatioTarget).where(RatioTarget.year == year)))
     if not targets and not ratios:
         return report
-    counted, named = _units(session, year, as_of)
+    if snapshots is None:
+        snapshots = progress.snapshots(session, as_of)
+    counted, named = _units(session, year, snapshots)
     report.rows = _rows(targets, counted, named, year)
     report.ratios = _ratio_rows(ratios, counted)
     return report

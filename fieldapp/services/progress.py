@@ -100,6 +100,9 @@ class Progress:
     as_of: date
     cells: list[Cell] = field(default_factory=list)
     deadlines: list[Deadline] = field(default_factory=list)
+    # Every unit as its history gives it at ``as_of`` (by id): folded once, also what the plan's
+    # other target kinds count from (plan_progress.compute).
+    snapshots: dict[int, Snapshot] = field(default_factory=dict, repr=False)
 
     def total(self, group: str) -> Cell:
         """Sum over a group of unit types: "units" (一般+无理由+工厂), "areas", "village_stations"."""
@@ -120,13 +123,9 @@ FIRST_DEADLINE = "培育、承诺公示、系统录入率100%"
 FINAL_DEADLINE = "后评价、标识张贴"
 
 
-def deadline_dates(session: Session, year: int) -> tuple[date, date]:
-    """The year's two deadlines as the county set them, else seed 002's 6/30 and 11/30."""
-    return plan.deadlines_for(session, year)
-
-
 def deadlines(year: int, today: date, dates: tuple[date, date] | None = None) -> list[Deadline]:
-    first, final = dates or (date(year, 6, 30), date(year, 11, 30))
+    """The year's two deadlines (as the county set them: plan.deadlines_for) with days left."""
+    first, final = dates or plan.default_deadlines(year)
     marks = [
         (f"{_when(first)}：{FIRST_DEADLINE}", first),
         (f"{_when(final)}：{FINAL_DEADLINE}", final),
@@ -217,8 +216,8 @@ def snapshots(session: Session, when: date) -> dict[int, Snapshot]:
 
 def compute(session: Session, year: int, today: date | None = None) -> Progress:
     today = today or date.today()
-    as_of = min(today, date(year, 12, 31))
-    dates = deadline_dates(session, year)
+    as_of = counting.reference_date(year, today)
+    dates = plan.deadlines_for(session, year)
     progress = Progress(year, as_of, deadlines=deadlines(year, today, dates))
     cells: dict[tuple[str, str], Cell] = {}
 
@@ -238,7 +237,7 @@ def compute(session: Session, year: int, today: date | None = None) -> Progress:
     start = date(year, 1, 1)
     for unit in units:
         history = histories.get(unit.id, [])
-        now = unit.at(history, as_of)
+        now = progress.snapshots[unit.id] = unit.at(history, as_of)
         if now.active:
             here = cell(now.station, now.unit_type)
             kind = counting.classify(now, year)
