@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldapp.domain import counting
-from fieldapp.domain.counting import HistoryEvent, Snapshot
+from fieldapp.domain.counting import Count, HistoryEvent, Snapshot
 from fieldapp.domain.events import EventKind
 from fieldapp.domain.lifecycle import NAMED_STATES
 from fieldapp.domain.vocab import UnitType
@@ -241,8 +241,12 @@ def compute(session: Session, year: int, today: date | None = None) -> Progress:
         if now.active:
             here = cell(now.station, now.unit_type)
             kind = counting.classify(now, year)
-            if kind is not None:  # stock, new or carried: the Cell field of that name
-                setattr(here, kind.value, getattr(here, kind.value) + 1)
+            if kind is Count.STOCK:
+                here.stock += 1
+            elif kind is Count.NEW:
+                here.new += 1
+            elif kind is Count.CARRIED:
+                here.carried += 1
             here.listed += 1
             here.complete += unit.complete
         named_this_year = any(
