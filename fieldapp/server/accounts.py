@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.domain.events import ROLE_LABELS as ROLE_LABELS
 from fieldapp.domain.events import Role
-from fieldapp.server.models import Account, now
+from fieldapp.server.models import Account, utc_now
 
 
 class ServerError(Exception):
@@ -132,5 +132,5 @@ def revoke(session: Session, account_id: int) -> Account:
     if account is None:
         raise Missing(f"没有编号为 {account_id} 的账号，请用 fieldapp-server users list 查看")
     if account.revoked_at is None:
-        account.revoked_at = now()
+        account.revoked_at = utc_now()
     return account

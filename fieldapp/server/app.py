@@ -26,7 +26,7 @@ from fieldapp.server.accounts import Caller, Invalid, ServerError
 from fieldapp.server.blobs import BlobRefused, BlobStore
 from fieldapp.server.config import ServerConfig
 from fieldapp.server.db import Database
-from fieldapp.server.models import now
+from fieldapp.server.models import utc_now
 from fieldapp.sync import wire
 from fieldapp.sync.wire import API_PREFIX
 
@@ -182,7 +182,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     @app.get("/health", response_model=Health, tags=["health"])
     def health() -> Health:
         """Liveness and the server's clock (clients compare it with theirs at every sync)."""
-        return Health(status="ok", version=__version__, server_time=now())
+        return Health(status="ok", version=__version__, server_time=utc_now())
 
     @app.get(f"{API_PREFIX}/me", tags=["sync"], responses=errors)
     def me(who: Auth) -> wire.Me:
@@ -191,7 +191,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             name=who.name,
             station=who.station,
             role=who.role,
-            server_time=now(),
+            server_time=utc_now(),
         )
 
     @app.post(f"{API_PREFIX}/batches", tags=["sync"], responses=errors)

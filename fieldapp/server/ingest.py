@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,10 +30,6 @@ def manifest_hash(manifest: wire.Manifest) -> str:
     """Hash of what the batch carries (the device report, which changes per try, left out)."""
     data = manifest.model_dump(mode="json", exclude={"device"})
     return hashlib.sha256(wire.canonical_json(data).encode("utf-8")).hexdigest()
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _stored_receipt(
@@ -130,15 +126,15 @@ def _report_device(
         session.add(device)
     elif device.account_id != caller.id:
         device.account_id = caller.id  # a laptop handed to another inspector
-    stamp = m.now()
+    stamp = m.utc_now()
     device.label = report.label
     device.unsynced = report.unsynced
     device.last_seen_at = stamp
-    device.clock_offset_seconds = (_aware(report.client_time) - stamp).total_seconds()
+    device.clock_offset_seconds = (m.as_utc(report.client_time) - stamp).total_seconds()
     if synced:
         device.last_sync_at = stamp
     elif report.last_sync_at is not None:
-        device.last_sync_at = device.last_sync_at or _aware(report.last_sync_at)
+        device.last_sync_at = device.last_sync_at or m.as_utc(report.last_sync_at)
     session.flush()
     return device
 
@@ -178,7 +174,7 @@ def _commit(
             f"批次 {manifest.batch_id} 还缺 {len(missing)} 个照片或签名文件（如 {missing[0]}），"
             "请先上传再提交"
         )
-    stamp = m.now()
+    stamp = m.utc_now()
     seq = next_seq(session)
     applied = [
         _apply_unit_change(session, caller, c, manifest.batch_id, seq)
@@ -243,7 +239,7 @@ def _commit(
                 station=unit.station,
                 unit_uuid=unit.uuid,
                 inspector=evaluation.inspector,
-                finalized_at=_aware(evaluation.finalized_at),
+                finalized_at=m.as_utc(evaluation.finalized_at),
                 replaces_uuid=evaluation.replaces_uuid,
                 clock_skewed=evaluation.clock_skewed,
                 account_id=caller.id,

@@ -33,8 +33,16 @@ from fieldapp.domain.review import ReviewStatus
 from fieldapp.storage.models import NAMING, domain_enum
 
 
-def now() -> datetime:
+def utc_now() -> datetime:
+    """This moment in UTC: the server's own stamps (received, reviewed, revoked, last seen)."""
     return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """``value`` as an aware UTC time. A naive value is taken as UTC already: SQLite gives the
+    server's stamps back without their offset, and every time on the wire is in UTC. An aware one
+    (a laptop's local time) is converted, so SQLite, which keeps only the digits, stores UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -60,7 +68,7 @@ class Account(Base):
     station: Mapped[str] = mapped_column(String(64))
     role: Mapped[Role] = mapped_column(domain_enum(Role, 16))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
@@ -74,7 +82,7 @@ class Device(Base):
     label: Mapped[str] = mapped_column(String(64), default="")
     unsynced: Mapped[int] = mapped_column(Integer, default=0)
     last_sync_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     clock_offset_seconds: Mapped[float] = mapped_column(Float, default=0.0)
 
 
@@ -135,7 +143,7 @@ class Blob(Base):
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class Evaluation(Base):
@@ -155,7 +163,7 @@ class Evaluation(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     device_id: Mapped[str] = mapped_column(String(36))
     batch_id: Mapped[str] = mapped_column(String(36), index=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     review_status: Mapped[ReviewStatus] = mapped_column(
         domain_enum(ReviewStatus, 16), default=ReviewStatus.PENDING
     )
@@ -185,7 +193,7 @@ class Batch(Base):
     manifest_sha256: Mapped[str] = mapped_column(String(64))
     receipt_json: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(16), default="online")  # or "bundle"
-    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class UnitChange(Base):
@@ -201,7 +209,7 @@ class UnitChange(Base):
     status: Mapped[str] = mapped_column(String(16))  # applied / conflict
     result_version: Mapped[int] = mapped_column(Integer)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class Conflict(Base):
@@ -216,5 +224,5 @@ class Conflict(Base):
     message: Mapped[str] = mapped_column(Text)
     detail_json: Mapped[str] = mapped_column(Text, default="")
     batch_id: Mapped[str] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -117,7 +117,7 @@ def upsert_unit(session: Session, unit: wire.WireUnit, seq: int) -> Published:
     behind = bool(unit.events) and not history.new_events(current.events, unit.events)
     if behind and history.new_events(unit.events, current.events):
         return Published.UNCHANGED  # the field changed it since; the county's copy is behind
-    data, refusal = merged_update(current, unit, who=PUBLISHER, reason="", on=m.now().date())
+    data, refusal = merged_update(current, unit, who=PUBLISHER, reason="", on=m.utc_now().date())
     if refusal is not None:
         _held(session, unit, refusal)
         return Published.CONFLICT

@@ -24,7 +24,7 @@ def wire_review(row: m.Evaluation) -> wire.WireReview:
         status=row.review_status,
         comment=row.review_comment,
         reviewed_by=row.reviewed_by,
-        reviewed_at=row.reviewed_at,
+        reviewed_at=m.as_utc(row.reviewed_at) if row.reviewed_at is not None else None,
     )
 
 
@@ -35,8 +35,8 @@ def _device_info(device: m.Device, account: str, station: str) -> wire.DeviceInf
         station=station,
         label=device.label,
         unsynced=device.unsynced,
-        last_sync_at=device.last_sync_at,
-        last_seen_at=device.last_seen_at,
+        last_sync_at=m.as_utc(device.last_sync_at) if device.last_sync_at is not None else None,
+        last_seen_at=m.as_utc(device.last_seen_at),
         clock_offset_seconds=device.clock_offset_seconds,
     )
 
@@ -80,8 +80,8 @@ def received(
                 inspector=row.inspector,
                 kind=content.kind,
                 verdict=content.verdict,
-                finalized_at=row.finalized_at,
-                received_at=row.received_at,
+                finalized_at=m.as_utc(row.finalized_at),
+                received_at=m.as_utc(row.received_at),
                 replaces_uuid=row.replaces_uuid,
                 clock_skewed=row.clock_skewed,
                 review=wire_review(row),
@@ -106,7 +106,7 @@ def review(
     row.review_status = decision
     row.review_comment = comment
     row.reviewed_by = caller.name
-    row.reviewed_at = m.now()
+    row.reviewed_at = m.utc_now()
     row.seq = next_seq(session)
     return wire_review(row)
 
