@@ -58,7 +58,7 @@ from fieldapp.imports import cells
 from fieldapp.imports.tabular import _raw_rows, column_letter
 from fieldapp.services import plan
 from fieldapp.services.stations import station_ids
-from fieldapp.storage.models import RatioTarget, Station, Target, TaskPlan, utcnow
+from fieldapp.storage.models import RatioTarget, Station, Target, TaskPlan, local_now
 
 
 class Role(StrEnum):
@@ -1341,7 +1341,7 @@ def _write(
         if changed:
             target.count, target.note, target.sector = stated
             target.source = source
-            target.updated_at = utcnow()
+            target.updated_at = local_now()
             session.flush()
         written[id(figure)] = target
         result.target_ids.append(target.id)
@@ -1364,7 +1364,7 @@ def _write(
         if ratio.denominator is not None:
             row.denominator = ratio.denominator
         row.source = source
-        row.updated_at = utcnow()
+        row.updated_at = local_now()
         session.flush()
         result.ratio_ids.append(row.id)
     session.flush()

@@ -39,7 +39,7 @@ from fieldapp.storage.models import (
     Signature,
     Unit,
     UnitEvent,
-    utcnow,
+    local_now,
 )
 from fieldapp.sync.mapping import wire_evaluation
 
@@ -149,7 +149,7 @@ def start(
             for i, c in enumerate(checklists)
         ]
         follows_id = None
-    now = utcnow()
+    now = local_now()
     if today is not None:
         now = now.replace(year=today.year, month=today.month, day=today.day)
     evaluation = Evaluation(
@@ -183,7 +183,7 @@ def _carry_over(evaluation: Evaluation, previous: Evaluation) -> None:
         if (row.checklist_id, row.item_code) not in failed:
             carried = _copy_answer(row)
             carried.note = f"{note}；{row.note}" if row.note else note
-            carried.answered_at = utcnow()
+            carried.answered_at = local_now()
             evaluation.answers.append(carried)
     for photo in previous.photos:
         if photo.item_code is None or (photo.checklist_id, photo.item_code) in failed:
@@ -406,7 +406,7 @@ def answer(
     row.note = note.strip()
     row.rectify = rectify
     row.due = due
-    row.answered_at = utcnow()
+    row.answered_at = local_now()
     session.flush()
     return row
 
@@ -562,7 +562,7 @@ def sign(
         evaluation.signatures.append(row)
     row.name = name
     row.image_sha256 = sha
-    row.signed_at = utcnow()
+    row.signed_at = local_now()
     session.flush()
     return row
 
@@ -618,7 +618,7 @@ def finalize(session: Session, library: Library, evaluation: Evaluation) -> Eval
     evaluation.verdict_text = verdict.explain()
     # 审慎培育: a warn gate (G4) failed, or the unit is flagged; 命名 then waits for 县局确认.
     evaluation.needs_confirmation = verdict.needs_confirmation or bool(evaluation.unit.prudent)
-    evaluation.finalized_at = utcnow()
+    evaluation.finalized_at = local_now()
     evaluation.status = FINALIZED
     evaluation.content_sha256 = content_hash(evaluation)
     session.flush()

@@ -34,7 +34,7 @@ from fieldapp.errors import IllegalTransition, InvalidInput, NotFound
 from fieldapp.photos import PhotoStore, prepare
 from fieldapp.photos.ingest import DEFAULT_MAX_SIDE
 from fieldapp.services import revisions
-from fieldapp.storage.models import Evaluation, Station, Unit, UnitEvent, utcnow
+from fieldapp.storage.models import Evaluation, Station, Unit, UnitEvent, local_now
 
 POST_EVALUATION = "post_evaluation"  # services.evaluations.Kind.POST_EVALUATION (no import cycle)
 
@@ -124,7 +124,7 @@ def _check_date(unit: Unit, on: date, change: Change, what: str) -> None:
 
 def _touch(unit: Unit) -> None:
     unit.version = (unit.version or 0) + 1
-    unit.updated_at = utcnow()
+    unit.updated_at = local_now()
 
 
 # --- 命名 and its evidence ----------------------------------------------------------------------

@@ -37,7 +37,7 @@ from fieldapp.services.unit_changes import (
     naming_evidence,
     unchanged,
 )
-from fieldapp.storage.models import Station, Unit, UnitEvent, utcnow
+from fieldapp.storage.models import Station, Unit, UnitEvent, local_now
 
 UNITS = cast(Table, Unit.__table__)
 EVENTS = cast(Table, UnitEvent.__table__)
@@ -276,7 +276,7 @@ def write(session: Session, plans: Iterable[UnitPlan]) -> Written:
     """
     plans = list(plans)
     result = Written()
-    now = utcnow()
+    now = local_now()
     names = [p.values["station"] for p in plans if "station" in p.values]
     stations, result.new_stations = station_ids(session, list(dict.fromkeys(names)))
     new_rows: list[dict[str, Any]] = []

@@ -28,7 +28,7 @@ from fieldapp.domain import lifecycle
 from fieldapp.domain.events import EventKind
 from fieldapp.services.stations import station_ids
 from fieldapp.services.unit_changes import Change, current_value, recode, update_fields
-from fieldapp.storage.models import Station, SyncUnit, Unit, UnitEvent, utcnow
+from fieldapp.storage.models import Station, SyncUnit, Unit, UnitEvent, local_now
 from fieldapp.sync import history
 from fieldapp.sync.mapping import wire_event
 from fieldapp.sync.wire import RECORD_FIELDS, WireUnit, WireUnitEvent
@@ -266,7 +266,7 @@ def adopt(session: Session, incoming: WireUnit, change: Change) -> Adopted:
             unit.sticker_posted_on = max(stickers)
     if changed or created:
         unit.version = (unit.version or 0) + 1
-        unit.updated_at = utcnow()
+        unit.updated_at = local_now()
     session.flush()
     if differing:
         if "station" in differing:

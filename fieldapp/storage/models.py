@@ -61,7 +61,14 @@ def domain_enum(enum: type[StrEnum], length: int = 32) -> Enum:
     )
 
 
-def utcnow() -> datetime:
+def local_now() -> datetime:
+    """This moment on the laptop's clock: timezone-aware with the local offset, to the second.
+
+    Deliberately not UTC (docs/architecture.md, "Time"): SQLite keeps a ``DateTime(timezone=True)``
+    value as its wall-clock digits without the offset, and every reader (day and year boundaries,
+    ``func.date`` against photos' camera times, the UTC conversion before an evaluation is
+    hashed) takes a stored value as the laptop's local time.
+    """
     return datetime.now().astimezone().replace(microsecond=0)
 
 
@@ -77,7 +84,7 @@ class Station(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     county: Mapped[str] = mapped_column(String(64), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=local_now)
 
     units: Mapped[list[Unit]] = relationship(back_populates="station")
 
@@ -114,8 +121,8 @@ class Unit(Base):
     entered_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # 入库日期
     sticker_posted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=local_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=local_now)
 
     station: Mapped[Station] = relationship(back_populates="units")
     events: Mapped[list[UnitEvent]] = relationship(
@@ -144,7 +151,7 @@ class UnitEvent(Base):
     occurred_on: Mapped[date] = mapped_column(Date)
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=local_now)
     # 标识张贴: SHA-256 of the photo of the posted sticker in the photo store (None: no photo).
     photo_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     field: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -193,7 +200,7 @@ class Target(Base):
     count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(200), default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=local_now)
 
     station: Mapped[Station | None] = relationship()
     parent: Mapped[Target | None] = relationship(remote_side=[id])
@@ -214,7 +221,7 @@ class ChecklistSnapshot(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200))
     content_json: Mapped[str] = mapped_column(Text)
-    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=local_now)
 
 
 class Evaluation(Base):
@@ -234,7 +241,7 @@ class Evaluation(Base):
         domain_enum(EvaluationStatus, 16), default=EvaluationStatus.DRAFT
     )
     inspector: Mapped[str] = mapped_column(String(64))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=local_now)
     finalized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     verdict: Mapped[Outcome | None] = mapped_column(domain_enum(Outcome, 16), nullable=True)
     verdict_text: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -289,7 +296,7 @@ class AnswerRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     rectify: Mapped[str | None] = mapped_column(Text, nullable=True)
     due: Mapped[date | None] = mapped_column(Date, nullable=True)
-    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=local_now)
 
 
 class Photo(Base):
@@ -310,7 +317,7 @@ class Photo(Base):
     gps_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     gps_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     original_name: Mapped[str] = mapped_column(String(255), default="")
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=local_now)
 
 
 class Signature(Base):
@@ -323,7 +330,7 @@ class Signature(Base):
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id", ondelete="CASCADE"))
     role: Mapped[SignerRole] = mapped_column(domain_enum(SignerRole, 16))
     name: Mapped[str] = mapped_column(String(64))
-    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=local_now)
     image_sha256: Mapped[str] = mapped_column(String(64))
 
 
@@ -369,7 +376,7 @@ class RatioTarget(Base):
     threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     denominator: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source: Mapped[str] = mapped_column(String(200), default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=local_now)
 
     station: Mapped[Station | None] = relationship()
 
@@ -411,7 +418,7 @@ class SyncBlob(Base):
     __tablename__ = "sync_blobs"
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=local_now)
 
 
 class SyncBatch(Base):
@@ -423,7 +430,7 @@ class SyncBatch(Base):
     source: Mapped[BatchSource] = mapped_column(
         domain_enum(BatchSource, 16), default=BatchSource.ONLINE
     )
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=local_now)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     evaluations: Mapped[int] = mapped_column(Integer, default=0)
     blobs_uploaded: Mapped[int] = mapped_column(Integer, default=0)

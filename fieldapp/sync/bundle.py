@@ -17,7 +17,7 @@ from fieldapp.domain.records import BatchStatus
 from fieldapp.errors import InvalidInput
 from fieldapp.reports.output import atomic_output
 from fieldapp.settings import Settings
-from fieldapp.storage.models import SyncBatch, utcnow
+from fieldapp.storage.models import SyncBatch, local_now
 from fieldapp.store import Store
 from fieldapp.sync import state, wire
 from fieldapp.sync.client import _blob_path, build_manifest
@@ -43,7 +43,7 @@ def export(store: Store, settings: Settings, target: Path, batch_size: int = 200
             row = session.get(SyncBatch, manifest.batch_id)
             assert row is not None
             row.status = BatchStatus.EXPORTED
-            row.finished_at = utcnow()
+            row.finished_at = local_now()
         if not manifests:
             raise InvalidInput("没有需要导出的评价：所有已定稿的评价都已同步到县局服务器")
         hashes = sorted({h for m in manifests for h in m.blob_hashes()})
@@ -58,7 +58,7 @@ def export(store: Store, settings: Settings, target: Path, batch_size: int = 200
             "format": wire.BUNDLE_FORMAT,
             "version": FORMAT_VERSION,
             "account": {"name": settings.inspector_name, "station": settings.station},
-            "exported_at": utcnow().isoformat(),
+            "exported_at": local_now().isoformat(),
             "blobs": hashes,
             "manifests": [m.model_dump(mode="json") for m in manifests],
         }

@@ -48,11 +48,11 @@ from fieldapp.storage.models import (
     TaskPlan,
     Unit,
     UnitEvent,
-    utcnow,
+    local_now,
 )
 from fieldapp.store import Store
 from fieldapp.sync import state, wire
-from fieldapp.sync.mapping import utc, wire_evaluation, wire_target, wire_unit
+from fieldapp.sync.mapping import local, utc, wire_evaluation, wire_target, wire_unit
 from fieldapp.sync.transport import ServerRefused, SyncError, Transport
 
 BATCH_SIZE = 50
@@ -224,7 +224,7 @@ class SyncClient:
                     row.bytes_uploaded += report.bytes_uploaded - before[1]
                     if isinstance(exc, ServerRefused) and exc.status not in (401, 409):
                         row.status = BatchStatus.REFUSED  # resending the same batch cannot help
-                        row.finished_at = utcnow()
+                        row.finished_at = local_now()
             raise
         sent = (report.blobs_uploaded - before[0], report.bytes_uploaded - before[1])
         self._apply_receipt(manifest, receipt, report, sent)
@@ -283,13 +283,13 @@ class SyncClient:
             row = session.get(SyncBatch, manifest.batch_id)
             if row is not None:
                 row.status = BatchStatus.DONE
-                row.finished_at = utcnow()
+                row.finished_at = local_now()
                 row.blobs_uploaded += sent[0]
                 row.bytes_uploaded += sent[1]
                 row.accepted = len(receipt.accepted)
                 row.conflicts = len(receipt.conflicts)
                 row.error = ""
-            state.put(session, state.LAST_SYNC, utcnow().isoformat())
+            state.put(session, state.LAST_SYNC, local_now().isoformat())
         report.pushed += len(manifest.evaluations)
         report.accepted += sum(
             1
@@ -463,7 +463,7 @@ def apply_receipt(session: Session, manifest: wire.Manifest, receipt: wire.Recei
     """Mark synced exactly what the receipt confirms: each evaluation with all its blobs."""
     confirmed_blobs = set(receipt.blobs)
     sent = {e.uuid: e for e in manifest.evaluations}
-    stamp = utcnow()
+    stamp = local_now()
     confirmed = [
         entry.uuid
         for entry in receipt.accepted
@@ -583,7 +583,7 @@ def apply_pull(session: Session, page: wire.Pull, change: Change | None = None) 
         record_e.review_status = review.status.value
         record_e.review_comment = review.comment
         record_e.reviewed_by = review.reviewed_by
-        record_e.reviewed_at = review.reviewed_at
+        record_e.reviewed_at = local(review.reviewed_at) if review.reviewed_at else None
         pulled.reviews += 1
     session.flush()
     return pulled
@@ -625,7 +625,7 @@ def apply_targets(session: Session, targets: list[wire.WireTarget]) -> list[str]
             row.sector = target.sector
             row.responsible_dept = target.responsible_dept
             row.plan = _plan(session, target.plan) if target.plan is not None else None
-            row.updated_at = utcnow()
+            row.updated_at = local_now()
         session.flush()
         waiting = later
     return [

@@ -2,7 +2,8 @@
 
 Timestamps go out in UTC: SQLite hands timezone-aware columns back without their offset, as the
 laptop's local wall time, so a naive value is read as local time before it is converted. That
-keeps an evaluation's wire form, and so its hash, the same at every send.
+keeps an evaluation's wire form, and so its hash, the same at every send. A time that comes down
+(a review's) is stored as local time like every other (:func:`local`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,16 @@ from fieldapp.sync import wire
 
 
 def utc(value: datetime) -> datetime:
+    """A time from the store, in UTC for the wire (naive: the laptop's local wall time)."""
     aware = value if value.tzinfo is not None else value.astimezone()
     return aware.astimezone(UTC)
+
+
+def local(value: datetime) -> datetime:
+    """A time from the wire, as the store keeps its times: the laptop's local time, aware. A naive
+    value is UTC (an older server sent its SQLite's stamps without their offset)."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone()
 
 
 def wire_event(event: UnitEvent) -> wire.WireUnitEvent:

@@ -25,7 +25,7 @@ from fieldapp.storage.models import (
     SyncState,
     SyncUnit,
     Unit,
-    utcnow,
+    local_now,
 )
 from fieldapp.sync import wire
 
@@ -105,7 +105,7 @@ def start_batch(session: Session, manifest: wire.Manifest, source: str) -> SyncB
     row = SyncBatch(
         batch_id=manifest.batch_id,
         source=source,
-        started_at=utcnow(),
+        started_at=local_now(),
         evaluations=len(manifest.evaluations),
         status=BatchStatus.STARTED,
         error="",
@@ -125,7 +125,7 @@ def mark_uploaded(session: Session, hashes: Iterable[str]) -> None:
     """Record blobs the server confirmed it holds (each once)."""
     wanted = sorted(set(hashes))
     known = uploaded(session, wanted)
-    stamp = utcnow()
+    stamp = local_now()
     session.add_all(SyncBlob(sha256=h, uploaded_at=stamp) for h in wanted if h not in known)
 
 

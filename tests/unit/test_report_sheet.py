@@ -395,7 +395,7 @@ def test_file_names_are_safe() -> None:
         "后评价",
         False,
         "张三",
-        ev.utcnow(),
+        ev.local_now(),
         None,
         None,
         None,
