@@ -109,3 +109,4 @@ ui_tests.is_empty
 ui_tests.proposal_dialog
 ui_tests.row_data
 ui_tests.settings_dialog
+sqlite3.Connection.row_factory  # storage.sqlitefile: rows read by name in the read models

@@ -69,7 +69,7 @@ def _one_evaluation(store: Store, workdir: Path) -> int:
                 ev.answer(
                     session, store.library, evaluation, ref, "fail",
                     note="现场发现部分商品未明码标价", rectify="补齐价格标签",
-                    due=ev.utcnow().date(),
+                    due=ev.local_now().date(),
                 )  # fmt: skip
             else:
                 ev.answer(session, store.library, evaluation, ref, "pass", note="符合要求")

@@ -25,20 +25,24 @@ maintenance step :meth:`Store.sweep_orphans` (the window runs it in the backgrou
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from fieldapp import __version__, paths
-from fieldapp.checklists import Library
 from fieldapp.errors import FieldappError
-from fieldapp.photos.store import PhotoStore, SignatureStore
-from fieldapp.services import checklists as checklist_service
-from fieldapp.storage import db
+from fieldapp.storage import sqlitefile
 from fieldapp.storage.writelock import FairLock
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from fieldapp.checklists import Library
+    from fieldapp.photos.store import PhotoStore, SignatureStore
 
 
 class StoreUnavailable(FieldappError):
@@ -62,23 +66,62 @@ class ReadOnlyStore(RuntimeError):
 
 
 class Store:
+    """One data folder. Opening checks the schema (and migrates a writable one); the ORM engine
+    and the checklist library are made when first used, so a command or a window that only reads
+    a page of units through :meth:`raw_read` never loads SQLAlchemy or the checklist files."""
+
     def __init__(self, folder: Path, *, readonly: bool = False) -> None:
         self.folder = folder
         self.readonly = readonly
         self.created = False
         """True when :meth:`open` created the database (the folder was new or empty)."""
         self.database = paths.database_path(folder)
-        self.engine = db.make_engine(self.database, readonly=readonly)
+        self._write_turns = FairLock()
+        self._making = threading.RLock()  # one thread makes the engine or loads the library
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+        self._library: Library | None = None
+        self._loading_library = False
         try:
-            _bring_to_head(self.engine, folder, readonly)
-            self._sessions = db.session_factory(self.engine)
-            self._write_turns = FairLock()
-            self.library = self._load_library()
+            _bring_to_head(self, readonly)
         except BaseException:
-            self.engine.dispose()
+            self.close()
             raise
 
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, made (with the ORM imported) at its first use."""
+        engine = self._engine
+        if engine is None:
+            with self._making:
+                if self._engine is None:
+                    from fieldapp.storage import db
+
+                    made = db.make_engine(self.database, readonly=self.readonly)
+                    self._sessions = db.session_factory(made)
+                    self._engine = made
+                engine = self._engine
+        return engine
+
+    @property
+    def library(self) -> Library:
+        """The checklist library, loaded (and its new versions snapshotted) at its first use."""
+        library = self._library
+        if library is None:
+            with self._making:
+                if self._library is None:
+                    self._loading_library = True
+                    try:
+                        self._library = self._load_library()
+                    finally:
+                        self._loading_library = False
+                library = self._library
+        return library
+
     def _load_library(self) -> Library:
+        from fieldapp.checklists import Library
+        from fieldapp.services import checklists as checklist_service
+
         library = Library.load(
             paths.county_checklists_dir(self.folder),
             server_dir=paths.server_checklists_dir(self.folder),
@@ -98,8 +141,10 @@ class Store:
         The library is replaced as a whole, so a reader on another thread sees the old one or the
         new one, never half of each.
         """
-        self.library = self._load_library()
-        return self.library
+        library = self._load_library()
+        with self._making:
+            self._library = library
+        return library
 
     @classmethod
     def open(
@@ -144,11 +189,15 @@ class Store:
     @property
     def photos(self) -> PhotoStore:
         """Photo evidence of every evaluation, stored by hash."""
+        from fieldapp.photos.store import PhotoStore
+
         return PhotoStore(self.folder / "photos")
 
     @property
     def signatures(self) -> SignatureStore:
         """Signature images of every evaluation, stored by hash."""
+        from fieldapp.photos.store import SignatureStore
+
         return SignatureStore(self.folder / "signatures")
 
     @contextmanager
@@ -161,7 +210,7 @@ class Store:
         if self.readonly:
             raise ReadOnlyStore(f"{self.folder}: opened read-only, a write session was asked for")
         with self._write_turns.held():
-            session = self._sessions()
+            session = self._session_factory()()
             try:
                 yield session
                 session.commit()
@@ -174,15 +223,38 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for reading only."""
-        session = self._sessions()
+        session = self._session_factory()()
         try:
             yield session
         finally:
             session.rollback()
             session.close()
 
+    def _session_factory(self) -> sessionmaker[Session]:
+        """Sessions of the engine. The first one loads the checklist library before it opens
+        (recording a new version's snapshot is a write, which must not wait behind a session the
+        caller already holds); the library's own sessions skip that step."""
+        if self._library is None and not self._loading_library:
+            self.library  # noqa: B018 - loaded at first use
+        self.engine  # noqa: B018 - made with its session factory at first use
+        assert self._sessions is not None
+        return self._sessions
+
+    @contextmanager
+    def raw_read(self) -> Iterator[sqlite3.Connection]:
+        """A plain ``sqlite3`` connection that cannot write, rows readable by name: the read
+        models of :mod:`fieldapp.views` take one. Each call opens its own (on the caller's
+        thread) and closes it after."""
+        connection = sqlitefile.connect_readonly(self.database)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
     def close(self) -> None:
-        self.engine.dispose()
+        with self._making:
+            if self._engine is not None:
+                self._engine.dispose()
 
     def __enter__(self) -> Store:
         return self
@@ -201,12 +273,17 @@ def _missing(folder: Path) -> StoreMissing:
     )
 
 
-def _bring_to_head(engine: Engine, folder: Path, readonly: bool) -> None:
-    """Migrate a writable database to the newest schema; check that a read-only one is at it."""
-    current = db.current_revision(engine)
-    head = db.head_revision()
+def _bring_to_head(store: Store, readonly: bool) -> None:
+    """Migrate a writable database to the newest schema; check that a read-only one is at it.
+
+    The revision is read with ``sqlite3``; Alembic (and SQLAlchemy) load only to migrate."""
+    folder = store.folder
+    current = sqlitefile.stored_revision(store.database) if store.database.is_file() else None
+    head = sqlitefile.HEAD_REVISION
     if current == head:
         return
+    from fieldapp.storage import db
+
     if current is not None and current not in db.known_revisions():
         raise SchemaMismatch(
             f"数据目录 {folder} 的数据库（架构 {current}）由更新版本的 fieldapp 写入，"
@@ -214,7 +291,7 @@ def _bring_to_head(engine: Engine, folder: Path, readonly: bool) -> None:
             folder,
         )
     if not readonly:
-        db.upgrade(engine)
+        db.upgrade(store.engine)
         return
     if current is None:
         raise SchemaMismatch(

@@ -29,7 +29,3 @@ def find_station(session: Session, name: str) -> Station:
             f"没有名为「{name}」的所（分局）。已有：{names or '（无，请先导入单位或任务表）'}"
         )
     return station
-
-
-def all_stations(session: Session) -> list[Station]:
-    return list(session.scalars(select(Station).order_by(Station.id)))

@@ -1,18 +1,16 @@
-"""Finding units: search as the user types, by name, shop name, credit code or address.
+"""Finding units through the ORM, and adding one found on site.
 
-Terms of three characters or more use the FTS5 trigram index. Shorter terms (most Chinese
-queries: "超市", "壶镇") cannot: SQLite's trigram tokenizer returns nothing for them, so they are
-matched with LIKE over the same columns. A query of several terms matches units that contain all.
+The text, station, type and state conditions are the SQL of :mod:`fieldapp.views.units` (one
+definition, which the window and ``units list`` run on ``sqlite3``); this module adds the filters
+that need the evaluation rules: not evaluated in a year, rectification due.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, TextClause, and_, exists, func, or_, select, text
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from fieldapp.domain import uscc
@@ -23,42 +21,9 @@ from fieldapp.errors import InvalidInput, NotFound, Problem
 from fieldapp.services import unit_changes
 from fieldapp.services.unit_changes import Change
 from fieldapp.storage.models import AnswerRow, Evaluation, Station, Unit
+from fieldapp.views.units import UnitFilter, conditions, terms
 
-SEARCH_COLUMNS = (Unit.name, Unit.shop_name, Unit.credit_code, Unit.address)
-
-
-@dataclass(frozen=True)
-class UnitFilter:
-    search: str = ""
-    station: str | None = None
-    unit_type: str | None = None
-    state: str | None = None
-    # Units with no finalized evaluation visited in this year.
-    not_evaluated_in: int | None = None
-    # Units with a 整改 whose deadline has come (``as_of``, default today) and not yet passed.
-    rectification_due: bool = False
-    as_of: date | None = None
-
-
-def terms(query: str) -> list[str]:
-    return unicodedata.normalize("NFKC", query).split()
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _fts_phrase(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def _term_condition(term: str) -> ColumnElement[bool]:
-    if len(term) >= 3:
-        match = text("unit_search MATCH :q").bindparams(q=_fts_phrase(term))
-        ids = select(text("rowid")).select_from(text("unit_search")).where(match)
-        return Unit.id.in_(ids.scalar_subquery())
-    pattern = f"%{_escape_like(term)}%"
-    return or_(*(column.like(pattern, escape="\\") for column in SEARCH_COLUMNS))
+__all__ = ["UnitFilter", "add_unit", "by_code", "count", "filtered", "search", "terms"]
 
 
 def _evaluated_between(start: date, end: date) -> Select[Any]:
@@ -121,21 +86,17 @@ def _rectification_due(as_of: date) -> Select[Any]:
 
 def filtered(query: UnitFilter) -> Select[Any]:
     statement = select(Unit)
-    conditions: list[ColumnElement[bool]] = [_term_condition(t) for t in terms(query.search)]
-    if query.station:
-        statement = statement.join(Station)
-        conditions.append(Station.name == query.station.strip())
-    if query.unit_type:
-        conditions.append(Unit.unit_type == query.unit_type)
-    if query.state:
-        conditions.append(Unit.state == query.state)
+    where: list[ColumnElement[bool] | TextClause] = []
+    sql, params = conditions(query, Unit.__tablename__)
+    if sql:
+        where.append(text(" AND ".join(sql)).bindparams(**params))
     if query.not_evaluated_in is not None:
-        conditions.append(Unit.id.not_in(_evaluated_in(query.not_evaluated_in).scalar_subquery()))
+        where.append(Unit.id.not_in(_evaluated_in(query.not_evaluated_in).scalar_subquery()))
     if query.rectification_due:
         due = _rectification_due(query.as_of or date.today())
-        conditions.append(Unit.id.in_(due.scalar_subquery()))
-    if conditions:
-        statement = statement.where(and_(*conditions))
+        where.append(Unit.id.in_(due.scalar_subquery()))
+    if where:
+        statement = statement.where(and_(*where))
     return statement
 
 

@@ -18,13 +18,13 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.events import EventKind
+from fieldapp.domain.holdbacks import Reason
 from fieldapp.domain.lifecycle import CONFIRMED_STATES, EXITS, State
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType, label_or
@@ -68,29 +68,6 @@ STALE_DAYS: dict[State, int] = {
 _GONE = tuple(s.value for s in EXITS)
 _CONFIRMED = tuple(s.value for s in CONFIRMED_STATES)
 _NEEDS_EVALUATION = tuple(s.value for s in NEEDS_EVALUATION)
-
-
-class Reason(StrEnum):
-    NOT_EVALUATED = "not_evaluated"
-    RECTIFICATION_OVERDUE = "rectification_overdue"
-    NO_STICKER = "no_sticker"
-    STICKER_NO_PHOTO = "sticker_no_photo"
-    STALE = "stale"
-    EVIDENCE = "evidence"
-
-    @property
-    def label(self) -> str:
-        return REASON_LABELS[self]
-
-
-REASON_LABELS: dict[Reason, str] = {
-    Reason.NOT_EVALUATED: "本年未评价",
-    Reason.RECTIFICATION_OVERDUE: "整改逾期",
-    Reason.NO_STICKER: "未张贴标识",
-    Reason.STICKER_NO_PHOTO: "标识无照片",
-    Reason.STALE: "长期未变化",
-    Reason.EVIDENCE: "证据存疑",
-}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
-"""The SQLite engine with the pragmas that keep answers safe, and schema migration on open.
+"""The SQLAlchemy engine over the database file, with the pragmas of
+:mod:`fieldapp.storage.sqlitefile`, and schema migration (Alembic).
 
-WAL lets the window read while a write commits; ``synchronous=FULL`` makes each commit survive a
-laptop losing power; ``foreign_keys=ON`` makes SQLite enforce the relations the models declare.
 A read-only engine (``make_engine(path, readonly=True)``) opens the file with SQLite's
 ``mode=ro`` and ``query_only``, so nothing it runs can change the database: inspection commands
 and the server's ``publish --from-store`` use it.
@@ -12,33 +11,18 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from fieldapp.storage.sqlitefile import HEAD_REVISION, PRAGMAS, READONLY_PRAGMAS, readonly_uri
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
-# The newest schema revision (migrations/versions). Opening a store at it reads one row and
-# never loads Alembic (about 90 ms of every start); a test keeps it equal to the scripts' head.
-HEAD_REVISION = "0008"
-
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-
-PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA synchronous=FULL",
-    "PRAGMA busy_timeout=10000",
-)
-READONLY_PRAGMAS = (
-    "PRAGMA query_only=ON",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=10000",
-)
 
 
 def _pragmas(pragmas: tuple[str, ...]) -> Any:
@@ -71,18 +55,6 @@ def make_engine(path: Path, *, readonly: bool = False) -> Engine:
     engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool)
     event.listen(engine, "connect", _pragmas(READONLY_PRAGMAS))
     return engine
-
-
-def readonly_uri(path: Path) -> str:
-    """SQLite's URI opening ``path`` read-only: ``file:///C:/数据/x.sqlite3?mode=ro``.
-
-    Built by hand rather than with ``Path.as_uri``, whose ``file://server/share`` form for a
-    Windows network folder SQLite refuses (it wants ``file:////server/share``).
-    """
-    text = Path(path).resolve().as_posix()
-    if not text.startswith("/"):
-        text = "/" + text  # a drive letter: /C:/...
-    return "file://" + quote(text, safe="/:") + "?mode=ro"
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

@@ -10,8 +10,8 @@ is open, :class:`~fieldapp.ui.backup_dialog.AutoBackup` writes the automatic bac
 from the window closes the store; :func:`run` then opens the restored data in a new window.
 
 The window creates its data folder at the first start (the first-run wizard then asks who works
-on it). Once the window is shown, :func:`start_sweep` deletes, in the background on the writer
-thread, photo and signature files no record uses that are older than a day (left by a crash or a
+on it). A minute after the window is shown, :func:`start_sweep` deletes, in the background on the
+writer thread, photo and signature files no record uses that are older than a day (left by a crash or a
 removed photo): opening the store never deletes anything.
 
 ``FIELDAPP_SMOKE_EXIT=1`` closes the window as soon as it is shown (exit code 0): the frozen
@@ -38,6 +38,7 @@ from fieldapp.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 SMOKE_EXIT_ENV = "FIELDAPP_SMOKE_EXIT"
+SWEEP_DELAY_MS = 60_000
 
 FONT_SUFFIXES = (".ttf", ".ttc", ".otf")
 
@@ -168,7 +169,10 @@ def _window_once(
     try:
         auto = start_auto_backup(window)
         window.show()
-        start_sweep(window)
+        # Maintenance waits until the first minute of work is over: the first page of units, a
+        # search and an evaluation come first, and the sweep (with the ORM and Pillow behind it)
+        # never competes with them.
+        QTimer.singleShot(SWEEP_DELAY_MS, window, lambda: start_sweep(window))
         if demo:
             start_demo(window)
         if notice is not None:

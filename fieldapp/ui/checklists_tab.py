@@ -1,11 +1,14 @@
 """The 检查表 tab: every checklist version in the library, with its items.
 
-The library is loaded into memory when the store opens, so this tab reads it directly on the UI
-thread; there is no database work to move off it. Files the loader refused are listed above the
-tree, so a county's broken checklist is noticed here and not at the first evaluation.
+The store loads the library at its first use (reading the files and recording new versions), so
+the window asks for it on a worker thread when this tab is first shown and hands it to
+:meth:`ChecklistsTab.show_library`. Files the loader refused are listed above the tree, so a
+county's broken checklist is noticed here and not at the first evaluation.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QBrush, QColor
@@ -18,9 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.checklists import Library
-from fieldapp.checklists.schema import Item
 from fieldapp.ui.strings import tr
+
+if TYPE_CHECKING:
+    from fieldapp.checklists import Library
+    from fieldapp.checklists.schema import Item
 
 COLUMNS = ("title", "id", "version", "items", "origin", "gate")
 CENTRED = (2, 3, 4, 5)
@@ -28,7 +33,7 @@ GATE_COLOUR = QColor("#b00020")
 
 
 class ChecklistsTab(QWidget):
-    def __init__(self, library: Library, parent: QWidget | None = None) -> None:
+    def __init__(self, library: Library | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tree = QTreeWidget()
         self.tree.setObjectName("checklists")
@@ -51,9 +56,12 @@ class ChecklistsTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.problems)
         layout.addWidget(self.tree, 1)
-        self.show_library(library)
+        self.shown: Library | None = None
+        if library is not None:
+            self.show_library(library)
 
     def show_library(self, library: Library) -> None:
+        self.shown = library
         self.tree.clear()
         for index, entry in enumerate(library.all()):
             checklist = entry.checklist

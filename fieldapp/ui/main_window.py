@@ -7,26 +7,34 @@ running jobs, so none outlives the store it reads from.
 from __future__ import annotations
 
 import contextlib
+import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QMainWindow, QTabWidget, QWidget
 
-from fieldapp import settings
-from fieldapp.store import Store
 from fieldapp.ui import window_state
 from fieldapp.ui.checklists_tab import ChecklistsTab
 from fieldapp.ui.errors import describe
-from fieldapp.ui.evaluation_view import EvaluationView
-from fieldapp.ui.first_run import SettingsDialog, save_from
-from fieldapp.ui.printing import BatchPrintDialog
 from fieldapp.ui.progress_tab import ProgressTab
 from fieldapp.ui.strings import tr
-from fieldapp.ui.sync_panel import SyncDialog, SyncIndicator
+from fieldapp.ui.sync_panel import SyncIndicator
 from fieldapp.ui.sync_panel import read_status as read_sync_status
 from fieldapp.ui.tasks import Changes, TaskRunner
 from fieldapp.ui.units_tab import UnitsTab
 from fieldapp.ui.worklists_tab import WorklistsTab
+
+if TYPE_CHECKING:
+    from fieldapp.store import Store
+    from fieldapp.ui.evaluation_view import EvaluationView
+    from fieldapp.ui.first_run import SettingsDialog
+    from fieldapp.ui.printing import BatchPrintDialog
+    from fieldapp.ui.sync_panel import SyncDialog
+
+# The evaluation screen (with the ORM, Pillow and the checklist rules behind it) is imported
+# when the first evaluation opens, not at start.
+EVALUATION_VIEW_MODULE = "fieldapp.ui.evaluation_view"
 
 
 class MainWindow(QMainWindow):
@@ -45,7 +53,7 @@ class MainWindow(QMainWindow):
         self.units_tab = UnitsTab(store, self.runner)
         self.progress_tab = ProgressTab(store, self.runner)
         self.worklists_tab = WorklistsTab(store, self.runner)
-        self.checklists_tab = ChecklistsTab(store.library)
+        self.checklists_tab = ChecklistsTab()  # the library is read when the tab is first shown
         self.tabs.addTab(self.units_tab, tr("tab.units"))
         self.tabs.addTab(self.progress_tab, tr("tab.progress"))
         self.tabs.addTab(self.worklists_tab, tr("tab.worklists"))
@@ -94,13 +102,22 @@ class MainWindow(QMainWindow):
         find.activated.connect(self._focus_search)
         self.tabs.currentChanged.connect(self._tab_changed)
 
-        self.units_tab.load()  # the progress tab loads when it is first shown (_tab_changed)
-        self.refresh_sync_status()
+        # The first page of units comes first; the sync indicator (which needs the ORM) is read
+        # once it is in. The progress tab loads when it is first shown (_tab_changed).
+        self.units_tab.model.refreshed.connect(self._first_page_in)
+        self.units_tab.load()
         self._restore_open_evaluations()
 
+    def _first_page_in(self) -> None:
+        self.units_tab.model.refreshed.disconnect(self._first_page_in)
+        self.refresh_sync_status()
+
     def evaluation_views(self) -> list[EvaluationView]:
+        module = sys.modules.get(EVALUATION_VIEW_MODULE)
+        if module is None:  # never imported: no evaluation has been opened
+            return []
         views = (self.tabs.widget(i) for i in range(self.tabs.count()))
-        return [v for v in views if isinstance(v, EvaluationView)]
+        return [v for v in views if isinstance(v, module.EvaluationView)]
 
     def open_evaluation(self, evaluation_id: int) -> EvaluationView:
         """Show the evaluation in its own tab (the existing one if it is open already)."""
@@ -113,6 +130,8 @@ class MainWindow(QMainWindow):
         return view
 
     def _add_view(self, evaluation_id: int) -> EvaluationView:
+        from fieldapp.ui.evaluation_view import EvaluationView
+
         view = EvaluationView(self.store, self.runner, evaluation_id)
         index = self.tabs.addTab(view, tr("eval.tab_loading", id=evaluation_id))
         view.titleChanged.connect(
@@ -145,6 +164,9 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> SettingsDialog:
         """Show the first-run dialog again to change the inspector, station or language."""
+        from fieldapp import settings
+        from fieldapp.ui.first_run import SettingsDialog, save_from
+
         dialog = SettingsDialog(  # station names from the units tab: no query on the UI thread
             settings.load(self.store.folder), self.units_tab.station_list(), self
         )
@@ -177,13 +199,15 @@ class MainWindow(QMainWindow):
 
     def close_tab(self, index: int) -> None:
         view = self.tabs.widget(index)
-        if isinstance(view, EvaluationView):
+        if view in self.evaluation_views():
             self.tabs.removeTab(index)
             view.deleteLater()
             self._save_open_evaluations()
 
     def open_batch_print(self) -> BatchPrintDialog:
         """Print the sheets of a day, a range, a station or a unit (progress, cancel)."""
+        from fieldapp.ui.printing import BatchPrintDialog
+
         unit = self.units_tab.selected_unit
         dialog = BatchPrintDialog(
             self.store,
@@ -205,6 +229,8 @@ class MainWindow(QMainWindow):
 
     def open_sync(self) -> SyncDialog:
         """The sync dialog: run a sync with progress and cancel, see the ledger and returns."""
+        from fieldapp.ui.sync_panel import SyncDialog
+
         dialog = SyncDialog(self.store, self.runner, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finishedSync.connect(self._synced)
@@ -221,7 +247,7 @@ class MainWindow(QMainWindow):
             self.refresh_sync_status()
         if changes.units:
             self.units_tab.load()  # pulled units and reviews may have changed what is shown
-        if changes.checklists:
+        if changes.checklists and self.checklists_tab.shown is not None:
             self.checklists_tab.show_library(self.store.library)  # checklists the county sent
         if changes.evaluations:
             for view in self.evaluation_views():
@@ -247,6 +273,9 @@ class MainWindow(QMainWindow):
         elif self.tabs.widget(index) is self.worklists_tab:
             self.worklists_tab.set_stations(self.units_tab.station_list())
             self.worklists_tab.load()
+        elif self.tabs.widget(index) is self.checklists_tab and self.checklists_tab.shown is None:
+            store = self.store
+            self.runner.submit(lambda: store.library, self.checklists_tab.show_library)
 
     def shutdown(self) -> None:
         """Wait for background jobs; call before closing the store."""

@@ -11,6 +11,7 @@ thread. The list of held-back units shows at most :data:`UNIT_LIMIT` rows and sa
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -28,14 +29,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.domain.holdbacks import Reason
 from fieldapp.domain.vocab import GROUP_LABELS
-from fieldapp.services.progress import Cell, Deadline, Progress
-from fieldapp.services.worklists import HoldBack, Reason
 from fieldapp.store import Store
 from fieldapp.ui import queries
 from fieldapp.ui.bar_chart import Bar, BarChart
 from fieldapp.ui.strings import group_label, reason_label, state_label, tr, unit_type_label
 from fieldapp.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from fieldapp.services.progress import Cell, Deadline, Progress
+    from fieldapp.services.worklists import HoldBack
 
 COLUMNS = (
     "station",

@@ -10,31 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import select
+from fieldapp.views import units as unit_view
+from fieldapp.views.units import Page, UnitFilter, UnitRow
 
-from fieldapp.services import progress as progress_service
-from fieldapp.services import stations as station_service
-from fieldapp.services import unit_changes, worklists
-from fieldapp.services import units as unit_service
-from fieldapp.services.progress import Progress
-from fieldapp.services.units import UnitFilter
-from fieldapp.services.worklists import HoldBack, Reason
-from fieldapp.storage.models import Unit
-from fieldapp.store import Store
+if TYPE_CHECKING:
+    from fieldapp.domain.holdbacks import Reason
+    from fieldapp.services.progress import Progress
+    from fieldapp.services.worklists import HoldBack
+    from fieldapp.storage.models import Unit
+    from fieldapp.store import Store
 
-
-class UnitRow(NamedTuple):
-    """One row of the unit table; unit type and state are codes, labelled at display time."""
-
-    id: int
-    credit_code: str
-    name: str
-    station: str
-    unit_type: str
-    state: str | None
-    address: str
+__all__ = ["Page", "UnitRow"]
 
 
 class EventRow(NamedTuple):
@@ -74,15 +62,6 @@ class UnitDetail:
     prudent: bool = False  # 审慎培育
 
 
-@dataclass(frozen=True)
-class Page:
-    """The answer to a new filter: how many units match, and the first rows."""
-
-    query: UnitFilter
-    total: int
-    rows: list[UnitRow]
-
-
 def _row(unit: Unit) -> UnitRow:
     return UnitRow(
         unit.id,
@@ -96,14 +75,27 @@ def _row(unit: Unit) -> UnitRow:
 
 
 def fetch_units(store: Store, query: UnitFilter, after_id: int, limit: int) -> list[UnitRow]:
-    """The next ``limit`` units matching ``query`` after id ``after_id``, in id order."""
+    """The next ``limit`` units matching ``query`` after id ``after_id``, in id order.
+
+    A filter on text, station, type and state is answered by the read model on ``sqlite3``; the
+    two that need the evaluation rules go through the ORM (:mod:`fieldapp.services.units`)."""
+    if query.plain:
+        with store.raw_read() as connection:
+            return unit_view.rows(connection, query, limit=limit, after_id=after_id)
+    from fieldapp.services import units as unit_service
+
     with store.read() as session:
         found = unit_service.search(session, query, limit=limit, after_id=after_id)
         return [_row(u) for u in found]
 
 
 def first_page(store: Store, query: UnitFilter, limit: int) -> Page:
-    """Count and first rows in one session, so both describe the same moment."""
+    """Count and first rows in one read, so both describe the same moment."""
+    if query.plain:
+        with store.raw_read() as connection:
+            return unit_view.first_page(connection, query, limit)
+    from fieldapp.services import units as unit_service
+
     with store.read() as session:
         total = unit_service.count(session, query)
         found = unit_service.search(session, query, limit=limit, offset=0)
@@ -111,12 +103,16 @@ def first_page(store: Store, query: UnitFilter, limit: int) -> Page:
 
 
 def station_names(store: Store) -> list[str]:
-    with store.read() as session:
-        return [s.name for s in station_service.all_stations(session)]
+    with store.raw_read() as connection:
+        return unit_view.station_names(connection)
 
 
 def unit_detail_by_code(store: Store, credit_code: str) -> UnitDetail | None:
     """The unit's record and history by credit code, or None if there is no such unit."""
+    from sqlalchemy import select
+
+    from fieldapp.storage.models import Unit
+
     with store.read() as session:
         unit_id = session.scalar(select(Unit.id).where(Unit.credit_code == credit_code))
     return None if unit_id is None else unit_detail(store, unit_id)
@@ -124,6 +120,9 @@ def unit_detail_by_code(store: Store, credit_code: str) -> UnitDetail | None:
 
 def unit_detail(store: Store, unit_id: int) -> UnitDetail | None:
     """The unit's record and history, or None if it has been deleted since it was listed."""
+    from fieldapp.services import unit_changes
+    from fieldapp.storage.models import Unit
+
     with store.read() as session:
         unit = session.get(Unit, unit_id)
         if unit is None:
@@ -168,6 +167,8 @@ def unit_detail(store: Store, unit_id: int) -> UnitDetail | None:
 
 
 def hold_back_counts(store: Store, year: int) -> dict[str, dict[Reason, int]]:
+    from fieldapp.services import worklists
+
     with store.read() as session:
         return worklists.hold_back_counts(session, year, date.today())
 
@@ -176,6 +177,8 @@ def hold_backs(
     store: Store, year: int, station: str, reason: Reason, limit: int
 ) -> tuple[int, list[HoldBack]]:
     """How many units ``reason`` holds back at ``station``, and the first ``limit`` of them."""
+    from fieldapp.services import worklists
+
     with store.read() as session:
         (found,) = worklists.hold_backs(session, year, date.today(), station=station)
     units = [h for h in found.items if h.reason is reason]
@@ -184,5 +187,7 @@ def hold_backs(
 
 def progress(store: Store, year: int) -> Progress:
     """Progress is already plain dataclasses (no ORM objects), so it can cross as it is."""
+    from fieldapp.services import progress as progress_service
+
     with store.read() as session:
         return progress_service.compute(session, year)

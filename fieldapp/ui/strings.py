@@ -813,7 +813,7 @@ def unit_type_label(code: str) -> str:
 
 
 def reason_label(reason: object) -> str:
-    """The label of a hold-back reason (``services.worklists.Reason``) in the chosen language."""
+    """The label of a hold-back reason (``domain.holdbacks.Reason``) in the chosen language."""
     return _table.get(f"reason.{reason}", str(reason))
 
 

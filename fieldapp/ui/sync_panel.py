@@ -37,10 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp import settings as settings_module
 from fieldapp.domain.records import BatchStatus
 from fieldapp.store import Store
-from fieldapp.sync import state
 from fieldapp.ui.errors import describe
 from fieldapp.ui.strings import tr
 from fieldapp.ui.tasks import Changes, TaskRunner
@@ -107,6 +105,9 @@ def _manifest_blobs(manifest_json: str | None) -> set[str]:
 def read_status(store: Store, *, ledger: bool = True) -> SyncStatus:
     """Everything the dialog shows, as plain data (worker thread); the status-bar indicator,
     refreshed on every tab change, asks without the ledger."""
+    from fieldapp import settings as settings_module
+    from fieldapp.sync import state
+
     saved = settings_module.load(store.folder)
     with store.read() as session:
         rows = []

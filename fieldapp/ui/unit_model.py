@@ -20,12 +20,12 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from fieldapp.services.units import UnitFilter
 from fieldapp.store import Store
 from fieldapp.ui import queries
 from fieldapp.ui.queries import Page, UnitRow
 from fieldapp.ui.strings import state_label, tr, unit_type_label
 from fieldapp.ui.tasks import TaskRunner
+from fieldapp.views.units import UnitFilter
 
 UNIT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 

@@ -49,20 +49,20 @@ from fieldapp import settings
 from fieldapp.domain.events import EventKind, Role
 from fieldapp.domain.lifecycle import CONFIRMED_STATES, ExitReason, State, allowed_from
 from fieldapp.domain.vocab import UnitType, industry_label
-from fieldapp.services.units import UnitFilter
 from fieldapp.store import Store
-from fieldapp.ui import evaluation_model as em
-from fieldapp.ui import printing, queries
+from fieldapp.ui import queries
 from fieldapp.ui.errors import describe, show_error
-from fieldapp.ui.lifecycle_dialog import LifecycleDialog, StickerDialog, write_state, write_sticker
 from fieldapp.ui.queries import UnitDetail, UnitRow
 from fieldapp.ui.strings import exit_reason_label, state_label, tr, unit_type_label
 from fieldapp.ui.tasks import TaskRunner
-from fieldapp.ui.unit_form import AddUnitDialog, write_new_unit
 from fieldapp.ui.unit_model import COLUMNS, UnitTableModel
+from fieldapp.views.units import UnitFilter
 
 if TYPE_CHECKING:
+    from fieldapp.ui import evaluation_model as em
     from fieldapp.ui.evaluation_view import NewEvaluationDialog
+    from fieldapp.ui.lifecycle_dialog import LifecycleDialog, StickerDialog
+    from fieldapp.ui.unit_form import AddUnitDialog
 
 SEARCH_DELAY_MS = 250
 
@@ -329,6 +329,8 @@ class UnitsTab(QWidget):
 
     def load_evaluations(self) -> None:
         """Read the selected unit's evaluations again (after one was started or changed)."""
+        from fieldapp.ui import evaluation_model as em
+
         unit = self._unit
         if unit is None:
             return
@@ -339,6 +341,8 @@ class UnitsTab(QWidget):
         )
 
     def _show_evaluations(self, generation: int, found: list[em.EvaluationSummary]) -> None:
+        from fieldapp.ui import evaluation_model as em
+
         if generation != self._detail_generation:
             return
         self.evaluations.clear()
@@ -400,6 +404,8 @@ class UnitsTab(QWidget):
         remove: list[str] | None = None,
     ) -> None:
         """Start an evaluation of the selected unit (on the writer thread), then open it."""
+        from fieldapp.ui import evaluation_model as em
+
         unit = self._unit
         if unit is None:
             return
@@ -416,6 +422,8 @@ class UnitsTab(QWidget):
 
     def ask_print_blank(self) -> QFileDialog | None:
         """Save the selected unit's blank form (for a visit without the laptop) and open it."""
+        from fieldapp.ui import printing
+
         unit = self._unit
         if unit is None:
             return None
@@ -432,6 +440,8 @@ class UnitsTab(QWidget):
 
     def ask_change_state(self) -> LifecycleDialog | None:
         """Open the 变更状态 dialog; on OK the core applies (or refuses) the move."""
+        from fieldapp.ui.lifecycle_dialog import LifecycleDialog
+
         unit = self._unit
         if unit is None:
             return None
@@ -465,6 +475,8 @@ class UnitsTab(QWidget):
         exit_reason: ExitReason | None = None,
         county_confirm: bool = False,
     ) -> None:
+        from fieldapp.ui.lifecycle_dialog import write_state
+
         unit = self._unit
         if unit is None:
             return
@@ -486,6 +498,8 @@ class UnitsTab(QWidget):
 
     def ask_sticker(self) -> StickerDialog | None:
         """Open the 标识张贴 dialog (date and note) for a confirmed unit."""
+        from fieldapp.ui.lifecycle_dialog import StickerDialog
+
         unit = self._unit
         if unit is None:
             return None
@@ -501,6 +515,8 @@ class UnitsTab(QWidget):
         return dialog
 
     def apply_sticker(self, note: str, on: date, photo: str | None = None) -> None:
+        from fieldapp.ui.lifecycle_dialog import write_sticker
+
         unit = self._unit
         if unit is None:
             return
@@ -518,6 +534,8 @@ class UnitsTab(QWidget):
 
     def ask_add_unit(self) -> AddUnitDialog:
         """Open the 新增单位 form; it stays open until the core accepts the unit."""
+        from fieldapp.ui.unit_form import AddUnitDialog
+
         station = settings.load(self._store.folder).station
         dialog = AddUnitDialog(self.station_list(), station, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -526,6 +544,8 @@ class UnitsTab(QWidget):
         return dialog
 
     def add_new_unit(self, dialog: AddUnitDialog, values: dict[str, str]) -> None:
+        from fieldapp.ui.unit_form import write_new_unit
+
         store, actor = self._store, self.default_inspector()
 
         def added(detail: UnitDetail) -> None:

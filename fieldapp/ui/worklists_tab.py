@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate
 from PySide6.QtGui import QBrush, QColor
@@ -27,12 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.services import worklists
-from fieldapp.services.worklists import ChangedUnit, Rectification
 from fieldapp.store import Store
-from fieldapp.ui import printing
 from fieldapp.ui.strings import tr
 from fieldapp.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from fieldapp.services.worklists import ChangedUnit, Rectification
 
 OVERDUE = QColor("#b03a2e")
 
@@ -50,6 +51,8 @@ def _table(name: str, headers: list[str]) -> QTableWidget:
 
 
 def load_lists(store: Store, today: date) -> tuple[list[ChangedUnit], list[Rectification]]:
+    from fieldapp.services import worklists
+
     with store.read() as session:
         return worklists.changed_today(session, today), worklists.followups_due(session, today)
 
@@ -177,6 +180,8 @@ class WorklistsTab(QWidget):
         return self.month.date().toString("yyyy-MM")
 
     def ask_bulletin(self, suffix: str) -> None:
+        from fieldapp.ui import printing
+
         month, station = self.chosen_month(), self.station.currentData()
         name = tr("work.bulletin_name", month=month, scope=station or tr("work.whole_county"))
         suggested = printing.reports_folder(self._store) / f"{name}{suffix}"
@@ -191,6 +196,7 @@ class WorklistsTab(QWidget):
     def write_bulletin(self, out: Path, month: str, station: str | None) -> None:
         """Write the month's bulletin (PDF or XLSX by ``out``'s suffix) and open it."""
         from fieldapp.reports.bulletin import write_bulletin
+        from fieldapp.ui import printing
 
         store = self._store
         self._runner.submit(

@@ -351,8 +351,11 @@ def test_progress_tab_shows_targets_and_deadlines(
     assert "没有任务" in tab.summary.text()
 
 
-def test_checklist_tab_lists_eight_musts_with_items(make_window) -> None:
+def test_checklist_tab_lists_eight_musts_with_items(make_window, qtbot) -> None:
     window = make_window()
+    assert window.checklists_tab.shown is None  # the library is read when the tab is shown
+    window.tabs.setCurrentWidget(window.checklists_tab)
+    qtbot.waitUntil(lambda: window.checklists_tab.shown is not None)
     tree = window.checklists_tab.tree
     tops = {
         tree.topLevelItem(i).text(0): tree.topLevelItem(i) for i in range(tree.topLevelItemCount())

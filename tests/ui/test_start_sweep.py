@@ -42,12 +42,14 @@ def test_the_window_sweeps_old_orphans_after_it_starts(
     assert old.exists()
 
     def close_windows(_app: Any = None) -> int:
+        QApplication.processEvents()  # the sweep's timer fires (its delay is 0 here)
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, MainWindow):
                 widget.close()  # waits for the writer thread, where the sweep runs
         return 0
 
     monkeypatch.setattr(QApplication, "exec", close_windows)
+    monkeypatch.setattr(app, "SWEEP_DELAY_MS", 0)  # a minute after start in real use
     assert app.run(argparse.Namespace(data_dir=str(isolated_data_dir), lang=None)) == 0
     assert not old.exists()
     assert young.exists()

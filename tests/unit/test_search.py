@@ -103,3 +103,35 @@ def test_keyset_pages_cover_every_match_once(filled) -> None:
             seen.extend(u.id for u in page)
             after = page[-1].id
         assert seen == sorted(set(seen)) and len(seen) == count(session, UnitFilter("缙云县"))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        UnitFilter(),
+        UnitFilter("超市"),
+        UnitFilter("好又多"),
+        UnitFilter("ＭＡ"),
+        UnitFilter("壶镇 便利店"),
+        UnitFilter("100%_"),
+        UnitFilter(station="五云所"),
+        UnitFilter("缙云", state="cultivating"),
+    ],
+)
+def test_the_read_model_and_the_orm_find_the_same_units(filled, query: UnitFilter) -> None:
+    """The window's first page and ``units list`` read through ``views.units`` on sqlite3; the
+    ORM path (used when a filter needs the evaluation rules) embeds the same SQL."""
+    from fieldapp.views import units as view
+
+    with filled.read() as session:
+        orm = [u.credit_code for u in search(session, query, limit=None)]
+        orm_total = count(session, query)
+    with filled.raw_read() as connection:
+        page = view.first_page(connection, query, 3)
+        raw = [r.credit_code for r in view.rows(connection, query, limit=None)]
+        after = view.rows(
+            connection, query, limit=None, after_id=page.rows[0].id if page.rows else 0
+        )
+    assert raw == orm and page.total == orm_total == len(orm)
+    assert [r.credit_code for r in page.rows] == orm[:3]
+    assert [r.credit_code for r in after] == orm[1:]

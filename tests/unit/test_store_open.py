@@ -165,7 +165,8 @@ def test_a_read_only_open_refuses_an_older_schema_and_leaves_it(tmp_path: Path) 
 
 def test_a_read_only_open_of_a_folder_with_an_awkward_name(tmp_path: Path) -> None:
     folder = tmp_path / "县局 数据#1%20?"
-    Store.open(folder, create=True).close()
+    with Store.open(folder, create=True) as store:
+        store.library  # noqa: B018 - loading it records the snapshots
     with Store.open(folder, readonly=True) as store, store.read() as session:
         assert session.scalar(select(func.count()).select_from(ChecklistSnapshot))
     windows = PureWindowsPath(r"\\server\share\fieldapp\fieldapp.sqlite3")
@@ -222,7 +223,8 @@ def test_a_changed_file_of_a_recorded_version_is_flagged_not_recorded(
     county.mkdir(parents=True)
     source = (BUNDLED_DIR / "bayou-bawu.toml").read_text("utf-8")
     (county / "v2.toml").write_text(source.replace("version = 1", "version = 2", 1), "utf-8")
-    Store.open(folder, create=True).close()
+    with Store.open(folder, create=True) as store:
+        store.library  # noqa: B018 - loading it records the snapshots
     edited = source.replace("version = 1", "version = 2", 1).replace("有证照明示", "有证照", 1)
     (county / "v2.toml").write_text(edited, encoding="utf-8")
     writes.clear()

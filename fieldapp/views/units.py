@@ -1,0 +1,289 @@
+"""The unit list: which units match a filter, a page of them, and each unit's record.
+
+Search runs as the user types, by name, shop name, credit code or address. Terms of three
+characters or more use the FTS5 trigram index (``unit_search``). Shorter terms (most Chinese
+queries: "超市", "壶镇") cannot: SQLite's trigram tokenizer returns nothing for them, so they are
+matched with LIKE over the same columns. A query of several terms matches units that contain all.
+
+The conditions on text, station, type and state are SQL written once here (:func:`conditions`):
+the window and ``fieldapp units list`` run them on ``sqlite3``; the ORM's
+:func:`fieldapp.services.units.filtered` embeds the same text and adds the two filters that need
+the evaluation rules (not evaluated this year, rectification due).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from fieldapp.errors import NotFound
+
+if TYPE_CHECKING:
+    from fieldapp.storage.models import Unit
+
+SEARCH_COLUMNS = ("name", "shop_name", "credit_code", "address")
+
+
+@dataclass(frozen=True)
+class UnitFilter:
+    search: str = ""
+    station: str | None = None
+    unit_type: str | None = None
+    state: str | None = None
+    # Units with no finalized evaluation visited in this year.
+    not_evaluated_in: int | None = None
+    # Units with a 整改 whose deadline has come (``as_of``, default today) and not yet passed.
+    rectification_due: bool = False
+    as_of: date | None = None
+
+    @property
+    def plain(self) -> bool:
+        """Whether only text, station, type and state filter (no evaluation rule is needed)."""
+        return self.not_evaluated_in is None and not self.rectification_due
+
+
+class UnitRow(NamedTuple):
+    """One row of the unit list; unit type and state are codes, labelled at display time."""
+
+    id: int
+    credit_code: str
+    name: str
+    station: str
+    unit_type: str
+    state: str | None
+    address: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """The answer to a new filter: how many units match, and the first rows."""
+
+    query: UnitFilter
+    total: int
+    rows: list[UnitRow]
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    """A unit's stored record as ``units list --json`` and ``units show --json`` print it."""
+
+    credit_code: str
+    uuid: str
+    name: str
+    shop_name: str
+    address: str
+    town: str
+    station: str
+    unit_type: str
+    industry: str | None
+    contact_person: str
+    contact_phone: str
+    online_shop_name: str
+    online_platform: str
+    online_url: str
+    prudent: bool
+    state: str | None
+    state_since: date | None
+    entered_on: date | None
+    sticker_posted_on: date | None
+    version: int
+
+
+def terms(query: str) -> list[str]:
+    """The search terms, with full-width letters and digits folded (ＭＡ２５ → MA25)."""
+    return unicodedata.normalize("NFKC", query).split()
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _fts_phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def conditions(query: UnitFilter, table: str = "units") -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions (over ``table``, the units table or its alias) and their named parameters
+    for the text, station, type and state of ``query``; every condition must hold."""
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    for n, term in enumerate(terms(query.search)):
+        key = f"term_{n}"
+        if len(term) >= 3:
+            params[key] = _fts_phrase(term)
+            where.append(
+                f"{table}.id IN (SELECT rowid FROM unit_search WHERE unit_search MATCH :{key})"
+            )
+        else:
+            params[key] = f"%{_escape_like(term)}%"
+            alternatives = " OR ".join(
+                f"{table}.{column} LIKE :{key} ESCAPE '\\'" for column in SEARCH_COLUMNS
+            )
+            where.append(f"({alternatives})")
+    if query.station:
+        params["station"] = query.station.strip()
+        where.append(
+            f"{table}.station_id IN (SELECT stations.id FROM stations "
+            "WHERE stations.name = :station)"
+        )
+    if query.unit_type:
+        params["unit_type"] = str(query.unit_type)
+        where.append(f"{table}.unit_type = :unit_type")
+    if query.state:
+        params["state"] = str(query.state)
+        where.append(f"{table}.state = :state")
+    return where, params
+
+
+def _plain(query: UnitFilter) -> None:
+    if not query.plain:
+        raise ValueError("this read needs the evaluation rules: use fieldapp.services.units")
+
+
+def _where(query: UnitFilter) -> tuple[str, dict[str, Any]]:
+    where, params = conditions(query, "u")
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+_ROW = (
+    "SELECT u.id, u.credit_code, u.name, s.name AS station, u.unit_type, u.state, u.address "
+    "FROM units AS u JOIN stations AS s ON s.id = u.station_id"
+)
+
+
+def _rows(found: Iterable[sqlite3.Row]) -> list[UnitRow]:
+    return [
+        UnitRow(
+            r["id"],
+            r["credit_code"],
+            r["name"],
+            r["station"],
+            r["unit_type"],
+            r["state"],
+            r["address"],
+        )
+        for r in found
+    ]
+
+
+def count(connection: sqlite3.Connection, query: UnitFilter) -> int:
+    _plain(query)
+    where, params = _where(query)
+    return int(connection.execute(f"SELECT count(*) FROM units AS u{where}", params).fetchone()[0])
+
+
+def rows(
+    connection: sqlite3.Connection,
+    query: UnitFilter,
+    *,
+    limit: int | None = 100,
+    after_id: int = 0,
+) -> list[UnitRow]:
+    """Matching units in id order after id ``after_id`` (the last one already shown): unlike
+    OFFSET it does not re-scan every earlier match, so the last page of 50,000 costs the same
+    as the first. ``limit`` None: all of them."""
+    _plain(query)
+    where, params = _where(query)
+    params["after_id"] = after_id
+    where = (where + " AND" if where else " WHERE") + " u.id > :after_id"
+    params["limit"] = -1 if limit is None else limit
+    sql = f"{_ROW}{where} ORDER BY u.id LIMIT :limit"
+    return _rows(connection.execute(sql, params))
+
+
+def first_page(connection: sqlite3.Connection, query: UnitFilter, limit: int) -> Page:
+    """Count and first rows in one read transaction, so both describe the same moment."""
+    connection.execute("BEGIN")
+    try:
+        return Page(query, count(connection, query), rows(connection, query, limit=limit))
+    finally:
+        connection.rollback()
+
+
+def station_names(connection: sqlite3.Connection) -> list[str]:
+    """Every station (所、分局), in the order they were first imported."""
+    return [r["name"] for r in connection.execute("SELECT name FROM stations ORDER BY id")]
+
+
+def check_station(connection: sqlite3.Connection, name: str) -> None:
+    """Raise :class:`NotFound` naming the stations there are if ``name`` is not one of them."""
+    if connection.execute("SELECT 1 FROM stations WHERE name = ?", (name.strip(),)).fetchone():
+        return
+    names = "、".join(sorted(station_names(connection)))
+    raise NotFound(
+        f"没有名为「{name}」的所（分局）。已有：{names or '（无，请先导入单位或任务表）'}"
+    )
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value[:10])
+
+
+def records(
+    connection: sqlite3.Connection, query: UnitFilter, *, limit: int | None = 100
+) -> list[UnitRecord]:
+    """The stored records of the matching units, in id order."""
+    _plain(query)
+    where, params = _where(query)
+    params["limit"] = -1 if limit is None else limit
+    found = connection.execute(
+        "SELECT u.*, s.name AS station FROM units AS u JOIN stations AS s ON s.id = u.station_id"
+        f"{where} ORDER BY u.id LIMIT :limit",
+        params,
+    )
+    return [
+        UnitRecord(
+            credit_code=r["credit_code"],
+            uuid=r["uuid"],
+            name=r["name"],
+            shop_name=r["shop_name"],
+            address=r["address"],
+            town=r["town"],
+            station=r["station"],
+            unit_type=r["unit_type"],
+            industry=r["industry"],
+            contact_person=r["contact_person"],
+            contact_phone=r["contact_phone"],
+            online_shop_name=r["online_shop_name"],
+            online_platform=r["online_platform"],
+            online_url=r["online_url"],
+            prudent=bool(r["prudent"]),
+            state=r["state"],
+            state_since=_day(r["state_since"]),
+            entered_on=_day(r["entered_on"]),
+            sticker_posted_on=_day(r["sticker_posted_on"]),
+            version=r["version"],
+        )
+        for r in found
+    ]
+
+
+def record_from(unit: Unit) -> UnitRecord:
+    """The record of a unit the ORM loaded (``units show``, ``units list`` with the evaluation
+    filters): the same fields and types as :func:`records` reads."""
+    return UnitRecord(
+        credit_code=unit.credit_code,
+        uuid=unit.uuid,
+        name=unit.name,
+        shop_name=unit.shop_name,
+        address=unit.address,
+        town=unit.town,
+        station=unit.station.name,
+        unit_type=str(unit.unit_type),
+        industry=unit.industry,
+        contact_person=unit.contact_person,
+        contact_phone=unit.contact_phone,
+        online_shop_name=unit.online_shop_name,
+        online_platform=unit.online_platform,
+        online_url=unit.online_url,
+        prudent=bool(unit.prudent),
+        state=None if unit.state is None else str(unit.state),
+        state_since=unit.state_since,
+        entered_on=unit.entered_on,
+        sticker_posted_on=unit.sticker_posted_on,
+        version=unit.version,
+    )
