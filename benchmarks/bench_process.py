@@ -110,7 +110,7 @@ def build_store(workdir: Path, units: int, env: dict[str, str]) -> Path:
     log(f"process: fieldapp demo --units {units} …")
     argv = [sys.executable, *FIELDAPP, "--data-dir", str(folder), "demo", "--units", str(units)]
     child_cpu(argv, env)
-    chosen = settings.load(folder).model_copy(update={"inspector_name": "王芳"})
+    chosen = settings.load(folder).replace(inspector_name="王芳")
     settings.save(folder, chosen)
     return folder
 

@@ -1,46 +1,107 @@
-"""Every user setting, declared once with its type, default and meaning.
+"""Every user setting, declared once with its type, default, bounds and meaning.
 
 Stored as ``settings.json`` in the data folder; written atomically (temporary file, then rename).
+
+A frozen dataclass checked in ``__post_init__`` rather than a pydantic model: the window reads
+the settings before it shows, and importing pydantic costs as much CPU as importing Qt (about
+0.1 s); thirteen fields of text, whole numbers and two choices need no more than the checks
+below. The wire formats and the server, which pydantic serves well, keep it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, Field, ValidationError
+from typing import Any, Literal, get_args
 
 from fieldapp.atomicfile import write_bytes
 from fieldapp.domain.events import Role
 
 SETTINGS_FILE = "settings.json"
+Language = Literal["zh_CN", "en"]
+LANGUAGES: tuple[str, ...] = get_args(Language)
 
 
-class Settings(BaseModel):
-    inspector_name: str = Field("", description="检查人员姓名，记录在每次变更和评价上")
-    badge_number: str = Field("", description="执法证号")
-    station: str = Field("", description="所属所（分局）")
-    role: Role = Field(
-        Role.INSPECTOR,
-        description="本机账号的角色（检查人员、所负责人或县局）；同步时以县局服务器上的账号为准",
+def _text(description: str) -> Any:
+    return field(default="", metadata={"description": description})
+
+
+def _number(default: int, low: int, high: int, description: str) -> Any:
+    return field(default=default, metadata={"description": description, "range": (low, high)})
+
+
+@dataclass(frozen=True)
+class Settings:
+    inspector_name: str = _text("检查人员姓名，记录在每次变更和评价上")
+    badge_number: str = _text("执法证号")
+    station: str = _text("所属所（分局）")
+    role: Role = field(
+        default=Role.INSPECTOR,
+        metadata={
+            "description": "本机账号的角色（检查人员、所负责人或县局）；同步时以县局服务器上的账号为准"
+        },
     )
-    language: Literal["zh_CN", "en"] = Field("zh_CN", description="界面语言")
-    photo_long_side: int = Field(
-        2048, ge=640, le=8192, description="照片存档的长边像素（缩小更省空间，放大更清楚）"
+    language: Language = field(default="zh_CN", metadata={"description": "界面语言"})
+    photo_long_side: int = _number(
+        2048, 640, 8192, "照片存档的长边像素（缩小更省空间，放大更清楚）"
     )
     # County server (sync).
-    server_url: str = Field("", description="县局服务器地址，如 https://fxxf.example.gov.cn:8443")
-    server_token: str = Field(
-        "", description="县局服务器发给本人的令牌（由县局管理员用 users add 生成）"
-    )
-    ca_bundle: str = Field(
-        "", description="县局自建证书的 CA 文件路径（.pem）；留空则使用系统信任的证书"
-    )
+    server_url: str = _text("县局服务器地址，如 https://fxxf.example.gov.cn:8443")
+    server_token: str = _text("县局服务器发给本人的令牌（由县局管理员用 users add 生成）")
+    ca_bundle: str = _text("县局自建证书的 CA 文件路径（.pem）；留空则使用系统信任的证书")
     # Automatic backup.
-    backup_folder: str = Field("", description="自动备份的文件夹（如 U 盘）；留空则不自动备份")
-    backup_keep: int = Field(7, ge=1, le=365, description="自动备份保留最近几份")
-    backup_interval_hours: int = Field(24, ge=1, le=24 * 30, description="自动备份间隔（小时）")
+    backup_folder: str = _text("自动备份的文件夹（如 U 盘）；留空则不自动备份")
+    backup_keep: int = _number(7, 1, 365, "自动备份保留最近几份")
+    backup_interval_hours: int = _number(24, 1, 24 * 30, "自动备份间隔（小时）")
+
+    def __post_init__(self) -> None:
+        """Refuse a value of the wrong kind or out of bounds, naming the setting (ValueError)."""
+        for spec in dataclasses.fields(self):
+            value = getattr(self, spec.name)
+            if spec.name == "role":
+                if not isinstance(value, Role):
+                    object.__setattr__(self, "role", _role(value))
+            elif spec.name == "language":
+                if value not in LANGUAGES:
+                    raise ValueError(
+                        f"设置 language：应为 {'、'.join(LANGUAGES)} 之一，不是 {value!r}"
+                    )
+            elif "range" in spec.metadata:
+                low, high = spec.metadata["range"]
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise ValueError(f"设置 {spec.name}：应为整数，不是 {value!r}")
+                if not low <= value <= high:
+                    raise ValueError(f"设置 {spec.name}：应在 {low} 到 {high} 之间，不是 {value}")
+            elif not isinstance(value, str):
+                raise ValueError(f"设置 {spec.name}：应为文字，不是 {value!r}")
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied (and checked)."""
+        unknown = sorted(set(changes) - {spec.name for spec in dataclasses.fields(self)})
+        if unknown:
+            raise ValueError(f"没有这些设置：{'、'.join(unknown)}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["role"] = self.role.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        """Settings from a parsed ``settings.json``; keys this version does not know are
+        ignored (a newer fieldapp may have written them), missing ones take their defaults."""
+        known = {spec.name for spec in dataclasses.fields(cls)}
+        return cls(**{name: value for name, value in data.items() if name in known})
+
+
+def _role(value: object) -> Role:
+    if isinstance(value, str) and value in {role.value for role in Role}:
+        return Role(value)
+    choices = "、".join(role.value for role in Role)
+    raise ValueError(f"设置 role：应为 {choices} 之一，不是 {value!r}")
 
 
 def load(folder: Path) -> Settings:
@@ -48,11 +109,15 @@ def load(folder: Path) -> Settings:
     if not path.exists():
         return Settings()
     try:
-        return Settings.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, ValidationError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("settings.json is not an object")
+        return Settings.from_dict(data)
+    except (ValueError, TypeError):
         # A damaged settings file must not stop the app; the defaults apply until saved again.
         return Settings()
 
 
 def save(folder: Path, settings: Settings) -> None:
-    write_bytes(folder / SETTINGS_FILE, settings.model_dump_json(indent=2).encode("utf-8"))
+    text = json.dumps(settings.to_dict(), ensure_ascii=False, indent=2)
+    write_bytes(folder / SETTINGS_FILE, text.encode("utf-8"))

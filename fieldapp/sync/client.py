@@ -680,5 +680,5 @@ def run_sync(
     saved = settings_module.load(store.folder)
     if report.role is not None and saved.role != report.role:
         # The county server decides who may confirm a 命名 (县局确认); the laptop follows it.
-        settings_module.save(store.folder, saved.model_copy(update={"role": report.role}))
+        settings_module.save(store.folder, saved.replace(role=report.role))
     return report

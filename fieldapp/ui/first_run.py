@@ -192,16 +192,14 @@ class SettingsDialog(QDialog):
         super().accept()
 
     def value(self) -> Settings:
-        return self._current.model_copy(
-            update={
-                **self.inspector.values(),
-                **self.server.values(),
-                "language": str(self.language.currentData()),
-                "ca_bundle": self.ca_bundle.text().strip(),
-                "backup_folder": self.backup_folder.text().strip(),
-                "backup_keep": self.backup_keep.value(),
-                "backup_interval_hours": self.backup_interval.value(),
-            }
+        return self._current.replace(
+            **self.inspector.values(),
+            **self.server.values(),
+            language=str(self.language.currentData()),
+            ca_bundle=self.ca_bundle.text().strip(),
+            backup_folder=self.backup_folder.text().strip(),
+            backup_keep=self.backup_keep.value(),
+            backup_interval_hours=self.backup_interval.value(),
         )
 
     def _choose_ca(self) -> None:
@@ -324,8 +322,8 @@ class FirstRunWizard(QWizard):
         super().accept()
 
     def value(self) -> Settings:
-        return self._current.model_copy(
-            update={**self.inspector.fields.values(), **self.server.fields.values()}
+        return self._current.replace(
+            **self.inspector.fields.values(), **self.server.fields.values()
         )
 
 

@@ -240,7 +240,7 @@ def test_settings_dialog_edits_server_and_backup(qtbot: Any, store: Any, tmp_pat
     first_run.save_from(store, dialog)
     saved = settings.load(store.folder)
     assert (
-        saved.model_dump()
+        saved.to_dict()
         == Settings(
             inspector_name="王芳",
             server_url="https://fxxf.example.gov.cn",
@@ -249,5 +249,5 @@ def test_settings_dialog_edits_server_and_backup(qtbot: Any, store: Any, tmp_pat
             backup_folder=str(tmp_path / "U盘"),
             backup_keep=3,
             backup_interval_hours=12,
-        ).model_dump()
+        ).to_dict()
     )
