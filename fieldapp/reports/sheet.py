@@ -1,7 +1,7 @@
 """The printed evaluation sheet: one evaluation on A4, signed, with its photos and a QR code.
 
-:func:`read_sheet` takes what the sheet shows out of the store (through
-:func:`fieldapp.services.evaluations.detail` and the models) inside a session;
+:func:`read_sheet` takes what the sheet shows out of the store (the read model
+:mod:`fieldapp.views.evaluation`, which the screen and ``evaluations show`` share) inside a session;
 :func:`sheet_flowables` turns it into ReportLab flowables outside it, so a batch lays many
 sheets out as one document. :func:`write_sheet` prints a single one.
 
@@ -35,7 +35,6 @@ from reportlab.platypus import (
 )
 from sqlalchemy.orm import Session
 
-from fieldapp.checklists import Library
 from fieldapp.domain.records import SignerRole
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.reports import pdfkit
@@ -45,6 +44,8 @@ from fieldapp.services import evaluations as service
 from fieldapp.services import evidence as evidence_service
 from fieldapp.services.evidence import EvidenceFlag
 from fieldapp.storage.models import Evaluation
+from fieldapp.views import evaluation as view
+from fieldapp.views.evaluation import PreviousAnswer
 
 if TYPE_CHECKING:
     from fieldapp.store import Store
@@ -141,45 +142,44 @@ def _short(text: str, size: int = SHORT_TEXT) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def _previous(entry: dict[str, Any] | None) -> str:
-    if not entry or entry.get("result") is None:
+def _previous(before: PreviousAnswer | None) -> str:
+    if before is None or before.result is None:
         return ""
-    text = f"上次：{Answer(entry['result']).label}"
-    if entry.get("rectify"):
-        text += f"（整改：{entry['rectify']}，期限 {entry.get('due') or '—'}）"
+    text = f"上次：{Answer(before.result).label}"
+    if before.rectify:
+        due = before.due.isoformat() if before.due else "—"
+        text += f"（整改：{before.rectify}，期限 {due}）"
     return text
 
 
 def read_sheet(session: Session, store: Store, evaluation: Evaluation | int) -> SheetData:
     """What the sheet of ``evaluation`` shows; raises NotFound for an unknown id."""
-    library: Library = store.library
     if isinstance(evaluation, int):
         evaluation = service.get(session, evaluation)
-    info = service.detail(session, library, evaluation)
-    titles = {c.id: c.title for c in service.checklists_of(session, library, evaluation)}
-    texts: dict[tuple[str, str], str] = {}
-    checklists: list[SheetChecklist] = []
-    for pin in info["checklists"]:
-        items = [
-            SheetItem(
-                code=i["code"],
-                text=i["text"],
-                result=i["result"],
-                note=i["note"] or "",
-                rectify=i["rectify"],
-                due=i["due"],
-                previous=_previous(i.get("previous")),
-            )
-            for i in info["items"]
-            if i["checklist_id"] == pin["id"]
-        ]
-        for item in items:
-            texts[(pin["id"], item.code)] = item.text
-        checklists.append(
-            SheetChecklist(pin["id"], pin["version"], titles.get(pin["id"], pin["id"]), items)
+    record = view.read(session, store.library, evaluation)
+    texts = {item.key: item.text for item in record.items}
+    checklists = [
+        SheetChecklist(
+            pin.id,
+            pin.version,
+            pin.title,
+            [
+                SheetItem(
+                    code=i.code,
+                    text=i.text,
+                    result=i.result,
+                    note=i.note or "",
+                    rectify=i.rectify,
+                    due=i.due.isoformat() if i.due else None,
+                    previous=_previous(i.previous),
+                )
+                for i in record.items
+                if i.checklist_id == pin.id
+            ],
         )
-    flags = evidence_service.for_evaluation(session, evaluation.id)
-    doubts = evidence_service.photo_doubts(flags)
+        for pin in record.checklists
+    ]
+    doubts = evidence_service.photo_doubts(record.evidence)
     photos = [
         SheetPhoto(
             path=store.photos.path(p.sha256),
@@ -194,36 +194,36 @@ def read_sheet(session: Session, store: Store, evaluation: Evaluation | int) -> 
             sha256=p.sha256,
             doubts="、".join(doubts.get(p.id, [])),
         )
-        for p in evaluation.photos
+        for p in record.photos
     ]
     signatures = [
         SheetSignature(
-            role_label=service.Role(s.role).label,
+            role_label=SignerRole(s.role).label,
             name=s.name,
             signed_at=s.signed_at,
             path=store.signatures.path(s.image_sha256),
         )
-        for s in sorted(evaluation.signatures, key=lambda s: s.role != SignerRole.INSPECTOR)
+        for s in sorted(record.signatures, key=lambda s: s.role != SignerRole.INSPECTOR)
     ]
     return SheetData(
-        id=evaluation.id,
-        uuid=evaluation.uuid,
-        kind_label=info["kind_label"],
-        draft=evaluation.status == service.DRAFT,
-        inspector=evaluation.inspector,
-        started_at=evaluation.started_at,
-        finalized_at=evaluation.finalized_at,
-        verdict=evaluation.verdict,
-        verdict_text=evaluation.verdict_text,
-        content_sha256=evaluation.content_sha256,
-        replaces=evaluation.replaces_id,
-        follows=evaluation.follows_id,
+        id=record.id,
+        uuid=record.uuid,
+        kind_label=record.kind.label,
+        draft=record.draft,
+        inspector=record.inspector,
+        started_at=record.started_at,
+        finalized_at=record.finalized_at,
+        verdict=record.verdict,
+        verdict_text=record.verdict_text,
+        content_sha256=record.content_sha256,
+        replaces=record.replaces,
+        follows=record.follows,
         unit=UnitBlock.of(evaluation.unit),
         checklists=checklists,
         photos=photos,
         signatures=signatures,
-        prudent=bool(evaluation.unit.prudent),
-        evidence=flags,
+        prudent=record.prudent,
+        evidence=record.evidence,
     )
 
 

@@ -653,70 +653,8 @@ def revise(session: Session, evaluation: Evaluation, inspector: str) -> Evaluati
 
 
 def detail(session: Session, library: Library, evaluation: Evaluation) -> dict[str, Any]:
-    """Everything about one evaluation, ready for JSON (dates as ISO strings)."""
-    answers = {(a.checklist_id, a.item_code): a for a in evaluation.answers}
-    previous = get(session, evaluation.follows_id) if evaluation.follows_id is not None else None
-    before = {(a.checklist_id, a.item_code): a for a in previous.answers} if previous else {}
-    before_photos: dict[tuple[str | None, str | None], list[str]] = {}
-    for photo in previous.photos if previous else []:
-        before_photos.setdefault((photo.checklist_id, photo.item_code), []).append(photo.sha256)
-    items = []
-    for pin, checklist in zip(
-        evaluation.checklists, checklists_of(session, library, evaluation), strict=True
-    ):
-        for item in checklist.items:
-            row = answers.get((checklist.id, item.code))
-            items.append(
-                {
-                    "checklist_id": checklist.id,
-                    "version": pin.version,
-                    "code": item.code,
-                    "text": item.text,
-                    "photo_required": item.photo_required,
-                    "result": row.result if row else None,
-                    "note": row.note if row else "",
-                    "rectify": row.rectify if row else None,
-                    "due": row.due.isoformat() if row and row.due else None,
-                }
-            )
-            if previous is not None:
-                old = before.get((checklist.id, item.code))
-                items[-1]["previous"] = {
-                    "result": old.result if old else None,
-                    "rectify": old.rectify if old else None,
-                    "due": old.due.isoformat() if old and old.due else None,
-                    "photos": before_photos.get((checklist.id, item.code), []),
-                }
-    return {
-        "id": evaluation.id,
-        "uuid": evaluation.uuid,
-        "unit": {"credit_code": evaluation.unit.credit_code, "name": evaluation.unit.name},
-        "kind": evaluation.kind,
-        "kind_label": Kind(evaluation.kind).label,
-        "status": evaluation.status,
-        "inspector": evaluation.inspector,
-        "started_at": evaluation.started_at.isoformat(),
-        "finalized_at": evaluation.finalized_at.isoformat() if evaluation.finalized_at else None,
-        "verdict": evaluation.verdict,
-        "verdict_text": evaluation.verdict_text,
-        "content_sha256": evaluation.content_sha256,
-        "checklists": [{"id": p.checklist_id, "version": p.version} for p in evaluation.checklists],
-        "items": items,
-        "photos": [
-            {
-                "id": p.id,
-                "sha256": p.sha256,
-                "checklist_id": p.checklist_id,
-                "item": p.item_code,
-                "original_name": p.original_name,
-            }
-            for p in evaluation.photos
-        ],
-        "signatures": [
-            {"role": s.role, "name": s.name, "signed_at": s.signed_at.isoformat()}
-            for s in evaluation.signatures
-        ],
-        "replaces": evaluation.replaces_id,
-        "follows": evaluation.follows_id,
-        "missing": missing(session, library, evaluation) if evaluation.status == DRAFT else [],
-    }
+    """Everything about one evaluation, ready for JSON (dates as ISO strings): the read model
+    :mod:`fieldapp.views.evaluation` as ``evaluations show --json`` prints it."""
+    from fieldapp.views import evaluation as view
+
+    return view.as_json(view.read(session, library, evaluation))

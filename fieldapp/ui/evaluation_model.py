@@ -23,57 +23,22 @@ from PySide6.QtGui import QBrush, QColor
 from sqlalchemy.orm import Session
 
 from fieldapp import settings
-from fieldapp.domain.verdict import Answer, Outcome, judge
+from fieldapp.domain.verdict import Answer
 from fieldapp.errors import NotFound
 from fieldapp.services import evaluations as service
-from fieldapp.services import evidence, unit_changes
+from fieldapp.services import unit_changes
 from fieldapp.services.evidence import EvidenceFlag
 from fieldapp.services.unit_changes import Change, Proposal
-from fieldapp.storage.models import Evaluation
 from fieldapp.store import Store
 from fieldapp.sync import state as sync_state
 from fieldapp.ui.strings import tr
+from fieldapp.views import evaluation as view
+from fieldapp.views.evaluation import ItemRecord as ItemRow
+from fieldapp.views.evaluation import PreviousAnswer
 
 DRAFT, FINALIZED = service.DRAFT, service.FINALIZED
 
 Index = QModelIndex | QPersistentModelIndex
-
-
-@dataclass(frozen=True)
-class PreviousAnswer:
-    """What the evaluation this one follows up found for the item (回头看 / 整改复查)."""
-
-    result: str | None
-    rectify: str | None
-    due: date | None
-    photos: tuple[str, ...]  # sha256 of the earlier evaluation's photos of this item
-
-
-@dataclass(frozen=True)
-class ItemRow:
-    checklist_id: str
-    checklist_title: str
-    code: str
-    text: str
-    guidance: str
-    evidence: str
-    photo_required: bool
-    gate: bool
-    result: str | None
-    note: str
-    rectify: str | None
-    due: date | None
-    photos: tuple[str, ...]  # sha256 of this item's photos
-    photo_ids: tuple[int, ...] = ()  # their record ids, in the same order
-    previous: PreviousAnswer | None = None  # set only in a follow-up
-
-    @property
-    def ref(self) -> str:
-        return f"{self.checklist_id}:{self.code}"
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.checklist_id, self.code)
 
 
 @dataclass(frozen=True)
@@ -142,64 +107,26 @@ def status_label(status: str) -> str:
 def load_evaluation(store: Store, evaluation_id: int) -> EvaluationData:
     """Everything the screen shows about one evaluation, with the live verdict."""
     with store.read() as session:
-        evaluation = service.get(session, evaluation_id)
-        checklists = service.checklists_of(session, store.library, evaluation)
-        answers = {(a.checklist_id, a.item_code): a for a in evaluation.answers}
-        photos: dict[tuple[str | None, str | None], list[str]] = {}
-        photo_ids: dict[tuple[str | None, str | None], list[int]] = {}
-        for photo in evaluation.photos:
-            photos.setdefault((photo.checklist_id, photo.item_code), []).append(photo.sha256)
-            photo_ids.setdefault((photo.checklist_id, photo.item_code), []).append(photo.id)
-        previous = _previous_answers(session, store, evaluation)
-        items: list[ItemRow] = []
-        for checklist in checklists:
-            for item in checklist.items:
-                row = answers.get((checklist.id, item.code))
-                items.append(
-                    ItemRow(
-                        checklist_id=checklist.id,
-                        checklist_title=checklist.title,
-                        code=item.code,
-                        text=item.text,
-                        guidance=item.guidance,
-                        evidence=item.evidence,
-                        photo_required=item.photo_required,
-                        gate=item.gate,
-                        result=row.result if row else None,
-                        note=row.note if row else "",
-                        rectify=row.rectify if row else None,
-                        due=row.due if row else None,
-                        photos=tuple(photos.get((checklist.id, item.code), [])),
-                        photo_ids=tuple(photo_ids.get((checklist.id, item.code), [])),
-                        previous=previous.get((checklist.id, item.code)),
-                    )
-                )
-        if evaluation.status == DRAFT:
-            verdict = judge(
-                checklists, {k: Answer(a.result) for k, a in answers.items() if a.result}
-            )
-            outcome, text = verdict.outcome.value, verdict.explain()
-        else:
-            outcome = evaluation.verdict or Outcome.INCOMPLETE.value
-            text = evaluation.verdict_text or ""
-        return EvaluationData(
-            id=evaluation.id,
-            unit_name=evaluation.unit.name,
-            credit_code=evaluation.unit.credit_code,
-            kind=evaluation.kind,
-            inspector=evaluation.inspector,
-            status=evaluation.status,
-            replaces=evaluation.replaces_id,
-            outcome=outcome,
-            verdict_text=text,
-            items=items,
-            general_photos=tuple(photos.get((None, None), [])),
-            signatures=[SignatureRow(s.role, s.name) for s in evaluation.signatures],
-            follows=evaluation.follows_id,
-            review=_review_text(session, evaluation.id),
-            prudent=bool(evaluation.unit.prudent),
-            evidence=evidence.for_evaluation(session, evaluation.id),
-        )
+        record = view.read(session, store.library, service.get(session, evaluation_id))
+        review = _review_text(session, evaluation_id)
+    return EvaluationData(
+        id=record.id,
+        unit_name=record.unit_name,
+        credit_code=record.credit_code,
+        kind=record.kind,
+        inspector=record.inspector,
+        status=record.status,
+        replaces=record.replaces,
+        outcome=record.outcome,
+        verdict_text=record.outcome_text,
+        items=record.items,
+        general_photos=record.general_photos(),
+        signatures=[SignatureRow(s.role, s.name) for s in record.signatures],
+        follows=record.follows,
+        review=review,
+        prudent=record.prudent,
+        evidence=record.evidence,
+    )
 
 
 def _review_text(session: Session, evaluation_id: int) -> str:
@@ -211,27 +138,6 @@ def _review_text(session: Session, evaluation_id: int) -> str:
     if review.comment:
         text += tr("eval.review_comment", comment=review.comment)
     return text
-
-
-def _previous_answers(
-    session: Session, store: Store, evaluation: Evaluation
-) -> dict[tuple[str, str], PreviousAnswer]:
-    """Each item's answer in the evaluation this one follows up (empty if it follows none)."""
-    if evaluation.follows_id is None:
-        return {}
-    found: dict[tuple[str, str], PreviousAnswer] = {}
-    for item in service.detail(session, store.library, evaluation)["items"]:
-        before = item.get("previous")
-        if before is None:
-            continue
-        due = before.get("due")
-        found[(item["checklist_id"], item["code"])] = PreviousAnswer(
-            result=before.get("result"),
-            rectify=before.get("rectify"),
-            due=date.fromisoformat(due) if due else None,
-            photos=tuple(before.get("photos") or ()),
-        )
-    return found
 
 
 def start_evaluation(

@@ -187,3 +187,41 @@ def test_follow_up_carries_over_what_passed_and_leaves_the_failed_items_open(
         # A carried answer can still be changed when something new is seen on site.
         ev.answer(session, shop_store.library, follow, "G1", "fail", rectify="重新办证", due=LATER)
         assert {a.item_code: a.result for a in follow.answers}["G1"] == "fail"
+
+
+def test_the_baseline_is_read_once_and_shown_alike_on_screen_json_and_sheet(
+    shop_store: Store, signature: Path
+) -> None:
+    """views.evaluation builds a follow-up's baseline (what the followed evaluation found) once;
+    the screen's items, ``evaluations show --json`` and the printed sheet all show that one."""
+    from fieldapp.reports.sheet import read_sheet
+    from fieldapp.ui.evaluation_model import load_evaluation
+    from fieldapp.views import evaluation as view
+
+    library = shop_store.library
+    with shop_store.session() as session:
+        unit = unit_service.by_code(session, SHOP)
+        first = ev.start(session, library, unit, "post_evaluation", "张三")
+        finish(shop_store, session, first, signature, {"G2": "移出异常名录"})
+        follow_id = ev.start(session, library, unit, "回头看", "李四").id
+        photo = first.photos[0].sha256
+    with shop_store.read() as session:
+        record = view.read(session, library, ev.get(session, follow_id))
+        data = ev.detail(session, library, ev.get(session, follow_id))
+        sheet = read_sheet(session, shop_store, follow_id)
+    g2 = next(i for i in record.items if i.code == "G2")
+    assert g2.previous == view.PreviousAnswer("fail", "移出异常名录", LATER, (photo,))
+    others = [i.previous for i in record.items if i.code != "G2"]
+    assert others and all(p is not None and p.rectify is None for p in others)
+    entry = next(i for i in data["items"] if i["code"] == "G2")
+    assert entry["previous"] == {
+        "result": "fail",
+        "rectify": "移出异常名录",
+        "due": LATER.isoformat(),
+        "photos": [photo],
+    }
+    assert data == view.as_json(record)
+    screen = next(i for i in load_evaluation(shop_store, follow_id).items if i.code == "G2")
+    assert screen.previous == g2.previous
+    printed = next(i for c in sheet.checklists for i in c.items if i.code == "G2")
+    assert printed.previous == f"上次：不符合（整改：移出异常名录，期限 {LATER.isoformat()}）"
