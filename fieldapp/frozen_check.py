@@ -5,24 +5,26 @@ prove that the files it carries beside its code are found. It opens the store (r
 migration), loads every checklist, makes sure a unit exists and prints a blank form with the
 bundled font, then prints a JSON report. tests/frozen/test_frozen.py runs it in the built program
 and docs/windows-build.md on a Windows build; build_installer.spec bundles this module with the
-rest of ``fieldapp`` (the command line imports it by name, from ``fieldapp.cli.COMMAND_MODULES``).
+rest of ``fieldapp`` (the command line registers it with its command groups,
+``fieldapp.cli.app.COMMAND_GROUPS``).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from fieldapp import __version__, logs, paths
-from fieldapp.cli import EXIT_INVALID, EXIT_OK
+from fieldapp.cli.common import EXIT_INVALID, EXIT_OK
 
 
 def cmd_selftest(args: argparse.Namespace) -> int:
     """Open the store, load every checklist, make sure a unit exists and print a PDF."""
+    import json
+    import tempfile
+
     from sqlalchemy import select
 
     from fieldapp.reports.blank import write_blank

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from fieldapp.checklists.schema import Checklist
+if TYPE_CHECKING:  # the labels (the command line's parser) load without pydantic
+    from fieldapp.checklists.schema import Checklist
 
 
 class Answer(StrEnum):

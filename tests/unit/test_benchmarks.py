@@ -31,7 +31,7 @@ NEW_FIGURES = (
 HEAVY = ("openpyxl", "reportlab", "qrcode", "fastapi", "uvicorn")
 LOADED_AT_START = """
 import sys
-from fieldapp.cli import build_parser
+from fieldapp.cli.app import build_parser
 build_parser()
 print(" ".join(m for m in sys.modules if m.startswith("fieldapp.reports") or m in {heavy}))
 import fieldapp.ui.app

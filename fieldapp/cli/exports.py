@@ -1,6 +1,6 @@
 """``fieldapp export evaluations|units``: tables for Excel, from the same core as the window.
 
-Registered by :func:`fieldapp.cli.build_parser`; exit codes as there: an unknown format is a
+Registered by :func:`fieldapp.cli.app.build_parser`; exit codes as there: an unknown format is a
 usage error (2), a folder that cannot be written or an unknown station is invalid input (1).
 """
 
@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fieldapp.cli import EXIT_OK, UsageError, _date
+from fieldapp.cli.common import EXIT_OK, UsageError, date_arg
 from fieldapp.formats import EXPORT_FORMATS
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
     from fieldapp.reports import exports
 
     fmt = _format(args)
-    since, until = _date(args.since), _date(args.until)
+    since, until = date_arg(args.since), date_arg(args.until)
     out = Path(args.output)
     if args.what == "evaluations":
         result = exports.export_evaluations(

@@ -1,32 +1,29 @@
 """``fieldapp evaluations …`` and ``fieldapp photos export``: on-site evaluations from the shell.
 
-Registered by :func:`fieldapp.cli.build_parser`; the commands share its exit codes and errors.
+Registered by :func:`fieldapp.cli.app.build_parser`; the commands share its exit codes and errors.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fieldapp import settings
-from fieldapp.cli import (
+from fieldapp.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
+    Parser,
     UsageError,
-    _actor,
-    _change,
-    _date,
-    _Parser,
-    _print_json,
+    actor_of,
+    change_of,
+    date_arg,
 )
 from fieldapp.domain.lifecycle import State
 from fieldapp.domain.records import SignerRole
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.errors import NotFound
-from fieldapp.textout import table
+from fieldapp.textout import print_json, table
 
 if TYPE_CHECKING:
     from fieldapp.services import evaluations as service
@@ -64,7 +61,7 @@ def cmd_new(args: argparse.Namespace, store: Store) -> int:
             store.library,
             unit,
             kind,
-            args.inspector or _actor(args, store),
+            args.inspector or actor_of(args, store),
             add=args.add_checklist or (),
             remove=args.without or (),
         )
@@ -93,7 +90,7 @@ def cmd_answer(args: argparse.Namespace, store: Store) -> int:
             args.result,
             note=args.note or "",
             rectify=args.rectify,
-            due=_date(args.due),
+            due=date_arg(args.due),
         )
         extra = f"，整改：{row.rectify}，期限 {row.due}" if row.rectify else ""
         print(f"评价 {evaluation.id} 条目 {row.item_code}：{Answer(row.result).label}{extra}")
@@ -101,6 +98,7 @@ def cmd_answer(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_attach(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp import settings
     from fieldapp.services import evaluations as service
 
     with store.session() as session:
@@ -199,7 +197,7 @@ def cmd_finalize(args: argparse.Namespace, store: Store) -> int:
         return EXIT_INVALID if proposal.target is not None else EXIT_OK
     with store.session() as session:
         event = unit_changes.accept_proposal(
-            session, proposal, _change(args, store, source="评价定稿")
+            session, proposal, change_of(args, store, source="评价定稿")
         )
         print(f"已变更：{unit_changes.event_summary(event)}（{event.occurred_on}）")
     return EXIT_OK
@@ -215,7 +213,7 @@ def cmd_show(args: argparse.Namespace, store: Store) -> int:
         flags = evidence.for_evaluation(session, evaluation.id)
     data["evidence_flags"] = [flag.as_dict() for flag in flags]
     if args.json:
-        _print_json(data)
+        print_json(data)
         return EXIT_OK
     unit = data["unit"]
     print(f"评价 {data['id']}：{unit['name']}（{unit['credit_code']}）")
@@ -281,7 +279,7 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
         unit = units.by_code(session, args.unit) if args.unit else None
         found = service.list_evaluations(session, unit)
         if args.json:
-            _print_json(
+            print_json(
                 [
                     {
                         "id": e.id,
@@ -323,13 +321,15 @@ def cmd_revise(args: argparse.Namespace, store: Store) -> int:
 
     with store.session() as session:
         evaluation = service.get(session, args.id)
-        revision = service.revise(session, evaluation, args.inspector or _actor(args, store))
+        revision = service.revise(session, evaluation, args.inspector or actor_of(args, store))
         print(f"已新建评价 {evaluation.id} 的修订（草稿），改好后重新签名并定稿")
         print(revision.id)
     return EXIT_OK
 
 
 def cmd_photos_export(args: argparse.Namespace, store: Store) -> int:
+    import shutil
+
     from fieldapp.services import evaluations as service
 
     out = Path(args.output)
@@ -353,7 +353,7 @@ def register(sub: Any) -> None:
     """Add ``evaluations`` and ``photos`` to the main parser's subcommands."""
     evals = sub.add_parser(
         "evaluations", help="现场评价：新建、打分、照片、签名、定稿"
-    ).add_subparsers(dest="action", metavar="操作", required=True, parser_class=_Parser)
+    ).add_subparsers(dest="action", metavar="操作", required=True, parser_class=Parser)
     p = evals.add_parser("new", help="新建评价（最后一行输出评价编号）")
     p.add_argument("--unit", required=True, metavar="CODE", help="统一社会信用代码")
     p.add_argument(
@@ -425,7 +425,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_revise)
 
     photos = sub.add_parser("photos", help="照片：导出").add_subparsers(
-        dest="action", metavar="操作", required=True, parser_class=_Parser
+        dest="action", metavar="操作", required=True, parser_class=Parser
     )
     p = photos.add_parser("export", help="把一次评价的照片复制到文件夹")
     p.add_argument("--evaluation", type=int, required=True, metavar="ID")

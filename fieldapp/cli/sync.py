@@ -11,15 +11,17 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fieldapp import settings as settings_module
-from fieldapp.cli import EXIT_INVALID, EXIT_OK, UsageError, _Parser
+from fieldapp.cli.common import EXIT_INVALID, EXIT_OK, Parser, UsageError
 from fieldapp.textout import ProgressLine, print_json
 
 if TYPE_CHECKING:
+    from fieldapp.settings import Settings
     from fieldapp.store import Store
 
 
-def _remember(args: argparse.Namespace, store: Store) -> settings_module.Settings:
+def _remember(args: argparse.Namespace, store: Store) -> Settings:
+    from fieldapp import settings as settings_module
+
     current = settings_module.load(store.folder)
     changes: dict[str, Any] = {}
     if args.server is not None:
@@ -32,7 +34,7 @@ def _remember(args: argparse.Namespace, store: Store) -> settings_module.Setting
     if args.ca_bundle is not None:
         changes["ca_bundle"] = args.ca_bundle
     if changes:
-        current = current.model_copy(update=changes)
+        current = current.replace(**changes)
         settings_module.save(store.folder, current)
     return current
 
@@ -58,6 +60,7 @@ def cmd_sync(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_export(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp import settings as settings_module
     from fieldapp.sync.bundle import export
 
     counts = export(store, settings_module.load(store.folder), Path(args.output))
@@ -70,6 +73,7 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_status(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp import settings as settings_module
     from fieldapp.sync import state
 
     with store.read() as session:
@@ -125,7 +129,7 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="以 JSON 输出同步结果")
     p.add_argument("--quiet", action="store_true", help="不显示进度")
     p.set_defaults(func=cmd_sync)
-    actions = p.add_subparsers(dest="sync_action", metavar="操作", parser_class=_Parser)
+    actions = p.add_subparsers(dest="sync_action", metavar="操作", parser_class=Parser)
     e = actions.add_parser("export", help="导出离线同步数据包（ZIP），交县局导入")
     e.add_argument("-o", "--output", required=True, metavar="BUNDLE.zip")
     e.set_defaults(func=cmd_export)

@@ -13,8 +13,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from fieldapp import paths, settings
-from fieldapp.cli import EXIT_OK, UsageError, _Parser
+from fieldapp import paths
+from fieldapp.cli.common import EXIT_OK, Parser, UsageError
 
 
 def _size(n: int) -> str:
@@ -22,7 +22,7 @@ def _size(n: int) -> str:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from fieldapp import backup
+    from fieldapp import backup, settings
 
     folder = paths.resolve_data_dir(args.data_dir)
     if args.auto:
@@ -62,7 +62,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     group = sub.add_parser("backup", help="备份与恢复：全部数据打包为一个 zip 文件").add_subparsers(
-        dest="action", metavar="操作", required=True, parser_class=_Parser
+        dest="action", metavar="操作", required=True, parser_class=Parser
     )
     p = group.add_parser("create", help="备份数据库、照片、签名、设置和县局检查表")
     p.add_argument("-o", "--output", metavar="FILE", help="备份文件名（.zip）")

@@ -1,6 +1,6 @@
 """``fieldapp report …``: printed evaluation sheets, blank forms and the monthly bulletin.
 
-Registered by :func:`fieldapp.cli.build_parser`; the commands share its exit codes and errors.
+Registered by :func:`fieldapp.cli.app.build_parser`; the commands share its exit codes and errors.
 The last line of stdout is the written path (one per line for a folder of sheets).
 """
 
@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fieldapp.cli import EXIT_OK, UsageError, _date, _Parser
+from fieldapp.cli.common import EXIT_OK, Parser, UsageError, date_arg
 from fieldapp.errors import InvalidInput
 from fieldapp.textout import ProgressLine
 
@@ -43,9 +43,9 @@ def cmd_sheet(args: argparse.Namespace, store: Store) -> int:
         ids = select_evaluations(
             session,
             ids=args.evaluation,
-            day=_date(args.day),
-            since=_date(args.since),
-            until=_date(args.until),
+            day=date_arg(args.day),
+            since=date_arg(args.since),
+            until=date_arg(args.until),
             station=args.station,
             unit_code=args.unit,
             include_drafts=args.drafts,
@@ -96,7 +96,7 @@ def cmd_bulletin(args: argparse.Namespace, store: Store) -> int:
 def register(sub: Any) -> None:
     """Add ``report`` (sheet, blank, bulletin) to the main parser's subcommands."""
     report = sub.add_parser("report", help="打印：评价表、空白表、月报").add_subparsers(
-        dest="action", metavar="操作", required=True, parser_class=_Parser
+        dest="action", metavar="操作", required=True, parser_class=Parser
     )
     p = report.add_parser(
         "sheet",
