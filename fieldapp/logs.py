@@ -3,8 +3,10 @@
 Both the command line and the window call :func:`setup`, so an inspector who reports a problem
 can send one file that tells what both did. The file is opened at the first message, not at
 set-up, so ``fieldapp --version`` leaves no trace and a missing data folder is created only
-when there is something to write. Setting up again (another data folder) replaces fieldapp's
-handler rather than adding a second one.
+when there is something to write; the rotating handler itself (``logging.handlers``, with the
+socket and pickle modules it imports) is made then too, so a command that logs nothing does not
+load it. Setting up again (another data folder) replaces fieldapp's handler rather than adding a
+second one.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import logging.handlers
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -27,12 +29,37 @@ FORMAT = "%(asctime)s %(levelname)s [%(threadName)s] %(name)s: %(message)s"
 _HANDLER_NAME = "fieldapp-file"
 
 
-class _FolderCreatingHandler(logging.handlers.RotatingFileHandler):
-    """A rotating handler that creates the log folder when it first opens the file."""
+class _LogFile(logging.Handler):
+    """fieldapp's log file: at the first record it creates the log folder and a rotating file
+    handler (``MAX_BYTES``, ``BACKUP_COUNT`` as they were at set-up) and hands it every record."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
-        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
-        return super()._open()
+    def __init__(self, path: Path, max_bytes: int, backup_count: int) -> None:
+        super().__init__()
+        self.path = Path(os.path.abspath(path))
+        self._max_bytes = max_bytes
+        self._backup_count = backup_count
+        self._file: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._file is None:
+            import logging.handlers
+
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = logging.handlers.RotatingFileHandler(
+                self.path,
+                maxBytes=self._max_bytes,
+                backupCount=self._backup_count,
+                encoding="utf-8",
+            )
+            self._file.setFormatter(self.formatter)
+        self._file.emit(record)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # closing must not fail a shutdown
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+        super().close()
 
 
 def log_path(folder: Path) -> Path:
@@ -50,18 +77,14 @@ def _our_handler() -> logging.Handler | None:
 def current_path() -> Path | None:
     """The file the log goes to now, or None before :func:`setup`."""
     handler = _our_handler()
-    if isinstance(handler, logging.handlers.RotatingFileHandler):
-        return Path(handler.baseFilename)
-    return None
+    return handler.path if isinstance(handler, _LogFile) else None
 
 
 def setup(folder: Path, level: int = logging.INFO) -> Path:
     """Send fieldapp's log (INFO and up, with tracebacks) to the data folder's log file."""
     target = log_path(folder)
     close()
-    handler = _FolderCreatingHandler(
-        target, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=True
-    )
+    handler = _LogFile(target, MAX_BYTES, BACKUP_COUNT)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(logging.Formatter(FORMAT))
     root = logging.getLogger()

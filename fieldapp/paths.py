@@ -13,8 +13,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "fieldapp"
 DATA_DIR_ENV = "FIELDAPP_DATA_DIR"
 
@@ -29,6 +27,8 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     elif os.environ.get(DATA_DIR_ENV):
         path = Path(os.environ[DATA_DIR_ENV])
     else:
+        import platformdirs  # with tempfile: only when no folder was named
+
         path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     return path.expanduser().resolve()
 
