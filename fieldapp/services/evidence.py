@@ -475,7 +475,8 @@ def _photo_rows(session: Session, condition: Any) -> list[PhotoRow]:
         Photo.gps_lat,
         Photo.gps_lon,
     ).where(condition)
-    return [PhotoRow(*row) for row in session.execute(statement.order_by(Photo.id))]
+    rows = session.execute(statement.order_by(Photo.id)).mappings()
+    return [PhotoRow(**row) for row in rows]  # the columns are named as PhotoRow's fields
 
 
 def _evaluation_rows(session: Session, condition: Any) -> dict[int, EvaluationRow]:
@@ -485,7 +486,7 @@ def _evaluation_rows(session: Session, condition: Any) -> dict[int, EvaluationRo
             Evaluation.id,
             Evaluation.unit_id,
             Unit.credit_code,
-            Unit.name,
+            Unit.name.label("unit_name"),
             Evaluation.started_at,
             Evaluation.status,
             Evaluation.replaces_id,
@@ -494,17 +495,18 @@ def _evaluation_rows(session: Session, condition: Any) -> dict[int, EvaluationRo
         .join(Unit, Unit.id == Evaluation.unit_id)
         .where(condition)
     )
-    rows = {row[0]: EvaluationRow(*row) for row in session.execute(statement)}
+    # the columns are named as EvaluationRow's fields
+    rows = {row["id"]: EvaluationRow(**row) for row in session.execute(statement).mappings()}
     followed = {r.follows_id for r in rows.values() if r.follows_id is not None} & set(rows)
     if not followed:
         return rows
     failed: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    for evaluation_id, checklist_id, code in session.execute(
+    for answer in session.execute(
         select(AnswerRow.evaluation_id, AnswerRow.checklist_id, AnswerRow.item_code).where(
             AnswerRow.evaluation_id.in_(followed), AnswerRow.result == Answer.FAIL
         )
     ):
-        failed[evaluation_id].add((checklist_id, code))
+        failed[answer.evaluation_id].add((answer.checklist_id, answer.item_code))
     for evaluation_id, keys in failed.items():
         rows[evaluation_id] = replace(rows[evaluation_id], failed=frozenset(keys))
     return rows
@@ -642,9 +644,14 @@ def for_station_year(
     if not flagged:
         return []
     places = {
-        unit_id: (station, state, station_order)
-        for unit_id, station, state, station_order in session.execute(
-            select(Unit.id, Station.name, Unit.state, Station.id)
+        place.unit_id: place
+        for place in session.execute(
+            select(
+                Unit.id.label("unit_id"),
+                Station.name.label("station"),
+                Unit.state,
+                Station.id.label("station_order"),
+            )
             .join(Station, Station.id == Unit.station_id)
             .where(Unit.id.in_({evaluations[e].unit_id for e in flagged}))
         )
@@ -652,18 +659,18 @@ def for_station_year(
     out = []
     for evaluation_id, flags in flagged.items():
         row = evaluations[evaluation_id]
-        station, state, _order = places[row.unit_id]
+        place = places[row.unit_id]
         out.append(
             EvaluationEvidence(
                 evaluation_id,
                 row.unit_id,
                 row.credit_code,
                 row.unit_name,
-                station,
-                state,
+                place.station,
+                place.state,
                 family.visit_day(evaluation_id),
                 flags,
             )
         )
-    out.sort(key=lambda e: (places[e.unit_id][2], e.unit_id, e.evaluation_id))
+    out.sort(key=lambda e: (places[e.unit_id].station_order, e.unit_id, e.evaluation_id))
     return out
