@@ -103,13 +103,14 @@ def snapshot_database(database: Path, target: Path) -> None:
 def schema_revision(database: Path) -> str | None:
     """The Alembic revision recorded in a database file (None if it has none)."""
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    connection.row_factory = sqlite3.Row
     try:
         row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError:
         return None
     finally:
         connection.close()
-    return str(row[0]) if row else None
+    return str(row["version_num"]) if row else None
 
 
 def _data_files(folder: Path) -> Iterator[tuple[str, Path]]:
@@ -302,8 +303,10 @@ def _known_revisions() -> set[str]:
 def _check_database(archive: Path, database: Path) -> None:
     try:
         connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        connection.row_factory = sqlite3.Row
         try:
-            result = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+            checked = connection.execute("PRAGMA integrity_check")
+            result = [row["integrity_check"] for row in checked]
         finally:
             connection.close()
     except sqlite3.DatabaseError as exc:
