@@ -313,8 +313,8 @@ def _summary_rows(
             Evaluation.id,
             Evaluation.uuid,
             Unit.credit_code,
-            Unit.name,
-            Station.name,
+            Unit.name.label("unit_name"),
+            Station.name.label("station"),
             Evaluation.kind,
             Evaluation.status,
             Evaluation.started_at,
@@ -322,10 +322,10 @@ def _summary_rows(
             Evaluation.inspector,
             Evaluation.verdict,
             Evaluation.verdict_text,
-            pins,
-            answered,
-            failed,
-            photos,
+            pins.label("checklists"),
+            answered.label("answered"),
+            failed.label("failed"),
+            photos.label("photos"),
             Evaluation.replaces_id,
             Evaluation.follows_id,
         )
@@ -334,27 +334,26 @@ def _summary_rows(
         .order_by(Evaluation.id)
     )
     statement = _evaluation_filter(statement, filters, station_id)
-    for row in session.execute(statement.execution_options(yield_per=BATCH)):
-        (eid, uuid, code, name, station, kind, status, started, finalized, inspector) = row[:10]
+    for row in session.execute(statement.execution_options(yield_per=BATCH)).mappings():
         yield [
-            eid,
-            uuid,
-            code,
-            name,
-            station,
-            label_or(Kind, kind),
-            STATUS_LABELS.get(status, status),
-            started.date(),
-            finalized,
-            inspector,
-            label_or(Outcome, row[10]),
-            row[11] or "",
-            row[12] or "",
-            row[13],
-            row[14],
-            row[15],
-            row[16],
-            row[17],
+            row["id"],
+            row["uuid"],
+            row["credit_code"],
+            row["unit_name"],
+            row["station"],
+            label_or(Kind, row["kind"]),
+            STATUS_LABELS.get(row["status"], row["status"]),
+            row["started_at"].date(),
+            row["finalized_at"],
+            row["inspector"],
+            label_or(Outcome, row["verdict"]),
+            row["verdict_text"] or "",
+            row["checklists"] or "",
+            row["answered"],
+            row["failed"],
+            row["photos"],
+            row["replaces_id"],
+            row["follows_id"],
         ]
 
 
@@ -435,7 +434,7 @@ def _unit_rows(session: Session, station_id: int | None) -> Iterator[list[Any]]:
             Unit.credit_code,
             Unit.name,
             Unit.shop_name,
-            Station.name,
+            Station.name.label("station"),
             Unit.town,
             Unit.unit_type,
             Unit.industry,
@@ -456,14 +455,65 @@ def _unit_rows(session: Session, station_id: int | None) -> Iterator[list[Any]]:
     )
     if station_id is not None:
         statement = statement.where(Unit.station_id == station_id)
-    for row in session.execute(statement.execution_options(yield_per=BATCH)):
-        values = list(row)
-        values[5] = label_or(UnitType, row[5])
-        values[6] = industry_label(row[6]) or ""
-        values[10] = label_or(State, row[10])
-        values[14] = _to_date(row[14])
-        values[16] = "是" if row[16] else "否"
-        yield values
+    # Every unit: unpacked in the order of the names given to columns(), as cheap as by position
+    # (row["name"] per cell costs about 60 ms more for 50,000 units, row.name twice that)
+    rows = session.execute(statement.execution_options(yield_per=BATCH)).columns(
+        "credit_code",
+        "name",
+        "shop_name",
+        "station",
+        "town",
+        "unit_type",
+        "industry",
+        "address",
+        "contact_person",
+        "contact_phone",
+        "state",
+        "state_since",
+        "entered_on",
+        "sticker_posted_on",
+        "visited",
+        "uuid",
+        "prudent",
+    )
+    for (
+        code,
+        name,
+        shop_name,
+        station,
+        town,
+        unit_type,
+        industry,
+        address,
+        person,
+        phone,
+        state,
+        state_since,
+        entered_on,
+        posted_on,
+        visited,
+        unit_uuid,
+        prudent,
+    ) in rows:
+        yield [
+            code,
+            name,
+            shop_name,
+            station,
+            town,
+            label_or(UnitType, unit_type),
+            industry_label(industry) or "",
+            address,
+            person,
+            phone,
+            label_or(State, state),
+            state_since,
+            entered_on,
+            posted_on,
+            _to_date(visited),
+            unit_uuid,
+            "是" if prudent else "否",
+        ]
 
 
 def _to_date(value: Any) -> date | None:
@@ -476,7 +526,7 @@ def _to_date(value: Any) -> date | None:
 
 def _event_rows(session: Session, filters: Filters, station_id: int | None) -> Iterator[list[Any]]:
     statement = (
-        select(Unit.credit_code, Unit.name, Station.name, UnitEvent)
+        select(Unit.credit_code, Unit.name, Station.name.label("station"), UnitEvent)
         .join(Unit, Unit.id == UnitEvent.unit_id)
         .join(Station, Station.id == Unit.station_id)
         .order_by(Station.id, Unit.id, UnitEvent.id)
@@ -487,7 +537,8 @@ def _event_rows(session: Session, filters: Filters, station_id: int | None) -> I
         statement = statement.where(UnitEvent.occurred_on >= filters.since)
     if filters.until:
         statement = statement.where(UnitEvent.occurred_on <= filters.until)
-    for code, name, station, event in session.execute(statement.execution_options(yield_per=BATCH)):
+    rows = session.execute(statement.execution_options(yield_per=BATCH))
+    for code, name, station, event in rows.columns("credit_code", "name", "station", "UnitEvent"):
         kind = EventKind(event.kind)
         sticker = kind is EventKind.STICKER
         state = kind is EventKind.STATE
