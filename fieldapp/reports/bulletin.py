@@ -9,6 +9,7 @@ attention, and the days left to the year's deadlines. The file is written throug
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -130,12 +131,13 @@ OVERDUE_HEADERS = ("所（分局）", "单位名称", "条目", "整改要求", 
 HOLD_HEADERS = ("所（分局）", *(r.label for r in Reason))
 
 
-def _progress_values(s: StationMonth) -> list[Any]:
+def _progress_values(s: StationMonth, ratio: Callable[[float | None], Any] = percent) -> list[Any]:
+    """A progress line; ``ratio`` writes 完成率 (text for the PDF, the number for a workbook)."""
     return [
         s.station,
         s.target,
         s.achieved,
-        percent(s.ratio),
+        ratio(s.ratio),
         s.new,
         s.stock,
         s.confirmed,
@@ -159,13 +161,15 @@ def _hold_values(s: StationMonth) -> list[Any]:
     return [s.station, *(s.hold_backs.get(r, 0) for r in Reason)]
 
 
-def _type_values(summary: MonthSummary) -> list[list[Any]]:
+def _type_values(
+    summary: MonthSummary, ratio: Callable[[float | None], Any] = percent
+) -> list[list[Any]]:
     return [
         [
             c.unit_type.label,
             c.target,
             c.achieved,
-            percent(c.ratio),
+            ratio(c.ratio),
             c.new,
             c.stock,
             c.confirmed,
@@ -323,6 +327,18 @@ def _sheet(
     return sheet
 
 
+def _number(ratio: float | None) -> float | None:
+    """完成率 in a workbook: the ratio itself, shown as a percentage by the column's format."""
+    return ratio
+
+
+def _percent_format(sheet: Worksheet, headers: tuple[str, ...], header: str) -> None:
+    """Show the column headed ``header`` as percentages, below its header row."""
+    column = headers.index(header) + 1
+    for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+        cell.number_format = "0.0%"
+
+
 def write_xlsx(summary: MonthSummary, path: Path, today: date) -> None:
     book = Workbook()
     info = book.active
@@ -342,16 +358,11 @@ def write_xlsx(summary: MonthSummary, path: Path, today: date) -> None:
     info.column_dimensions["B"].width = 14
 
     rows = _progress_rows(summary)
-    progress_rows = []
-    for s, _ in rows:
-        values = _progress_values(s)
-        values[3] = s.ratio
-        progress_rows.append(values)
+    progress_rows = [_progress_values(s, ratio=_number) for s, _ in rows]
     sheet = _sheet(
         book, "任务进度", PROGRESS_HEADERS, progress_rows, [16, 10, 10, 10, 10, 10, 12, 10]
     )
-    for row in sheet.iter_rows(min_row=2, min_col=4, max_col=4):
-        row[0].number_format = "0.0%"
+    _percent_format(sheet, PROGRESS_HEADERS, "完成率")
     count = len(summary.stations)
     if count:
         chart = BarChart()
@@ -364,12 +375,9 @@ def write_xlsx(summary: MonthSummary, path: Path, today: date) -> None:
         chart.height, chart.width = 8, 18
         sheet.add_chart(chart, f"A{len(progress_rows) + 4}")
 
-    type_rows = _type_values(summary)
-    for row, cell in zip(type_rows, summary.by_type, strict=True):
-        row[3] = cell.ratio
+    type_rows = _type_values(summary, ratio=_number)
     sheet = _sheet(book, "按单位类型", TYPE_HEADERS, type_rows, [26, 10, 10, 10, 10, 10, 12])
-    for row in sheet.iter_rows(min_row=2, min_col=4, max_col=4):
-        row[0].number_format = "0.0%"
+    _percent_format(sheet, TYPE_HEADERS, "完成率")
 
     sheet = _sheet(
         book,
