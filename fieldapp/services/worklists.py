@@ -386,7 +386,12 @@ def changed_today(session: Session, today: date, station: str | None = None) -> 
     """
     station_id = _station_id(session, station)
     start, end = _day_start(today), _day_start(today + timedelta(days=1))
-    unit_columns = (Unit.id, Unit.credit_code, Unit.name, Station.name)
+    unit_columns = (
+        Unit.id.label("unit_id"),
+        Unit.credit_code,
+        Unit.name,
+        Station.name.label("station"),
+    )
     events = (
         select(*unit_columns, UnitEvent.kind, UnitEvent.from_state, UnitEvent.to_state)
         .join(Station, Station.id == Unit.station_id)
@@ -415,27 +420,32 @@ def changed_today(session: Session, today: date, station: str | None = None) -> 
         events = events.where(Unit.station_id == station_id)
         evaluations = evaluations.where(Unit.station_id == station_id)
     changes: dict[int, list[str]] = defaultdict(list)
-    units: dict[int, tuple[str, str, str]] = {}
-    for unit_id, code, name, station_name, kind, before, after in session.execute(events):
-        units[unit_id] = (code, name, station_name)
-        if kind == EventKind.STICKER:
-            changes[unit_id].append("标识张贴")
+    units: dict[int, Any] = {}  # unit id: its last row, for the unit_columns
+    for row in session.execute(events).mappings():
+        units[row["unit_id"]] = row
+        if row["kind"] == EventKind.STICKER:
+            changes[row["unit_id"]].append("标识张贴")
         else:
-            old = State(before).label if before else "（新建）"
-            changes[unit_id].append(f"{old} → {State(after).label if after else ''}")
-    for unit_id, code, name, station_name, visit_kind, status, verdict in session.execute(
-        evaluations
-    ):
-        units[unit_id] = (code, name, station_name)
-        label = label_or(Kind, visit_kind)
-        if status == FINALIZED:
-            outcome = Outcome(verdict).label if verdict else "—"
-            changes[unit_id].append(f"{label}定稿（{outcome}）")
+            old = State(row["from_state"]).label if row["from_state"] else "（新建）"
+            new = State(row["to_state"]).label if row["to_state"] else ""
+            changes[row["unit_id"]].append(f"{old} → {new}")
+    for row in session.execute(evaluations).mappings():
+        units[row["unit_id"]] = row
+        label = label_or(Kind, row["kind"])
+        if row["status"] == FINALIZED:
+            outcome = Outcome(row["verdict"]).label if row["verdict"] else "—"
+            changes[row["unit_id"]].append(f"{label}定稿（{outcome}）")
         else:
-            changes[unit_id].append(f"{label}（草稿）")
+            changes[row["unit_id"]].append(f"{label}（草稿）")
     order = {name: i for i, name in enumerate(session.scalars(_station_names()))}
     out = [
-        ChangedUnit(unit_id, *units[unit_id], changes=tuple(texts))
+        ChangedUnit(
+            unit_id=unit_id,
+            credit_code=units[unit_id]["credit_code"],
+            name=units[unit_id]["name"],
+            station=units[unit_id]["station"],
+            changes=tuple(texts),
+        )
         for unit_id, texts in changes.items()
     ]
     out.sort(key=lambda c: (order.get(c.station, 0), c.unit_id))
@@ -616,23 +626,32 @@ def month_summary(
     if station_id is not None:
         in_month = in_month.where(Unit.station_id == station_id)
     month_ids = in_month.subquery()
-    evaluated = session.execute(
-        select(Station.name, Evaluation.kind, Evaluation.verdict, func.count())
-        .join(month_ids, month_ids.c.id == Evaluation.id)
-        .join(Unit, Unit.id == Evaluation.unit_id)
-        .join(Station, Station.id == Unit.station_id)
-        .group_by(Station.name, Evaluation.kind, Evaluation.verdict)
-    ).all()
+    evaluated = (
+        session.execute(
+            select(
+                Station.name.label("station"),
+                Evaluation.kind,
+                Evaluation.verdict,
+                func.count().label("evaluations"),
+            )
+            .join(month_ids, month_ids.c.id == Evaluation.id)
+            .join(Unit, Unit.id == Evaluation.unit_id)
+            .join(Station, Station.id == Unit.station_id)
+            .group_by(Station.name, Evaluation.kind, Evaluation.verdict)
+        )
+        .mappings()
+        .all()
+    )
 
     texts = ItemTexts(session)
     failed_counts: Counter[tuple[str, str]] = Counter()
     versions: dict[tuple[str, str], int] = {}
-    for checklist_id, version, code, count in session.execute(
+    for failed in session.execute(
         select(
             AnswerRow.checklist_id,
             EvaluationChecklist.version,
             AnswerRow.item_code,
-            func.count(),
+            func.count().label("failures"),
         )
         .join(month_ids, month_ids.c.id == AnswerRow.evaluation_id)
         .join(
@@ -644,9 +663,10 @@ def month_summary(
         )
         .where(AnswerRow.result == Answer.FAIL)
         .group_by(AnswerRow.checklist_id, EvaluationChecklist.version, AnswerRow.item_code)
-    ):
-        failed_counts[(checklist_id, code)] += count
-        versions[(checklist_id, code)] = max(version, versions.get((checklist_id, code), 0))
+    ).mappings():
+        item_key = (failed["checklist_id"], failed["item_code"])
+        failed_counts[item_key] += failed["failures"]
+        versions[item_key] = max(failed["version"], versions.get(item_key, 0))
     failed_items = tuple(
         FailedItem(
             checklist_id=cid,
@@ -673,13 +693,14 @@ def month_summary(
         for key in ("target", "new", "stock", "confirmed", "stickers"):
             line[key] += getattr(cell, key)
     kinds: dict[str, Counter[str]] = {}
-    for name, kind, verdict, count in evaluated:
-        line = per_station.setdefault(name, Counter())
+    for group in evaluated:
+        count, verdict = group["evaluations"], group["verdict"]
+        line = per_station.setdefault(group["station"], Counter())
         line["evaluations"] += count
         column = {"pass": "passed", "rectify": "rectify", "fail": "failed"}.get(verdict or "")
         if column:
             line[column] += count
-        kinds.setdefault(kind, Counter())[verdict or ""] += count
+        kinds.setdefault(group["kind"], Counter())[verdict or ""] += count
     for item in open_items:
         line = per_station.setdefault(item.station, Counter())
         line["rectifications_open"] += 1
