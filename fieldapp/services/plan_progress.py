@@ -148,7 +148,9 @@ def _units(
     session: Session, year: int, snapshots: dict[int, Snapshot]
 ) -> tuple[list[_Unit], list[_Unit]]:
     """(counted units: 现存 + 新培育 of ``year``; named units) from the units' ``snapshots``."""
-    facts = session.execute(select(Unit.id, Unit.industry, Unit.category, Unit.name, Unit.town))
+    facts = session.execute(
+        select(Unit.id, Unit.industry, Unit.category, Unit.name, Unit.town)
+    ).columns("id", "industry", "category", "name", "town")  # every unit: unpacked by name
     counted: list[_Unit] = []
     named: list[_Unit] = []
     for unit_id, industry, category, name, town in facts:
