@@ -24,7 +24,7 @@ def record_snapshots(session: Session, library: Library, *, write: bool = True) 
     rows = session.execute(
         select(ChecklistSnapshot.checklist_id, ChecklistSnapshot.version, ChecklistSnapshot.sha256)
     )
-    known = {(checklist_id, version): sha256 for checklist_id, version, sha256 in rows}
+    known = {(row.checklist_id, row.version): row.sha256 for row in rows}
     for entry in library.all():
         checklist = entry.checklist
         digest = checklist.content_hash()

@@ -112,7 +112,7 @@ def is_station_cell() -> ColumnElement[bool]:
 def station_cells(session: Session, year: int | None = None) -> list[StationCell]:
     """The station × unit-type figures of ``year`` (every year when None)."""
     query = (
-        select(Target.year, Station.name, Target.unit_type, Target.count)
+        select(Target.year, Station.name.label("station"), Target.unit_type, Target.count)
         .join(Station, Station.id == Target.station_id)
         .where(is_station_cell())
         .order_by(Target.year, Station.id, Target.id)
@@ -120,9 +120,14 @@ def station_cells(session: Session, year: int | None = None) -> list[StationCell
     if year is not None:
         query = query.where(Target.year == year)
     return [
-        StationCell(y, name, UnitType(unit_type), int(count))
-        for y, name, unit_type, count in session.execute(query)
-        if unit_type is not None and count is not None
+        StationCell(
+            year=cell["year"],
+            station=cell["station"],
+            unit_type=UnitType(cell["unit_type"]),
+            count=int(cell["count"]),
+        )
+        for cell in session.execute(query).mappings()
+        if cell["unit_type"] is not None and cell["count"] is not None
     ]
 
 
