@@ -43,25 +43,14 @@ class AboutInfo:
     log_file: str = ""
 
 
-def last_sync(store: Store) -> datetime | None:
-    """When the last sync finished, or None (never, or no sync state in this database)."""
-    try:
-        from fieldapp.sync import state
-
-        with store.read() as session:
-            return state.last_sync(session)
-    except Exception:  # no sync table yet, or a value that does not parse
-        log.debug("last sync unknown", exc_info=True)
-        return None
-
-
 def read_info(store: Store) -> AboutInfo:
-    from fieldapp.storage import db
+    from fieldapp.storage import sqlitefile
+    from fieldapp.ui.operations import last_sync
 
     return AboutInfo(
         version=__version__,
         data_folder=str(store.folder),
-        schema=db.current_revision(store.engine),
+        schema=sqlitefile.stored_revision(store.database),
         checklists=[
             (e.checklist.id, e.checklist.version, e.checklist.title) for e in store.library.all()
         ],

@@ -1,78 +1,26 @@
-"""Plain data for the evaluation screen, the read and write jobs that produce it, and its table model.
+"""The evaluation screen's labels and its item table model.
 
-Every job opens its own session and returns an :class:`EvaluationData` snapshot copied out of the
-ORM objects before the session closes, so nothing bound to a session reaches the UI thread. A
-write job commits first and then reads the snapshot back: what the screen shows is what is saved.
-The snapshot carries the unit's 审慎培育 flag and the evidence flags of the photos
-(:mod:`fieldapp.services.evidence`); finalising a 后评价 also returns what it proposes for the
-unit (:func:`fieldapp.services.unit_changes.propose`), which :func:`write_accept_proposal` carries
-out when the inspector confirms it.
+The snapshots it shows (:class:`fieldapp.ui.operations.EvaluationData`, whose items are the read
+model :class:`fieldapp.views.evaluation.ItemRecord`) come from the jobs in
+:mod:`fieldapp.ui.operations`, the one UI module that opens sessions.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
-from sqlalchemy.orm import Session
 
-from fieldapp import settings
 from fieldapp.domain.verdict import Answer
-from fieldapp.errors import NotFound
 from fieldapp.services import evaluations as service
-from fieldapp.services import unit_changes
-from fieldapp.services.evidence import EvidenceFlag
-from fieldapp.services.unit_changes import Change, Proposal
-from fieldapp.store import Store
-from fieldapp.sync import state as sync_state
 from fieldapp.ui.strings import tr
-from fieldapp.views import evaluation as view
 from fieldapp.views.evaluation import ItemRecord as ItemRow
 from fieldapp.views.evaluation import PreviousAnswer
 
 DRAFT, FINALIZED = service.DRAFT, service.FINALIZED
 
 Index = QModelIndex | QPersistentModelIndex
-
-
-@dataclass(frozen=True)
-class SignatureRow:
-    role: str
-    name: str
-
-
-@dataclass(frozen=True)
-class EvaluationData:
-    id: int
-    unit_name: str
-    credit_code: str
-    kind: str
-    inspector: str
-    status: str
-    replaces: int | None
-    outcome: str
-    verdict_text: str
-    items: list[ItemRow]
-    general_photos: tuple[str, ...] = ()
-    signatures: list[SignatureRow] = field(default_factory=list)
-    follows: int | None = None  # the evaluation this one follows up
-    review: str = ""  # the county's review (已接收 / 已退回 with its comment), if pulled
-    prudent: bool = False  # the unit is 审慎培育: 命名 waits for the county's confirmation
-    evidence: tuple[EvidenceFlag, ...] = ()  # doubts about the photos (shown, never blocking)
-
-    @property
-    def locked(self) -> bool:
-        return self.status != DRAFT
-
-    @property
-    def kind_label(self) -> str:
-        return kind_label(self.kind)
 
 
 def kind_label(kind: str) -> str:
@@ -102,186 +50,6 @@ def status_label(status: str) -> str:
 
 
 # --- jobs (run on worker threads) ------------------------------------------------------------
-
-
-def load_evaluation(store: Store, evaluation_id: int) -> EvaluationData:
-    """Everything the screen shows about one evaluation, with the live verdict."""
-    with store.read() as session:
-        record = view.read(session, store.library, service.get(session, evaluation_id))
-        review = _review_text(session, evaluation_id)
-    return EvaluationData(
-        id=record.id,
-        unit_name=record.unit_name,
-        credit_code=record.credit_code,
-        kind=record.kind,
-        inspector=record.inspector,
-        status=record.status,
-        replaces=record.replaces,
-        outcome=record.outcome,
-        verdict_text=record.outcome_text,
-        items=record.items,
-        general_photos=record.general_photos(),
-        signatures=[SignatureRow(s.role, s.name) for s in record.signatures],
-        follows=record.follows,
-        review=review,
-        prudent=record.prudent,
-        evidence=record.evidence,
-    )
-
-
-def _review_text(session: Session, evaluation_id: int) -> str:
-    """The station's or county's review, as pulled at the last sync ("" if none yet)."""
-    review = sync_state.review_of(session, evaluation_id)
-    if review is None:
-        return ""
-    text = tr("eval.review", label=review.label)
-    if review.comment:
-        text += tr("eval.review_comment", comment=review.comment)
-    return text
-
-
-def start_evaluation(
-    store: Store,
-    unit_id: int,
-    kind: str,
-    inspector: str,
-    add: Sequence[str] = (),
-    remove: Sequence[str] = (),
-) -> int:
-    from fieldapp.storage.models import Unit
-
-    with store.session() as session:
-        unit = session.get(Unit, unit_id)
-        if unit is None:
-            raise NotFound(tr("eval.unit_gone"))
-        evaluation = service.start(
-            session, store.library, unit, kind, inspector, add=add, remove=remove
-        )
-        return evaluation.id
-
-
-def write_answer(
-    store: Store,
-    evaluation_id: int,
-    item_ref: str,
-    result: str,
-    note: str = "",
-    rectify: str | None = None,
-    due: date | None = None,
-) -> EvaluationData:
-    with store.session() as session:
-        evaluation = service.get(session, evaluation_id)
-        service.answer(
-            session, store.library, evaluation, item_ref, result, note, rectify=rectify, due=due
-        )
-    return load_evaluation(store, evaluation_id)
-
-
-def write_photos(
-    store: Store,
-    evaluation_id: int,
-    paths: Sequence[str | os.PathLike[str]],
-    item_ref: str | None,
-) -> EvaluationData:
-    """Attach photos (resizing and hashing happen here, on the writer thread)."""
-    with store.session() as session:
-        evaluation = service.get(session, evaluation_id)
-        service.attach(
-            session,
-            store.photos,
-            evaluation,
-            paths,
-            item_ref,
-            library=store.library,
-            max_side=settings.load(store.folder).photo_long_side,
-        )
-    return load_evaluation(store, evaluation_id)
-
-
-def write_remove_photo(store: Store, evaluation_id: int, photo_id: int) -> EvaluationData:
-    """Take one photo off the draft; its file goes after the commit unless still used."""
-    with store.session() as session:
-        evaluation = service.get(session, evaluation_id)
-        service.remove_photo(session, evaluation, photo_id, store.photos)
-    return load_evaluation(store, evaluation_id)
-
-
-def write_signature(
-    store: Store, evaluation_id: int, role: str, name: str, png_path: str
-) -> EvaluationData:
-    try:
-        with store.session() as session:
-            evaluation = service.get(session, evaluation_id)
-            service.sign(session, store.signatures, evaluation, role, name, png_path)
-    finally:
-        with contextlib.suppress(OSError):
-            os.remove(png_path)
-    return load_evaluation(store, evaluation_id)
-
-
-@dataclass(frozen=True)
-class Finalized:
-    """A finalised evaluation's snapshot and, for a 后评价, the next state it proposes."""
-
-    data: EvaluationData
-    proposal: Proposal | None
-
-
-def write_finalize(store: Store, evaluation_id: int) -> Finalized:
-    """Finalise (one transaction), then read back the snapshot and the proposal."""
-    with store.session() as session:
-        service.finalize(session, store.library, service.get(session, evaluation_id))
-    with store.read() as session:
-        proposal = unit_changes.propose(session, service.get(session, evaluation_id))
-    return Finalized(load_evaluation(store, evaluation_id), proposal)
-
-
-PROPOSAL_SOURCE = "评价定稿"
-
-
-def proposal_change(store: Store, inspector: str) -> Change:
-    """Who confirms a proposal: the inspector of the settings (else the evaluation's), in the
-    settings' role (an inspector unless set otherwise)."""
-    chosen = settings.load(store.folder)
-    actor = chosen.inspector_name.strip() or inspector
-    return Change(actor=actor, role=chosen.role, source=PROPOSAL_SOURCE)
-
-
-def write_accept_proposal(store: Store, proposal: Proposal, inspector: str) -> str:
-    """Carry out a confirmed proposal through the unit's one write path; return what changed."""
-    change = proposal_change(store, inspector)
-    with store.session() as session:
-        event = unit_changes.accept_proposal(session, proposal, change)
-        return unit_changes.event_summary(event)
-
-
-def write_revision(store: Store, evaluation_id: int, inspector: str) -> EvaluationData:
-    with store.session() as session:
-        revision = service.revise(session, service.get(session, evaluation_id), inspector)
-        new_id = revision.id
-    return load_evaluation(store, new_id)
-
-
-@dataclass(frozen=True)
-class EvaluationSummary:
-    id: int
-    kind: str
-    status: str
-    verdict: str | None
-    started_on: date
-
-
-def unit_evaluations(store: Store, unit_id: int) -> list[EvaluationSummary]:
-    from fieldapp.storage.models import Unit
-
-    with store.read() as session:
-        unit = session.get(Unit, unit_id)
-        if unit is None:
-            return []
-        return [
-            EvaluationSummary(e.id, e.kind, e.status, e.verdict, e.started_at.date())
-            for e in service.list_evaluations(session, unit)
-        ]
 
 
 # --- the table model -------------------------------------------------------------------------

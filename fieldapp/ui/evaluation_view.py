@@ -84,9 +84,10 @@ from fieldapp.services.evidence import EvidenceFlag, photo_doubts
 from fieldapp.services.unit_changes import Proposal
 from fieldapp.store import Store
 from fieldapp.ui import evaluation_model as em
-from fieldapp.ui import printing
+from fieldapp.ui import operations, printing
 from fieldapp.ui.errors import describe, show_error
-from fieldapp.ui.evaluation_model import EvaluationData, Finalized, ItemRow, ItemsModel
+from fieldapp.ui.evaluation_model import ItemRow, ItemsModel
+from fieldapp.ui.operations import EvaluationData, Finalized
 from fieldapp.ui.strings import state_label, tr
 from fieldapp.ui.tasks import TaskRunner
 
@@ -790,7 +791,7 @@ class EvaluationView(QWidget):
     def reload(self) -> None:
         store, evaluation_id = self._store, self.evaluation_id
         self._runner.submit(
-            lambda: em.load_evaluation(store, evaluation_id), self._show, self._load_failed
+            lambda: operations.load_evaluation(store, evaluation_id), self._show, self._load_failed
         )
 
     def _load_failed(self, error: Exception) -> None:
@@ -951,7 +952,7 @@ class EvaluationView(QWidget):
         if not self.confirm_remove(self, entry.text()):
             return False
         number = int(photo_id)
-        self._write(lambda store, eid: em.write_remove_photo(store, eid, number))
+        self._write(lambda store, eid: operations.write_remove_photo(store, eid, number))
         return True
 
     def _preview(self, entry: QListWidgetItem) -> None:
@@ -979,7 +980,7 @@ class EvaluationView(QWidget):
                 return False
             rectify, due = asked
         self._write(
-            lambda store, eid: em.write_answer(
+            lambda store, eid: operations.write_answer(
                 store,
                 eid,
                 item.ref,
@@ -1003,7 +1004,7 @@ class EvaluationView(QWidget):
             return
         result = item.result
         self._write(
-            lambda store, eid: em.write_answer(
+            lambda store, eid: operations.write_answer(
                 store, eid, item.ref, result, note, item.rectify, item.due
             )
         )
@@ -1033,7 +1034,7 @@ class EvaluationView(QWidget):
             show_error(self, tr("eval.select_item_first"))
             return
         ref = item.ref if item else None
-        self._write(lambda store, eid: em.write_photos(store, eid, paths, ref))
+        self._write(lambda store, eid: operations.write_photos(store, eid, paths, ref))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Paste):
@@ -1069,7 +1070,7 @@ class EvaluationView(QWidget):
 
         def job(store: Store, evaluation_id: int) -> EvaluationData:
             try:
-                return em.write_photos(store, evaluation_id, [png], ref)
+                return operations.write_photos(store, evaluation_id, [png], ref)
             finally:
                 with contextlib.suppress(OSError):
                     os.remove(png)
@@ -1101,14 +1102,14 @@ class EvaluationView(QWidget):
             show_error(self, describe(exc))
             return
         role, name = box.role.value, box.name.text()
-        self._write(lambda store, eid: em.write_signature(store, eid, role, name, png))
+        self._write(lambda store, eid: operations.write_signature(store, eid, role, name, png))
 
     # --- finishing ----------------------------------------------------------------------------
 
     def finalize(self) -> None:
         store, evaluation_id = self._store, self.evaluation_id
         self._runner.submit_write(
-            lambda: em.write_finalize(store, evaluation_id), self._finalized, self._refused
+            lambda: operations.write_finalize(store, evaluation_id), self._finalized, self._refused
         )
 
     def _finalized(self, result: Finalized) -> None:
@@ -1137,7 +1138,7 @@ class EvaluationView(QWidget):
         store, inspector = self._store, self.data.inspector
         code = self.data.credit_code
         self._runner.submit_write(
-            lambda: em.write_accept_proposal(store, proposal, inspector),
+            lambda: operations.write_accept_proposal(store, proposal, inspector),
             lambda summary: self._accepted(summary, code),
         )
 
@@ -1187,7 +1188,7 @@ class EvaluationView(QWidget):
         store, evaluation_id = self._store, self.evaluation_id
         inspector = self.data.inspector
         self._runner.submit_write(
-            lambda: em.write_revision(store, evaluation_id, inspector), self._revised
+            lambda: operations.write_revision(store, evaluation_id, inspector), self._revised
         )
 
     def _revised(self, data: EvaluationData) -> None:

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from fieldapp import settings
 from fieldapp.settings import Settings
 from fieldapp.store import Store
-from fieldapp.ui import queries
+from fieldapp.ui import operations
 from fieldapp.ui.strings import LANGUAGES, tr
 from fieldapp.ui.tasks import TaskRunner
 
@@ -222,7 +222,7 @@ def settings_dialog(
 ) -> SettingsDialog:
     """The dialog filled with the store's settings and station names (not shown yet)."""
     return SettingsDialog(
-        settings.load(store.folder), queries.station_names(store), parent, first_run=first_run
+        settings.load(store.folder), operations.station_names(store), parent, first_run=first_run
     )
 
 
@@ -328,7 +328,7 @@ class FirstRunWizard(QWizard):
 
 
 def first_run_wizard(store: Store, parent: QWidget | None = None) -> FirstRunWizard:
-    return FirstRunWizard(settings.load(store.folder), queries.station_names(store), parent)
+    return FirstRunWizard(settings.load(store.folder), operations.station_names(store), parent)
 
 
 def finish_first_run(store: Store, wizard: FirstRunWizard) -> bool:

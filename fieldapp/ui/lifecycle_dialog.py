@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp import settings
 from fieldapp.domain.events import Role
 from fieldapp.domain.lifecycle import (
     NAMED_STATES,
@@ -40,13 +39,8 @@ from fieldapp.domain.lifecycle import (
     State,
     allowed_from,
 )
-from fieldapp.errors import NotFound
 from fieldapp.photos.ingest import IMAGE_SUFFIXES
-from fieldapp.services import unit_changes
-from fieldapp.storage.models import Unit
-from fieldapp.store import Store
-from fieldapp.ui import queries
-from fieldapp.ui.queries import UnitDetail
+from fieldapp.ui.operations import UnitDetail
 from fieldapp.ui.strings import state_label, tr
 
 
@@ -241,63 +235,3 @@ class StickerDialog(QDialog):
 
 
 # --- the write jobs (writer thread; plain data back) -------------------------------------------
-
-
-def _detail_after(store: Store, unit_id: int) -> UnitDetail:
-    detail = queries.unit_detail(store, unit_id)
-    if detail is None:
-        raise NotFound(tr("eval.unit_gone"))
-    return detail
-
-
-def write_state(
-    store: Store,
-    unit_id: int,
-    target: State,
-    *,
-    actor: str,
-    reason: str,
-    on: date,
-    exit_reason: ExitReason | None = None,
-    county_confirm: bool = False,
-    role: Role = Role.INSPECTOR,
-) -> UnitDetail:
-    with store.session() as session:
-        unit = session.get(Unit, unit_id)
-        if unit is None:
-            raise NotFound(tr("eval.unit_gone"))
-        change = unit_changes.Change(actor, role, source="窗口")
-        unit_changes.move(
-            session,
-            unit,
-            target,
-            change,
-            reason=reason,
-            exit_reason=exit_reason,
-            on=on,
-            county_confirm=county_confirm,
-        )
-    return _detail_after(store, unit_id)
-
-
-def write_sticker(
-    store: Store,
-    unit_id: int,
-    *,
-    actor: str,
-    note: str,
-    on: date,
-    photo: str | None = None,
-) -> UnitDetail:
-    """Record the sticker; the photo is ingested here (off the UI thread) before the record."""
-    with store.session() as session:
-        unit = session.get(Unit, unit_id)
-        if unit is None:
-            raise NotFound(tr("eval.unit_gone"))
-        sha = None
-        if photo is not None:
-            long_side = settings.load(store.folder).photo_long_side
-            sha = unit_changes.store_sticker_photo(store.photos, photo, long_side)
-        change = unit_changes.Change(actor, source="窗口")
-        unit_changes.post_sticker(session, unit, change, note=note, on=on, photo_sha256=sha)
-    return _detail_after(store, unit_id)

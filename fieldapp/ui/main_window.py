@@ -17,10 +17,10 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QTabWidget, QWidget
 from fieldapp.ui import window_state
 from fieldapp.ui.checklists_tab import ChecklistsTab
 from fieldapp.ui.errors import describe
+from fieldapp.ui.operations import read_status as read_sync_status
 from fieldapp.ui.progress_tab import ProgressTab
 from fieldapp.ui.strings import tr
 from fieldapp.ui.sync_panel import SyncIndicator
-from fieldapp.ui.sync_panel import read_status as read_sync_status
 from fieldapp.ui.tasks import Changes, TaskRunner
 from fieldapp.ui.units_tab import UnitsTab
 from fieldapp.ui.worklists_tab import WorklistsTab

@@ -225,16 +225,16 @@ class BatchPrintDialog(QDialog):
 
         def work() -> list[Path]:
             from fieldapp.reports import batch
+            from fieldapp.ui import operations
 
-            with store.read() as session:
-                ids = batch.select_evaluations(
-                    session,
-                    since=since,
-                    until=until,
-                    station=station,
-                    unit_code=unit,
-                    include_drafts=drafts,
-                )
+            ids = operations.select_evaluations(
+                store,
+                since=since,
+                until=until,
+                station=station,
+                unit_code=unit,
+                include_drafts=drafts,
+            )
             return batch.write_sheets(
                 store,
                 ids,

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from fieldapp.domain.holdbacks import Reason
 from fieldapp.domain.vocab import GROUP_LABELS
 from fieldapp.store import Store
-from fieldapp.ui import queries
+from fieldapp.ui import operations
 from fieldapp.ui.bar_chart import Bar, BarChart
 from fieldapp.ui.strings import group_label, reason_label, state_label, tr, unit_type_label
 from fieldapp.ui.tasks import TaskRunner
@@ -168,11 +168,11 @@ class ProgressTab(QWidget):
         self._generation += 1
         generation, store, year = self._generation, self._store, self.year.value()
         self._runner.submit(
-            lambda: queries.progress(store, year),
+            lambda: operations.progress(store, year),
             lambda result: self._show(generation, result),
         )
         self._runner.submit(
-            lambda: queries.hold_back_counts(store, year),
+            lambda: operations.hold_back_counts(store, year),
             lambda result: self._show_holdbacks(generation, result),
         )
 
@@ -204,7 +204,7 @@ class ProgressTab(QWidget):
         generation, store, year = self._generation, self._store, self.year.value()
         self.unit_caption.setText(tr("holdback.loading"))
         self._runner.submit(
-            lambda: queries.hold_backs(store, year, station, reason, UNIT_LIMIT),
+            lambda: operations.hold_backs(store, year, station, reason, UNIT_LIMIT),
             lambda found: self._show_units(generation, station, reason, found),
         )
 

@@ -13,9 +13,7 @@ page of pulled units), which SQLite serialises with the writer's.
 
 from __future__ import annotations
 
-import json
 import threading
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -37,9 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.domain.records import BatchStatus
 from fieldapp.store import Store
 from fieldapp.ui.errors import describe
+from fieldapp.ui.operations import SyncStatus, read_status
 from fieldapp.ui.strings import tr
 from fieldapp.ui.tasks import Changes, TaskRunner
 
@@ -48,97 +46,6 @@ if TYPE_CHECKING:
     from fieldapp.sync.client import SyncReport
 
 OK_COLOUR, WAITING_COLOUR, ERROR_COLOUR = "#2e7d32", "#d9822b", "#b03a2e"
-
-
-@dataclass(frozen=True)
-class LedgerRow:
-    started_at: datetime
-    source: str
-    status: str
-    evaluations: int
-    accepted: int
-    blobs_uploaded: int
-    blobs_waiting: int
-    error: str
-
-    def text(self) -> str:
-        """ "23 份评价，412 张照片，3 张待传"."""
-        out = tr("sync.ledger_line", n=self.evaluations, photos=self.blobs_uploaded)
-        if self.blobs_waiting:
-            out += tr("sync.ledger_waiting", n=self.blobs_waiting)
-        return out
-
-
-@dataclass(frozen=True)
-class Returned:
-    evaluation_id: int
-    unit: str
-    comment: str
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    configured: bool
-    server: str
-    pending: int
-    last_sync: datetime | None
-    returned: list[Returned] = field(default_factory=list)
-    ledger: list[LedgerRow] = field(default_factory=list)
-
-
-def _manifest_blobs(manifest_json: str | None) -> set[str]:
-    if not manifest_json:
-        return set()
-    try:
-        manifest = json.loads(manifest_json)
-    except ValueError:
-        return set()
-    found: set[str] = set()
-    for evaluation in manifest.get("evaluations", []):
-        for part in (*evaluation.get("photos", []), *evaluation.get("signatures", [])):
-            sha = part.get("sha256") or part.get("image_sha256")
-            if sha:
-                found.add(sha)
-    return found
-
-
-def read_status(store: Store, *, ledger: bool = True) -> SyncStatus:
-    """Everything the dialog shows, as plain data (worker thread); the status-bar indicator,
-    refreshed on every tab change, asks without the ledger."""
-    from fieldapp import settings as settings_module
-    from fieldapp.sync import state
-
-    saved = settings_module.load(store.folder)
-    with store.read() as session:
-        rows = []
-        for batch in state.ledger(session, limit=30) if ledger else []:
-            waiting = 0
-            if batch.status != BatchStatus.DONE:  # a confirmed batch has every blob on the server
-                blobs = _manifest_blobs(batch.manifest_json)
-                waiting = len(blobs - state.uploaded(session, sorted(blobs))) if blobs else 0
-            rows.append(
-                LedgerRow(
-                    started_at=batch.started_at,
-                    source=batch.source,
-                    status=batch.status,
-                    evaluations=batch.evaluations,
-                    accepted=batch.accepted,
-                    blobs_uploaded=batch.blobs_uploaded,
-                    blobs_waiting=waiting,
-                    error=batch.error,
-                )
-            )
-        returned = [
-            Returned(e.id, e.unit.name, s.review_comment) for e, s in state.returned(session)
-        ]
-        return SyncStatus(
-            configured=bool(saved.server_url and saved.server_token),
-            server=saved.server_url,
-            pending=state.pending_count(session),
-            last_sync=state.last_sync(session),
-            returned=returned,
-            ledger=rows,
-        )
 
 
 def _when(moment: datetime | None) -> str:

@@ -19,10 +19,6 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.domain.vocab import INDUSTRIES, UnitType
-from fieldapp.services import units as unit_service
-from fieldapp.store import Store
-from fieldapp.ui.lifecycle_dialog import _detail_after
-from fieldapp.ui.queries import UnitDetail
 from fieldapp.ui.strings import tr, unit_type_label
 
 # field name -> line edit object name, in form order (station, type and industry are combos)
@@ -100,11 +96,3 @@ class AddUnitDialog(QDialog):
 
     def saved(self) -> None:
         super().accept()
-
-
-def write_new_unit(store: Store, values: dict[str, str], actor: str) -> UnitDetail:
-    """Add the unit (writer thread) and read back its detail."""
-    with store.session() as session:
-        unit = unit_service.add_unit(session, values, actor)
-        unit_id = unit.id
-    return _detail_after(store, unit_id)

@@ -21,8 +21,8 @@ from PySide6.QtCore import (
 )
 
 from fieldapp.store import Store
-from fieldapp.ui import queries
-from fieldapp.ui.queries import Page, UnitRow
+from fieldapp.ui import operations
+from fieldapp.ui.operations import Page, UnitRow
 from fieldapp.ui.strings import state_label, tr, unit_type_label
 from fieldapp.ui.tasks import TaskRunner
 from fieldapp.views.units import UnitFilter
@@ -100,7 +100,7 @@ class UnitTableModel(QAbstractTableModel):
         self._set_loading(True)
         store, limit = self._store, self._page_size
         self._runner.submit(
-            lambda: queries.first_page(store, query, limit),
+            lambda: operations.first_page(store, query, limit),
             lambda page: self._first_page_arrived(generation, page),
             lambda error: self._failed(generation, error),
         )
@@ -142,7 +142,7 @@ class UnitTableModel(QAbstractTableModel):
         store, query, limit = self._store, self._query, self._page_size
         after_id = self._rows[-1].id if self._rows else 0
         self._runner.submit(
-            lambda: queries.fetch_units(store, query, after_id, limit),
+            lambda: operations.fetch_units(store, query, after_id, limit),
             lambda rows: self._page_arrived(generation, offset, rows),
             lambda error: self._failed(generation, error),
         )

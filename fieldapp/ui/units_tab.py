@@ -50,16 +50,15 @@ from fieldapp.domain.events import EventKind, Role
 from fieldapp.domain.lifecycle import CONFIRMED_STATES, ExitReason, State, allowed_from
 from fieldapp.domain.vocab import UnitType, industry_label
 from fieldapp.store import Store
-from fieldapp.ui import queries
+from fieldapp.ui import operations
 from fieldapp.ui.errors import describe, show_error
-from fieldapp.ui.queries import UnitDetail, UnitRow
+from fieldapp.ui.operations import UnitDetail, UnitRow
 from fieldapp.ui.strings import exit_reason_label, state_label, tr, unit_type_label
 from fieldapp.ui.tasks import TaskRunner
 from fieldapp.ui.unit_model import COLUMNS, UnitTableModel
 from fieldapp.views.units import UnitFilter
 
 if TYPE_CHECKING:
-    from fieldapp.ui import evaluation_model as em
     from fieldapp.ui.evaluation_view import NewEvaluationDialog
     from fieldapp.ui.lifecycle_dialog import LifecycleDialog, StickerDialog
     from fieldapp.ui.unit_form import AddUnitDialog
@@ -233,7 +232,7 @@ class UnitsTab(QWidget):
     def load(self) -> None:
         """Read the station list and the first page of units (both in the background)."""
         store = self._store
-        self._runner.submit(lambda: queries.station_names(store), self._set_stations)
+        self._runner.submit(lambda: operations.station_names(store), self._set_stations)
         self.model.set_filter(self.current_filter())
 
     def _set_stations(self, names: list[str]) -> None:
@@ -292,7 +291,7 @@ class UnitsTab(QWidget):
         generation, store = self._detail_generation, self._store
         self.detail.setPlainText(tr("detail.loading"))
         self._runner.submit(
-            lambda: queries.unit_detail(store, unit_id),
+            lambda: operations.unit_detail(store, unit_id),
             lambda detail: self._show_detail(generation, detail),
         )
 
@@ -329,18 +328,17 @@ class UnitsTab(QWidget):
 
     def load_evaluations(self) -> None:
         """Read the selected unit's evaluations again (after one was started or changed)."""
-        from fieldapp.ui import evaluation_model as em
 
         unit = self._unit
         if unit is None:
             return
         generation, store = self._detail_generation, self._store
         self._runner.submit(
-            lambda: em.unit_evaluations(store, unit.id),
+            lambda: operations.unit_evaluations(store, unit.id),
             lambda found: self._show_evaluations(generation, found),
         )
 
-    def _show_evaluations(self, generation: int, found: list[em.EvaluationSummary]) -> None:
+    def _show_evaluations(self, generation: int, found: list[operations.EvaluationSummary]) -> None:
         from fieldapp.ui import evaluation_model as em
 
         if generation != self._detail_generation:
@@ -404,7 +402,6 @@ class UnitsTab(QWidget):
         remove: list[str] | None = None,
     ) -> None:
         """Start an evaluation of the selected unit (on the writer thread), then open it."""
-        from fieldapp.ui import evaluation_model as em
 
         unit = self._unit
         if unit is None:
@@ -416,7 +413,9 @@ class UnitsTab(QWidget):
             self.openEvaluation.emit(evaluation_id)
 
         self._runner.submit_write(
-            lambda: em.start_evaluation(store, unit.id, kind, inspector, add or [], remove or []),
+            lambda: operations.start_evaluation(
+                store, unit.id, kind, inspector, add or [], remove or []
+            ),
             started,
         )
 
@@ -475,14 +474,13 @@ class UnitsTab(QWidget):
         exit_reason: ExitReason | None = None,
         county_confirm: bool = False,
     ) -> None:
-        from fieldapp.ui.lifecycle_dialog import write_state
 
         unit = self._unit
         if unit is None:
             return
         store, actor, role = self._store, self.default_inspector(), self.role()
         self._runner.submit_write(
-            lambda: write_state(
+            lambda: operations.write_state(
                 store,
                 unit.id,
                 target,
@@ -515,14 +513,15 @@ class UnitsTab(QWidget):
         return dialog
 
     def apply_sticker(self, note: str, on: date, photo: str | None = None) -> None:
-        from fieldapp.ui.lifecycle_dialog import write_sticker
 
         unit = self._unit
         if unit is None:
             return
         store, actor = self._store, self.default_inspector()
         self._runner.submit_write(
-            lambda: write_sticker(store, unit.id, actor=actor, note=note, on=on, photo=photo),
+            lambda: operations.write_sticker(
+                store, unit.id, actor=actor, note=note, on=on, photo=photo
+            ),
             self._unit_changed,
         )
 
@@ -544,7 +543,6 @@ class UnitsTab(QWidget):
         return dialog
 
     def add_new_unit(self, dialog: AddUnitDialog, values: dict[str, str]) -> None:
-        from fieldapp.ui.unit_form import write_new_unit
 
         store, actor = self._store, self.default_inspector()
 
@@ -560,7 +558,9 @@ class UnitsTab(QWidget):
             dialog.refused()
             show_error(dialog, describe(error))
 
-        self._runner.submit_write(lambda: write_new_unit(store, values, actor), added, refused)
+        self._runner.submit_write(
+            lambda: operations.write_new_unit(store, values, actor), added, refused
+        )
 
     def show_unit(self, detail: UnitDetail) -> None:
         """List just this unit (by its credit code) and select it once the list is in."""
@@ -605,7 +605,7 @@ class UnitsTab(QWidget):
             if detail is not None:
                 self._unit_changed(detail)
 
-        self._runner.submit(lambda: queries.unit_detail_by_code(store, credit_code), shown)
+        self._runner.submit(lambda: operations.unit_detail_by_code(store, credit_code), shown)
 
     def _unit_changed(self, detail: UnitDetail) -> None:
         """A write's fresh detail: update the list row, and the panel if it still shows the unit."""

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.store import Store
+from fieldapp.ui import operations
 from fieldapp.ui.strings import tr
 from fieldapp.ui.tasks import TaskRunner
 
@@ -48,13 +49,6 @@ def _table(name: str, headers: list[str]) -> QTableWidget:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
     return table
-
-
-def load_lists(store: Store, today: date) -> tuple[list[ChangedUnit], list[Rectification]]:
-    from fieldapp.services import worklists
-
-    with store.read() as session:
-        return worklists.changed_today(session, today), worklists.followups_due(session, today)
 
 
 class WorklistsTab(QWidget):
@@ -139,7 +133,7 @@ class WorklistsTab(QWidget):
         generation, store, today = self._generation, self._store, date.today()
         self.today = today
         self._runner.submit(
-            lambda: load_lists(store, today), lambda found: self._show(generation, found)
+            lambda: operations.load_lists(store, today), lambda found: self._show(generation, found)
         )
 
     def _show(self, generation: int, found: tuple[list[ChangedUnit], list[Rectification]]) -> None:

@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QApplication
 
 from fieldapp import __version__
 from fieldapp.storage import db
-from fieldapp.ui.about_dialog import AboutDialog, last_sync
+from fieldapp.ui.about_dialog import AboutDialog
 from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.operations import last_sync
 from fieldapp.ui.tasks import TaskRunner
 
 pytestmark = pytest.mark.gui

@@ -25,7 +25,7 @@ from fieldapp.services import evaluations as service
 from fieldapp.services import unit_changes
 from fieldapp.services import units as unit_service
 from fieldapp.services.unit_changes import Change
-from fieldapp.ui import evaluation_model as em
+from fieldapp.ui import operations
 from fieldapp.ui.evaluation_view import EvaluationView
 from fieldapp.ui.tasks import TaskRunner
 from tests.ui.evaluation_helpers import drawn_png
@@ -245,13 +245,13 @@ def test_rectify_asks_to_move_to_the_warning_list_on_the_writer_thread(
     assert buttons(box) == ["暂不", "确认"]
 
     threads: list[int] = []
-    real = em.write_accept_proposal
+    real = operations.write_accept_proposal
 
     def spy(*args: Any) -> str:
         threads.append(threading.get_ident())
         return real(*args)
 
-    monkeypatch.setattr(em, "write_accept_proposal", spy)
+    monkeypatch.setattr(operations, "write_accept_proposal", spy)
     box.findChild(QPushButton, "proposalConfirm").click()
     qtbot.waitUntil(lambda: view.next_step.isVisible(), timeout=WAIT_MS)
     assert threads and threads[0] != threading.get_ident()

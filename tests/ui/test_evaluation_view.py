@@ -24,8 +24,8 @@ from fieldapp.domain.verdict import Answer
 from fieldapp.imports.units import import_units
 from fieldapp.services import evaluations as service
 from fieldapp.services import units as unit_service
-from fieldapp.ui import evaluation_model as em
-from fieldapp.ui.evaluation_model import ItemsModel, load_evaluation
+from fieldapp.ui import operations
+from fieldapp.ui.evaluation_model import ItemsModel
 from fieldapp.ui.evaluation_view import (
     EvaluationView,
     NewEvaluationDialog,
@@ -33,6 +33,7 @@ from fieldapp.ui.evaluation_view import (
     SignaturePad,
 )
 from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.operations import load_evaluation
 from fieldapp.ui.tasks import TaskRunner
 
 pytestmark = pytest.mark.gui
@@ -407,14 +408,14 @@ def test_ctrl_v_pastes_a_copied_image_onto_the_selected_item(
     view.table.setFocus()
     assert view.photos.count() == 0
     pasted: list[Path] = []
-    real_write_photos = em.write_photos
+    real_write_photos = operations.write_photos
 
     def write_photos(store_: Any, eid: int, paths: Any, ref: Any) -> Any:
         pasted.extend(Path(p) for p in paths)
         assert all(p.is_file() for p in pasted)  # the temporary PNG exists during the job
         return real_write_photos(store_, eid, paths, ref)
 
-    monkeypatch.setattr(em, "write_photos", write_photos)
+    monkeypatch.setattr(operations, "write_photos", write_photos)
     image = QImage(320, 240, QImage.Format.Format_RGB32)
     image.fill(QColor("#3366cc"))
     QApplication.clipboard().setImage(image)

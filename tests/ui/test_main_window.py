@@ -27,7 +27,7 @@ from fieldapp.services import demo
 from fieldapp.services import units as unit_service
 from fieldapp.services.units import UnitFilter
 from fieldapp.storage.models import Unit
-from fieldapp.ui import queries, strings
+from fieldapp.ui import operations, strings
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.tasks import TaskRunner
 from fieldapp.ui.unit_model import UNIT_ID_ROLE, UnitTableModel
@@ -73,7 +73,7 @@ def wait_loaded(qtbot: Any, window: MainWindow, **expected: object) -> UnitTable
     return model
 
 
-def loaded_rows(model: UnitTableModel) -> list[queries.UnitRow]:
+def loaded_rows(model: UnitTableModel) -> list[operations.UnitRow]:
     return [model.row_data(r) for r in range(model.rowCount())]
 
 
@@ -112,13 +112,13 @@ def test_unit_model_fetches_pages_on_a_worker_thread(
 ) -> None:
     fill(store, tmp_path, 500)
     threads: list[int] = []
-    real_fetch = queries.fetch_units
+    real_fetch = operations.fetch_units
 
-    def fetch(*args: Any) -> list[queries.UnitRow]:
+    def fetch(*args: Any) -> list[operations.UnitRow]:
         threads.append(threading.get_ident())
         return real_fetch(*args)
 
-    monkeypatch.setattr(queries, "fetch_units", fetch)
+    monkeypatch.setattr(operations, "fetch_units", fetch)
     runner = TaskRunner()
     model = UnitTableModel(store, runner)
     model.set_filter(UnitFilter())
@@ -216,13 +216,13 @@ def test_search_as_you_type_narrows_rows_with_one_query(
     window = make_window()
     model = wait_loaded(qtbot, window, search="")
     calls: list[str] = []
-    real_first_page = queries.first_page
+    real_first_page = operations.first_page
 
-    def first_page(store_: Any, query: UnitFilter, limit: int) -> queries.Page:
+    def first_page(store_: Any, query: UnitFilter, limit: int) -> operations.Page:
         calls.append(query.search)
         return real_first_page(store_, query, limit)
 
-    monkeypatch.setattr(queries, "first_page", first_page)
+    monkeypatch.setattr(operations, "first_page", first_page)
     search = window.units_tab.search
     for text in ("超", "超市"):  # keyClicks with Chinese aborts Qt; setText types just as well
         search.setText(text)

@@ -195,7 +195,7 @@ def test_the_baseline_is_read_once_and_shown_alike_on_screen_json_and_sheet(
     """views.evaluation builds a follow-up's baseline (what the followed evaluation found) once;
     the screen's items, ``evaluations show --json`` and the printed sheet all show that one."""
     from fieldapp.reports.sheet import read_sheet
-    from fieldapp.ui.evaluation_model import load_evaluation
+    from fieldapp.ui.operations import load_evaluation
     from fieldapp.views import evaluation as view
 
     library = shop_store.library

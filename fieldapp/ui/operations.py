@@ -1,0 +1,666 @@
+"""Every read and write the window runs on the store: the one UI module that opens sessions.
+
+Like Anki's ``aqt.operations``, each function is a job for the task runner's threads (reads on
+the read pool, writes on the writer thread, see :mod:`fieldapp.ui.tasks`). Each opens its own
+session (or a plain read connection for the unit list, :mod:`fieldapp.views.units`) and copies
+what the window needs into tuples and dataclasses before it closes, so no ORM object (bound to a
+session, lazy-loading on access) ever crosses to the UI thread (Picard copies data the same way
+before handing it over). A write commits first and then reads its result back: what the screen
+shows is what is saved. Finalising a 后评价 also returns what it proposes for the unit
+(:func:`fieldapp.services.unit_changes.propose`), which :func:`write_accept_proposal` carries out
+when the inspector confirms it.
+
+No Qt here, and the ORM, the services and Pillow are imported inside the jobs: importing this
+module at the window's start costs nothing, and the jobs can be tested without a window.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, NamedTuple
+
+from fieldapp import settings
+from fieldapp.domain.events import Role
+from fieldapp.domain.lifecycle import ExitReason, State
+from fieldapp.domain.records import BatchStatus, EvaluationStatus
+from fieldapp.errors import NotFound
+from fieldapp.ui.strings import tr
+from fieldapp.views import evaluation as view
+from fieldapp.views import units as unit_view
+from fieldapp.views.evaluation import ItemRecord
+from fieldapp.views.units import Page, UnitFilter, UnitRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from fieldapp.domain.holdbacks import Reason
+    from fieldapp.services.evidence import EvidenceFlag
+    from fieldapp.services.progress import Progress
+    from fieldapp.services.unit_changes import Change, Proposal
+    from fieldapp.services.worklists import ChangedUnit, HoldBack, Rectification
+    from fieldapp.storage.models import Unit
+    from fieldapp.store import Store
+
+__all__ = ["Page", "UnitRow"]
+
+log = logging.getLogger(__name__)
+
+
+class EventRow(NamedTuple):
+    occurred_on: date
+    kind: str  # "state" or "sticker"
+    from_state: str | None
+    to_state: str | None
+    actor: str
+    reason: str
+    photo: str | None = None  # thumbnail file of the sticker photo (标识张贴), if one was taken
+    summary: str = ""  # the core's one-line account of the change (unit_changes.event_summary)
+    county_confirmed: bool = False  # 县局确认
+    source: str = ""  # the file and row, sync or window that made it
+    exit_reason: str | None = None  # 移出: the coded reason (domain ExitReason)
+
+
+@dataclass(frozen=True)
+class UnitDetail:
+    id: int
+    credit_code: str
+    name: str
+    shop_name: str
+    station: str
+    unit_type: str
+    industry: str | None
+    address: str
+    town: str
+    contact_person: str
+    contact_phone: str
+    online_shop_name: str
+    online_platform: str
+    state: str | None
+    state_since: date | None
+    entered_on: date | None
+    sticker_posted_on: date | None
+    events: list[EventRow] = field(default_factory=list)
+    prudent: bool = False  # 审慎培育
+
+
+def _row(unit: Unit) -> UnitRow:
+    return UnitRow(
+        unit.id,
+        unit.credit_code,
+        unit.name,
+        unit.station.name,
+        unit.unit_type,
+        unit.state,
+        unit.address,
+    )
+
+
+def fetch_units(store: Store, query: UnitFilter, after_id: int, limit: int) -> list[UnitRow]:
+    """The next ``limit`` units matching ``query`` after id ``after_id``, in id order.
+
+    A filter on text, station, type and state is answered by the read model on ``sqlite3``; the
+    two that need the evaluation rules go through the ORM (:mod:`fieldapp.services.units`)."""
+    if query.plain:
+        with store.raw_read() as connection:
+            return unit_view.rows(connection, query, limit=limit, after_id=after_id)
+    from fieldapp.services import units as unit_service
+
+    with store.read() as session:
+        found = unit_service.search(session, query, limit=limit, after_id=after_id)
+        return [_row(u) for u in found]
+
+
+def first_page(store: Store, query: UnitFilter, limit: int) -> Page:
+    """Count and first rows in one read, so both describe the same moment."""
+    if query.plain:
+        with store.raw_read() as connection:
+            return unit_view.first_page(connection, query, limit)
+    from fieldapp.services import units as unit_service
+
+    with store.read() as session:
+        total = unit_service.count(session, query)
+        found = unit_service.search(session, query, limit=limit, offset=0)
+        return Page(query, total, [_row(u) for u in found])
+
+
+def station_names(store: Store) -> list[str]:
+    with store.raw_read() as connection:
+        return unit_view.station_names(connection)
+
+
+def unit_detail_by_code(store: Store, credit_code: str) -> UnitDetail | None:
+    """The unit's record and history by credit code, or None if there is no such unit."""
+    from sqlalchemy import select
+
+    from fieldapp.storage.models import Unit
+
+    with store.read() as session:
+        unit_id = session.scalar(select(Unit.id).where(Unit.credit_code == credit_code))
+    return None if unit_id is None else unit_detail(store, unit_id)
+
+
+def unit_detail(store: Store, unit_id: int) -> UnitDetail | None:
+    """The unit's record and history, or None if it has been deleted since it was listed."""
+    from fieldapp.services import unit_changes
+    from fieldapp.storage.models import Unit
+
+    with store.read() as session:
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            return None
+        events = [
+            EventRow(
+                e.occurred_on,
+                e.kind,
+                e.from_state,
+                e.to_state,
+                e.actor,
+                e.reason,
+                str(store.photos.thumb_path(e.photo_sha256)) if e.photo_sha256 else None,
+                unit_changes.event_summary(e),
+                bool(e.county_confirmed),
+                e.source,
+                e.exit_reason,
+            )
+            for e in unit.events
+        ]
+        return UnitDetail(
+            id=unit.id,
+            credit_code=unit.credit_code,
+            name=unit.name,
+            shop_name=unit.shop_name,
+            station=unit.station.name,
+            unit_type=unit.unit_type,
+            industry=unit.industry,
+            address=unit.address,
+            town=unit.town,
+            contact_person=unit.contact_person,
+            contact_phone=unit.contact_phone,
+            online_shop_name=unit.online_shop_name,
+            online_platform=unit.online_platform,
+            state=unit.state,
+            state_since=unit.state_since,
+            entered_on=unit.entered_on,
+            sticker_posted_on=unit.sticker_posted_on,
+            events=events,
+            prudent=bool(unit.prudent),
+        )
+
+
+def hold_back_counts(store: Store, year: int) -> dict[str, dict[Reason, int]]:
+    from fieldapp.services import worklists
+
+    with store.read() as session:
+        return worklists.hold_back_counts(session, year, date.today())
+
+
+def hold_backs(
+    store: Store, year: int, station: str, reason: Reason, limit: int
+) -> tuple[int, list[HoldBack]]:
+    """How many units ``reason`` holds back at ``station``, and the first ``limit`` of them."""
+    from fieldapp.services import worklists
+
+    with store.read() as session:
+        (found,) = worklists.hold_backs(session, year, date.today(), station=station)
+    units = [h for h in found.items if h.reason is reason]
+    return len(units), units[:limit]
+
+
+def progress(store: Store, year: int) -> Progress:
+    """Progress is already plain dataclasses (no ORM objects), so it can cross as it is."""
+    from fieldapp.services import progress as progress_service
+
+    with store.read() as session:
+        return progress_service.compute(session, year)
+
+
+@dataclass(frozen=True)
+class SignatureRow:
+    role: str
+    name: str
+
+
+@dataclass(frozen=True)
+class EvaluationData:
+    id: int
+    unit_name: str
+    credit_code: str
+    kind: str
+    inspector: str
+    status: str
+    replaces: int | None
+    outcome: str
+    verdict_text: str
+    items: list[ItemRecord]
+    general_photos: tuple[str, ...] = ()
+    signatures: list[SignatureRow] = field(default_factory=list)
+    follows: int | None = None  # the evaluation this one follows up
+    review: str = ""  # the county's review (已接收 / 已退回 with its comment), if pulled
+    prudent: bool = False  # the unit is 审慎培育: 命名 waits for the county's confirmation
+    evidence: tuple[EvidenceFlag, ...] = ()  # doubts about the photos (shown, never blocking)
+
+    @property
+    def locked(self) -> bool:
+        return self.status != EvaluationStatus.DRAFT
+
+    @property
+    def kind_label(self) -> str:
+        return tr(f"kind.{self.kind}")
+
+
+def load_evaluation(store: Store, evaluation_id: int) -> EvaluationData:
+    """Everything the screen shows about one evaluation, with the live verdict."""
+    from fieldapp.services import evaluations as service
+
+    with store.read() as session:
+        record = view.read(session, store.library, service.get(session, evaluation_id))
+        review = _review_text(session, evaluation_id)
+    return EvaluationData(
+        id=record.id,
+        unit_name=record.unit_name,
+        credit_code=record.credit_code,
+        kind=record.kind,
+        inspector=record.inspector,
+        status=record.status,
+        replaces=record.replaces,
+        outcome=record.outcome,
+        verdict_text=record.outcome_text,
+        items=record.items,
+        general_photos=record.general_photos(),
+        signatures=[SignatureRow(s.role, s.name) for s in record.signatures],
+        follows=record.follows,
+        review=review,
+        prudent=record.prudent,
+        evidence=record.evidence,
+    )
+
+
+def _review_text(session: Session, evaluation_id: int) -> str:
+    """The station's or county's review, as pulled at the last sync ("" if none yet)."""
+    from fieldapp.sync import state as sync_state
+
+    review = sync_state.review_of(session, evaluation_id)
+    if review is None:
+        return ""
+    text = tr("eval.review", label=review.label)
+    if review.comment:
+        text += tr("eval.review_comment", comment=review.comment)
+    return text
+
+
+def start_evaluation(
+    store: Store,
+    unit_id: int,
+    kind: str,
+    inspector: str,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
+) -> int:
+    from fieldapp.services import evaluations as service
+    from fieldapp.storage.models import Unit
+
+    with store.session() as session:
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            raise NotFound(tr("eval.unit_gone"))
+        evaluation = service.start(
+            session, store.library, unit, kind, inspector, add=add, remove=remove
+        )
+        return evaluation.id
+
+
+def write_answer(
+    store: Store,
+    evaluation_id: int,
+    item_ref: str,
+    result: str,
+    note: str = "",
+    rectify: str | None = None,
+    due: date | None = None,
+) -> EvaluationData:
+    from fieldapp.services import evaluations as service
+
+    with store.session() as session:
+        evaluation = service.get(session, evaluation_id)
+        service.answer(
+            session, store.library, evaluation, item_ref, result, note, rectify=rectify, due=due
+        )
+    return load_evaluation(store, evaluation_id)
+
+
+def write_photos(
+    store: Store,
+    evaluation_id: int,
+    paths: Sequence[str | os.PathLike[str]],
+    item_ref: str | None,
+) -> EvaluationData:
+    """Attach photos (resizing and hashing happen here, on the writer thread)."""
+    from fieldapp.services import evaluations as service
+
+    with store.session() as session:
+        evaluation = service.get(session, evaluation_id)
+        service.attach(
+            session,
+            store.photos,
+            evaluation,
+            paths,
+            item_ref,
+            library=store.library,
+            max_side=settings.load(store.folder).photo_long_side,
+        )
+    return load_evaluation(store, evaluation_id)
+
+
+def write_remove_photo(store: Store, evaluation_id: int, photo_id: int) -> EvaluationData:
+    """Take one photo off the draft; its file goes after the commit unless still used."""
+    from fieldapp.services import evaluations as service
+
+    with store.session() as session:
+        evaluation = service.get(session, evaluation_id)
+        service.remove_photo(session, evaluation, photo_id, store.photos)
+    return load_evaluation(store, evaluation_id)
+
+
+def write_signature(
+    store: Store, evaluation_id: int, role: str, name: str, png_path: str
+) -> EvaluationData:
+    from fieldapp.services import evaluations as service
+
+    try:
+        with store.session() as session:
+            evaluation = service.get(session, evaluation_id)
+            service.sign(session, store.signatures, evaluation, role, name, png_path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(png_path)
+    return load_evaluation(store, evaluation_id)
+
+
+@dataclass(frozen=True)
+class Finalized:
+    """A finalised evaluation's snapshot and, for a 后评价, the next state it proposes."""
+
+    data: EvaluationData
+    proposal: Proposal | None
+
+
+def write_finalize(store: Store, evaluation_id: int) -> Finalized:
+    """Finalise (one transaction), then read back the snapshot and the proposal."""
+    from fieldapp.services import evaluations as service
+    from fieldapp.services import unit_changes
+
+    with store.session() as session:
+        service.finalize(session, store.library, service.get(session, evaluation_id))
+    with store.read() as session:
+        proposal = unit_changes.propose(session, service.get(session, evaluation_id))
+    return Finalized(load_evaluation(store, evaluation_id), proposal)
+
+
+PROPOSAL_SOURCE = "评价定稿"
+
+
+def proposal_change(store: Store, inspector: str) -> Change:
+    """Who confirms a proposal: the inspector of the settings (else the evaluation's), in the
+    settings' role (an inspector unless set otherwise)."""
+    from fieldapp.services.unit_changes import Change
+
+    chosen = settings.load(store.folder)
+    actor = chosen.inspector_name.strip() or inspector
+    return Change(actor=actor, role=chosen.role, source=PROPOSAL_SOURCE)
+
+
+def write_accept_proposal(store: Store, proposal: Proposal, inspector: str) -> str:
+    """Carry out a confirmed proposal through the unit's one write path; return what changed."""
+    from fieldapp.services import unit_changes
+
+    change = proposal_change(store, inspector)
+    with store.session() as session:
+        event = unit_changes.accept_proposal(session, proposal, change)
+        return unit_changes.event_summary(event)
+
+
+def write_revision(store: Store, evaluation_id: int, inspector: str) -> EvaluationData:
+    from fieldapp.services import evaluations as service
+
+    with store.session() as session:
+        revision = service.revise(session, service.get(session, evaluation_id), inspector)
+        new_id = revision.id
+    return load_evaluation(store, new_id)
+
+
+@dataclass(frozen=True)
+class EvaluationSummary:
+    id: int
+    kind: str
+    status: str
+    verdict: str | None
+    started_on: date
+
+
+def unit_evaluations(store: Store, unit_id: int) -> list[EvaluationSummary]:
+    from fieldapp.services import evaluations as service
+    from fieldapp.storage.models import Unit
+
+    with store.read() as session:
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            return []
+        return [
+            EvaluationSummary(e.id, e.kind, e.status, e.verdict, e.started_at.date())
+            for e in service.list_evaluations(session, unit)
+        ]
+
+
+def _detail_after(store: Store, unit_id: int) -> UnitDetail:
+    detail = unit_detail(store, unit_id)
+    if detail is None:
+        raise NotFound(tr("eval.unit_gone"))
+    return detail
+
+
+def write_state(
+    store: Store,
+    unit_id: int,
+    target: State,
+    *,
+    actor: str,
+    reason: str,
+    on: date,
+    exit_reason: ExitReason | None = None,
+    county_confirm: bool = False,
+    role: Role = Role.INSPECTOR,
+) -> UnitDetail:
+    from fieldapp.services import unit_changes
+    from fieldapp.storage.models import Unit
+
+    with store.session() as session:
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            raise NotFound(tr("eval.unit_gone"))
+        change = unit_changes.Change(actor, role, source="窗口")
+        unit_changes.move(
+            session,
+            unit,
+            target,
+            change,
+            reason=reason,
+            exit_reason=exit_reason,
+            on=on,
+            county_confirm=county_confirm,
+        )
+    return _detail_after(store, unit_id)
+
+
+def write_sticker(
+    store: Store,
+    unit_id: int,
+    *,
+    actor: str,
+    note: str,
+    on: date,
+    photo: str | None = None,
+) -> UnitDetail:
+    """Record the sticker; the photo is ingested here (off the UI thread) before the record."""
+    from fieldapp.services import unit_changes
+    from fieldapp.storage.models import Unit
+
+    with store.session() as session:
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            raise NotFound(tr("eval.unit_gone"))
+        sha = None
+        if photo is not None:
+            long_side = settings.load(store.folder).photo_long_side
+            sha = unit_changes.store_sticker_photo(store.photos, photo, long_side)
+        change = unit_changes.Change(actor, source="窗口")
+        unit_changes.post_sticker(session, unit, change, note=note, on=on, photo_sha256=sha)
+    return _detail_after(store, unit_id)
+
+
+def write_new_unit(store: Store, values: dict[str, str], actor: str) -> UnitDetail:
+    """Add the unit (writer thread) and read back its detail."""
+    from fieldapp.services import units as unit_service
+
+    with store.session() as session:
+        unit = unit_service.add_unit(session, values, actor)
+        unit_id = unit.id
+    return _detail_after(store, unit_id)
+
+
+def last_sync(store: Store) -> datetime | None:
+    """When the last sync finished, or None (never, or no sync state in this database)."""
+    try:
+        from fieldapp.sync import state
+
+        with store.read() as session:
+            return state.last_sync(session)
+    except Exception:  # no sync table yet, or a value that does not parse
+        log.debug("last sync unknown", exc_info=True)
+        return None
+
+
+def load_lists(store: Store, today: date) -> tuple[list[ChangedUnit], list[Rectification]]:
+    from fieldapp.services import worklists
+
+    with store.read() as session:
+        return worklists.changed_today(session, today), worklists.followups_due(session, today)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    started_at: datetime
+    source: str
+    status: str
+    evaluations: int
+    accepted: int
+    blobs_uploaded: int
+    blobs_waiting: int
+    error: str
+
+    def text(self) -> str:
+        """ "23 份评价，412 张照片，3 张待传"."""
+        out = tr("sync.ledger_line", n=self.evaluations, photos=self.blobs_uploaded)
+        if self.blobs_waiting:
+            out += tr("sync.ledger_waiting", n=self.blobs_waiting)
+        return out
+
+
+@dataclass(frozen=True)
+class Returned:
+    evaluation_id: int
+    unit: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    configured: bool
+    server: str
+    pending: int
+    last_sync: datetime | None
+    returned: list[Returned] = field(default_factory=list)
+    ledger: list[LedgerRow] = field(default_factory=list)
+
+
+def _manifest_blobs(manifest_json: str | None) -> set[str]:
+    if not manifest_json:
+        return set()
+    try:
+        manifest = json.loads(manifest_json)
+    except ValueError:
+        return set()
+    found: set[str] = set()
+    for evaluation in manifest.get("evaluations", []):
+        for part in (*evaluation.get("photos", []), *evaluation.get("signatures", [])):
+            sha = part.get("sha256") or part.get("image_sha256")
+            if sha:
+                found.add(sha)
+    return found
+
+
+def read_status(store: Store, *, ledger: bool = True) -> SyncStatus:
+    """Everything the dialog shows, as plain data (worker thread); the status-bar indicator,
+    refreshed on every tab change, asks without the ledger."""
+    from fieldapp import settings as settings_module
+    from fieldapp.sync import state
+
+    saved = settings_module.load(store.folder)
+    with store.read() as session:
+        rows = []
+        for batch in state.ledger(session, limit=30) if ledger else []:
+            waiting = 0
+            if batch.status != BatchStatus.DONE:  # a confirmed batch has every blob on the server
+                blobs = _manifest_blobs(batch.manifest_json)
+                waiting = len(blobs - state.uploaded(session, sorted(blobs))) if blobs else 0
+            rows.append(
+                LedgerRow(
+                    started_at=batch.started_at,
+                    source=batch.source,
+                    status=batch.status,
+                    evaluations=batch.evaluations,
+                    accepted=batch.accepted,
+                    blobs_uploaded=batch.blobs_uploaded,
+                    blobs_waiting=waiting,
+                    error=batch.error,
+                )
+            )
+        returned = [
+            Returned(e.id, e.unit.name, s.review_comment) for e, s in state.returned(session)
+        ]
+        return SyncStatus(
+            configured=bool(saved.server_url and saved.server_token),
+            server=saved.server_url,
+            pending=state.pending_count(session),
+            last_sync=state.last_sync(session),
+            returned=returned,
+            ledger=rows,
+        )
+
+
+def select_evaluations(
+    store: Store,
+    *,
+    since: date | None,
+    until: date | None,
+    station: str | None,
+    unit_code: str | None,
+    include_drafts: bool,
+) -> list[int]:
+    """The evaluations a batch print covers (see :func:`fieldapp.reports.batch.select_evaluations`)."""
+    from fieldapp.reports import batch
+
+    with store.read() as session:
+        return batch.select_evaluations(
+            session,
+            since=since,
+            until=until,
+            station=station,
+            unit_code=unit_code,
+            include_drafts=include_drafts,
+        )
