@@ -77,11 +77,14 @@ class Store:
         """True when :meth:`open` created the database (the folder was new or empty)."""
         self.database = paths.database_path(folder)
         self._write_turns = FairLock()
-        self._making = threading.RLock()  # one thread makes the engine or loads the library
+        # One thread makes the engine, one loads the library (which needs the engine: always in
+        # that order). No thread waits for either while it holds a write turn (see session()).
+        self._making_engine = threading.Lock()
+        self._loading = threading.RLock()
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
         self._library: Library | None = None
-        self._loading_library = False
+        self._loader: int | None = None  # the thread loading the library, while it does
         try:
             _bring_to_head(self, readonly)
         except BaseException:
@@ -93,7 +96,7 @@ class Store:
         """The SQLAlchemy engine, made (with the ORM imported) at its first use."""
         engine = self._engine
         if engine is None:
-            with self._making:
+            with self._making_engine:
                 if self._engine is None:
                     from fieldapp.storage import db
 
@@ -108,13 +111,13 @@ class Store:
         """The checklist library, loaded (and its new versions snapshotted) at its first use."""
         library = self._library
         if library is None:
-            with self._making:
+            with self._loading:
                 if self._library is None:
-                    self._loading_library = True
+                    self._loader = threading.get_ident()
                     try:
                         self._library = self._load_library()
                     finally:
-                        self._loading_library = False
+                        self._loader = None
                 library = self._library
         return library
 
@@ -142,7 +145,7 @@ class Store:
         new one, never half of each.
         """
         library = self._load_library()
-        with self._making:
+        with self._loading:
             self._library = library
         return library
 
@@ -209,8 +212,9 @@ class Store:
         """
         if self.readonly:
             raise ReadOnlyStore(f"{self.folder}: opened read-only, a write session was asked for")
+        sessions = self._session_factory()  # before the turn: loading the library writes too
         with self._write_turns.held():
-            session = self._session_factory()()
+            session = sessions()
             try:
                 yield session
                 session.commit()
@@ -233,8 +237,9 @@ class Store:
     def _session_factory(self) -> sessionmaker[Session]:
         """Sessions of the engine. The first one loads the checklist library before it opens
         (recording a new version's snapshot is a write, which must not wait behind a session the
-        caller already holds); the library's own sessions skip that step."""
-        if self._library is None and not self._loading_library:
+        caller already holds); other threads wait here for that load, before they open anything;
+        the loading thread's own sessions skip this step."""
+        if self._library is None and self._loader != threading.get_ident():
             self.library  # noqa: B018 - loaded at first use
         self.engine  # noqa: B018 - made with its session factory at first use
         assert self._sessions is not None
@@ -252,7 +257,7 @@ class Store:
             connection.close()
 
     def close(self) -> None:
-        with self._making:
+        with self._making_engine:
             if self._engine is not None:
                 self._engine.dispose()
 

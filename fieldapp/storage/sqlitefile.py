@@ -69,4 +69,4 @@ def stored_revision(path: Path) -> str | None:
         return None
     finally:
         connection.close()
-    return None if row is None else str(row[0])
+    return None if row is None else str(row["version_num"])

@@ -27,11 +27,7 @@ POSITIONAL = re.compile(rf"\b({'|'.join(ROW_NAMES)})\[(-?\d+|-?\d*:-?\d*)\]")  #
 WIDE = 3  # unpacking two names (a key and a value, an entity pair) reads plainly enough
 
 # (path under fieldapp/, the line as written) that may stay. Keep this short and say why.
-ALLOWED = {
-    # One column of a one-row SELECT (the Alembic revision) on a sqlite3.Row connection: nothing
-    # can move. The module belongs to the store's opening path, maintained apart from this test.
-    ("storage/sqlitefile.py", "return None if row is None else str(row[0])"),
-}
+ALLOWED: set[tuple[str, str]] = set()
 
 
 def _modules() -> list[tuple[str, Path]]:

@@ -433,3 +433,51 @@ def test_publish_reads_the_store_without_changing_it(
     assert server_main(["publish", "--from-store", str(old_store)]) == 1
     assert "旧版本" in capsys.readouterr().err
     assert digest(old_store / "fieldapp.sqlite3") == snapshot
+
+
+def test_first_uses_from_many_threads_neither_deadlock_nor_load_twice(tmp_path: Path) -> None:
+    """The engine and the library are made at first use; threads that race to that first use
+    (reads, writes that touch the library inside their session) all get through, and the library
+    is loaded once. A write turn is never held while waiting for the library's load, which itself
+    writes snapshots."""
+    import threading
+
+    folder = tmp_path / "data"
+    Store.open(folder, create=True).close()
+    with Store.open(folder) as store:
+        loads: list[int] = []
+        real = store._load_library
+
+        def counted() -> object:
+            loads.append(1)
+            return real()
+
+        store._load_library = counted  # type: ignore[method-assign]
+        start = threading.Barrier(6)
+        errors: list[BaseException] = []
+
+        def writer() -> None:
+            try:
+                start.wait()
+                with store.session() as session:
+                    assert store.library.get("bayou-bawu", 1) is not None
+                    session.scalar(select(func.count()).select_from(ChecklistSnapshot))
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        def reader() -> None:
+            try:
+                start.wait()
+                with store.read() as session:
+                    session.scalar(select(func.count()).select_from(ChecklistSnapshot))
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=t) for t in (writer, reader) * 3]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not any(t.is_alive() for t in threads), "a first use deadlocked"
+        assert errors == []
+        assert loads == [1]
