@@ -108,6 +108,15 @@ def parse_role(role: str) -> Role:
         raise Invalid(f"角色「{role}」无效，可用：{choices}") from None
 
 
+def new_token() -> str:
+    """A random token that never starts with ``-``: typed after ``--token`` without ``=``, the
+    command line would take such a token for an option and refuse it."""
+    while True:
+        token = secrets.token_urlsafe(32)
+        if not token.startswith("-"):
+            return token
+
+
 def add_user(session: Session, name: str, station: str, role: str) -> tuple[Account, str]:
     """A new account and its token (returned once; only its hash is kept)."""
     name, station = name.strip(), station.strip()
@@ -116,7 +125,7 @@ def add_user(session: Session, name: str, station: str, role: str) -> tuple[Acco
         raise Invalid("请填写姓名（--name）和所属所（--station）")
     if len(name) > 64 or len(station) > 64:
         raise Invalid("姓名和所属所都不能超过 64 个字")
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     account = Account(name=name, station=station, role=role, token_sha256=token_hash(token))
     session.add(account)
     session.flush()
