@@ -90,6 +90,7 @@ libraries.colorNamePairs
 libraries._fieldapp_header
 libraries._fieldapp_draft
 libraries.isolation_level
+libraries.row_factory  # sqlite3 reads it (storage.sqlitefile): rows by name
 # ReportLab calls Flowable.wrap(availWidth, availHeight) positionally; pdfkit's marker ignores both.
 libraries.available_width
 libraries.available_height
@@ -109,4 +110,3 @@ ui_tests.is_empty
 ui_tests.proposal_dialog
 ui_tests.row_data
 ui_tests.settings_dialog
-sqlite3.Connection.row_factory  # storage.sqlitefile: rows read by name in the read models
