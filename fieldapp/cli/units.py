@@ -25,7 +25,6 @@ from fieldapp.views import units as views
 from fieldapp.views.units import UnitFilter
 
 if TYPE_CHECKING:
-    from fieldapp.storage.models import UnitEvent
     from fieldapp.store import Store
 
 
@@ -170,7 +169,7 @@ def cmd_show(args: argparse.Namespace, store: Store) -> int:
         unit = units.by_code(session, args.code)
         if args.json:
             data = asdict(views.record_from(unit))
-            data["history"] = [_event_dict(e) for e in unit.events]
+            data["history"] = [asdict(e) for e in views.event_records(unit)]
             print_json(data)
             return EXIT_OK
         print(f"{unit.name}（{unit.credit_code}）")
@@ -185,31 +184,10 @@ def cmd_show(args: argparse.Namespace, store: Store) -> int:
             print(f"  标识张贴：{unit.sticker_posted_on}")
         print("\n历史：")
         rows = [
-            (e["occurred_on"], e["what"], e["actor"], e["reason"], e["source"])
-            for e in (_event_dict(e) for e in unit.events)
+            (e.occurred_on, e.what, e.actor, e.reason, e.source) for e in views.event_records(unit)
         ]
         print(table(("日期", "变更", "经办人", "原因", "来源"), rows))
     return EXIT_OK
-
-
-def _event_dict(event: UnitEvent) -> dict[str, object]:
-    from fieldapp.services.unit_changes import event_summary
-
-    return {
-        "kind": event.kind,
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "field": event.field,
-        "old_value": event.old_value,
-        "new_value": event.new_value,
-        "exit_reason": event.exit_reason,
-        "county_confirmed": bool(event.county_confirmed),
-        "occurred_on": event.occurred_on,
-        "actor": event.actor,
-        "reason": event.reason,
-        "source": event.source,
-        "what": event_summary(event),
-    }
 
 
 def cmd_add(args: argparse.Namespace, store: Store) -> int:

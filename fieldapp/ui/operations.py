@@ -23,7 +23,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from fieldapp import settings
 from fieldapp.domain.events import Role
@@ -34,7 +34,7 @@ from fieldapp.ui.strings import tr
 from fieldapp.views import evaluation as view
 from fieldapp.views import units as unit_view
 from fieldapp.views.evaluation import ItemRecord
-from fieldapp.views.units import Page, UnitFilter, UnitRow
+from fieldapp.views.units import EventRecord, Page, UnitFilter, UnitRow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -50,20 +50,6 @@ if TYPE_CHECKING:
 __all__ = ["Page", "UnitRow"]
 
 log = logging.getLogger(__name__)
-
-
-class EventRow(NamedTuple):
-    occurred_on: date
-    kind: str  # "state" or "sticker"
-    from_state: str | None
-    to_state: str | None
-    actor: str
-    reason: str
-    photo: str | None = None  # thumbnail file of the sticker photo (标识张贴), if one was taken
-    summary: str = ""  # the core's one-line account of the change (unit_changes.event_summary)
-    county_confirmed: bool = False  # 县局确认
-    source: str = ""  # the file and row, sync or window that made it
-    exit_reason: str | None = None  # 移出: the coded reason (domain ExitReason)
 
 
 @dataclass(frozen=True)
@@ -85,7 +71,8 @@ class UnitDetail:
     state_since: date | None
     entered_on: date | None
     sticker_posted_on: date | None
-    events: list[EventRow] = field(default_factory=list)
+    events: list[EventRecord] = field(default_factory=list)
+    thumbs: dict[str, str] = field(default_factory=dict)  # sticker photo sha256 → thumbnail file
     prudent: bool = False  # 审慎培育
 
 
@@ -147,29 +134,18 @@ def unit_detail_by_code(store: Store, credit_code: str) -> UnitDetail | None:
 
 def unit_detail(store: Store, unit_id: int) -> UnitDetail | None:
     """The unit's record and history, or None if it has been deleted since it was listed."""
-    from fieldapp.services import unit_changes
     from fieldapp.storage.models import Unit
 
     with store.read() as session:
         unit = session.get(Unit, unit_id)
         if unit is None:
             return None
-        events = [
-            EventRow(
-                e.occurred_on,
-                e.kind,
-                e.from_state,
-                e.to_state,
-                e.actor,
-                e.reason,
-                str(store.photos.thumb_path(e.photo_sha256)) if e.photo_sha256 else None,
-                unit_changes.event_summary(e),
-                bool(e.county_confirmed),
-                e.source,
-                e.exit_reason,
-            )
-            for e in unit.events
-        ]
+        events = unit_view.event_records(unit)
+        thumbs = {
+            e.photo_sha256: str(store.photos.thumb_path(e.photo_sha256))
+            for e in events
+            if e.photo_sha256
+        }
         return UnitDetail(
             id=unit.id,
             credit_code=unit.credit_code,
@@ -189,6 +165,7 @@ def unit_detail(store: Store, unit_id: int) -> UnitDetail | None:
             entered_on=unit.entered_on,
             sticker_posted_on=unit.sticker_posted_on,
             events=events,
+            thumbs=thumbs,
             prudent=bool(unit.prudent),
         )
 

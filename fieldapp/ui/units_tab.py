@@ -665,7 +665,7 @@ def render_detail(unit: UnitDetail) -> str:
     for event in unit.events:
         if event.kind == EventKind.STICKER:
             change = tr("history.sticker")
-            if event.photo is None:
+            if event.photo_sha256 is None:
                 change += tr("history.sticker_no_photo")
         elif event.kind == EventKind.STATE:
             before = state_label(event.from_state) or tr("history.created")
@@ -675,15 +675,16 @@ def render_detail(unit: UnitDetail) -> str:
             if event.county_confirmed:
                 change += tr("history.county_confirmed")
         else:
-            change = event.summary
+            change = event.what
         why = event.reason
         if event.source and why and event.source.startswith(why):
             why = event.source  # "导入 名单.csv" said again with its row: once is enough
         elif event.source:
             why += tr("history.source", source=event.source)
         cells = "".join(f"<td>{escape(c)}</td>" for c in (change, event.actor, why))
-        if event.photo is not None:
-            image = QUrl.fromLocalFile(event.photo).toString()
+        thumb = unit.thumbs.get(event.photo_sha256 or "")
+        if thumb is not None:
+            image = QUrl.fromLocalFile(thumb).toString()
             cells += f"<td><img src='{escape(image)}' height='64'></td>"
         parts.append(f"<tr><td nowrap>{event.occurred_on}</td>{cells}</tr>")
     parts.append("</table>")

@@ -287,3 +287,48 @@ def record_from(unit: Unit) -> UnitRecord:
         sticker_posted_on=unit.sticker_posted_on,
         version=unit.version,
     )
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One dated change in a unit's history, as the unit page and ``units show`` show it."""
+
+    kind: str  # domain.events.EventKind
+    from_state: str | None
+    to_state: str | None
+    field: str | None  # a field change: which field, its old and new value
+    old_value: str | None
+    new_value: str | None
+    exit_reason: str | None  # 移出: the coded reason (domain ExitReason)
+    county_confirmed: bool  # 县局确认
+    occurred_on: date
+    actor: str
+    reason: str
+    source: str  # the file and row, sync or window that made it
+    photo_sha256: str | None  # the sticker photo (标识张贴), if one was taken
+    what: str  # the core's one-line account of the change (unit_changes.event_summary)
+
+
+def event_records(unit: Unit) -> list[EventRecord]:
+    """The history of an ORM ``Unit`` (read inside its session), oldest first."""
+    from fieldapp.services.unit_changes import event_summary
+
+    return [
+        EventRecord(
+            kind=e.kind,
+            from_state=e.from_state,
+            to_state=e.to_state,
+            field=e.field,
+            old_value=e.old_value,
+            new_value=e.new_value,
+            exit_reason=e.exit_reason,
+            county_confirmed=bool(e.county_confirmed),
+            occurred_on=e.occurred_on,
+            actor=e.actor,
+            reason=e.reason,
+            source=e.source,
+            photo_sha256=e.photo_sha256,
+            what=event_summary(e),
+        )
+        for e in unit.events
+    ]
