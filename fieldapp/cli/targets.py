@@ -117,28 +117,10 @@ def cmd_progress(args: argparse.Namespace, store: Store) -> int:
     with store.read() as session:
         report = progress_service.compute(session, year)
         plan_report = plan_progress.compute(session, year, snapshots=report.snapshots)
-    groups = {group: report.total(group) for group in GROUP_LABELS}
     if args.json:
-        print_json(
-            {
-                "year": report.year,
-                "as_of": report.as_of,
-                "cells": [c.as_dict() for c in report.cells],
-                "totals": {
-                    **{
-                        group: cell.as_dict() | {"unit_type": group}
-                        for group, cell in groups.items()
-                    },
-                    "by_type": {t.value: c.as_dict() for t, c in report.by_type().items()},
-                },
-                "deadlines": [
-                    {"name": d.name, "due": d.due, "days_left": d.days_left}
-                    for d in report.deadlines
-                ],
-                "plan": plan_report.as_dict(),
-            }
-        )
+        print_json(progress_service.as_json(report) | {"plan": plan_report.as_dict()})
         return EXIT_OK
+    groups = {group: report.total(group) for group in GROUP_LABELS}
     if not report.cells:
         if not _print_plan(plan_report):
             print(f"{year} 年没有任务，也没有计入的单位。请先用 fieldapp targets import 导入任务表")

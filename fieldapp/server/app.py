@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -20,13 +21,14 @@ from pydantic import BaseModel
 
 from fieldapp import __version__
 from fieldapp.domain.events import Role
-from fieldapp.server import accounts, ingest, reference
+from fieldapp.server import accounts, figures, ingest, reference
 from fieldapp.server import review as review_service
 from fieldapp.server.accounts import Caller, Invalid, ServerError
 from fieldapp.server.blobs import BlobRefused, BlobStore
 from fieldapp.server.config import ServerConfig
 from fieldapp.server.db import Database
 from fieldapp.server.models import utc_now
+from fieldapp.services.progress import as_json
 from fieldapp.sync import wire
 from fieldapp.sync.wire import API_PREFIX
 
@@ -271,6 +273,20 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         """Devices and their stranded work (evaluations finalised but not yet synced)."""
         with db.session() as session:
             return review_service.devices(session, who, station)
+
+    @app.get(f"{API_PREFIX}/progress", tags=["figures"], responses=errors)
+    def get_progress(
+        who: Auth,
+        year: Annotated[int, Query(ge=1900, le=2200, description="任务年度")],
+        station: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> dict[str, Any]:
+        """A year's progress against the station task tables, as ``fieldapp progress --json``
+        prints it (without its ``plan`` section of the other target kinds), counted by the
+        desktop's own rules from the units' dated histories: the county sees every station (or
+        ``station``), a station's account its own."""
+        with db.session() as session:
+            report = figures.progress(session, who, year, station)
+        return jsonable_encoder(as_json(report))
 
     @app.get(f"{API_PREFIX}/stats", tags=["review"], responses=errors)
     def get_stats(who: Auth) -> wire.Stats:

@@ -145,7 +145,7 @@ class _Unit:
 
 
 def _units(
-    session: Session, year: int, snapshots: dict[int, Snapshot]
+    session: Session, year: int, snapshots: dict[progress.UnitKey, Snapshot]
 ) -> tuple[list[_Unit], list[_Unit]]:
     """(counted units: 现存 + 新培育 of ``year``; named units) from the units' ``snapshots``."""
     facts = session.execute(
@@ -173,7 +173,7 @@ def compute(
     session: Session,
     year: int,
     today: date | None = None,
-    snapshots: dict[int, Snapshot] | None = None,
+    snapshots: dict[progress.UnitKey, Snapshot] | None = None,
 ) -> PlanProgress:
     """The plan's other target kinds against what the units achieved. ``snapshots``: the units
     at the reference date when the caller has them (``progress.compute`` folds them once)."""

@@ -14,21 +14,24 @@ complete over units listed. Deadlines come from the task year's settings (``plan
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldapp.domain import counting
 from fieldapp.domain.counting import Count, HistoryEvent, Snapshot
 from fieldapp.domain.events import EventKind
 from fieldapp.domain.lifecycle import NAMED_STATES
-from fieldapp.domain.vocab import UnitType
+from fieldapp.domain.vocab import GROUP_LABELS, UnitType
 from fieldapp.services import plan
 from fieldapp.storage.models import Station, Unit, UnitEvent
 
 _FOLDED = (EventKind.STATE, EventKind.STATION, EventKind.UNIT_TYPE)
+
+UnitKey = int | str  # the desktop's unit id, the server's unit uuid
 
 
 @dataclass
@@ -102,7 +105,7 @@ class Progress:
     deadlines: list[Deadline] = field(default_factory=list)
     # Every unit as its history gives it at ``as_of`` (by id): folded once, also what the plan's
     # other target kinds count from (plan_progress.compute).
-    snapshots: dict[int, Snapshot] = field(default_factory=dict, repr=False)
+    snapshots: dict[UnitKey, Snapshot] = field(default_factory=dict, repr=False)
 
     def total(self, group: str) -> Cell:
         """Sum over a group of unit types: "units" (一般+无理由+工厂), "areas", "village_stations"."""
@@ -140,26 +143,149 @@ def _when(due: date) -> str:
     return f"{due.month}月{due.day}日前"
 
 
+# The events the fold reads: state moves, station and type changes, and 标识张贴.
+HISTORY_KINDS = (*_FOLDED, EventKind.STICKER)
+
+
 @dataclass(frozen=True)
-class _UnitRow:
-    id: int
+class UnitFacts:
+    """One unit as the fold needs it: its current values (the history says what they were at
+    a date), the record fields 系统录入 checks, and its folded history (``HISTORY_KINDS``)."""
+
+    key: UnitKey
     station: str
     unit_type: str
     entered_on: date | None
-    complete: bool
+    record: Mapping[str, object]  # name, address, industry, contact_person, contact_phone
+    history: tuple[HistoryEvent, ...] = ()
 
-    def at(self, history: list[HistoryEvent], when: date) -> Snapshot:
+    def at(self, when: date) -> Snapshot:
         """The unit as its history gives it at ``when``."""
         return counting.snapshot(
-            history,
+            self.history,
             when,
             station=self.station,
             unit_type=self.unit_type,
             entered_on=self.entered_on,
         )
 
+    @property
+    def complete(self) -> bool:
+        """系统录入: the record has every field the June milestone asks for."""
+        values = {**self.record, "station": self.station, "unit_type": self.unit_type}
+        needs_industry = UnitType(self.unit_type).group == "units"
+        return counting.record_complete(values, needs_industry=needs_industry)
 
-def _units(session: Session) -> list[_UnitRow]:
+
+@dataclass(frozen=True)
+class ProgressFacts:
+    """Everything a year's progress is counted from, as plain data: the desktop store
+    (:func:`facts`) and the county server (``fieldapp/server/figures.py``) each build it from
+    their own tables, and :func:`fold` counts it, the one place the counting happens."""
+
+    year: int
+    today: date
+    units: list[UnitFacts]
+    cells: list[plan.StationCell]  # the year's station × unit-type targets
+    deadlines: tuple[date, date]  # (first, final) as the county set them, else the defaults
+    stations: list[str]  # the order stations are listed in
+
+
+def fold(facts: ProgressFacts) -> Progress:
+    """The year's progress (and every unit's snapshot at the reference date) from ``facts``."""
+    year = facts.year
+    as_of = counting.reference_date(year, facts.today)
+    dates = facts.deadlines
+    progress = Progress(year, as_of, deadlines=deadlines(year, facts.today, dates))
+    cells: dict[tuple[str, str], Cell] = {}
+
+    def cell(station: str, unit_type: str) -> Cell:
+        key = (station, unit_type)
+        if key not in cells:
+            cells[key] = Cell(station, UnitType(unit_type))
+        return cells[key]
+
+    for figure in facts.cells:
+        if figure.year == year:
+            cell(figure.station, figure.unit_type).target += figure.count
+
+    first_due = min(dates[0], as_of)
+    start = date(year, 1, 1)
+    for unit in facts.units:
+        now = progress.snapshots[unit.key] = unit.at(as_of)
+        if now.active:
+            here = cell(now.station, now.unit_type)
+            kind = counting.classify(now, year)
+            if kind is Count.STOCK:
+                here.stock += 1
+            elif kind is Count.NEW:
+                here.new += 1
+            elif kind is Count.CARRIED:
+                here.carried += 1
+            here.listed += 1
+            here.complete += unit.complete
+        named_this_year = any(
+            e.kind is EventKind.STATE
+            and e.to_state in NAMED_STATES
+            and start <= e.occurred_on <= as_of
+            for e in unit.history
+        )
+        if named_this_year:
+            cell(now.station, now.unit_type).confirmed += 1
+        june = unit.at(first_due)
+        if june.committed:
+            cell(june.station, june.unit_type).committed_by_june += 1
+        posted = [
+            e.occurred_on
+            for e in unit.history
+            if e.kind is EventKind.STICKER and start <= e.occurred_on <= as_of
+        ]
+        if posted:  # the year's last 标识张贴, at the station the unit belonged to that day
+            then = unit.at(max(posted))
+            cell(then.station, then.unit_type).stickers += 1
+
+    order = {name: i for i, name in enumerate(facts.stations)}
+
+    def cell_order(key: tuple[str, str]) -> tuple[int, str, int]:
+        station, unit_type = key
+        return (order.get(station, len(order)), station, _TYPE_ORDER[unit_type])
+
+    progress.cells = [cells[key] for key in sorted(cells, key=cell_order)]
+    return progress
+
+
+def restricted(progress: Progress, station: str) -> Progress:
+    """``progress`` with only ``station``'s cells (totals follow from the cells)."""
+    return Progress(
+        progress.year,
+        progress.as_of,
+        cells=[c for c in progress.cells if c.station == station],
+        deadlines=progress.deadlines,
+    )
+
+
+def as_json(progress: Progress) -> dict[str, object]:
+    """The figures as ``fieldapp progress --json`` prints them and the county server's
+    ``GET /api/v1/progress`` returns them (the CLI adds the plan's other targets)."""
+    groups = {group: progress.total(group) for group in GROUP_LABELS}
+    return {
+        "year": progress.year,
+        "as_of": progress.as_of,
+        "cells": [c.as_dict() for c in progress.cells],
+        "totals": {
+            **{group: cell.as_dict() | {"unit_type": group} for group, cell in groups.items()},
+            "by_type": {t.value: c.as_dict() for t, c in progress.by_type().items()},
+        },
+        "deadlines": [
+            {"name": d.name, "due": d.due, "days_left": d.days_left} for d in progress.deadlines
+        ],
+    }
+
+
+# --- the desktop store's facts ------------------------------------------------------------------
+
+
+def _units(session: Session, histories: dict[int, list[HistoryEvent]]) -> list[UnitFacts]:
     # Every unit, for every figure: unpacked in the order of the names given to columns(), as
     # cheap as by position (.mappings() costs 30 ms more for 50,000 units, row.name 140 ms)
     rows = session.execute(
@@ -187,18 +313,15 @@ def _units(session: Session) -> list[_UnitRow]:
     )
     out = []
     for uid, station, unit_type, entered, name, address, industry, person, phone in rows:
-        values = {
+        record = {
             "name": name,
             "address": address,
-            "station": station,
-            "unit_type": unit_type,
             "industry": industry,
             "contact_person": person,
             "contact_phone": phone,
         }
-        needs_industry = UnitType(unit_type).group == "units"
-        complete = counting.record_complete(values, needs_industry=needs_industry)
-        out.append(_UnitRow(uid, station, str(unit_type), entered, complete))
+        history = tuple(histories.get(uid, ()))
+        out.append(UnitFacts(uid, station, str(unit_type), entered, record, history))
     return out
 
 
@@ -213,87 +336,35 @@ def _histories(session: Session) -> dict[int, list[HistoryEvent]]:
             UnitEvent.to_state,
             UnitEvent.old_value,
             UnitEvent.new_value,
-        ).where(UnitEvent.kind.in_(_FOLDED))
+        )
+        .where(UnitEvent.kind.in_(HISTORY_KINDS))
+        .order_by(UnitEvent.id)
     ).columns("unit_id", "id", "kind", "occurred_on", "to_state", "old_value", "new_value")
     for unit_id, order, kind, on, to_state, old, new in rows:  # by name, as in _units
         histories[unit_id].append(HistoryEvent(order, kind, on, to_state, old, new))
     return histories
 
 
-def snapshots(session: Session, when: date) -> dict[int, Snapshot]:
+def snapshots(session: Session, when: date) -> dict[UnitKey, Snapshot]:
     """Every unit as its history gives it at ``when``, by unit id."""
-    histories = _histories(session)
-    return {unit.id: unit.at(histories.get(unit.id, []), when) for unit in _units(session)}
+    return {unit.key: unit.at(when) for unit in _units(session, _histories(session))}
+
+
+def facts(session: Session, year: int, today: date | None = None) -> ProgressFacts:
+    """The desktop store's facts for ``year``'s progress."""
+    station_names = dict(session.execute(select(Station.id, Station.name)).all())
+    return ProgressFacts(
+        year=year,
+        today=today or date.today(),
+        units=_units(session, _histories(session)),
+        cells=plan.station_cells(session, year),
+        deadlines=plan.deadlines_for(session, year),
+        stations=[station_names[k] for k in sorted(station_names)],
+    )
 
 
 def compute(session: Session, year: int, today: date | None = None) -> Progress:
-    today = today or date.today()
-    as_of = counting.reference_date(year, today)
-    dates = plan.deadlines_for(session, year)
-    progress = Progress(year, as_of, deadlines=deadlines(year, today, dates))
-    cells: dict[tuple[str, str], Cell] = {}
-
-    def cell(station: str, unit_type: str) -> Cell:
-        key = (station, unit_type)
-        if key not in cells:
-            cells[key] = Cell(station, UnitType(unit_type))
-        return cells[key]
-
-    station_names = dict(session.execute(select(Station.id, Station.name)).all())
-    for figure in plan.station_cells(session, year):
-        cell(figure.station, figure.unit_type).target += figure.count
-
-    units = _units(session)
-    histories = _histories(session)
-    first_due = min(dates[0], as_of)
-    start = date(year, 1, 1)
-    for unit in units:
-        history = histories.get(unit.id, [])
-        now = progress.snapshots[unit.id] = unit.at(history, as_of)
-        if now.active:
-            here = cell(now.station, now.unit_type)
-            kind = counting.classify(now, year)
-            if kind is Count.STOCK:
-                here.stock += 1
-            elif kind is Count.NEW:
-                here.new += 1
-            elif kind is Count.CARRIED:
-                here.carried += 1
-            here.listed += 1
-            here.complete += unit.complete
-        named_this_year = any(
-            e.kind is EventKind.STATE
-            and e.to_state in NAMED_STATES
-            and start <= e.occurred_on <= as_of
-            for e in history
-        )
-        if named_this_year:
-            cell(now.station, now.unit_type).confirmed += 1
-        june = unit.at(history, first_due)
-        if june.committed:
-            cell(june.station, june.unit_type).committed_by_june += 1
-
-    stickers = session.execute(
-        select(UnitEvent.unit_id, func.max(UnitEvent.occurred_on))
-        .where(UnitEvent.kind == EventKind.STICKER, UnitEvent.occurred_on.between(start, as_of))
-        .group_by(UnitEvent.unit_id)
-    )
-    by_id = {u.id: u for u in units}
-    for unit_id, on in stickers:
-        row = by_id.get(unit_id)
-        if row is None:
-            continue
-        then = row.at(histories.get(unit_id, []), on)
-        cell(then.station, then.unit_type).stickers += 1
-
-    order = {name: i for i, name in enumerate(station_names[k] for k in sorted(station_names))}
-
-    def cell_order(key: tuple[str, str]) -> tuple[int, str, int]:
-        station, unit_type = key
-        return (order.get(station, len(order)), station, _TYPE_ORDER[unit_type])
-
-    progress.cells = [cells[key] for key in sorted(cells, key=cell_order)]
-    return progress
+    return fold(facts(session, year, today))
 
 
 _TYPE_ORDER = {t.value: i for i, t in enumerate(UnitType)}
