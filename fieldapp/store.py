@@ -24,6 +24,7 @@ maintenance step :meth:`Store.sweep_orphans` (the window runs it in the backgrou
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -36,6 +37,8 @@ from fieldapp import __version__, paths
 from fieldapp.errors import FieldappError
 from fieldapp.storage import sqlitefile
 from fieldapp.storage.writelock import FairLock
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -296,6 +299,9 @@ def _bring_to_head(store: Store, readonly: bool) -> None:
             folder,
         )
     if not readonly:
+        if current is not None:  # a store with data: keep a copy of it as it was
+            copied = sqlitefile.copy_before_upgrade(store.database, current, head)
+            log.info("copied the database before upgrading it to %s: %s", head, copied)
         db.upgrade(store.engine)
         return
     if current is None:

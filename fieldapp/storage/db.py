@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 
 from fieldapp.storage.sqlitefile import HEAD_REVISION, PRAGMAS, READONLY_PRAGMAS, readonly_uri
 
@@ -88,10 +88,42 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (normally the newest schema)."""
+    """Bring the database to ``revision`` (normally the newest schema), all or nothing.
+
+    Every migration step and the new ``alembic_version`` commit in one transaction: pysqlite on
+    its own runs DDL outside any transaction (each ``CREATE`` or ``ALTER`` commits by itself), so
+    a process killed halfway left tables of the new schema under the old revision, and the store
+    never opened again ("table stations already exists"). Here the driver's own transaction
+    handling is off and ``BEGIN IMMEDIATE`` opens one transaction for the whole upgrade (SQLite's
+    DDL is transactional); a failed or killed upgrade leaves the previous schema, and the next
+    open runs it again.
+    """
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    migrating = _migration_engine(engine)
+    try:
+        command.upgrade(alembic_config(migrating), revision)
+    finally:
+        if migrating is not engine:
+            migrating.dispose()
+
+
+def _migration_engine(engine: Engine) -> Engine:
+    """An engine on the same database whose transactions SQLAlchemy, not pysqlite, begins."""
+    if engine.url.get_backend_name() != "sqlite" or not engine.url.database:
+        return engine
+    migrating = create_engine(engine.url, poolclass=NullPool)
+    event.listen(migrating, "connect", _pragmas(PRAGMAS))
+
+    @event.listens_for(migrating, "connect")
+    def _driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # no implicit BEGIN, no implicit COMMIT
+
+    @event.listens_for(migrating, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return migrating
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -13,7 +13,10 @@ runs can change the database.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -70,3 +73,36 @@ def stored_revision(path: Path) -> str | None:
     finally:
         connection.close()
     return None if row is None else str(row["version_num"])
+
+
+BEFORE_UPGRADE_DIR = "backups"  # under the data folder
+BEFORE_UPGRADE_KEEP = 3
+
+
+def copy_before_upgrade(path: Path, current: str, head: str) -> Path:
+    """A consistent copy of the database at ``path`` (SQLite's online backup) taken before it is
+    migrated from ``current`` to ``head``: ``<data>/backups/before-upgrade-<from>-to-<to>-<time>``.
+    The newest three are kept. The migration itself is all or nothing; this copy is for an
+    update whose new schema turns out wrong, so a year of evidence can be opened as it was."""
+    folder = path.parent / BEFORE_UPGRADE_DIR
+    folder.mkdir(mode=0o700, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = folder / f"before-upgrade-{current}-to-{head}-{stamp}.sqlite3"
+    partial = target.with_suffix(".partial")
+    source = connect_readonly(path)
+    try:
+        copy = sqlite3.connect(partial)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+    finally:
+        source.close()
+    with contextlib.suppress(OSError):  # Windows: the profile folder already restricts it
+        os.chmod(partial, 0o600)
+    os.replace(partial, target)
+    copies = sorted(folder.glob("before-upgrade-*.sqlite3"), key=lambda p: p.stat().st_mtime_ns)
+    for old in copies[:-BEFORE_UPGRADE_KEEP]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+    return target

@@ -134,3 +134,31 @@ def test_the_head_constant_is_the_newest_migration() -> None:
     scripts = ScriptDirectory.from_config(db.alembic_config())
     assert scripts.get_current_head() == db.HEAD_REVISION
     assert db.head_revision() == db.HEAD_REVISION
+
+
+def test_a_store_with_data_is_copied_before_it_is_upgraded(tmp_path: Path) -> None:
+    """Before migrating a store that holds data, a consistent copy of its database is kept in
+    <data>/backups (the newest three): an update whose schema turns out wrong loses nothing."""
+    import sqlite3
+
+    from fieldapp.storage import sqlitefile
+
+    folder = tmp_path / "old"
+    folder.mkdir()
+    shutil.copy(FIXTURES[0], folder / "fieldapp.sqlite3")
+    with Store.open(folder):
+        pass
+    (copy,) = (folder / "backups").glob("before-upgrade-*.sqlite3")
+    assert copy.name.startswith(f"before-upgrade-{FIXTURES[0].stem}-to-{db.head_revision()}-")
+    assert sqlitefile.stored_revision(copy) == FIXTURES[0].stem
+    expected = json.loads(FIXTURES[0].with_suffix(".json").read_text("utf-8"))
+    with sqlite3.connect(copy) as connection:
+        codes = [r[0] for r in connection.execute("SELECT credit_code FROM units ORDER BY id")]
+    connection.close()
+    assert codes == [u[0] for u in expected["units"]]
+    for n in range(4):  # older copies beyond three go
+        sqlitefile.copy_before_upgrade(folder / "fieldapp.sqlite3", f"x{n}", "y")
+    assert len(list((folder / "backups").glob("before-upgrade-*.sqlite3"))) == 3
+    with Store.open(tmp_path / "new", create=True):  # a new store has nothing to copy
+        pass
+    assert not (tmp_path / "new" / "backups").exists()
