@@ -23,7 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from fieldapp.errors import InvalidInput
-from fieldapp.reports import pdfkit
+from fieldapp.reports import cells, pdfkit
 from fieldapp.reports.charts import bar_chart
 from fieldapp.reports.output import atomic_output
 from fieldapp.services.worklists import (
@@ -319,8 +319,9 @@ def _sheet(
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(horizontal="center")
-    for row in rows:
-        sheet.append(row)
+    for row in rows:  # unit names and notes: printable, and never a live formula
+        sheet.append([cells.xlsx_value(v) for v in row])
+        cells.as_text(sheet[sheet.max_row])
     for i, w in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(i)].width = w
     sheet.freeze_panes = "A2"

@@ -36,6 +36,7 @@ from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType, industry_label, label_or
 from fieldapp.errors import InvalidInput
 from fieldapp.formats import EXPORT_FORMATS
+from fieldapp.reports import cells
 from fieldapp.reports.output import atomic_output
 from fieldapp.services.checklists import ItemTexts
 from fieldapp.services.evaluations import FINALIZED, STATUS_LABELS, Kind
@@ -179,11 +180,7 @@ def _csv_cell(value: Any) -> Any:
         return _naive(value).isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
-    return value
-
-
-def _xlsx_cell(value: Any) -> Any:
-    return _naive(value) if isinstance(value, datetime) else value
+    return cells.csv_value(value)  # names, notes: inert and printable (reports/cells.py)
 
 
 class _Table:
@@ -200,11 +197,17 @@ class _Table:
             writer.append(list(headers))
 
     def write(self, rows: Iterable[Sequence[Any]]) -> None:
-        convert = _csv_cell if self.csv_mode else _xlsx_cell
         put = self.writer.writerow if self.csv_mode else self.writer.append
         for row in rows:
-            put([convert(v) for v in row])
+            put([self._cell(v) for v in row])
             self.count += 1
+
+    def _cell(self, value: Any) -> Any:
+        if self.csv_mode:
+            return _csv_cell(value)
+        if isinstance(value, datetime):
+            return _naive(value)
+        return cells.xlsx_value(value, self.writer)  # text never becomes a live formula
 
 
 def _sheet(book: Workbook, name: str, headers: Sequence[str], widths: Sequence[int]) -> _Table:
