@@ -281,12 +281,12 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         station: Annotated[str | None, Query(max_length=64)] = None,
     ) -> dict[str, Any]:
         """A year's progress against the station task tables, as ``fieldapp progress --json``
-        prints it (without its ``plan`` section of the other target kinds), counted by the
+        prints it (with its ``plan`` section of the other target kinds), counted by the
         desktop's own rules from the units' dated histories: the county sees every station (or
         ``station``), a station's account its own."""
         with db.session() as session:
-            report = figures.progress(session, who, year, station)
-        return jsonable_encoder(as_json(report))
+            report, plan_report = figures.figures(session, who, year, station)
+        return jsonable_encoder(as_json(report) | {"plan": plan_report.as_dict()})
 
     @app.get(f"{API_PREFIX}/stats", tags=["review"], responses=errors)
     def get_stats(who: Auth) -> wire.Stats:

@@ -5,10 +5,12 @@ task-table figure as its WireTarget) into :class:`fieldapp.services.progress.Pro
 :func:`progress` counts them with :func:`fieldapp.services.progress.fold`, the function behind
 ``fieldapp progress``: the server holds no rule of its own.
 
-What the server does not hold, it takes as the desktop does when the county set nothing: the
-year's deadlines are the defaults (``plan.default_deadlines``: the server keeps no plan years).
-Stations are listed in the order of the county's task tables as published (the desktop lists
-them in the order its store first met them, which the server does not know), then by name.
+The plan's other targets (county rows, 其中 subsets, categories, 待分解, multi-year plans) and
+the ratio targets are counted the same way: :func:`plan_facts` reads them into
+:class:`fieldapp.services.plan_progress.PlanFacts` for :func:`fieldapp.services.plan_progress.fold`.
+Each year's deadlines are the ones the county published (``plan_years``), else the defaults.
+Stations are listed as the desktop lists them: in the order of the task tables (by year, then
+as the rows were stored, which publishing keeps), then by name.
 """
 
 from __future__ import annotations
@@ -23,8 +25,16 @@ from fieldapp.domain.events import Role
 from fieldapp.domain.targets import TargetKind
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller
-from fieldapp.services import plan
+from fieldapp.services import plan, plan_progress
 from fieldapp.services import progress as progress_service
+from fieldapp.services.plan_progress import (
+    PlanFacts,
+    PlanProgress,
+    PlanRatio,
+    PlanSpan,
+    PlanTarget,
+    UnitTraits,
+)
 from fieldapp.services.progress import HISTORY_KINDS, Progress, ProgressFacts, UnitFacts
 from fieldapp.sync import wire
 
@@ -59,42 +69,147 @@ def _station_cell(target: wire.WireTarget) -> plan.StationCell | None:
     return plan.StationCell(target.year, target.station, target.unit_type, target.count)
 
 
-def facts(session: Session, year: int, today: date | None = None) -> ProgressFacts:
-    """The server's facts for ``year``'s progress: every unit (a unit's station at a date is
-    what its history says, so no unit is left out for a station's figures)."""
-    units = [
-        _unit(wire.WireUnit.model_validate_json(data))
+def _wire_units(session: Session) -> list[wire.WireUnit]:
+    return [
+        wire.WireUnit.model_validate_json(data)
         for data in session.scalars(select(m.Unit.data_json).order_by(m.Unit.uuid))
     ]
-    cells: list[plan.StationCell] = []
-    for data in session.scalars(
-        select(m.Target.data_json).where(m.Target.year == year).order_by(m.Target.id)
-    ):
-        cell = _station_cell(wire.WireTarget.model_validate_json(data))
-        if cell is not None:
-            cells.append(cell)
-    # The stations of the task tables (every year's, as published), then the others by name
-    tables = session.scalars(
-        select(m.Target.station).where(m.Target.station.is_not(None)).order_by(m.Target.id)
-    )
-    in_table = [s for s in dict.fromkeys(tables) if s is not None]
-    others = sorted({u.station for u in units} - set(in_table))
+
+
+def _targets(session: Session) -> list[wire.WireTarget]:
+    """Every year's task-table rows, in the order they were published."""
+    return [
+        wire.WireTarget.model_validate_json(data)
+        for data in session.scalars(select(m.Target.data_json).order_by(m.Target.id))
+    ]
+
+
+def station_order(targets: list[wire.WireTarget]) -> list[str]:
+    """``plan.station_order`` on the server's copy of the task tables."""
+    ordered = sorted(enumerate(targets), key=lambda item: (item[1].year, item[0]))
+    return list(dict.fromkeys(t.station for _, t in ordered if t.station is not None))
+
+
+def deadlines(session: Session, year: int) -> tuple[date, date]:
+    """The year's deadlines as the county published them, else 6/30 and 11/30."""
+    row = session.get(m.PlanYear, year)
+    return (row.first_due, row.final_due) if row is not None else plan.default_deadlines(year)
+
+
+def facts(
+    session: Session,
+    year: int,
+    today: date | None = None,
+    *,
+    units: list[wire.WireUnit] | None = None,
+    targets: list[wire.WireTarget] | None = None,
+) -> ProgressFacts:
+    """The server's facts for ``year``'s progress: every unit (a unit's station at a date is
+    what its history says, so no unit is left out for a station's figures)."""
+    units = _wire_units(session) if units is None else units
+    targets = _targets(session) if targets is None else targets
+    cells = [
+        cell
+        for target in targets
+        if target.year == year and (cell := _station_cell(target)) is not None
+    ]
     return ProgressFacts(
         year=year,
         today=today or date.today(),
-        units=units,
+        units=[_unit(u) for u in units],
         cells=cells,
-        deadlines=plan.default_deadlines(year),
-        stations=in_table + others,
+        deadlines=deadlines(session, year),
+        stations=station_order(targets),
     )
 
 
-def progress(session: Session, caller: Caller, year: int, station: str | None = None) -> Progress:
-    """``year``'s progress in the caller's scope: the county sees every station (or the one
-    asked for), a station's account its own; another station's is refused, never filtered."""
+def _plan_target(order: int, target: wire.WireTarget, orders: dict[str, int]) -> PlanTarget:
+    span = target.plan
+    return PlanTarget(
+        order=order,
+        year=target.year,
+        station=target.station,
+        kind=target.kind,
+        unit_type=target.unit_type,
+        count=target.count,
+        industry=target.industry,
+        sector=target.sector,
+        responsible_dept=target.responsible_dept,
+        note=target.note,
+        parent=orders.get(target.parent) if target.parent is not None else None,
+        plan=(
+            PlanSpan(span.start_year, span.end_year, span.first_share_num, span.first_share_den)
+            if span is not None
+            else None
+        ),
+    )
+
+
+def plan_facts(
+    session: Session,
+    year: int,
+    today: date | None = None,
+    *,
+    units: list[wire.WireUnit] | None = None,
+    targets: list[wire.WireTarget] | None = None,
+) -> PlanFacts:
+    """The server's facts for ``year``'s plan: the task-table rows that are not plain station
+    cells (as ``plan.is_station_cell`` says on the desktop) and the year's ratio targets."""
+    targets = _targets(session) if targets is None else targets
+    orders = {t.key(): n for n, t in enumerate(targets)}
+    rows = [
+        _plan_target(n, t, orders)
+        for n, t in enumerate(targets)
+        if _station_cell(t) is None and (t.year == year or _runs(t, year))
+    ]
+    ratios = [
+        wire.WireRatioTarget.model_validate_json(data)
+        for data in session.scalars(
+            select(m.RatioTarget.data_json)
+            .where(m.RatioTarget.year == year)
+            .order_by(m.RatioTarget.id)
+        )
+    ]
+    needed = bool(rows or ratios)
+    units = (_wire_units(session) if units is None else units) if needed else []
+    return PlanFacts(
+        year=year,
+        today=today or date.today(),
+        deadlines=deadlines(session, year),
+        targets=rows,
+        ratios=[PlanRatio(r.station, r.kind, r.threshold, r.denominator) for r in ratios],
+        units={u.uuid: UnitTraits(u.industry, u.category, u.name, u.town) for u in units},
+        stations=station_order(targets),
+    )
+
+
+def _runs(target: wire.WireTarget, year: int) -> bool:
+    span = target.plan
+    return span is not None and span.start_year <= year <= span.end_year
+
+
+def _scope(caller: Caller, station: str | None) -> str | None:
     if station:
         caller.check_station(station, "所（分局）的任务进度")
-    elif caller.role != Role.COUNTY:
-        station = caller.station
-    report = progress_service.fold(facts(session, year))
-    return progress_service.restricted(report, station) if station else report
+        return station
+    return None if caller.role == Role.COUNTY else caller.station
+
+
+def figures(
+    session: Session, caller: Caller, year: int, station: str | None = None
+) -> tuple[Progress, PlanProgress]:
+    """``year``'s progress and plan in the caller's scope: the county sees every station (or
+    the one asked for), a station's account its own; another station's is refused, never
+    filtered."""
+    station = _scope(caller, station)
+    units, targets = _wire_units(session), _targets(session)
+    report = progress_service.fold(facts(session, year, units=units, targets=targets))
+    plan_report = plan_progress.fold(
+        plan_facts(session, year, units=units, targets=targets), report.snapshots
+    )
+    if station:
+        return (
+            progress_service.restricted(report, station),
+            plan_progress.restricted(plan_report, station),
+        )
+    return report, plan_report

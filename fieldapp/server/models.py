@@ -9,11 +9,12 @@ server's own Alembic migrations (``fieldapp/server/migrations``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -113,6 +114,33 @@ class Target(Base):
     (what it counts, :meth:`WireTarget.key`); ``station`` None is the county's own figure."""
 
     __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    station: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    data_json: Mapped[str] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class PlanYear(Base):
+    """A task year's two deadlines as the county set them on its desktop (published with the
+    task tables); a year without a row keeps the defaults (``plan.default_deadlines``)."""
+
+    __tablename__ = "plan_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_due: Mapped[date] = mapped_column(Date)
+    final_due: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class RatioTarget(Base):
+    """One ratio target of the county's task tables: the WireRatioTarget in ``data_json``,
+    found by ``key`` (year, station, kind); ``station`` None is the county's own."""
+
+    __tablename__ = "ratio_targets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)

@@ -35,8 +35,10 @@ def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT)
     def in_scope(model: Any) -> ColumnElement[bool] | None:
         if county or model is m.Checklist:
             return None
-        if model is m.Target:  # the county's own figures go to every station
-            return or_(m.Target.station == caller.station, m.Target.station.is_(None))
+        if model is m.Target or model is m.RatioTarget:  # the county's own go to every station
+            return or_(model.station == caller.station, model.station.is_(None))
+        if model is m.PlanYear:  # the county's deadlines hold for every station
+            return None
         if model is m.Evaluation:
             return and_(
                 m.Evaluation.station == caller.station,
@@ -44,7 +46,15 @@ def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT)
             )
         return cast(ColumnElement[bool], model.station == caller.station)
 
-    models: tuple[Any, ...] = (m.Unit, m.Target, m.Assignment, m.Evaluation, m.Checklist)
+    models: tuple[Any, ...] = (
+        m.Unit,
+        m.Target,
+        m.PlanYear,
+        m.RatioTarget,
+        m.Assignment,
+        m.Evaluation,
+        m.Checklist,
+    )
     upper = top
     more = False
     for model in models:
@@ -80,6 +90,13 @@ def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT)
             for c in rows(m.Checklist)
         ],
         targets=[wire.WireTarget.model_validate_json(t.data_json) for t in rows(m.Target)],
+        plan_years=[
+            wire.WirePlanYear(
+                year=p.year, first_due=p.first_due, final_due=p.final_due, source=p.source
+            )
+            for p in rows(m.PlanYear)
+        ],
+        ratios=[wire.WireRatioTarget.model_validate_json(r.data_json) for r in rows(m.RatioTarget)],
         assignments=[
             wire.WireAssignment(unit_uuid=a.unit_uuid, inspector=a.inspector, year=a.year)
             for a in rows(m.Assignment)
@@ -162,11 +179,50 @@ def upsert_target(session: Session, target: wire.WireTarget, seq: int) -> bool:
     return True
 
 
+def upsert_plan_year(session: Session, plan_year: wire.WirePlanYear, seq: int) -> bool:
+    """Publish a task year's deadlines; True if they are new or changed."""
+    row = session.get(m.PlanYear, plan_year.year)
+    values = (plan_year.first_due, plan_year.final_due, plan_year.source)
+    if row is None:
+        session.add(
+            m.PlanYear(
+                year=plan_year.year,
+                first_due=plan_year.first_due,
+                final_due=plan_year.final_due,
+                source=plan_year.source,
+                seq=seq,
+            )
+        )
+        return True
+    if (row.first_due, row.final_due, row.source) == values:
+        return False
+    row.first_due, row.final_due, row.source = values
+    row.seq = seq
+    return True
+
+
+def upsert_ratio(session: Session, ratio: wire.WireRatioTarget, seq: int) -> bool:
+    """Publish a ratio target, found by year, station and kind; True if it is new or changed."""
+    key = ratio.key()
+    data = wire.canonical_json(ratio.model_dump(mode="json"))
+    row = session.scalar(select(m.RatioTarget).where(m.RatioTarget.key == key))
+    if row is None:
+        session.add(
+            m.RatioTarget(key=key, year=ratio.year, station=ratio.station, data_json=data, seq=seq)
+        )
+        return True
+    if row.data_json == data:
+        return False
+    row.data_json, row.seq = data, seq
+    return True
+
+
 def publish_store(session: Session, folder: Path) -> dict[str, int]:
-    """Load units, targets and checklists from a fieldapp data folder (the county's master)."""
+    """Load units, targets (with each year's deadlines and the ratio targets) and checklists
+    from a fieldapp data folder (the county's master)."""
     from fieldapp.storage import models as local
     from fieldapp.store import Store
-    from fieldapp.sync.mapping import wire_target, wire_unit
+    from fieldapp.sync.mapping import wire_plan_year, wire_ratio, wire_target, wire_unit
 
     counts = {"units": 0, "targets": 0, "checklists": 0, "conflicts": 0}
     seq = next_seq(session)
@@ -187,6 +243,11 @@ def publish_store(session: Session, folder: Path) -> dict[str, int]:
             counts["conflicts"] += published is Published.CONFLICT
         for target in source.scalars(select(local.Target).order_by(local.Target.id)):
             counts["targets"] += upsert_target(session, wire_target(target), seq)
+        for plan_year in source.scalars(select(local.PlanYear).order_by(local.PlanYear.year)):
+            counts["targets"] += upsert_plan_year(session, wire_plan_year(plan_year), seq)
+        ratios = select(local.RatioTarget).options(selectinload(local.RatioTarget.station))
+        for ratio in source.scalars(ratios.order_by(local.RatioTarget.id)):
+            counts["targets"] += upsert_ratio(session, wire_ratio(ratio), seq)
         for snap in source.scalars(select(local.ChecklistSnapshot)):
             if session.get(m.Checklist, (snap.checklist_id, snap.version)) is None:
                 session.add(

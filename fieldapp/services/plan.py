@@ -131,6 +131,18 @@ def station_cells(session: Session, year: int | None = None) -> list[StationCell
     ]
 
 
+def station_order(session: Session) -> list[str]:
+    """The stations in the order the task tables list them (by year, then as the table's rows
+    were stored): the order figures list stations in, on the desktop and on the county server,
+    which has the same tables. A station no table names comes after, by name."""
+    names = session.scalars(
+        select(Station.name)
+        .join(Target, Target.station_id == Station.id)
+        .order_by(Target.year, Target.id)
+    )
+    return list(dict.fromkeys(names))
+
+
 # --- what is stored, in words -------------------------------------------------------------------
 
 

@@ -17,8 +17,10 @@ How each counts (docs/figures/任务表.md):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from fractions import Fraction
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -138,6 +140,80 @@ class PlanProgress:
 
 
 @dataclass(frozen=True)
+class PlanSpan:
+    """A multi-year plan a target belongs to: due at the end of ``end_year``, the share
+    ``first_share_num``/``first_share_den`` by the end of ``start_year`` (None: no such share)."""
+
+    start_year: int
+    end_year: int
+    first_share_num: int | None = None
+    first_share_den: int | None = None
+
+    @property
+    def first_share(self) -> Fraction | None:
+        if self.first_share_num is None or not self.first_share_den:
+            return None
+        return Fraction(self.first_share_num, self.first_share_den)
+
+
+@dataclass(frozen=True)
+class PlanTarget:
+    """A target that is not a plain station cell, as plain data: ``order`` is its place among
+    the stored task-table rows, ``parent`` the ``order`` of the row it is 其中 of."""
+
+    order: int
+    year: int
+    station: str | None  # None: the county's own
+    kind: TargetKind
+    unit_type: UnitType | None
+    count: int | None
+    industry: str = ""
+    sector: str = ""
+    responsible_dept: str = ""
+    note: str = ""
+    parent: int | None = None
+    plan: PlanSpan | None = None
+
+    def applies(self, year: int) -> bool:
+        """A figure of ``year``, or of a multi-year plan running in ``year``."""
+        span = self.plan
+        return self.year == year or (span is not None and span.start_year <= year <= span.end_year)
+
+
+@dataclass(frozen=True)
+class PlanRatio:
+    station: str | None  # None: the county's own
+    kind: RatioKind
+    threshold: float | None
+    denominator: int | None
+
+
+@dataclass(frozen=True)
+class UnitTraits:
+    """What a unit's category targets read besides its snapshot."""
+
+    industry: str | None
+    category: str
+    name: str
+    town: str
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """Everything the plan's other targets are counted from, as plain data: the desktop store
+    (:func:`facts`) and the county server (``fieldapp/server/figures.py``) each build it, and
+    :func:`fold` counts it with the units' snapshots from :func:`fieldapp.services.progress.fold`."""
+
+    year: int
+    today: date
+    deadlines: tuple[date, date]
+    targets: list[PlanTarget]  # the year's (and its running plans'), not the station cells
+    ratios: list[PlanRatio]  # the year's
+    units: Mapping[progress.UnitKey, UnitTraits]
+    stations: list[str]  # the task tables' stations in order (plan.station_order)
+
+
+@dataclass(frozen=True)
 class _Unit:
     snapshot: Snapshot
     facts: UnitFacts
@@ -145,19 +221,19 @@ class _Unit:
 
 
 def _units(
-    session: Session, year: int, snapshots: dict[progress.UnitKey, Snapshot]
+    traits: Mapping[progress.UnitKey, UnitTraits],
+    year: int,
+    snapshots: Mapping[progress.UnitKey, Snapshot],
 ) -> tuple[list[_Unit], list[_Unit]]:
     """(counted units: 现存 + 新培育 of ``year``; named units) from the units' ``snapshots``."""
-    facts = session.execute(
-        select(Unit.id, Unit.industry, Unit.category, Unit.name, Unit.town)
-    ).columns("id", "industry", "category", "name", "town")  # every unit: unpacked by name
     counted: list[_Unit] = []
     named: list[_Unit] = []
-    for unit_id, industry, category, name, town in facts:
-        snap = snapshots.get(unit_id)
+    for key, trait in traits.items():
+        snap = snapshots.get(key)
         if snap is None or not snap.unit_type:
             continue
-        unit = _Unit(snap, UnitFacts(UnitType(snap.unit_type), industry, category, name), town)
+        facts = UnitFacts(UnitType(snap.unit_type), trait.industry, trait.category, trait.name)
+        unit = _Unit(snap, facts, trait.town)
         if counting.classify(snap, year) in (Count.STOCK, Count.NEW):
             counted.append(unit)
         if snap.state in NAMED_STATES:
@@ -169,19 +245,39 @@ def _in(units: list[_Unit], scope: str | None) -> list[_Unit]:
     return units if scope is None else [u for u in units if u.snapshot.station == scope]
 
 
-def compute(
-    session: Session,
-    year: int,
-    today: date | None = None,
-    snapshots: dict[progress.UnitKey, Snapshot] | None = None,
-) -> PlanProgress:
-    """The plan's other target kinds against what the units achieved. ``snapshots``: the units
-    at the reference date when the caller has them (``progress.compute`` folds them once)."""
-    today = today or date.today()
-    as_of = counting.reference_date(year, today)
-    first_due, final_due = plan.deadlines_for(session, year)
-    report = PlanProgress(year, as_of, first_due, final_due)
-    targets = list(
+def fold(facts: PlanFacts, snapshots: Mapping[progress.UnitKey, Snapshot]) -> PlanProgress:
+    """The plan's other target kinds against what the units (at the reference date:
+    ``snapshots``) achieved."""
+    year = facts.year
+    first_due, final_due = facts.deadlines
+    report = PlanProgress(year, counting.reference_date(year, facts.today), first_due, final_due)
+    if not facts.targets and not facts.ratios:
+        return report
+    counted, named = _units(facts.units, year, snapshots)
+    by_station = progress.station_key(facts.stations)
+    report.rows = _rows(facts.targets, counted, named, year, by_station)
+    report.ratios = _ratio_rows(facts.ratios, counted, by_station)
+    return report
+
+
+def restricted(report: PlanProgress, station: str) -> PlanProgress:
+    """``report`` with only ``station``'s rows and ratios (the county's own rows count every
+    station's units: they are the county's to see)."""
+    return PlanProgress(
+        report.year,
+        report.as_of,
+        report.first_due,
+        report.final_due,
+        rows=[r for r in report.rows if r.scope == station],
+        ratios=[r for r in report.ratios if r.scope == station],
+    )
+
+
+# --- the desktop store's facts ------------------------------------------------------------------
+
+
+def _plan_targets(session: Session, year: int) -> list[PlanTarget]:
+    rows = list(
         session.scalars(
             select(Target)
             .outerjoin(TaskPlan, TaskPlan.id == Target.plan_id)
@@ -195,56 +291,124 @@ def compute(
             .order_by(Target.id)
         )
     )
-    ratios = list(session.scalars(select(RatioTarget).where(RatioTarget.year == year)))
-    if not targets and not ratios:
-        return report
-    if snapshots is None:
+    return [
+        PlanTarget(
+            order=t.id,
+            year=t.year,
+            station=t.station.name if t.station else None,
+            kind=t.kind,
+            unit_type=UnitType(t.unit_type) if t.unit_type else None,
+            count=t.count,
+            industry=t.industry or "",
+            sector=t.sector or "",
+            responsible_dept=t.responsible_dept or "",
+            note=t.note or "",
+            parent=t.parent_id,
+            plan=(
+                PlanSpan(
+                    t.plan.start_year,
+                    t.plan.end_year,
+                    t.plan.first_share_num,
+                    t.plan.first_share_den,
+                )
+                if t.plan
+                else None
+            ),
+        )
+        for t in rows
+    ]
+
+
+def _traits(session: Session) -> dict[progress.UnitKey, UnitTraits]:
+    rows = session.execute(
+        select(Unit.id, Unit.industry, Unit.category, Unit.name, Unit.town)
+    ).columns("id", "industry", "category", "name", "town")  # every unit: unpacked by name
+    return {
+        unit_id: UnitTraits(industry, category, name, town)
+        for unit_id, industry, category, name, town in rows
+    }
+
+
+def facts(session: Session, year: int, today: date | None = None) -> PlanFacts:
+    """The desktop store's facts for ``year``'s plan (the units' traits only when a target
+    or ratio needs them)."""
+    targets = _plan_targets(session, year)
+    ratios = [
+        PlanRatio(r.station.name if r.station else None, r.kind, r.threshold, r.denominator)
+        for r in session.scalars(
+            select(RatioTarget).where(RatioTarget.year == year).order_by(RatioTarget.id)
+        )
+    ]
+    return PlanFacts(
+        year=year,
+        today=today or date.today(),
+        deadlines=plan.deadlines_for(session, year),
+        targets=targets,
+        ratios=ratios,
+        units=_traits(session) if targets or ratios else {},
+        stations=plan.station_order(session),
+    )
+
+
+def compute(
+    session: Session,
+    year: int,
+    today: date | None = None,
+    snapshots: Mapping[progress.UnitKey, Snapshot] | None = None,
+) -> PlanProgress:
+    """The plan's other target kinds against what the units achieved. ``snapshots``: the units
+    at the reference date when the caller has them (``progress.compute`` folds them once)."""
+    plan_facts = facts(session, year, today)
+    if snapshots is None and (plan_facts.targets or plan_facts.ratios):
+        as_of = counting.reference_date(year, plan_facts.today)
         snapshots = progress.snapshots(session, as_of)
-    counted, named = _units(session, year, snapshots)
-    report.rows = _rows(targets, counted, named, year)
-    report.ratios = _ratio_rows(ratios, counted)
-    return report
+    return fold(plan_facts, snapshots or {})
 
 
-def _label(target: Target) -> str:
+def _label(target: PlanTarget) -> str:
     if target.unit_type is None:
         return target.industry or target.kind.label
-    unit_type = UnitType(target.unit_type)
-    return f"其中：{SHORT_LABELS[unit_type]}" if target.parent else unit_type.label
+    return f"其中：{SHORT_LABELS[target.unit_type]}" if target.parent else target.unit_type.label
 
 
-def _plan_due(target: Target, year: int) -> tuple[int | None, str]:
+def _plan_due(target: PlanTarget, year: int) -> tuple[int | None, str]:
     """A plan target's figure for ``year`` (its first-year share in the first year)."""
-    plan_row = target.plan
-    if plan_row is None or target.count is None:
+    span = target.plan
+    if span is None or target.count is None:
         return target.count, ""
-    span = f"{plan_row.start_year}—{plan_row.end_year} 年计划"
-    share = plan.first_share(plan_row)
-    if year == plan_row.start_year and share is not None and year < plan_row.end_year:
+    words = f"{span.start_year}—{span.end_year} 年计划"
+    share = span.first_share
+    if year == span.start_year and share is not None and year < span.end_year:
         due = math.ceil(target.count * share)
-        return due, f"{span}：{year} 年底应完成{share_text(share)}（{target.count} 的 {due}）"
-    return target.count, f"{span}：{plan_row.end_year} 年底完成 {target.count}"
+        return due, f"{words}：{year} 年底应完成{share_text(share)}（{target.count} 的 {due}）"
+    return target.count, f"{words}：{span.end_year} 年底完成 {target.count}"
 
 
 def _rows(
-    targets: list[Target], counted: list[_Unit], named: list[_Unit], year: int
+    targets: list[PlanTarget],
+    counted: list[_Unit],
+    named: list[_Unit],
+    year: int,
+    by_station: Callable[[str], tuple[int, str]],
 ) -> list[PlanRow]:
     rows: list[PlanRow] = []
-    demos: dict[tuple[str, str, int | None], PlanRow] = {}
+    demos: dict[tuple[str, str, PlanSpan | None], PlanRow] = {}
     order = {kind: i for i, kind in enumerate(TargetKind)}
-    ordered = sorted(  # county first, then by station; a 其中 right after its figure
-        targets,
-        key=lambda t: (
-            t.station_id is not None,
-            t.station_id or 0,
-            order[(t.parent or t).kind],
-            t.parent_id or t.id,
-            t.parent_id is not None,
-            t.id,
-        ),
-    )
-    for target in ordered:
-        scope = target.station.name if target.station else None
+    parents = {t.order: t for t in targets}
+
+    def key(t: PlanTarget) -> tuple[object, ...]:
+        parent = parents.get(t.parent) if t.parent is not None else None
+        return (  # county first, then by station; a 其中 right after its figure
+            t.station is not None,
+            by_station(t.station) if t.station is not None else (0, ""),
+            order[(parent or t).kind],
+            t.parent if t.parent is not None else t.order,
+            t.parent is not None,
+            t.order,
+        )
+
+    for target in sorted(targets, key=key):
+        scope = target.station
         name = scope or COUNTY
         figure, plan_text = _plan_due(target, year)
         if figure is None:
@@ -262,13 +426,13 @@ def _rows(
                 )
             )
             continue
-        demo = (name, target.industry, target.plan_id)
+        demo = (name, target.industry, target.plan)
         if target.kind is TargetKind.DEMONSTRATION and demo in demos:
             # 电信营业厅 for three carriers: one count of the halls
             demos[demo].target = (demos[demo].target or 0) + figure
             demos[demo].responsible += "、" + target.responsible_dept
             continue
-        unit_type = UnitType(target.unit_type) if target.unit_type else None
+        unit_type = target.unit_type
         if target.kind.is_category:
             pool, counted_as = _in(named, scope), NAMED
         else:
@@ -278,6 +442,7 @@ def _rows(
             for u in pool
             if counts_toward(target.kind, u.facts, unit_type=unit_type, industry=target.industry)
         )
+        parent = parents.get(target.parent) if target.parent is not None else None
         row = PlanRow(
             name,
             _label(target),
@@ -286,7 +451,7 @@ def _rows(
             achieved,
             counted_as,
             unit_type,
-            parent=_label(target.parent) if target.parent else "",
+            parent=_label(parent) if parent else "",
             sector=target.sector,
             responsible=target.responsible_dept,
             note=target.note,
@@ -298,14 +463,21 @@ def _rows(
     return rows
 
 
-def _ratio_rows(ratios: list[RatioTarget], counted: list[_Unit]) -> list[RatioRow]:
-    county = {r.kind: r for r in ratios if r.station_id is None}
+def _ratio_rows(
+    ratios: list[PlanRatio], counted: list[_Unit], by_station: Callable[[str], tuple[int, str]]
+) -> list[RatioRow]:
+    county = {r.kind: r for r in ratios if r.station is None}
     order = {kind: i for i, kind in enumerate(RatioKind)}
     out: list[RatioRow] = []
     for ratio in sorted(
-        ratios, key=lambda r: (order[r.kind], r.station_id is not None, r.station_id or 0)
+        ratios,
+        key=lambda r: (
+            order[r.kind],
+            r.station is not None,
+            by_station(r.station) if r.station is not None else (0, ""),
+        ),
     ):
-        scope = ratio.station.name if ratio.station else None
+        scope = ratio.station
         threshold = ratio.threshold
         if threshold is None and ratio.kind in county:
             threshold = county[ratio.kind].threshold
@@ -314,7 +486,7 @@ def _ratio_rows(ratios: list[RatioTarget], counted: list[_Unit]) -> list[RatioRo
             stations = [
                 r.denominator
                 for r in ratios
-                if r.kind is ratio.kind and r.station_id is not None and r.denominator
+                if r.kind is ratio.kind and r.station is not None and r.denominator
             ]
             if stations:
                 denominator, note = sum(stations), "各所分母之和"

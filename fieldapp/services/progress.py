@@ -14,7 +14,7 @@ complete over units listed. Deadlines come from the task year's settings (``plan
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
@@ -188,7 +188,7 @@ class ProgressFacts:
     units: list[UnitFacts]
     cells: list[plan.StationCell]  # the year's station × unit-type targets
     deadlines: tuple[date, date]  # (first, final) as the county set them, else the defaults
-    stations: list[str]  # the order stations are listed in
+    stations: list[str]  # the task tables' stations in order (plan.station_order); others by name
 
 
 def fold(facts: ProgressFacts) -> Progress:
@@ -244,14 +244,20 @@ def fold(facts: ProgressFacts) -> Progress:
             then = unit.at(max(posted))
             cell(then.station, then.unit_type).stickers += 1
 
-    order = {name: i for i, name in enumerate(facts.stations)}
+    by_station = station_key(facts.stations)
 
     def cell_order(key: tuple[str, str]) -> tuple[int, str, int]:
         station, unit_type = key
-        return (order.get(station, len(order)), station, _TYPE_ORDER[unit_type])
+        return (*by_station(station), _TYPE_ORDER[unit_type])
 
     progress.cells = [cells[key] for key in sorted(cells, key=cell_order)]
     return progress
+
+
+def station_key(stations: list[str]) -> Callable[[str], tuple[int, str]]:
+    """How figures order stations: as the task tables list them (``stations``), then by name."""
+    order = {name: i for i, name in enumerate(stations)}
+    return lambda station: (order.get(station, len(order)), station)
 
 
 def restricted(progress: Progress, station: str) -> Progress:
@@ -266,7 +272,7 @@ def restricted(progress: Progress, station: str) -> Progress:
 
 def as_json(progress: Progress) -> dict[str, object]:
     """The figures as ``fieldapp progress --json`` prints them and the county server's
-    ``GET /api/v1/progress`` returns them (the CLI adds the plan's other targets)."""
+    ``GET /api/v1/progress`` returns them (both add the plan's other targets, ``"plan"``)."""
     groups = {group: progress.total(group) for group in GROUP_LABELS}
     return {
         "year": progress.year,
@@ -352,14 +358,13 @@ def snapshots(session: Session, when: date) -> dict[UnitKey, Snapshot]:
 
 def facts(session: Session, year: int, today: date | None = None) -> ProgressFacts:
     """The desktop store's facts for ``year``'s progress."""
-    station_names = dict(session.execute(select(Station.id, Station.name)).all())
     return ProgressFacts(
         year=year,
         today=today or date.today(),
         units=_units(session, _histories(session)),
         cells=plan.station_cells(session, year),
         deadlines=plan.deadlines_for(session, year),
-        stations=[station_names[k] for k in sorted(station_names)],
+        stations=plan.station_order(session),
     )
 
 

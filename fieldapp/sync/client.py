@@ -33,14 +33,16 @@ from fieldapp.domain.records import (
     ConflictKind,
     UnitChangeKind,
 )
+from fieldapp.errors import InvalidInput
 from fieldapp.reports.output import atomic_output
-from fieldapp.services import unit_sync
+from fieldapp.services import plan, unit_sync
 from fieldapp.services.stations import station_ids
 from fieldapp.services.unit_changes import Change
 from fieldapp.services.units import ADD_REASON
 from fieldapp.settings import Settings
 from fieldapp.storage.models import (
     Evaluation,
+    RatioTarget,
     SyncAssignment,
     SyncBatch,
     SyncUnit,
@@ -323,6 +325,8 @@ class SyncClient:
                     update={
                         "units": page.units[start : start + size],
                         "targets": [],
+                        "plan_years": [],
+                        "ratios": [],
                         "assignments": [],
                         "reviews": [],
                     }
@@ -551,7 +555,11 @@ def apply_pull(session: Session, page: wire.Pull, change: Change | None = None) 
     records a snapshot of every version it loads.
     """
     change = change or unit_sync.sync_change()
-    names = {u.station for u in page.units} | {t.station for t in page.targets if t.station}
+    names = (
+        {u.station for u in page.units}
+        | {t.station for t in page.targets if t.station}
+        | {r.station for r in page.ratios if r.station}
+    )
     station_ids(session, sorted(names))
     pulled = Pulled()
     for incoming in page.units:
@@ -561,6 +569,8 @@ def apply_pull(session: Session, page: wire.Pull, change: Change | None = None) 
         elif adopted.outcome is not unit_sync.Outcome.KEPT_LOCAL:
             pulled.units += 1
     pulled.conflicts += apply_targets(session, page.targets)
+    pulled.conflicts += apply_plan_years(session, page.plan_years)
+    apply_ratios(session, page.ratios)
     for assignment in page.assignments:
         row_a = session.get(SyncAssignment, (assignment.unit_uuid, assignment.year))
         if row_a is None:
@@ -633,6 +643,50 @@ def apply_targets(session: Session, targets: list[wire.WireTarget]) -> list[str]
         "未写入；请县局重新发布任务表后再同步"
         for t in waiting
     ]
+
+
+def apply_plan_years(session: Session, plan_years: list[wire.WirePlanYear]) -> list[str]:
+    """Take each task year's deadlines as the county set them. Returns what could not be
+    written, and why."""
+    refused = []
+    for plan_year in plan_years:
+        try:
+            plan.set_deadlines(
+                session,
+                plan_year.year,
+                first_due=plan_year.first_due,
+                final_due=plan_year.final_due,
+                source=plan_year.source or "县局服务器",
+            )
+        except InvalidInput as error:
+            refused.append(str(error))
+    return refused
+
+
+def apply_ratios(session: Session, ratios: list[wire.WireRatioTarget]) -> None:
+    """Write the county's ratio targets, each found by year, station and kind."""
+    if not ratios:
+        return
+    stations, _ = station_ids(session, sorted({r.station for r in ratios if r.station}))
+    for ratio in ratios:
+        station_id = stations[ratio.station] if ratio.station else None
+        row = session.scalar(
+            select(RatioTarget).where(
+                RatioTarget.year == ratio.year,
+                RatioTarget.kind == ratio.kind,
+                RatioTarget.station_id.is_(None)
+                if station_id is None
+                else RatioTarget.station_id == station_id,
+            )
+        )
+        if row is None:
+            row = RatioTarget(year=ratio.year, station_id=station_id, kind=ratio.kind)
+            session.add(row)
+        row.threshold = ratio.threshold
+        row.denominator = ratio.denominator
+        row.source = ratio.source or "县局服务器"
+        row.updated_at = local_now()
+    session.flush()
 
 
 def _plan(session: Session, plan: wire.WireTargetPlan) -> TaskPlan:

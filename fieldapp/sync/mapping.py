@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from fieldapp.storage.models import Evaluation, Target, Unit, UnitEvent
+from fieldapp.storage.models import Evaluation, PlanYear, RatioTarget, Target, Unit, UnitEvent
 from fieldapp.sync import wire
 
 
@@ -98,6 +98,25 @@ def wire_target(target: Target) -> wire.WireTarget:
             if plan is not None
             else None
         ),
+    )
+
+
+def wire_plan_year(row: PlanYear) -> wire.WirePlanYear:
+    """A task year's deadlines as they travel."""
+    return wire.WirePlanYear(
+        year=row.year, first_due=row.first_due, final_due=row.final_due, source=row.source or ""
+    )
+
+
+def wire_ratio(ratio: RatioTarget) -> wire.WireRatioTarget:
+    """A ratio target as it travels, its station by name (None: the county's own)."""
+    return wire.WireRatioTarget(
+        year=ratio.year,
+        station=ratio.station.name if ratio.station is not None else None,
+        kind=ratio.kind,
+        threshold=ratio.threshold,
+        denominator=ratio.denominator,
+        source=ratio.source or "",
     )
 
 

@@ -39,7 +39,7 @@ from fieldapp.domain.records import ChangeOutcome, ConflictKind, SignerRole, Uni
 from fieldapp.domain.review import DECISIONS
 from fieldapp.domain.review import REVIEW_LABELS as REVIEW_LABELS
 from fieldapp.domain.review import ReviewStatus as ReviewStatus
-from fieldapp.domain.targets import TargetKind
+from fieldapp.domain.targets import RatioKind, TargetKind
 from fieldapp.domain.verdict import Answer
 from fieldapp.domain.vocab import UnitType
 
@@ -106,6 +106,7 @@ EventKindValue = Annotated[EventKind, BeforeValidator(_known(EventKind, "事件�
 ExitReasonValue = Annotated[ExitReason, BeforeValidator(_known(ExitReason, "移出原因"))]
 RoleValue = Annotated[Role, BeforeValidator(_known(Role, "角色"))]
 TargetKindValue = Annotated[TargetKind, BeforeValidator(_known(TargetKind, "任务类别"))]
+RatioKindValue = Annotated[RatioKind, BeforeValidator(_known(RatioKind, "比例目标"))]
 ReviewStatusValue = Annotated[ReviewStatus, BeforeValidator(_known(ReviewStatus, "审核状态"))]
 AnswerValue = Annotated[Answer, BeforeValidator(_known(Answer, "检查结果"))]
 SignerRoleValue = Annotated[SignerRole, BeforeValidator(_known(SignerRole, "签名人"))]
@@ -403,9 +404,38 @@ class WireTarget(_Wire):
     plan: WireTargetPlan | None = None
 
     def key(self) -> str:
-        """What the figure counts, as one SHA-256: the same row on every machine."""
+        """What the figure counts, as one SHA-256: the same row on every machine. A row with a
+        责任单位 is its own (电信营业厅 for each of three carriers), so its key names it."""
         data = self.model_dump(mode="json")
         what = [data[n] for n in ("year", "station", "kind", "unit_type", "industry", "parent")]
+        if self.responsible_dept:
+            what.append(self.responsible_dept)
+        return hashlib.sha256(canonical_json(what).encode("utf-8")).hexdigest()
+
+
+class WirePlanYear(_Wire):
+    """A task year's two deadlines as the county set them (``fieldapp targets deadlines``)."""
+
+    year: int = Field(ge=1900, le=2200)
+    first_due: date  # 培育、承诺公示、系统录入率100%
+    final_due: date  # 后评价、标识张贴
+    source: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class WireRatioTarget(_Wire):
+    """A share to reach for a year and a station (None: the county): the ``threshold`` (0–1;
+    None on a station row: the county's applies) over the ``denominator`` the county entered."""
+
+    year: int = Field(ge=1900, le=2200)
+    station: Short | None = None
+    kind: RatioKindValue
+    threshold: float | None = Field(None, ge=0)
+    denominator: int | None = Field(None, ge=0)
+    source: Annotated[str, StringConstraints(max_length=200)] = ""
+
+    def key(self) -> str:
+        """What the share is of (year, station, kind), as one SHA-256."""
+        what = [self.year, self.station, self.kind.value]
         return hashlib.sha256(canonical_json(what).encode("utf-8")).hexdigest()
 
 
@@ -428,6 +458,8 @@ class Pull(_Wire):
     units: list[WireUnit]
     checklists: list[WireChecklist]
     targets: list[WireTarget]
+    plan_years: list[WirePlanYear] = Field(default_factory=list, description="各年度任务节点")
+    ratios: list[WireRatioTarget] = Field(default_factory=list, description="比例目标")
     assignments: list[WireAssignment]
     reviews: list[WireReview]
     more: bool = Field(description="还有更多变化，请用新游标再拉")
