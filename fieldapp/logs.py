@@ -44,8 +44,18 @@ class _LogFile(logging.Handler):
         if self._file is None:
             import logging.handlers
 
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = logging.handlers.RotatingFileHandler(
+            class _Private(logging.handlers.RotatingFileHandler):
+                """Each log file (the current one and every rotated one) readable by its owner
+                only: it names units, inspectors and what they did."""
+
+                def _open(self):  # type: ignore[no-untyped-def]
+                    stream = super()._open()
+                    with contextlib.suppress(OSError):  # Windows: the profile restricts it
+                        os.chmod(self.baseFilename, 0o600)
+                    return stream
+
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._file = _Private(
                 self.path,
                 maxBytes=self._max_bytes,
                 backupCount=self._backup_count,
@@ -60,6 +70,28 @@ class _LogFile(logging.Handler):
                 self._file.close()
                 self._file = None
         super().close()
+
+
+SECRET_OPTIONS = ("--token", "--password")
+
+
+def redacted(argv: Sequence[str]) -> list[str]:
+    """``argv`` as it may be logged: the value of every secret option replaced by ``***``
+    (``--token T`` and ``--token=T`` alike), so a crash report never carries a token."""
+    out: list[str] = []
+    hide = False
+    for arg in argv:
+        if hide:
+            out.append("***")
+            hide = False
+            continue
+        name, equals, _value = arg.partition("=")
+        if name in SECRET_OPTIONS:
+            out.append(f"{name}=***" if equals else arg)
+            hide = not equals
+            continue
+        out.append(arg)
+    return out
 
 
 def log_path(folder: Path) -> Path:

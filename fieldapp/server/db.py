@@ -34,7 +34,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url)
+        engine = create_engine(url, hide_parameters=True)  # no phone numbers in the log
         event.listen(engine, "connect", _sqlite_pragmas)
 
         # pysqlite's own transaction handling would start transactions late; take the write
@@ -48,7 +48,9 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+    )
 
 
 def alembic_config(engine: Engine) -> Config:

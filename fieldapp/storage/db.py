@@ -44,7 +44,8 @@ def make_engine(path: Path, *, readonly: bool = False) -> Engine:
     the app wrote, and refuses every statement that would change it.
     """
     if not readonly:
-        engine = create_engine(URL.create("sqlite", database=str(path)))  # no URL parsing
+        # No URL parsing; no SQL parameters (names, phone numbers) in errors that reach the log.
+        engine = create_engine(URL.create("sqlite", database=str(path)), hide_parameters=True)
         event.listen(engine, "connect", _pragmas(PRAGMAS))
         return engine
     uri = readonly_uri(path)
@@ -52,7 +53,7 @@ def make_engine(path: Path, *, readonly: bool = False) -> Engine:
     def connect() -> sqlite3.Connection:
         return sqlite3.connect(uri, uri=True, check_same_thread=False)
 
-    engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool)
+    engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool, hide_parameters=True)
     event.listen(engine, "connect", _pragmas(READONLY_PRAGMAS))
     return engine
 
@@ -112,7 +113,7 @@ def _migration_engine(engine: Engine) -> Engine:
     """An engine on the same database whose transactions SQLAlchemy, not pysqlite, begins."""
     if engine.url.get_backend_name() != "sqlite" or not engine.url.database:
         return engine
-    migrating = create_engine(engine.url, poolclass=NullPool)
+    migrating = create_engine(engine.url, poolclass=NullPool, hide_parameters=True)
     event.listen(migrating, "connect", _pragmas(PRAGMAS))
 
     @event.listens_for(migrating, "connect")

@@ -24,7 +24,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return cli_main(argv, window=launch_window)
     except Exception:
-        logging.getLogger("fieldapp").exception("unexpected error in: fieldapp %s", argv)
+        typed = sys.argv[1:] if argv is None else list(argv)
+        logging.getLogger("fieldapp").exception(
+            "unexpected error in: fieldapp %s", " ".join(logs.redacted(typed))
+        )
         raise
 
 
