@@ -29,9 +29,7 @@ def test_secret_options_are_redacted() -> None:
     ]
 
 
-def test_a_crash_of_sync_logs_no_token(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_crash_of_sync_logs_no_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def crash(*_args: object, **_kw: object) -> int:
         raise RuntimeError("boom")
 
