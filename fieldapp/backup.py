@@ -113,11 +113,21 @@ def schema_revision(database: Path) -> str | None:
     return str(row["version_num"]) if row else None
 
 
+def _settings_without_secrets(folder: Path, tmp: Path) -> Path | None:
+    """The data folder's settings as a backup carries them: without the server token, which
+    stays on this laptop (a backup travels on a USB stick; whoever restores it on another
+    laptop asks the county for a token of their own). None if there are no settings."""
+    if not (folder / SETTINGS_FILE).is_file():
+        return None
+    from fieldapp import settings
+
+    settings.save(tmp, settings.load(folder).replace(server_token=""))
+    return tmp / SETTINGS_FILE
+
+
 def _data_files(folder: Path) -> Iterator[tuple[str, Path]]:
-    """(name in the archive, file) for every file a backup carries, besides the database."""
-    settings_file = folder / SETTINGS_FILE
-    if settings_file.is_file():
-        yield SETTINGS_FILE, settings_file
+    """(name in the archive, file) for every photo, signature and checklist file a backup
+    carries (the database and the settings are added on their own)."""
     for sub in FOLDERS:
         base = folder / sub
         if not base.is_dir():
@@ -159,6 +169,9 @@ def create(folder: Path, target: Path, *, now: datetime | None = None) -> Backup
         with atomic_output(Path(target)) as part:
             with zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
                 entries.append(_add(archive, paths.DATABASE_FILE, snapshot))
+                safe_settings = _settings_without_secrets(folder, Path(tmp))
+                if safe_settings is not None:
+                    entries.append(_add(archive, SETTINGS_FILE, safe_settings))
                 for name, file in _data_files(folder):
                     try:
                         entries.append(_add(archive, name, file))
@@ -176,6 +189,8 @@ def create(folder: Path, target: Path, *, now: datetime | None = None) -> Backup
                     MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
                 )
             size = part.stat().st_size
+            with contextlib.suppress(OSError):  # a FAT32 USB stick has no modes
+                os.chmod(part, 0o600)  # every unit's contacts and every photo are in it
     log.info("backup written: %s (%d files, %d bytes)", target, len(entries), size)
     return BackupInfo(Path(target), len(entries), size, schema, created_at)
 
@@ -229,6 +244,17 @@ def create_auto(
 
 
 # --- restore ------------------------------------------------------------------------------------
+
+
+def _carry_token(current: Path, staging: Path) -> None:
+    """A backup holds no server token; restoring on the laptop that has one keeps it."""
+    from fieldapp import settings
+
+    token = settings.load(current).server_token
+    if token and (staging / SETTINGS_FILE).is_file():
+        restored = settings.load(staging)
+        if not restored.server_token:
+            settings.save(staging, restored.replace(server_token=token))
 
 
 def _refuse(archive: Path, message: str, problems: list[Problem] | None = None) -> InvalidInput:
@@ -353,6 +379,7 @@ class StagedRestore:
             for carried in CARRIED_OVER:
                 with contextlib.suppress(OSError):
                     shutil.copytree(self.data_folder / carried, self.staging / carried)
+            _carry_token(self.data_folder, self.staging)
             try:
                 os.rename(self.data_folder, previous)
             except OSError as exc:

@@ -177,9 +177,11 @@ class Store:
         if new:
             if not create:
                 raise _missing(path)
-            path.mkdir(parents=True, exist_ok=True)
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)  # the owner's only
         store = cls(path, readonly=readonly)
         store.created = new
+        if new:
+            _private(store.database)
         return store
 
     def sweep_orphans(self) -> int:
@@ -269,6 +271,17 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _private(database: Path) -> None:
+    """The database (and its WAL files, which SQLite creates with the database's mode) readable
+    by its owner only: it holds every unit's contacts. Windows: the user's profile folder
+    already restricts it, and chmod there only sets read-only."""
+    if os.name != "posix":
+        return
+    for file in (database, *(database.with_name(database.name + s) for s in ("-wal", "-shm"))):
+        if file.exists():
+            os.chmod(file, 0o600)
 
 
 def _missing(folder: Path) -> StoreMissing:
