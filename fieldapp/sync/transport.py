@@ -1,7 +1,8 @@
 """HTTP to the county server: one ``requests.Session``, timeouts, retries with backoff.
 
-Every request the sync client makes is idempotent, so a connection error or a 5xx answer is
-retried (with growing pauses) without any risk of storing something twice. A 4xx is not retried:
+Every request the sync client makes is idempotent, so a connection error, a reply cut off while
+it arrives or a 5xx answer is retried (with growing pauses) without any risk of storing something
+twice; when the retries run out the user gets a message, never a traceback. A 4xx is not retried:
 it carries the server's message, which is shown to the user as it is.
 """
 
@@ -16,6 +17,15 @@ import requests
 from fieldapp import __version__
 from fieldapp.errors import FieldappError
 from fieldapp.sync.wire import API_PREFIX
+
+# What a cut connection raises: before the answer (ConnectionError, Timeout) or while its body
+# arrives (a chunked reply that stops: ChunkedEncodingError; a compressed one: ContentDecodingError).
+CUT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
 class SyncError(FieldappError):
@@ -71,15 +81,19 @@ class Transport:
                     f"无法与县局服务器 {self.base} 建立安全连接（证书不受信任）：{exc}。"
                     "如县局使用自建证书，请在设置中指定其 CA 文件"
                 ) from None
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last = f"连接失败（{type(exc).__name__}）"
+            except CUT as exc:  # no answer, or an answer cut off while it arrived
+                last = f"连接中断（{type(exc).__name__}）"
                 continue
             if response.status_code >= 500:
                 last = f"服务器出错（HTTP {response.status_code}）"
                 continue
             if response.status_code >= 400:
                 raise ServerRefused(self._refusal(response), response.status_code)
-            return response.json()
+            try:
+                return response.json()
+            except ValueError:  # a 200 whose body ended early: ask again
+                last = "服务器的回复不完整"
+                continue
         raise SyncError(
             f"无法连接县局服务器 {self.base}：{last}，已重试 {self.retries} 次。"
             "已确认的评价都已记好，请检查网络后再同步，会从中断处继续"
