@@ -46,6 +46,10 @@ class LoadedChecklist:
     origin: str  # "bundled" or "county"
 
 
+MAX_FILE_BYTES = 2 * 1024 * 1024  # the biggest bundled checklist is about 20 KB
+TOO_DEEP = "内容嵌套层数太多，不是检查表的格式。请检查文件是否正确"
+
+
 def _describe(error: ErrorDetails, data: dict[str, object]) -> tuple[str | None, str]:
     """Turn one pydantic error into (item code, Chinese message with the field name)."""
     loc = [str(p) for p in error["loc"]]
@@ -81,6 +85,12 @@ def load_file(path: Path) -> Checklist:
     """
     where = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InvalidInput(
+                f"{where}：文件太大（{size // 1024} KB，检查表最多 {MAX_FILE_BYTES // 1024} KB），"
+                "请检查是否选错了文件"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"{where}：无法读取文件（{exc.strerror}）") from exc
@@ -93,6 +103,8 @@ def load_file(path: Path) -> Checklist:
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
+        except RecursionError:
+            raise InvalidInput(f"{where}：{TOO_DEEP}") from None
         except ValueError as exc:
             raise InvalidInput(
                 f"{where}：JSON 格式错误：{exc}。这是县局服务器下发的文件，请重新同步"
@@ -100,12 +112,16 @@ def load_file(path: Path) -> Checklist:
     else:
         try:
             data = tomllib.loads(text)
+        except RecursionError:
+            raise InvalidInput(f"{where}：{TOO_DEEP}") from None
         except tomllib.TOMLDecodeError as exc:
             raise InvalidInput(
                 f"{where}：TOML 格式错误：{exc}。常见原因：文字没有用英文双引号括起来，或用了中文引号"
             ) from exc
     try:
         return Checklist.model_validate(data)
+    except RecursionError:
+        raise InvalidInput(f"{where}：{TOO_DEEP}") from None
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

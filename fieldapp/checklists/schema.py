@@ -20,6 +20,9 @@ SOURCE_TAG = re.compile(r"^\s*(\[(S[0-9]|P[0-9]+|R)\]\s*)+")
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
+MAX_VERSION = 2**31 - 1  # an INTEGER column on SQLite and PostgreSQL alike
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
@@ -96,7 +99,7 @@ class Item(_Strict):
 
 class Checklist(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, le=MAX_VERSION)]
     title: NonEmpty
     title_en: str = ""
     kind: Literal["base", "general", "module"]
