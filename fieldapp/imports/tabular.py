@@ -35,6 +35,10 @@ class Table:
     unnamed_columns: list[int] = field(default_factory=list)
 
 
+MAX_ROWS = 1_000_000  # a province's unit list fits; a sheet declaring more is refused
+MAX_COLUMNS = 256  # the widest task table has about 30 columns
+
+
 def column_letter(number: int) -> str:
     """Excel's name of the 1-based column ``number``: 1 → A, 27 → AA."""
     letters = ""
@@ -88,9 +92,30 @@ def _raw_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise InvalidInput(f"{where}：不是有效的 Excel .xlsx 文件（{exc}）") from exc
         try:
+            if not book.worksheets:
+                raise InvalidInput(f"{where}：Excel 文件里没有工作表，请检查是否选错了文件")
             sheet = book.worksheets[0]
-            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, [_cell_text(c) for c in cells]
+            # The size a file declares (<dimension>) may be anything, A1:XFD1048576 included:
+            # read the rows the sheet holds, padded to no declared width.
+            sheet.reset_dimensions()
+            try:
+                for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                    if number > MAX_ROWS or len(cells) > MAX_COLUMNS:
+                        raise InvalidInput(
+                            f"{where}：第 {number} 行超出了能导入的范围（最多 {MAX_ROWS:,} 行、"
+                            f"{MAX_COLUMNS} 列）。请只保留名单所在的区域后重试"
+                        )
+                    yield number, [_cell_text(c) for c in cells]
+            except (
+                SyntaxError,
+                KeyError,
+                ValueError,
+                TypeError,
+                zipfile.BadZipFile,
+            ) as exc:
+                raise InvalidInput(
+                    f"{where}：Excel 文件内容已损坏（{exc}），请重新保存后再试"
+                ) from exc
         finally:
             book.close()
     elif suffix in (".csv", ".txt"):
