@@ -346,6 +346,27 @@ def _check_database(archive: Path, database: Path) -> None:
         )
 
 
+def _check_opens(archive: Path, staging: Path) -> None:
+    """Open the staged data as the app will (migrating an older schema there, in staging) and
+    read every table the app reads: a database that passes SQLite's checks but that the app
+    cannot open (no schema version with tables of its own, a schema version with no tables) is
+    refused before anything is swapped."""
+    from sqlalchemy import func, select
+
+    from fieldapp.storage.models import Base
+    from fieldapp.store import Store
+
+    if schema_revision(paths.database_path(staging)) is None:
+        raise _refuse(archive, "备份里的数据库不是 fieldapp 的数据库（没有架构版本）")
+    try:
+        with Store.open(staging) as store, store.read() as session:
+            for table in Base.metadata.sorted_tables:
+                session.execute(select(func.count()).select_from(table)).scalar()
+    except Exception as exc:  # any reason the app could not open it refuses the restore
+        log.warning("restore: the staged database does not open", exc_info=True)
+        raise _refuse(archive, f"备份里的数据库不能被本程序打开（{exc}）") from None
+
+
 @dataclass
 class StagedRestore:
     """A verified copy of the archive's data beside the data folder, ready to swap in."""
@@ -442,6 +463,7 @@ def prepare_restore(archive: Path, data_folder: Path) -> StagedRestore:
             if problems:
                 raise _refuse(archive, f"有 {len(problems)} 个文件未通过校验", problems)
             _check_database(archive, paths.database_path(staging))
+            _check_opens(archive, staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
