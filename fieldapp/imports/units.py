@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from fieldapp.domain import lifecycle, uscc
+from fieldapp.domain import lifecycle, text, uscc
 from fieldapp.domain.events import EventKind
 from fieldapp.domain.lifecycle import ExitReason, State
 from fieldapp.domain.vocab import INDUSTRIES, UnitType, canon, parse_industry, parse_unit_type
@@ -28,7 +28,7 @@ from fieldapp.errors import InvalidInput, Problem
 from fieldapp.imports import cells
 from fieldapp.imports.tabular import Table, column_letter, read_table
 from fieldapp.services import unit_changes_bulk as bulk
-from fieldapp.services.unit_changes import EDITABLE, Change
+from fieldapp.services.unit_changes import EDITABLE, TEXT_KINDS, Change
 
 Progress = Callable[[int, int], None]
 
@@ -68,17 +68,18 @@ REQUIRED = {
 }
 ALIASES = {canon(alias): name for name, names in COLUMNS.items() for alias in names}
 
-TEXT_LIMITS = {
-    "name": 200,
-    "shop_name": 200,
-    "address": 300,
-    "town": 64,
-    "category": 100,
-    "contact_person": 64,
-    "online_shop_name": 200,
-    "online_platform": 64,
-    "online_url": 500,
-}
+# One-line text columns, each as long as its field may be (the text policy, domain/text.py).
+LINE_FIELDS = (
+    "name",
+    "shop_name",
+    "address",
+    "town",
+    "category",
+    "contact_person",
+    "online_shop_name",
+    "online_platform",
+    "online_url",
+)
 BOOL_FIELDS = ("cross_store_return", "compensation_fund", "prudent")
 # The columns that are record fields of a unit (the others say how its state changes).
 RECORD_FIELDS = tuple(name for name in COLUMNS if name in EDITABLE)
@@ -139,17 +140,24 @@ def validate_values(
         bad("credit_code", message)
     for message in check.warnings:
         warnings.append(Problem(where, message, row=row, column=headers.get("credit_code")))
-    for name, limit in TEXT_LIMITS.items():
+
+    def refused(name: str, value: str, kind: text.TextKind) -> bool:
+        message = text.problem(value, kind)
+        if message is not None:
+            bad(name, message)
+        return message is not None
+
+    for name in LINE_FIELDS:
         # Text keeps its Chinese punctuation; only runs of spaces (full-width too) collapse.
         value = " ".join(raw.get(name, "").split())
-        if len(value) > limit:
-            bad(name, f"太长（{len(value)} 个字，最多 {limit} 个）")
+        refused(name, value, TEXT_KINDS[name])
         out[name] = value
     if not out["name"]:
         bad("name", "单位名称不能为空")
     station = " ".join(raw.get("station", "").split())
     if not station:
         bad("station", "所属所不能为空")
+    refused("station", station, TEXT_KINDS["station"])
     out["station"] = station
     unit_type = parse_unit_type(raw.get("unit_type", ""))
     if unit_type is None:
@@ -167,8 +175,9 @@ def validate_values(
             out[name] = cells.parse_bool(raw.get(name, ""))
         except ValueError as exc:
             bad(name, str(exc))
-    out["return_goods"] = raw.get("return_goods", "").strip()
-    out["return_terms"] = raw.get("return_terms", "").strip()
+    for name in ("return_goods", "return_terms"):
+        out[name] = raw.get(name, "").strip()
+        refused(name, out[name], TEXT_KINDS[name])
     out["return_days"] = None
     if raw.get("return_days", "").strip():
         try:
@@ -213,9 +222,10 @@ def validate_values(
         bad("exit_reason", f"未知的移出原因「{exit_text}」，可用：{allowed}")
     elif exit_reason is not None and state is not State.REMOVED:
         bad("exit_reason", "只有状态为「移出」的单位才填写移出原因；请清空此格或把状态改为移出")
+    reason = " ".join(raw["reason"].split()) if "reason" in raw else ""
+    refused("reason", reason, text.NOTE)
     if errors:
         return None, errors, warnings
-    reason = " ".join(raw["reason"].split()) if "reason" in raw else ""
     item = _Parsed(row or 0, out, state, dates["state_date"], exit_reason, reason, raw)
     return item, errors, warnings
 

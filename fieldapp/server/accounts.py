@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fieldapp.domain import text
 from fieldapp.domain.events import ROLE_LABELS as ROLE_LABELS
 from fieldapp.domain.events import Role
 from fieldapp.server.models import Account, utc_now
@@ -50,6 +51,15 @@ class Invalid(ServerError):
     status = 422
 
 
+def checked(value: str, kind: text.TextKind, label: str) -> str:
+    """``value`` if the text policy allows it (domain/text.py), else Invalid (422) naming
+    ``label``: a NUL would make PostgreSQL fail the request with a 500."""
+    message = text.problem(value, kind, label)
+    if message is not None:
+        raise Invalid(message)
+    return value
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -67,6 +77,7 @@ class Caller:
         return self.role == Role.COUNTY or station == self.station
 
     def check_station(self, station: str, what: str) -> None:
+        checked(station, text.NAME, "所（分局）")
         if not self.sees(station):
             raise Forbidden(
                 f"{what}属于「{station}」，账号「{self.name}」（{self.role.label}，"
@@ -123,8 +134,8 @@ def add_user(session: Session, name: str, station: str, role: str) -> tuple[Acco
     role = parse_role(role)
     if not name or not station:
         raise Invalid("请填写姓名（--name）和所属所（--station）")
-    if len(name) > 64 or len(station) > 64:
-        raise Invalid("姓名和所属所都不能超过 64 个字")
+    checked(name, text.NAME, "姓名")
+    checked(station, text.NAME, "所属所")
     token = new_token()
     account = Account(name=name, station=station, role=role, token_sha256=token_hash(token))
     session.add(account)

@@ -112,6 +112,9 @@ def _describe(errors: list[Any]) -> str:
         elif kind == "value_error":  # our own validators: the message is already Chinese
             message = str(error.get("msg", "无效")).removeprefix("Value error, ")
             parts.append(f"字段 {where}：{message}")
+        elif kind == "string_too_long":
+            limit = (error.get("ctx") or {}).get("max_length", "")
+            parts.append(f"字段 {where}：太长（最多 {limit} 个字）")
         elif kind in ("enum", "literal_error"):
             value = str(error.get("input", ""))[:60]
             expected = (error.get("ctx") or {}).get("expected", "")

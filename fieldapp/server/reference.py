@@ -13,11 +13,12 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from fieldapp.domain import text
 from fieldapp.domain.events import Role
 from fieldapp.domain.records import ConflictKind, Published
 from fieldapp.domain.review import ReviewStatus
 from fieldapp.server import models as m
-from fieldapp.server.accounts import Caller
+from fieldapp.server.accounts import Caller, checked
 from fieldapp.server.db import current_seq, next_seq
 from fieldapp.server.ingest import merged_update, new_unit_row, unit_row_data
 from fieldapp.server.review import wire_review
@@ -265,10 +266,11 @@ def publish_store(session: Session, folder: Path) -> dict[str, int]:
 
 def assign(session: Session, unit_uuid: str, inspector: str, year: int) -> m.Assignment:
     """Assign a unit to an inspector for a year; it comes down to the station's devices."""
+    from fieldapp.server.accounts import Missing
+
+    checked(inspector, text.NAME, "检查人员姓名")
     unit = session.get(m.Unit, unit_uuid)
     if unit is None:
-        from fieldapp.server.accounts import Missing
-
         raise Missing(f"服务器上没有单位 {unit_uuid}")
     seq = next_seq(session)
     row = session.scalar(

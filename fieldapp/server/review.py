@@ -9,10 +9,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fieldapp.domain import text
 from fieldapp.domain.events import Role
 from fieldapp.domain.review import DECISIONS, ReviewStatus
 from fieldapp.server import models as m
-from fieldapp.server.accounts import Caller, Invalid, Missing
+from fieldapp.server.accounts import Caller, Invalid, Missing, checked
 from fieldapp.server.db import next_seq
 from fieldapp.sync import wire
 
@@ -95,11 +96,12 @@ def review(
 ) -> wire.WireReview:
     """Accept or return an evaluation; a returned one goes back to its inspector on next pull."""
     caller.check_reviewer()
+    checked(uuid, text.NAME, "评价编号")
+    comment = checked(comment.strip(), text.COMMENT, "审核意见")
     row = session.get(m.Evaluation, uuid)
     if row is None:
         raise Missing(f"服务器上没有评价 {uuid}，请用 fieldapp-server review list 查看")
     caller.check_station(row.station, f"评价 {uuid}")
-    comment = comment.strip()
     decision = _status(status, DECISIONS, "审核结果")
     if decision is ReviewStatus.RETURNED and not comment:
         raise Invalid(f"退回评价 {uuid} 须写明退回原因（--comment），检查人员会在应用中看到")

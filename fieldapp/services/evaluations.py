@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, object_session
 
 from fieldapp.checklists import Checklist, Item, Library
 from fieldapp.checklists.loader import in_display_order
+from fieldapp.domain import text
 from fieldapp.domain.lifecycle import EXITS, State
 from fieldapp.domain.records import KIND_LABELS, EvaluationStatus, SignerRole
 from fieldapp.domain.records import EvaluationKind as Kind
@@ -80,6 +81,22 @@ LOCKED_MESSAGE = "评价已定稿，不能修改；如需更正请新建修订"
 _CLOSED_STATES = frozenset(EXITS)
 
 
+def _refuse(value: str, kind: text.TextKind, label: str, where: str = "") -> None:
+    """InvalidInput if ``value`` breaks the text policy: what finalise could not map is never
+    accepted into a draft (:mod:`fieldapp.domain.text`)."""
+    message = text.problem(value, kind, label)
+    if message is not None:
+        raise InvalidInput(f"{where}：{message}" if where else message)
+
+
+def _inspector(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("请填写检查人员姓名")
+    _refuse(name, text.NAME, "检查人员姓名")
+    return name
+
+
 def _name(evaluation: Evaluation) -> str:
     return f"评价 {evaluation.id}（{evaluation.unit.name}）"
 
@@ -126,9 +143,7 @@ def start(
             f"{unit.name}（{unit.credit_code}）已{State(unit.state).label}，不能再评价；"
             "如单位重新经营，请先变更其状态"
         )
-    inspector = inspector.strip()
-    if not inspector:
-        raise InvalidInput("请填写检查人员姓名")
+    inspector = _inspector(inspector)
     previous = latest_finalized(session, unit) if parsed in FOLLOW_KINDS else None
     if previous is not None and any(a.result == Answer.FAIL.value for a in previous.answers):
         # 回头看 / 整改复查 of open rectifications: the same checklist versions as before.
@@ -390,7 +405,11 @@ def answer(
         raise InvalidInput(
             f"{label}：结果「{result}」无效，应为 pass（符合）、fail（不符合）或 na（不适用）"
         ) from None
+    note = note.strip()
+    _refuse(note, text.NOTE, "备注", label)
     rectify = (rectify or "").strip() or None
+    if rectify is not None:
+        _refuse(rectify, text.NOTE, "整改要求", label)
     if parsed is Answer.FAIL:
         if rectify is None or due is None:
             raise InvalidInput(f"{label}：不符合的条目须填写整改要求和期限")
@@ -403,7 +422,7 @@ def answer(
         row = AnswerRow(checklist_id=ref.checklist.id, item_code=ref.item.code)
         evaluation.answers.append(row)
     row.result = parsed
-    row.note = note.strip()
+    row.note = note
     row.rectify = rectify
     row.due = due
     row.answered_at = local_now()
@@ -554,6 +573,7 @@ def sign(
     name = name.strip()
     if not name:
         raise InvalidInput(f"{where}：请填写签名人姓名")
+    _refuse(name, text.NAME, "签名人姓名", where)
     data = _signature_png(Path(png_path), where)
     sha = blob_store.put(data)
     row = next((s for s in evaluation.signatures if s.role == parsed.value), None)
@@ -629,9 +649,7 @@ def revise(session: Session, evaluation: Evaluation, inspector: str) -> Evaluati
     """A new draft replacing a finalized evaluation, with its answers, photos and checklists."""
     if evaluation.status != FINALIZED:
         raise InvalidInput(f"{_name(evaluation)}还是草稿，可以直接修改，不需要新建修订")
-    inspector = inspector.strip()
-    if not inspector:
-        raise InvalidInput("请填写检查人员姓名")
+    inspector = _inspector(inspector)
     revision = Evaluation(
         unit=evaluation.unit,
         kind=evaluation.kind,

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fieldapp.domain import lifecycle
+from fieldapp.domain import lifecycle, text
 from fieldapp.domain.events import COUNTY_CONFIRMED, FIELD_KINDS, EventKind, Role
 from fieldapp.domain.lifecycle import ExitReason, NamingEvidence, State
 from fieldapp.domain.records import EvaluationStatus
@@ -51,6 +51,7 @@ class Change:
     def __post_init__(self) -> None:
         if not self.actor.strip():
             raise InvalidInput("请填写经办人")
+        refuse_text(self.actor, text.NAME, "经办人")
 
 
 # Record fields a change may set, with the label its event and messages use.
@@ -78,6 +79,41 @@ FIELD_LABELS: dict[str, str] = {
     "entered_on": "入库日期",
 }
 EDITABLE = frozenset(FIELD_LABELS) - {"credit_code"}
+# The text record fields and their kinds: the sizes of the store's columns and the wire's fields.
+TEXT_KINDS: dict[str, text.TextKind] = {
+    "credit_code": text.CREDIT_CODE,
+    "name": text.TITLE,
+    "shop_name": text.TITLE,
+    "address": text.ADDRESS,
+    "town": text.NAME,
+    "station": text.NAME,
+    "industry": text.INDUSTRY,
+    "category": text.CATEGORY,
+    "contact_person": text.NAME,
+    "contact_phone": text.PHONE,
+    "online_shop_name": text.TITLE,
+    "online_platform": text.NAME,
+    "online_url": text.URL,
+    "return_goods": text.NOTE,
+    "return_terms": text.NOTE,
+}
+
+
+def refuse_text(value: str, kind: text.TextKind, label: str) -> None:
+    """InvalidInput naming ``label`` if ``value`` breaks the text policy (:mod:`domain.text`)."""
+    message = text.problem(value, kind, label)
+    if message is not None:
+        raise InvalidInput(message)
+
+
+def check_text(values: dict[str, Any], reason: str = "") -> None:
+    """Refuse record values (and a reason) the store, the wire or the server could not keep:
+    a control character or more characters than the field holds."""
+    for name, value in values.items():
+        kind = TEXT_KINDS.get(name)
+        if kind is not None and isinstance(value, str):
+            refuse_text(value, kind, FIELD_LABELS[name])
+    refuse_text(reason, text.NOTE, "原因")
 
 
 def event_text(value: Any) -> str | None:
@@ -172,6 +208,7 @@ def move(
     """
     on = on or change.today
     reason = reason.strip()
+    refuse_text(reason, text.NOTE, "原因")
     current = State(unit.state) if unit.state else None
     refusal = lifecycle.check_transition(current, target, reason, exit_reason)
     if refusal:
@@ -261,6 +298,7 @@ def post_sticker(
     (:func:`store_sticker_photo`); the dashboard lists stickers without one.
     """
     on = on or change.today
+    refuse_text(note, text.NOTE, "说明")
     if unit.state not in lifecycle.NAMED_STATES:
         here = State(unit.state).label if unit.state else "（无状态）"
         raise IllegalTransition(
@@ -335,6 +373,7 @@ def update_fields(
     if unknown:
         raise ValueError(f"fields not editable through update_fields: {unknown}")
     _check_date(unit, on, change, "变更")
+    check_text(values, reason)
     events: list[UnitEvent] = []
     for name, new in values.items():
         if name == "unit_type" and new is not None:
@@ -405,6 +444,7 @@ def create(
     list and is recorded as such."""
     on = on or change.today
     _check_date_plain(on, change)
+    check_text(values, reason)
     fields = dict(values)
     station = _station(session, str(fields.pop("station")))
     entered_on = fields.pop("entered_on", None)

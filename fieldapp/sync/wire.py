@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from fieldapp.domain import text
 from fieldapp.domain.events import EventKind
 from fieldapp.domain.events import Role as Role  # re-exported: the roles are the domain's
 from fieldapp.domain.lifecycle import ExitReason, State
@@ -95,10 +96,50 @@ def _known(
     return check
 
 
+def _one_line(value: str) -> str:
+    """No control character (NUL, tab, line break…): PostgreSQL refuses a NUL, and a value the
+    server cannot store must be a 422 naming the field, never a 500 (domain/text.py)."""
+    message = text.control_problem(value)
+    if message is not None:
+        raise ValueError(message)
+    return value
+
+
+def _lines(value: str) -> str:
+    """As :func:`_one_line`, but line breaks and tabs are kept (notes, reasons, comments)."""
+    message = text.control_problem(value, multiline=True)
+    if message is not None:
+        raise ValueError(message)
+    return value
+
+
 Sha256 = Annotated[str, AfterValidator(_sha)]
 Uuid = Annotated[str, AfterValidator(_uuid)]
-Short = Annotated[str, StringConstraints(max_length=64)]
-Text = Annotated[str, StringConstraints(max_length=20_000)]
+# Text fields: the length of their columns (domain/text.py), no control characters.
+Short = Annotated[str, StringConstraints(max_length=text.NAME.limit), AfterValidator(_one_line)]
+Title = Annotated[str, StringConstraints(max_length=text.TITLE.limit), AfterValidator(_one_line)]
+Address = Annotated[
+    str, StringConstraints(max_length=text.ADDRESS.limit), AfterValidator(_one_line)
+]
+Category = Annotated[
+    str, StringConstraints(max_length=text.CATEGORY.limit), AfterValidator(_one_line)
+]
+Industry = Annotated[
+    str, StringConstraints(max_length=text.INDUSTRY.limit), AfterValidator(_one_line)
+]
+Phone = Annotated[str, StringConstraints(max_length=text.PHONE.limit), AfterValidator(_one_line)]
+FieldName = Annotated[str, StringConstraints(max_length=32), AfterValidator(_one_line)]
+ItemCode = Annotated[
+    str, StringConstraints(max_length=text.ITEM_CODE.limit), AfterValidator(_one_line)
+]
+CreditCode = Annotated[
+    str, StringConstraints(max_length=text.CREDIT_CODE.limit), AfterValidator(_one_line)
+]
+FileName = Annotated[
+    str, StringConstraints(max_length=text.FILE_NAME.limit), AfterValidator(_one_line)
+]
+Text = Annotated[str, StringConstraints(max_length=text.NOTE.limit), AfterValidator(_lines)]
+Comment = Annotated[str, StringConstraints(max_length=text.COMMENT.limit), AfterValidator(_lines)]
 # Vocabularies are the domain's enums; a value the domain does not know never gets in.
 UnitTypeValue = Annotated[UnitType, BeforeValidator(_known(UnitType, "单位类型"))]
 StateValue = Annotated[State, BeforeValidator(_known(State, "状态"))]
@@ -136,7 +177,7 @@ class WirePin(_Wire):
 
 class WireAnswer(_Wire):
     checklist_id: Short
-    item_code: Annotated[str, StringConstraints(max_length=20)]
+    item_code: ItemCode
     result: AnswerValue
     note: Text = ""
     rectify: Text | None = None
@@ -146,13 +187,13 @@ class WireAnswer(_Wire):
 class WirePhoto(_Wire):
     sha256: Sha256
     checklist_id: Short | None = None
-    item_code: Annotated[str, StringConstraints(max_length=20)] | None = None
+    item_code: ItemCode | None = None
     width: int = Field(ge=0, le=100_000)
     height: int = Field(ge=0, le=100_000)
     taken_at: datetime | None = None
     gps_lat: float | None = Field(None, ge=-90, le=90)
     gps_lon: float | None = Field(None, ge=-180, le=180)
-    original_name: Annotated[str, StringConstraints(max_length=255)] = ""
+    original_name: FileName = ""
 
 
 class WireSignature(_Wire):
@@ -167,7 +208,7 @@ class WireEvaluation(_Wire):
 
     uuid: Uuid
     unit_uuid: Uuid
-    unit_credit_code: Annotated[str, StringConstraints(max_length=18)]
+    unit_credit_code: CreditCode
     station: Short
     kind: Short
     inspector: Short
@@ -231,12 +272,12 @@ class WireUnitEvent(_Wire):
     occurred_on: date
     actor: Short
     reason: Text = ""
-    field: Annotated[str, StringConstraints(max_length=32)] | None = None
+    field: FieldName | None = None
     old_value: Text | None = None
     new_value: Text | None = None
     exit_reason: ExitReasonValue | None = None
     county_confirmed: bool = False
-    source: Annotated[str, StringConstraints(max_length=300)] = ""
+    source: Address = ""
     photo_sha256: Sha256 | None = None
 
     @model_validator(mode="after")
@@ -255,17 +296,17 @@ class WireUnit(_Wire):
     """
 
     uuid: Uuid
-    credit_code: Annotated[str, StringConstraints(max_length=18)]
-    name: Annotated[str, StringConstraints(max_length=200)]
-    shop_name: Annotated[str, StringConstraints(max_length=200)] = ""
-    address: Annotated[str, StringConstraints(max_length=300)] = ""
+    credit_code: CreditCode
+    name: Title
+    shop_name: Title = ""
+    address: Address = ""
     town: Short = ""
     station: Short
     unit_type: UnitTypeValue
-    industry: Short | None = None
-    category: Annotated[str, StringConstraints(max_length=100)] = ""
+    industry: Industry | None = None
+    category: Category = ""
     contact_person: Short = ""
-    contact_phone: Annotated[str, StringConstraints(max_length=32)] = ""
+    contact_phone: Phone = ""
     prudent: bool = False
     state: StateValue | None = None
     state_since: date | None = None
@@ -395,9 +436,9 @@ class WireTarget(_Wire):
     station: Short | None = None
     kind: TargetKindValue = TargetKind.UNIT_TYPE
     unit_type: UnitTypeValue | None = None
-    industry: Annotated[str, StringConstraints(max_length=100)] = ""
-    sector: Annotated[str, StringConstraints(max_length=100)] = ""
-    responsible_dept: Annotated[str, StringConstraints(max_length=200)] = ""
+    industry: Category = ""
+    sector: Category = ""
+    responsible_dept: Title = ""
     count: int | None = Field(None, ge=0)
     note: Text = ""
     parent: Sha256 | None = None
@@ -419,7 +460,7 @@ class WirePlanYear(_Wire):
     year: int = Field(ge=1900, le=2200)
     first_due: date  # 培育、承诺公示、系统录入率100%
     final_due: date  # 后评价、标识张贴
-    source: Annotated[str, StringConstraints(max_length=200)] = ""
+    source: Title = ""
 
 
 class WireRatioTarget(_Wire):
@@ -431,7 +472,7 @@ class WireRatioTarget(_Wire):
     kind: RatioKindValue
     threshold: float | None = Field(None, ge=0)
     denominator: int | None = Field(None, ge=0)
-    source: Annotated[str, StringConstraints(max_length=200)] = ""
+    source: Title = ""
 
     def key(self) -> str:
         """What the share is of (year, station, kind), as one SHA-256."""
@@ -470,7 +511,7 @@ class Pull(_Wire):
 
 class ReviewRequest(_Wire):
     status: DecisionValue
-    comment: Annotated[str, StringConstraints(max_length=2000)] = ""
+    comment: Comment = ""
 
 
 class ReceivedEvaluation(_Wire):
