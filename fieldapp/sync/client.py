@@ -137,6 +137,7 @@ class SyncClient:
         self.cancelled = cancelled or (lambda: False)
         self.batch_size = batch_size
         self.write_chunk = write_chunk
+        self.unsendable: set[str] = set()  # evaluations whose content the wire refuses
 
     def _check_cancel(self) -> None:
         if self.cancelled():
@@ -182,18 +183,40 @@ class SyncClient:
             self._send(manifest, report)
 
     def _unfinished(self, session: Session) -> wire.Manifest | None:
-        row = session.scalar(
-            select(SyncBatch)
-            .where(SyncBatch.status == BatchStatus.STARTED, SyncBatch.source == BatchSource.ONLINE)
-            .order_by(SyncBatch.started_at)
-            .limit(1)
-        )
-        if row is None or row.manifest_json is None:
-            return None
-        return wire.Manifest.model_validate_json(row.manifest_json)
+        """The oldest batch left unfinished; one whose stored content the wire now refuses (a
+        NUL or an over-long text saved before the text policy) is set aside as refused, with
+        the reason, so it never blocks the batches after it."""
+        while True:
+            row = session.scalar(
+                select(SyncBatch)
+                .where(
+                    SyncBatch.status == BatchStatus.STARTED,
+                    SyncBatch.source == BatchSource.ONLINE,
+                )
+                .order_by(SyncBatch.started_at)
+                .limit(1)
+            )
+            if row is None or row.manifest_json is None:
+                return None
+            try:
+                return wire.Manifest.model_validate_json(row.manifest_json)
+            except ValidationError as exc:
+                row.status = BatchStatus.REFUSED
+                row.error = f"本机保存的批次内容不合规，已搁置：{_first_error(exc)}"[:2000]
+                row.finished_at = local_now()
+                session.flush()
 
     def _new_batch(self, session: Session, report: SyncReport) -> wire.Manifest | None:
-        manifest = build_manifest(session, report.clock_skewed, self.batch_size, self.label)
+        skipped: list[str] = []
+        manifest = build_manifest(
+            session,
+            report.clock_skewed,
+            self.batch_size,
+            self.label,
+            exclude=self.unsendable,
+            unsendable=skipped,
+        )
+        report.conflicts += skipped
         if manifest is None:
             return None
         state.start_batch(session, manifest, "online")
@@ -429,11 +452,20 @@ def device_report(session: Session, label: str, unsynced: int | None = None) -> 
 
 
 def build_manifest(
-    session: Session, skewed: bool, limit: int, label: str = ""
+    session: Session,
+    skewed: bool,
+    limit: int,
+    label: str = "",
+    *,
+    exclude: set[str] | None = None,
+    unsendable: list[str] | None = None,
 ) -> wire.Manifest | None:
     """The next batch of unconfirmed evaluations and unit changes (None: nothing to send).
 
-    Blobs are not checked here: a missing one is reported when it is uploaded or exported.
+    Blobs are not checked here: a missing one is reported when it is uploaded or exported. An
+    evaluation whose content the wire refuses (text saved before the text policy) is left out:
+    its uuid is added to ``exclude`` and a message saying what to correct to ``unsendable``;
+    without those lists it raises, as before.
     """
     in_flight = set(
         session.scalars(
@@ -445,22 +477,43 @@ def build_manifest(
         if text:
             sending |= {e["uuid"] for e in json.loads(text)["evaluations"]}
     pending = state.pending(session)
-    chosen = [e for e in pending if e.uuid not in sending][:limit]
-    changes = _unit_changes(session, chosen)
-    if not chosen and not changes:
-        return None
+    left_out = exclude if exclude is not None else set()
     evaluations = []
-    for evaluation in chosen:
+    chosen: list[Evaluation] = []
+    for evaluation in (e for e in pending if e.uuid not in sending and e.uuid not in left_out):
+        if len(chosen) == limit:
+            break
         record = state.record(session, evaluation)
         if skewed:
             record.clock_skewed = True
-        item = wire_evaluation(session, evaluation, record.clock_skewed)
+        try:
+            item = wire_evaluation(session, evaluation, record.clock_skewed)
+        except ValidationError as exc:
+            if exclude is None or unsendable is None:
+                raise
+            left_out.add(evaluation.uuid)
+            unsendable.append(
+                f"评价 {evaluation.id}（{evaluation.unit.name}）没有发送：{_first_error(exc)}。"
+                "请修订这份评价后再同步"
+            )
+            continue
         record.wire_sha256 = item.content_sha256
         evaluations.append(item)
+        chosen.append(evaluation)
+    changes = _unit_changes(session, chosen)
+    if not chosen and not changes:
+        return None
     device = device_report(session, label, unsynced=len(pending))
     return wire.Manifest(
         batch_id=str(uuid.uuid4()), device=device, evaluations=evaluations, unit_changes=changes
     )
+
+
+def _first_error(exc: ValidationError) -> str:
+    """The first thing the wire refused, as a person reads it: where, and why."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    return f"{where}：{first.get('msg', '')}" if where else str(first.get("msg", ""))
 
 
 def apply_receipt(session: Session, manifest: wire.Manifest, receipt: wire.Receipt) -> None:
