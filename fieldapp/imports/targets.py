@@ -1347,18 +1347,7 @@ def _write(
         result.target_ids.append(target.id)
     for ratio in ratios:
         station_id = ids[ratio.station] if ratio.station is not None else None
-        row = session.scalar(
-            select(RatioTarget).where(
-                RatioTarget.year == ratio.year,
-                RatioTarget.kind == ratio.kind,
-                RatioTarget.station_id.is_(None)
-                if station_id is None
-                else RatioTarget.station_id == station_id,
-            )
-        )
-        if row is None:
-            row = RatioTarget(year=ratio.year, station_id=station_id, kind=ratio.kind)
-            session.add(row)
+        row = plan.ratio_row(session, ratio.year, ratio.kind, station_id)
         if ratio.threshold is not None:
             row.threshold = ratio.threshold
         if ratio.denominator is not None:

@@ -8,7 +8,7 @@ county loads its reference data from its desktop store with ``fieldapp-server pu
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -166,13 +166,25 @@ def _held(session: Session, unit: wire.WireUnit, refusal: str) -> None:
 
 def upsert_target(session: Session, target: wire.WireTarget, seq: int) -> bool:
     """Publish a task-table figure, found by what it counts; True if it is new or changed."""
-    key = target.key()
-    data = wire.canonical_json(target.model_dump(mode="json"))
-    row = session.scalar(select(m.Target).where(m.Target.key == key))
+    return _upsert_keyed(session, m.Target, target.key(), target, seq)
+
+
+Keyed = TypeVar("Keyed", m.Target, m.RatioTarget)
+
+
+def _upsert_keyed(
+    session: Session,
+    model: type[Keyed],
+    key: str,
+    item: wire.WireTarget | wire.WireRatioTarget,
+    seq: int,
+) -> bool:
+    """Store ``item`` as canonical JSON under ``key`` (a task row, a ratio target); True if it
+    is new or changed, False if the stored JSON is the same."""
+    data = wire.canonical_json(item.model_dump(mode="json"))
+    row = session.scalar(select(model).where(model.key == key))
     if row is None:
-        session.add(
-            m.Target(key=key, year=target.year, station=target.station, data_json=data, seq=seq)
-        )
+        session.add(model(key=key, year=item.year, station=item.station, data_json=data, seq=seq))
         return True
     if row.data_json == data:
         return False
@@ -204,18 +216,7 @@ def upsert_plan_year(session: Session, plan_year: wire.WirePlanYear, seq: int) -
 
 def upsert_ratio(session: Session, ratio: wire.WireRatioTarget, seq: int) -> bool:
     """Publish a ratio target, found by year, station and kind; True if it is new or changed."""
-    key = ratio.key()
-    data = wire.canonical_json(ratio.model_dump(mode="json"))
-    row = session.scalar(select(m.RatioTarget).where(m.RatioTarget.key == key))
-    if row is None:
-        session.add(
-            m.RatioTarget(key=key, year=ratio.year, station=ratio.station, data_json=data, seq=seq)
-        )
-        return True
-    if row.data_json == data:
-        return False
-    row.data_json, row.seq = data, seq
-    return True
+    return _upsert_keyed(session, m.RatioTarget, ratio.key(), ratio, seq)
 
 
 def publish_store(session: Session, folder: Path) -> dict[str, int]:

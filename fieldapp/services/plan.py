@@ -97,6 +97,25 @@ class StationCell:
     count: int
 
 
+def ratio_row(session: Session, year: int, kind: str, station_id: int | None) -> RatioTarget:
+    """The ratio target of ``kind`` for a station (None: the county) in ``year``, added to the
+    session if there is none yet: one row per year, station and kind, whoever writes it (the
+    task-table import, a pull from the county server)."""
+    row = session.scalar(
+        select(RatioTarget).where(
+            RatioTarget.year == year,
+            RatioTarget.kind == kind,
+            RatioTarget.station_id.is_(None)
+            if station_id is None
+            else RatioTarget.station_id == station_id,
+        )
+    )
+    if row is None:
+        row = RatioTarget(year=year, station_id=station_id, kind=kind)
+        session.add(row)
+    return row
+
+
 def is_station_cell() -> ColumnElement[bool]:
     """A plain cell of a station task table: a station, one unit type, a count, not a 其中."""
     return and_(

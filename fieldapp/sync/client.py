@@ -42,7 +42,6 @@ from fieldapp.services.units import ADD_REASON
 from fieldapp.settings import Settings
 from fieldapp.storage.models import (
     Evaluation,
-    RatioTarget,
     SyncAssignment,
     SyncBatch,
     SyncUnit,
@@ -723,18 +722,7 @@ def apply_ratios(session: Session, ratios: list[wire.WireRatioTarget]) -> None:
     stations, _ = station_ids(session, sorted({r.station for r in ratios if r.station}))
     for ratio in ratios:
         station_id = stations[ratio.station] if ratio.station else None
-        row = session.scalar(
-            select(RatioTarget).where(
-                RatioTarget.year == ratio.year,
-                RatioTarget.kind == ratio.kind,
-                RatioTarget.station_id.is_(None)
-                if station_id is None
-                else RatioTarget.station_id == station_id,
-            )
-        )
-        if row is None:
-            row = RatioTarget(year=ratio.year, station_id=station_id, kind=ratio.kind)
-            session.add(row)
+        row = plan.ratio_row(session, ratio.year, ratio.kind, station_id)
         row.threshold = ratio.threshold
         row.denominator = ratio.denominator
         row.source = ratio.source or "县局服务器"
