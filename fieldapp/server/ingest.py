@@ -125,7 +125,7 @@ def _report_device(
         device = m.Device(device_id=report.device_id, account_id=caller.id)
         session.add(device)
     elif device.account_id != caller.id:
-        device.account_id = caller.id  # a laptop handed to another inspector
+        _take_over(session, caller, device, report)
     stamp = m.utc_now()
     device.label = report.label
     device.unsynced = report.unsynced
@@ -137,6 +137,32 @@ def _report_device(
         device.last_sync_at = device.last_sync_at or m.as_utc(report.last_sync_at)
     session.flush()
     return device
+
+
+def _take_over(
+    session: Session, caller: Caller, device: m.Device, report: wire.DeviceReport
+) -> None:
+    """Another account reports a known device. A device belongs to its station: the county
+    hands laptops out (its devices go to whoever syncs them), an inspector of the same station
+    takes a laptop over, and a revoked account's laptop goes to its next user; county staff
+    syncing a station's laptop leave it with its station. Another station's account is refused:
+    it would move the laptop out of its station head's sight and clear its unsynced count."""
+    owner = session.get(m.Account, device.account_id)
+    if caller.role is Role.COUNTY and owner is not None and owner.revoked_at is None:
+        return  # county staff helping on a station's laptop: it stays the station's
+    if (
+        owner is None
+        or owner.revoked_at is not None
+        or owner.role is Role.COUNTY
+        or owner.station == caller.station
+    ):
+        device.account_id = caller.id
+        return
+    raise Forbidden(
+        f"这台电脑（{report.label or '未命名设备'}）登记在「{owner.station}」{owner.name} 的账号下，"
+        f"{caller.station}的账号不能用它同步。如电脑已调到{caller.station}，请县局先注销 "
+        f"{owner.name} 的账号（fieldapp-server users revoke），再同步"
+    )
 
 
 def commit(
