@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from fieldapp.checklists.schema import Checklist
+from fieldapp.domain.records import ChecklistOrigin
 from fieldapp.domain.vocab import UnitType
 from fieldapp.errors import InvalidInput, NotFound, Problem
 
@@ -43,7 +44,7 @@ _PYDANTIC_MESSAGES = {
 class LoadedChecklist:
     checklist: Checklist
     path: Path
-    origin: str  # "bundled" or "county"
+    origin: ChecklistOrigin
 
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # the biggest bundled checklist is about 20 KB
@@ -146,21 +147,21 @@ class Library:
     ) -> Library:
         """Bundled files, then the county's own (``*.toml``), then those the server sent."""
         library = cls()
-        library.add_folder(bundled_dir, "bundled")
+        library.add_folder(bundled_dir, ChecklistOrigin.BUNDLED)
         if county_dir is not None and county_dir.is_dir():
-            library.add_folder(county_dir, "county")
+            library.add_folder(county_dir, ChecklistOrigin.COUNTY)
         if server_dir is not None and server_dir.is_dir():
-            library.add_folder(server_dir, "server", pattern="*.json")
+            library.add_folder(server_dir, ChecklistOrigin.SERVER, pattern="*.json")
         return library
 
-    def add_folder(self, folder: Path, origin: str, pattern: str = "*.toml") -> None:
+    def add_folder(self, folder: Path, origin: ChecklistOrigin, pattern: str = "*.toml") -> None:
         for path in sorted(folder.glob(pattern)):
             try:
                 self.add(load_file(path), path, origin)
             except InvalidInput as exc:
                 self.problems.append(str(exc))
 
-    def add(self, checklist: Checklist, path: Path, origin: str) -> None:
+    def add(self, checklist: Checklist, path: Path, origin: ChecklistOrigin) -> None:
         existing = self.entries.get(checklist.key)
         if existing is not None:
             if existing.checklist.content_hash() != checklist.content_hash():

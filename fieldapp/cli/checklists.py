@@ -45,7 +45,7 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
                 len(e.checklist.items),
                 "、".join(t.label for t in e.checklist.applies.unit_types) or "全部",
                 "、".join(industry_label(i) for i in e.checklist.applies.industries) or "不限",
-                "内置" if e.origin == "bundled" else "县局",
+                e.origin.label,
             )
             for e in entries
         ]

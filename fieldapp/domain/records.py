@@ -39,6 +39,19 @@ KIND_LABELS: dict[EvaluationKind, str] = {
 }
 
 
+class ChecklistOrigin(StrEnum):
+    """Where a checklist version in the library came from."""
+
+    BUNDLED = "bundled"  # shipped with fieldapp
+    COUNTY = "county"  # the county's own file in <data>/checklists
+    SERVER = "server"  # sent down by the county server at a sync
+
+    @property
+    def label(self) -> str:
+        # A checklist the server sent is the county's: both read 县局.
+        return "内置" if self is ChecklistOrigin.BUNDLED else "县局"
+
+
 class SignerRole(StrEnum):
     """Who signs an evaluation sheet (not an account's role: see ``events.Role``)."""
 
