@@ -135,12 +135,7 @@ def _list_with_rules(
         if args.json:
             print_json([asdict(views.record_from(u)) for u in found])
             return EXIT_OK
-        rows = [
-            views.UnitRow(
-                u.id, u.credit_code, u.name, u.station.name, u.unit_type, u.state, u.address
-            )
-            for u in found
-        ]
+        rows = [views.row_from(u) for u in found]
     _print_list(rows, total)
     return EXIT_OK
 

@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from fieldapp.services.progress import Progress
     from fieldapp.services.unit_changes import Change, Proposal
     from fieldapp.services.worklists import ChangedUnit, HoldBack, Rectification
-    from fieldapp.storage.models import Unit
     from fieldapp.store import Store
 
 __all__ = ["Page", "UnitRow"]
@@ -76,18 +75,6 @@ class UnitDetail:
     prudent: bool = False  # 审慎培育
 
 
-def _row(unit: Unit) -> UnitRow:
-    return UnitRow(
-        unit.id,
-        unit.credit_code,
-        unit.name,
-        unit.station.name,
-        unit.unit_type,
-        unit.state,
-        unit.address,
-    )
-
-
 def fetch_units(store: Store, query: UnitFilter, after_id: int, limit: int) -> list[UnitRow]:
     """The next ``limit`` units matching ``query`` after id ``after_id``, in id order.
 
@@ -100,7 +87,7 @@ def fetch_units(store: Store, query: UnitFilter, after_id: int, limit: int) -> l
 
     with store.read() as session:
         found = unit_service.search(session, query, limit=limit, after_id=after_id)
-        return [_row(u) for u in found]
+        return [unit_view.row_from(u) for u in found]
 
 
 def first_page(store: Store, query: UnitFilter, limit: int) -> Page:
@@ -113,7 +100,7 @@ def first_page(store: Store, query: UnitFilter, limit: int) -> Page:
     with store.read() as session:
         total = unit_service.count(session, query)
         found = unit_service.search(session, query, limit=limit, offset=0)
-        return Page(query, total, [_row(u) for u in found])
+        return Page(query, total, [unit_view.row_from(u) for u in found])
 
 
 def station_names(store: Store) -> list[str]:

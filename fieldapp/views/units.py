@@ -262,6 +262,19 @@ def records(
     ]
 
 
+def row_from(unit: Unit) -> UnitRow:
+    """The list row of a unit the ORM loaded (the filters that need the evaluation rules)."""
+    return UnitRow(
+        unit.id,
+        unit.credit_code,
+        unit.name,
+        unit.station.name,
+        unit.unit_type,
+        unit.state,
+        unit.address,
+    )
+
+
 def record_from(unit: Unit) -> UnitRecord:
     """The record of a unit the ORM loaded (``units show``, ``units list`` with the evaluation
     filters): the same fields and types as :func:`records` reads."""
