@@ -40,6 +40,7 @@ from fieldapp import __version__, logs, paths
 from fieldapp.errors import FieldappError, InvalidInput, Problem
 from fieldapp.reports.output import atomic_output
 from fieldapp.settings import SETTINGS_FILE
+from fieldapp.storage import sqlitefile
 
 log = logging.getLogger(__name__)
 
@@ -82,35 +83,12 @@ class RestoreResult:
 # --- create -------------------------------------------------------------------------------------
 
 
-def snapshot_database(database: Path, target: Path) -> None:
-    """Copy ``database`` to ``target`` as one consistent snapshot, even while others write.
-
-    SQLite's online backup API copies every page under one read transaction (``pages=-1``), so
-    a commit that lands meanwhile is either wholly in the copy or not at all.
-    """
-    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
-    try:
-        copy = sqlite3.connect(target)
-        try:
-            source.backup(copy)
-            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal
-        finally:
-            copy.close()
-    finally:
-        source.close()
-
-
 def schema_revision(database: Path) -> str | None:
-    """The Alembic revision recorded in a database file (None if it has none)."""
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    connection.row_factory = sqlite3.Row
+    """The Alembic revision recorded in a database file (None if it has none, or is none)."""
     try:
-        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        return sqlitefile.stored_revision(database)
     except sqlite3.DatabaseError:
         return None
-    finally:
-        connection.close()
-    return str(row["version_num"]) if row else None
 
 
 def _settings_without_secrets(folder: Path, tmp: Path) -> Path | None:
@@ -163,7 +141,7 @@ def create(folder: Path, target: Path, *, now: datetime | None = None) -> Backup
     created_at = (now or datetime.now()).isoformat(timespec="seconds")
     with tempfile.TemporaryDirectory(prefix="fieldapp-backup-") as tmp:
         snapshot = Path(tmp) / paths.DATABASE_FILE
-        snapshot_database(database, snapshot)
+        sqlitefile.snapshot(database, snapshot)
         schema = schema_revision(snapshot)
         entries: list[dict[str, Any]] = []
         with atomic_output(Path(target)) as part:

@@ -62,6 +62,23 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     return connection
 
 
+def snapshot(path: Path, target: Path) -> None:
+    """Copy the database at ``path`` to ``target`` as one consistent snapshot, even while others
+    write: SQLite's online backup API copies every page under one read transaction, so a commit
+    that lands meanwhile is either wholly in the copy or not at all. The copy is one
+    self-contained file (no WAL)."""
+    source = sqlite3.connect(readonly_uri(path), uri=True, timeout=30)
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            copy.close()
+    finally:
+        source.close()
+
+
 def stored_revision(path: Path) -> str | None:
     """The schema revision of the database at ``path`` (Alembic's ``alembic_version`` row), None
     if it has none (a new, empty or foreign file)."""
@@ -89,15 +106,7 @@ def copy_before_upgrade(path: Path, current: str, head: str) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = folder / f"before-upgrade-{current}-to-{head}-{stamp}.sqlite3"
     partial = target.with_suffix(".partial")
-    source = connect_readonly(path)
-    try:
-        copy = sqlite3.connect(partial)
-        try:
-            source.backup(copy)
-        finally:
-            copy.close()
-    finally:
-        source.close()
+    snapshot(path, partial)
     with contextlib.suppress(OSError):  # Windows: the profile folder already restricts it
         os.chmod(partial, 0o600)
     os.replace(partial, target)
