@@ -295,15 +295,6 @@ def _extract_verified(archive: Path, zf: zipfile.ZipFile, entry: dict[str, Any],
     return ""
 
 
-def _known_revisions() -> set[str]:
-    from alembic.script import ScriptDirectory
-
-    from fieldapp.storage import db
-
-    script = ScriptDirectory.from_config(db.alembic_config())
-    return {rev.revision for rev in script.walk_revisions()}
-
-
 def _check_database(archive: Path, database: Path) -> None:
     try:
         connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
@@ -318,7 +309,9 @@ def _check_database(archive: Path, database: Path) -> None:
     if result != ["ok"]:
         raise _refuse(archive, "数据库完整性检查未通过：" + "；".join(map(str, result[:5])))
     schema = schema_revision(database)
-    if schema is not None and schema not in _known_revisions():
+    from fieldapp.storage import db
+
+    if schema is not None and schema not in db.known_revisions():
         raise _refuse(
             archive, f"数据库版本 {schema} 来自更新版本的 fieldapp，请先升级 fieldapp 再恢复"
         )
