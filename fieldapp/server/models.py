@@ -254,3 +254,31 @@ class Conflict(Base):
     batch_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Login(Base):
+    """An account's password for the web console, apart from its devices' token: setting or
+    resetting a password never touches the token a laptop syncs with. ``failures`` counts wrong
+    passwords in a row; after too many the account is locked until ``locked_until``."""
+
+    __tablename__ = "logins"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie's SHA-256 (the cookie itself is never stored), the CSRF
+    token every form must carry back, and when it ends. Kept in the database, so any worker
+    of a multi-worker server knows it."""
+
+    __tablename__ = "web_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
