@@ -102,6 +102,7 @@ api.restore  # backup.restore: prepare_restore(...).swap() in one call
 api.read_manifest  # backup.read_manifest: what an archive holds, before restoring
 api.head_revision  # storage.db.head_revision: the newest migration, compared with a store's
 api.events_added  # unit_sync.Adopted.events_added: what a pull added to a unit's history
+api.for_station_year  # evidence.for_station_year: the year's 证据存疑 rows of a store, judged
 
 # Hooks the window's tests drive it through (tests/ui): dialogs kept open and rows read back.
 ui_tests = Whitelist()
@@ -110,3 +111,7 @@ ui_tests.is_empty
 ui_tests.proposal_dialog
 ui_tests.row_data
 ui_tests.settings_dialog
+
+# Columns written by the server and read only by the database's readers (the county's audit).
+server_columns = Whitelist()
+server_columns.changed_at  # logins.changed_at: when a console password was last set

@@ -3,7 +3,9 @@
 #   Qt's runtime libraries (PySide6 wheels bring Qt itself, not these system libraries),
 #   a CJK font (fonts-wqy-microhei) so Chinese text renders, poppler-utils (pdftotext,
 #   pdffonts, pdftoppm) to read printed sheets back in tests, binutils (objdump, which
-#   PyInstaller needs on Linux for tests/frozen/test_frozen.py), and python3-venv.
+#   PyInstaller needs on Linux for tests/frozen/test_frozen.py), Debian's chromium and
+#   chromedriver (the web console's browser tests drive them headless; nothing is downloaded
+#   at test time), and python3-venv.
 set -euo pipefail
 
 packages=(
@@ -11,6 +13,7 @@ packages=(
   libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0
   fonts-wqy-microhei poppler-utils binutils
+  chromium chromium-driver
 )
 
 missing=()

@@ -106,7 +106,7 @@ class SheetSignature:
 class SheetData:
     """Everything one printed sheet shows, read out of the store."""
 
-    id: int
+    id: int | str  # the laptop's number, or the start of the uuid on the county server
     uuid: str
     kind_label: str
     draft: bool
@@ -116,8 +116,8 @@ class SheetData:
     verdict: str | None
     verdict_text: str | None
     content_sha256: str | None
-    replaces: int | None
-    follows: int | None
+    replaces: int | str | None
+    follows: int | str | None
     unit: UnitBlock
     checklists: list[SheetChecklist]
     photos: list[SheetPhoto]

@@ -154,3 +154,14 @@ def revoke(session: Session, account_id: int) -> Account:
     if account.revoked_at is None:
         account.revoked_at = utc_now()
     return account
+
+
+def set_role(session: Session, account_id: int, role: str) -> Account:
+    """Change an account's role (its token and station stay)."""
+    account = session.get(Account, account_id)
+    if account is None:
+        raise Missing(f"没有编号为 {account_id} 的账号，请刷新账号列表")
+    if account.revoked_at is not None:
+        raise Invalid(f"账号「{account.name}」已注销，不能修改角色；请新增账号")
+    account.role = parse_role(role)
+    return account

@@ -1,4 +1,5 @@
-"""The FastAPI application of the county server: API v1 for sync, review and devices.
+"""The FastAPI application of the county server: API v1 for sync, review and devices, and the
+county office's web console (:mod:`fieldapp.server.web`).
 
 Every endpoint but ``/health`` needs ``Authorization: Bearer <token>``. Bodies are size-limited
 before they are read; every refusal is a 4xx with a message in Chinese saying what was wrong and
@@ -15,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
@@ -28,6 +29,8 @@ from fieldapp.server.blobs import BlobRefused, BlobStore
 from fieldapp.server.config import ServerConfig
 from fieldapp.server.db import Database
 from fieldapp.server.models import utc_now
+from fieldapp.server.web import mount as mount_console
+from fieldapp.server.web import pages
 from fieldapp.services.progress import as_json
 from fieldapp.sync import wire
 from fieldapp.sync.wire import API_PREFIX
@@ -168,7 +171,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     )
 
     @app.exception_handler(ServerError)
-    async def _server_error(_request: Request, exc: ServerError) -> JSONResponse:
+    async def _server_error(request: Request, exc: ServerError) -> Response:
+        if pages.is_console(request):
+            return pages.error_page(request, exc)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
 
@@ -177,7 +182,12 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if pages.is_console(request):
+            message = _describe(list(exc.errors())).removesuffix(
+                "。请检查客户端版本是否与服务器一致"
+            )
+            return pages.error_page(request, Invalid(message + "。请修改后重新提交"))
         return JSONResponse({"detail": _describe(list(exc.errors()))}, status_code=422)
 
     errors: dict[int | str, dict[str, Any]] = {
@@ -301,4 +311,5 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         with db.session() as session:
             return review_service.stats(session)
 
+    mount_console(app)
     return app

@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = users.add_parser("revoke", parents=[common], help="注销账号的令牌")
     p.add_argument("id", type=int, metavar="ID")
     p.set_defaults(func=cmd_users_revoke)
+    p = users.add_parser(
+        "passwd",
+        parents=[common],
+        help="设置或重设网页控制台的登录密码（输入两次；不改变设备令牌）",
+    )
+    p.add_argument("name", metavar="姓名", help="账号的姓名")
+    p.set_defaults(func=cmd_users_passwd)
 
     review = sub.add_parser("review", help="审核收到的评价").add_subparsers(
         dest="action", metavar="操作", required=True
@@ -180,6 +187,36 @@ def cmd_users_list(args: argparse.Namespace, env: _Env) -> int:
             flag = "（已注销）" if r["revoked"] else ""
             label = accounts.ROLE_LABELS[accounts.parse_role(r["role"])]
             print(f"{r['id']}\t{r['name']}\t{r['station']}\t{label}{flag}")
+    return EXIT_OK
+
+
+def _read_password_twice() -> tuple[str, str]:
+    """Two entries of the new password: prompted without echo on a terminal, else the first two
+    lines of standard input (for scripts: ``printf 'pw\\npw\\n' | fieldapp-server users passwd 张三``)."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("新密码："), getpass.getpass("再输入一次：")
+    lines = sys.stdin.read().splitlines()
+    lines += ["", ""]
+    return lines[0], lines[1]
+
+
+def cmd_users_passwd(args: argparse.Namespace, env: _Env) -> int:
+    from fieldapp.server.accounts import Invalid
+    from fieldapp.server.models import utc_now
+    from fieldapp.server.web import signin
+
+    first, second = _read_password_twice()
+    if first != second:
+        raise Invalid("两次输入的密码不一致，未修改；请重新运行命令")
+    with env.db.session() as session:
+        account = signin.active_account(session, args.name)
+        signin.set_password(session, account, first, utc_now())
+        print(
+            f"已为账号 {account.id}：{account.name}（{account.station}，{account.role.label}）"
+            "设置网页控制台密码；该账号已登录的浏览器需重新登录，设备令牌不变。"
+        )
     return EXIT_OK
 
 

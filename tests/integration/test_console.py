@@ -1,0 +1,343 @@
+"""The county's web console over a real server (SQLite, and PostgreSQL when it answers): sign-in
+with a lockout, cookies a script cannot read, a CSRF token on every form, the API's scopes on
+every page, and the decisions and assignments it writes reaching the laptops at the next pull."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from fieldapp.server import models as sm
+from fieldapp.server.web import signin
+from fieldapp.store import Store
+from fieldapp.sync import state, wire
+from fieldapp.sync.client import SyncClient
+from tests.integration import test_sync_support as support
+from tests.integration.console_support import (
+    PASSWORD,
+    County,
+    build_county,
+    client_for,
+    close_clients,
+    csrf_of,
+    signed_in,
+)
+from tests.integration.test_sync_support import LiveServer, transport
+
+database_url, server_config, live = support.database_url, support.server_config, support.live
+demo_cache = support.demo_cache
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    close_clients()
+
+
+@pytest.fixture
+def county(live: LiveServer, tmp_path: Path, demo_cache: Path) -> County:
+    return build_county(live, tmp_path, demo_cache)
+
+
+def _status(live: LiveServer, uuid: str) -> str:
+    with live.db().session() as session:
+        row = session.get(sm.Evaluation, uuid)
+        assert row is not None
+        return str(row.review_status)
+
+
+def test_pages_need_a_session_and_the_right_password(county: County) -> None:
+    anonymous = client_for(county.live)
+    answer = anonymous.get("/overview")
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/?next=")
+    page = anonymous.get("/")
+    assert "登录县局控制台" in page.text
+    wrong = anonymous.post(
+        "/login", data={"name": "王县局", "password": "nope-nope", "csrf": csrf_of(page.text)}
+    )
+    assert wrong.status_code == 401 and "姓名或密码不对" in wrong.text
+    assert "fieldapp_session" not in anonymous.cookies
+    nobody = anonymous.post(
+        "/login", data={"name": "没有这个人", "password": PASSWORD, "csrf": csrf_of(wrong.text)}
+    )
+    assert nobody.status_code == 401 and "姓名或密码不对" in nobody.text  # names not revealed
+
+    client = signed_in(county.live, "王县局")
+    cookie = next(c for c in client.cookies.jar if c.name == "fieldapp_session")
+    assert cookie.has_nonstandard_attr("HttpOnly")
+    assert (cookie.get_nonstandard_attr("SameSite") or "").lower() == "strict"
+    overview = client.get("/overview")
+    assert overview.status_code == 200 and "县局总览" in overview.text
+    assert "default-src 'none'" in overview.headers["content-security-policy"]
+    client.post("/logout", data={"csrf": csrf_of(overview.text)})
+    assert client.get("/overview").status_code == 303  # the session ended on the server
+
+
+def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(county: County) -> None:
+    client = client_for(county.live)
+    page = client.get("/")
+    for attempt in range(signin.MAX_FAILURES):
+        page = client.post(
+            "/login",
+            data={"name": "李所长", "password": f"wrong-{attempt}", "csrf": csrf_of(page.text)},
+        )
+        assert page.status_code == 401
+    assert "已锁定" in page.text
+    locked = client.post(
+        "/login", data={"name": "李所长", "password": PASSWORD, "csrf": csrf_of(page.text)}
+    )
+    assert locked.status_code == 401 and "已锁定" in locked.text
+    # The county resets the password: the lock is lifted.
+    from tests.integration.console_support import set_password
+
+    set_password(county.live, "李所长", "a-new-password")
+    signed_in(county.live, "李所长", "a-new-password")
+
+
+def test_a_form_without_its_token_is_refused_and_writes_nothing(county: County) -> None:
+    client = signed_in(county.live, "王县局")
+    target = next(iter(county.evaluations))
+    forged = client.post(f"/review/{target}", data={"decision": "returned", "comment": "伪造"})
+    assert forged.status_code == 403 and "安全令牌" in forged.text
+    wrong = client.post(
+        f"/review/{target}", data={"decision": "returned", "comment": "伪造", "csrf": "x" * 43}
+    )
+    assert wrong.status_code == 403
+    assert _status(county.live, target) == "pending"
+    # The sign-in form has its own token: a login posted from elsewhere is refused.
+    stranger = client_for(county.live)
+    posted = stranger.post("/login", data={"name": "王县局", "password": PASSWORD})
+    assert posted.status_code == 403 and "fieldapp_session" not in stranger.cookies
+
+
+def test_a_station_head_sees_and_reviews_only_the_own_station(county: County) -> None:
+    client = signed_in(county.live, "李所长")
+    theirs = next(u for u, s in county.evaluations.items() if s == county.other)
+    refused = client.get(f"/review/{theirs}")
+    assert refused.status_code == 403 and county.other in refused.text
+    assert client.get(f"/stations/{county.other}").status_code == 403
+    queue = client.get("/review")
+    assert theirs not in queue.text
+    mine = [u for u, s in county.evaluations.items() if s == county.station]
+    assert all(u in queue.text for u in mine)
+    overview = client.get("/overview")
+    assert f"{county.station}总览" in overview.text and county.other not in overview.text
+    photo_of_theirs = client.get(f"/review/{theirs}/sheet.pdf")
+    assert photo_of_theirs.status_code == 403
+    assert client.get("/accounts").status_code == 403  # accounts are the county's
+
+
+def test_returned_with_a_comment_reaches_the_laptop(county: County) -> None:
+    client = signed_in(county.live, "李所长")
+    target = next(u for u, s in county.evaluations.items() if s == county.station)
+    page = client.get(f"/review/{target}")
+    assert page.status_code == 200 and "现场照片" in page.text
+    empty = client.post(
+        f"/review/{target}", data={"decision": "returned", "csrf": csrf_of(page.text)}
+    )
+    assert empty.status_code == 422 and "退回原因" in empty.text
+    done = client.post(
+        f"/review/{target}",
+        data={
+            "decision": "returned",
+            "comment": "缺营业执照照片，请补拍",
+            "csrf": csrf_of(page.text),
+        },
+    )
+    assert done.status_code == 303
+    shown = client.get(done.headers["location"])
+    assert "已退回" in shown.text and "李所长" in shown.text
+    with Store.open(county.folder) as store:
+        report = SyncClient(store, transport(county.live, county.county_token)).run()
+        assert [r["uuid"] for r in report.returned] == [target]
+        with store.read() as session:
+            from fieldapp.storage.models import Evaluation
+
+            evaluation = session.scalar(select(Evaluation).where(Evaluation.uuid == target))
+            assert evaluation is not None
+            review = state.review_of(session, evaluation.id)
+            assert review is not None and review.reviewed_by == "李所长"
+
+
+def test_photos_and_the_sheet_are_served_to_whoever_may_see_them(county: County) -> None:
+    from PIL import Image
+
+    client = signed_in(county.live, "王县局")
+    target, other = list(county.evaluations)[:2]
+    with county.live.db().session() as session:
+        content = wire.WireEvaluation.model_validate_json(
+            session.get(sm.Evaluation, target).content_json  # type: ignore[union-attr]
+        )
+        others = {
+            h
+            for (h,) in session.execute(
+                select(sm.EvaluationBlob.sha256).where(sm.EvaluationBlob.evaluation_uuid == other)
+            )
+        }
+    photo = next(p for p in content.photos if p.sha256 not in others)
+    full = client.get(f"/review/{target}/photos/{photo.sha256}")
+    thumb = client.get(f"/review/{target}/photos/{photo.sha256}?size=thumb")
+    assert full.status_code == 200 and thumb.status_code == 200
+    with Image.open(io.BytesIO(full.content)) as image:
+        assert image.size == (photo.width, photo.height)
+    with Image.open(io.BytesIO(thumb.content)) as image:
+        assert image.format == "JPEG" and max(image.size) <= 320
+    # A photo is served only under an evaluation it belongs to.
+    assert client.get(f"/review/{other}/photos/{photo.sha256}").status_code == 404
+    sheet = client.get(f"/review/{target}/sheet.pdf")
+    assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF")
+
+
+def test_assignments_from_the_console_come_down_to_the_inspector(county: County) -> None:
+    client = signed_in(county.live, "李所长")
+    with county.live.db().session() as session:
+        units = list(
+            session.scalars(
+                select(sm.Unit).where(sm.Unit.station == county.station).order_by(sm.Unit.uuid)
+            )
+        )[:3]
+        foreign = session.scalar(select(sm.Unit).where(sm.Unit.station == county.other))
+        assert foreign is not None
+        foreign_uuid = foreign.uuid
+    page = client.get("/assign")
+    token = csrf_of(page.text)
+    answer = client.post(
+        "/assign",
+        data={
+            "inspector": "陈检查",
+            "year": "2026",
+            "unit": [u.uuid for u in units],
+            "csrf": token,
+        },
+    )
+    assert answer.status_code == 303
+    listed = client.get(answer.headers["location"])
+    assert "已把 3 家单位分派给 陈检查" in listed.text
+    assert all(u.name in listed.text for u in units)
+    refused = client.post(
+        "/assign",
+        data={"inspector": "陈检查", "year": "2026", "unit": [foreign_uuid], "csrf": token},
+    )
+    assert refused.status_code == 403
+    one = client.post(
+        "/assign",
+        data={
+            "inspector": "赵检查",
+            "year": "2026",
+            "credit_code": units[0].credit_code,
+            "csrf": token,
+        },
+    )
+    assert one.status_code == 303
+    inspector_token = support.add_account(county.live.db(), "陈检查2", county.station, "inspector")
+    import httpx
+
+    pulled = httpx.get(
+        f"{county.live.url}/api/v1/pull",
+        headers={"Authorization": f"Bearer {inspector_token}"},
+        timeout=30,
+    ).json()
+    got = {(a["unit_uuid"], a["inspector"]) for a in pulled["assignments"]}
+    assert (units[0].uuid, "赵检查") in got and (units[1].uuid, "陈检查") in got
+    inspector = signed_in(county.live, "陈检查")
+    page = inspector.get("/assign")
+    assert (
+        inspector.post(
+            "/assign",
+            data={
+                "inspector": "陈检查",
+                "year": "2026",
+                "unit": [units[2].uuid],
+                "csrf": csrf_of(page.text),
+            },
+        ).status_code
+        == 403
+    )
+
+
+def test_every_list_exports_to_excel(county: County) -> None:
+    client = signed_in(county.live, "王县局")
+    for path in ("/overview.xlsx", "/review.xlsx", "/devices.xlsx", "/assign.xlsx"):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        sheet = load_workbook(io.BytesIO(answer.content)).active
+        assert sheet is not None and sheet.max_row >= 1, path
+    rows = list(load_workbook(io.BytesIO(client.get("/review.xlsx").content)).active.values)
+    assert len(rows) == 1 + len(county.evaluations)
+
+
+def test_the_county_manages_accounts_from_the_console(county: County) -> None:
+    client = signed_in(county.live, "王县局")
+    page = client.get("/accounts")
+    added = client.post(
+        "/accounts",
+        data={
+            "name": "新同事",
+            "station": county.station,
+            "role": "inspector",
+            "csrf": csrf_of(page.text),
+        },
+    )
+    assert added.status_code == 200 and "只显示这一次" in added.text
+    with county.live.db().session() as session:
+        account = signin.active_account(session, "新同事")
+        account_id = account.id
+    token = csrf_of(page.text)
+    mismatch = client.post(
+        f"/accounts/{account_id}",
+        data={
+            "action": "password",
+            "password": "abcdefgh1",
+            "password_again": "abcdefgh2",
+            "csrf": token,
+        },
+    )
+    assert mismatch.status_code == 422
+    client.post(
+        f"/accounts/{account_id}",
+        data={
+            "action": "password",
+            "password": "abcdefgh1",
+            "password_again": "abcdefgh1",
+            "csrf": token,
+        },
+    )
+    colleague = signed_in(county.live, "新同事", "abcdefgh1")
+    assert colleague.get("/overview").status_code == 200
+    client.post(f"/accounts/{account_id}", data={"action": "revoke", "csrf": token})
+    assert colleague.get("/overview").status_code == 303  # revoked: the session is gone
+
+
+def test_users_passwd_reads_two_lines_when_not_a_terminal(live: LiveServer, tmp_path: Path) -> None:
+    support.add_account(live.db(), "周所长", "五云所", "station")
+    base = [
+        sys.executable,
+        "-m",
+        "fieldapp.server.cli",
+        "--data-dir",
+        str(live.config.data_dir),
+        "--database-url",
+        live.config.database_url,
+        "users",
+        "passwd",
+        "周所长",
+    ]
+
+    def run(stdin: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(base, input=stdin, capture_output=True, text=True, timeout=120)
+
+    mismatch = run("first-pass-1\nother-pass-2\n")
+    assert mismatch.returncode == 1 and "不一致" in mismatch.stderr
+    short = run("short\nshort\n")
+    assert short.returncode == 1 and "至少" in short.stderr
+    done = run("long-enough-1\nlong-enough-1\n")
+    assert done.returncode == 0, done.stderr
+    assert "设备令牌不变" in done.stdout
+    signed_in(live, "周所长", "long-enough-1")
