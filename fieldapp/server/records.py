@@ -105,7 +105,7 @@ def _checklist(session: Session, pin: wire.WirePin) -> Checklist | None:
         return None
 
 
-def _unit_block(unit: wire.WireUnit) -> UnitBlock:
+def unit_block(unit: wire.WireUnit) -> UnitBlock:
     return UnitBlock(
         name=unit.name,
         credit_code=unit.credit_code,
@@ -203,7 +203,7 @@ def read(session: Session, caller: Caller, uuid: str) -> Received:
         comment=row.review_comment,
         reviewed_by=row.reviewed_by,
         reviewed_at=m.as_utc(row.reviewed_at) if row.reviewed_at is not None else None,
-        unit=_unit_block(unit),
+        unit=unit_block(unit),
         unit_uuid=unit.uuid,
         checklists=tuple(checklists),
         photos=photos,

@@ -341,3 +341,20 @@ def test_users_passwd_reads_two_lines_when_not_a_terminal(live: LiveServer, tmp_
     assert done.returncode == 0, done.stderr
     assert "设备令牌不变" in done.stdout
     signed_in(live, "周所长", "long-enough-1")
+
+
+def test_a_unit_page_shows_its_record_history_and_evaluations(county: County) -> None:
+    client = signed_in(county.live, "李所长")
+    target = next(u for u, s in county.evaluations.items() if s == county.station)
+    with county.live.db().session() as session:
+        evaluation = session.get(sm.Evaluation, target)
+        assert evaluation is not None
+        unit = session.get(sm.Unit, evaluation.unit_uuid)
+        foreign = session.scalar(select(sm.Unit).where(sm.Unit.station == county.other))
+        assert unit is not None and foreign is not None
+        code, name, foreign_code = unit.credit_code, unit.name, foreign.credit_code
+    page = client.get(f"/units/{code}")
+    assert page.status_code == 200
+    assert name in page.text and f"/review/{target}" in page.text and "变更记录" in page.text
+    assert client.get(f"/units/{foreign_code}").status_code == 403
+    assert client.get("/units/91330000000000000X").status_code == 404

@@ -27,8 +27,16 @@ def mount(app: FastAPI) -> None:
     from fieldapp.server.web.assign import router as assign_pages
     from fieldapp.server.web.overview import router as overview_pages
     from fieldapp.server.web.review import router as review_pages
+    from fieldapp.server.web.units import router as unit_pages
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (pages.router, overview_pages, review_pages, assign_pages, accounts_pages):
+    for router in (
+        pages.router,
+        overview_pages,
+        review_pages,
+        unit_pages,
+        assign_pages,
+        accounts_pages,
+    ):
         app.include_router(router, include_in_schema=False)
     pages.install_handlers(app)

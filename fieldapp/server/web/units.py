@@ -1,0 +1,122 @@
+"""One unit as the county holds it: its record, its dated history, its evaluations received
+and its assignment; the click-through from every hold-back list. The scope is the API's: another
+station's unit is refused, never shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from fieldapp.domain.events import EventKind
+from fieldapp.domain.lifecycle import State
+from fieldapp.domain.records import EvaluationKind
+from fieldapp.domain.review import ReviewStatus
+from fieldapp.domain.verdict import Outcome
+from fieldapp.server import assignments
+from fieldapp.server import models as m
+from fieldapp.server.records import unit_block
+from fieldapp.server.web.pages import Signed, database, render
+from fieldapp.sync import wire
+
+router = APIRouter()
+
+
+@dataclass(frozen=True)
+class Event:
+    on: date
+    what: str
+    detail: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class Visit:
+    uuid: str
+    kind: str
+    verdict: str
+    outcome: str
+    inspector: str
+    finalized_at: datetime
+    status: ReviewStatus
+
+
+def _label(enum: type[State] | type[EventKind], value: str | None) -> str:
+    if value is None:
+        return "—"
+    try:
+        return enum(value).label
+    except ValueError:
+        return value
+
+
+def _event(e: wire.WireUnitEvent) -> Event:
+    if e.kind == EventKind.STATE:
+        detail = f"{_label(State, e.from_state)} → {_label(State, e.to_state)}"
+    elif e.old_value is not None or e.new_value is not None:
+        detail = f"{e.old_value or '—'} → {e.new_value or '—'}"
+    else:
+        detail = ""
+    if e.reason:
+        detail = f"{detail}（{e.reason}）" if detail else e.reason
+    return Event(e.occurred_on, _label(EventKind, e.kind), detail, e.actor)
+
+
+@router.get("/units/{credit_code}", response_class=HTMLResponse)
+def unit_page(request: Request, current: Signed, credit_code: str) -> HTMLResponse:
+    with database(request).session() as session:
+        row = assignments.unit_by_code(session, credit_code[:18])
+        current.caller.check_station(row.station, f"单位「{row.name}」")
+        unit = wire.WireUnit.model_validate_json(row.data_json)
+        visits = []
+        for e in session.scalars(
+            select(m.Evaluation)
+            .where(m.Evaluation.unit_uuid == row.uuid)
+            .order_by(m.Evaluation.finalized_at.desc())
+        ):
+            content = wire.WireEvaluation.model_validate_json(e.content_json)
+            visits.append(
+                Visit(
+                    e.uuid,
+                    _kind(content.kind),
+                    _outcome(content.verdict),
+                    content.verdict,
+                    e.inspector,
+                    m.as_utc(e.finalized_at),
+                    ReviewStatus(e.review_status),
+                )
+            )
+        assigned = session.execute(
+            select(m.Assignment.year, m.Assignment.inspector)
+            .where(m.Assignment.unit_uuid == row.uuid)
+            .order_by(m.Assignment.year.desc())
+        ).all()
+    return render(
+        request,
+        "unit.html",
+        current,
+        title=unit.name,
+        unit=unit,
+        block=unit_block(unit),
+        state=_label(State, unit.state),
+        events=[_event(e) for e in reversed(unit.events)],
+        visits=visits,
+        assigned=assigned,
+    )
+
+
+def _kind(value: str) -> str:
+    try:
+        return EvaluationKind(value).label
+    except ValueError:
+        return value
+
+
+def _outcome(value: str) -> str:
+    try:
+        return Outcome(value).label
+    except ValueError:
+        return value
