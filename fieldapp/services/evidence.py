@@ -16,10 +16,12 @@ day. Four flags are raised here; they are shown (on the evaluation screen, the p
 * 位置分散: two photos of one evaluation were taken more than :data:`SPREAD_LIMIT_M` apart
   (great-circle distance between their GPS positions); the largest distance is reported.
 
-:func:`judge` holds the rules, as pure functions over plain rows. :func:`for_evaluation` reads
-the rows of one evaluation; :func:`for_station_year` those of every finalised evaluation of a
-year (one station or all), narrowing in SQL to the photos that could be flagged, in a few
-set-based queries, so the dashboard over a county answers at once.
+:func:`judge` holds the rules, as pure functions over plain rows, and :func:`judge_year` which
+evaluations a year's list judges. :func:`for_evaluation` reads the rows of one evaluation;
+:func:`year_facts` those of every finalised evaluation of a year (one station or all), narrowing
+in SQL to the photos that could be flagged, in a few set-based queries, so the dashboard over a
+county answers at once; the county server reads the same rows from what was synced
+(``fieldapp/server/holdbacks.py``) and judges them with the same functions.
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ from sqlalchemy.orm import Session, aliased
 from fieldapp.domain.lifecycle import EXITS
 from fieldapp.domain.records import EvaluationStatus
 from fieldapp.domain.verdict import Answer
-from fieldapp.services import revisions
 from fieldapp.storage.models import AnswerRow, Evaluation, Photo, Station, Unit
 
 SPREAD_LIMIT_M = 1000.0
@@ -51,6 +52,14 @@ _SHOWN_OTHERS = 5  # other evaluations with a 重复照片 flag of their own; th
 _GONE = tuple(s.value for s in EXITS)  # exited units hold nobody back
 
 Key = tuple[str | None, str | None]  # (checklist id, item code); (None, None) for the whole visit
+# An evaluation and a unit as each store names them: the desktop's row id, the server's uuid.
+EvaluationKey = int | str
+UnitKey = int | str
+
+
+def key_order(key: EvaluationKey) -> tuple[int, str]:
+    """How evaluation keys sort: row ids by number, uuids as text (one store has one kind)."""
+    return (key, "") if isinstance(key, int) else (0, key)
 
 
 class FlagKind(StrEnum):
@@ -80,21 +89,22 @@ class EvaluationRow:
     """What the rules need of an evaluation. ``failed``: its 不符合 items (needed for the
     evaluations others follow up)."""
 
-    id: int
-    unit_id: int
+    id: EvaluationKey
+    unit_id: UnitKey
     credit_code: str
     unit_name: str
-    started_at: datetime
+    started_at: datetime  # the laptop's local wall time, naive (as the desktop store keeps it)
     status: str = EvaluationStatus.FINALIZED
-    replaces_id: int | None = None
-    follows_id: int | None = None
+    replaces_id: EvaluationKey | None = None
+    follows_id: EvaluationKey | None = None
     failed: frozenset[tuple[str, str]] = frozenset()
+    finalized_at: datetime | None = None  # as started_at; the year's list judges by it
 
 
 @dataclass(frozen=True)
 class PhotoRow:
     id: int
-    evaluation_id: int
+    evaluation_id: EvaluationKey
     sha256: str
     checklist_id: str | None = None
     item_code: str | None = None
@@ -118,7 +128,7 @@ class PhotoRow:
 
 
 # SHA-256 → the evaluations holding that photo → their rows of it.
-Uses = Mapping[str, Mapping[int, Sequence[PhotoRow]]]
+Uses = Mapping[str, Mapping[EvaluationKey, Sequence[PhotoRow]]]
 
 
 @dataclass(frozen=True)
@@ -126,10 +136,12 @@ class EvidenceFlag:
     """One doubt about an evaluation's photos, with a sentence saying what and where."""
 
     kind: FlagKind
-    evaluation_id: int
+    evaluation_id: EvaluationKey
     message: str
     photo_ids: tuple[int, ...]
-    other_evaluations: tuple[int, ...] = ()  # 重复照片: the evaluations the photos are also on
+    other_evaluations: tuple[
+        EvaluationKey, ...
+    ] = ()  # 重复照片: the evaluations the photos are also on
     distance_m: float | None = None  # 位置分散: the largest distance between two photos
 
     @property
@@ -205,18 +217,20 @@ def _photo_list(photos: Iterable[PhotoRow]) -> str:
 class _Family:
     """Which evaluations of a unit copy each other's photos: revision chains and follow-ups."""
 
-    def __init__(self, evaluations: Mapping[int, EvaluationRow]) -> None:
+    def __init__(self, evaluations: Mapping[EvaluationKey, EvaluationRow]) -> None:
         self._evaluations = evaluations
-        chain_parent: dict[int, int] = {}
-        lineage_parent: dict[int, int] = {}
+        chain_parent: dict[EvaluationKey, EvaluationKey] = {}
+        lineage_parent: dict[EvaluationKey, EvaluationKey] = {}
 
-        def find(parent: dict[int, int], node: int) -> int:
+        def find(parent: dict[EvaluationKey, EvaluationKey], node: EvaluationKey) -> EvaluationKey:
             while parent.setdefault(node, node) != node:
                 parent[node] = parent[parent[node]]
                 node = parent[node]
             return node
 
-        def join(parent: dict[int, int], a: int, b: int) -> None:
+        def join(
+            parent: dict[EvaluationKey, EvaluationKey], a: EvaluationKey, b: EvaluationKey
+        ) -> None:
             parent[find(parent, a)] = find(parent, b)
 
         for row in evaluations.values():
@@ -229,22 +243,22 @@ class _Family:
                 join(lineage_parent, row.id, row.follows_id)
         self._chain = {n: find(chain_parent, n) for n in list(chain_parent)}
         self._lineage = {n: find(lineage_parent, n) for n in list(lineage_parent)}
-        groups: dict[int, set[int]] = defaultdict(set)
+        groups: dict[EvaluationKey, set[EvaluationKey]] = defaultdict(set)
         for node, root in self._lineage.items():
             groups[root].add(node)
         self._members = {root: frozenset(nodes) for root, nodes in groups.items()}
 
-    def same_chain(self, a: int, b: int) -> bool:
+    def same_chain(self, a: EvaluationKey, b: EvaluationKey) -> bool:
         return self._chain.get(a, a) == self._chain.get(b, b)
 
-    def same_lineage(self, a: int, b: int) -> bool:
+    def same_lineage(self, a: EvaluationKey, b: EvaluationKey) -> bool:
         return self._lineage.get(a, a) == self._lineage.get(b, b)
 
-    def members(self, evaluation_id: int) -> frozenset[int]:
+    def members(self, evaluation_id: EvaluationKey) -> frozenset[EvaluationKey]:
         """The evaluations linked to this one by revisions and follow-ups (itself included)."""
         return self._members.get(self._lineage.get(evaluation_id, evaluation_id), frozenset())
 
-    def visit_day(self, evaluation_id: int) -> date:
+    def visit_day(self, evaluation_id: EvaluationKey) -> date:
         """The day of the visit: the first evaluation's of the revision chain."""
         row = self._evaluations[evaluation_id]
         seen = {row.id}
@@ -283,11 +297,11 @@ def _day(moment: datetime) -> date:
 
 
 def judge(
-    targets: Iterable[int],
-    evaluations: Mapping[int, EvaluationRow],
+    targets: Iterable[EvaluationKey],
+    evaluations: Mapping[EvaluationKey, EvaluationRow],
     photos: Sequence[PhotoRow],
     limit_m: float = SPREAD_LIMIT_M,
-) -> dict[int, tuple[EvidenceFlag, ...]]:
+) -> dict[EvaluationKey, tuple[EvidenceFlag, ...]]:
     """The flags of each evaluation in ``targets`` (those without any are left out).
 
     ``photos`` holds the targets' photos and every other photo with the same SHA-256;
@@ -300,17 +314,17 @@ def judge(
 
 def _judge(
     family: _Family,
-    targets: Iterable[int],
-    evaluations: Mapping[int, EvaluationRow],
+    targets: Iterable[EvaluationKey],
+    evaluations: Mapping[EvaluationKey, EvaluationRow],
     photos: Sequence[PhotoRow],
     limit_m: float,
-) -> dict[int, tuple[EvidenceFlag, ...]]:
-    uses: dict[str, dict[int, list[PhotoRow]]] = defaultdict(lambda: defaultdict(list))
-    by_evaluation: dict[int, list[PhotoRow]] = defaultdict(list)
+) -> dict[EvaluationKey, tuple[EvidenceFlag, ...]]:
+    uses: dict[str, dict[EvaluationKey, list[PhotoRow]]] = defaultdict(lambda: defaultdict(list))
+    by_evaluation: dict[EvaluationKey, list[PhotoRow]] = defaultdict(list)
     for photo in photos:
         uses[photo.sha256][photo.evaluation_id].append(photo)
         by_evaluation[photo.evaluation_id].append(photo)
-    found: dict[int, tuple[EvidenceFlag, ...]] = {}
+    found: dict[EvaluationKey, tuple[EvidenceFlag, ...]] = {}
     for evaluation_id in targets:
         own = by_evaluation.get(evaluation_id, [])
         flags = [
@@ -324,17 +338,17 @@ def _judge(
 
 
 def _duplicates(
-    evaluation_id: int,
+    evaluation_id: EvaluationKey,
     own: Sequence[PhotoRow],
     uses: Uses,
-    evaluations: Mapping[int, EvaluationRow],
+    evaluations: Mapping[EvaluationKey, EvaluationRow],
     family: _Family,
 ) -> list[EvidenceFlag]:
     mine = evaluations.get(evaluation_id)
     related = family.members(evaluation_id)
     # my photo id → the other evaluations it is also on (as sets: a stock photo may be on
     # hundreds, and only the related few need a closer look)
-    partners: dict[int, set[int]] = {}
+    partners: dict[int, set[EvaluationKey]] = {}
     for photo in own:
         holders = uses.get(photo.sha256, {})
         if len(holders) < 2:
@@ -349,7 +363,7 @@ def _duplicates(
     if not partners:
         return []
     flags: list[EvidenceFlag] = []
-    others: list[int] = sorted(set().union(*partners.values()))
+    others: list[EvaluationKey] = sorted(set().union(*partners.values()), key=key_order)
     named = others[:_SHOWN_OTHERS]
     for other_id in named:
         reused = [p for p in own if other_id in partners.get(p.id, ())]
@@ -395,10 +409,10 @@ def _duplicates(
 
 
 def _times(
-    evaluation_id: int,
+    evaluation_id: EvaluationKey,
     own: Sequence[PhotoRow],
     uses: Uses,
-    evaluations: Mapping[int, EvaluationRow],
+    evaluations: Mapping[EvaluationKey, EvaluationRow],
     family: _Family,
 ) -> list[EvidenceFlag]:
     if evaluation_id not in evaluations:
@@ -444,7 +458,9 @@ def _times(
     return flags
 
 
-def _spread(evaluation_id: int, own: Sequence[PhotoRow], limit_m: float) -> list[EvidenceFlag]:
+def _spread(
+    evaluation_id: EvaluationKey, own: Sequence[PhotoRow], limit_m: float
+) -> list[EvidenceFlag]:
     widest = widest_pair(own)
     if widest is None or widest[0] <= limit_m:
         return []
@@ -479,7 +495,7 @@ def _photo_rows(session: Session, condition: Any) -> list[PhotoRow]:
     return [PhotoRow(**row) for row in rows]  # the columns are named as PhotoRow's fields
 
 
-def _evaluation_rows(session: Session, condition: Any) -> dict[int, EvaluationRow]:
+def _evaluation_rows(session: Session, condition: Any) -> dict[EvaluationKey, EvaluationRow]:
     """Evaluations matching ``condition``, with the failed items of those followed up."""
     statement = (
         select(
@@ -491,16 +507,19 @@ def _evaluation_rows(session: Session, condition: Any) -> dict[int, EvaluationRo
             Evaluation.status,
             Evaluation.replaces_id,
             Evaluation.follows_id,
+            Evaluation.finalized_at,
         )
         .join(Unit, Unit.id == Evaluation.unit_id)
         .where(condition)
     )
     # the columns are named as EvaluationRow's fields
-    rows = {row["id"]: EvaluationRow(**row) for row in session.execute(statement).mappings()}
+    rows: dict[EvaluationKey, EvaluationRow] = {
+        row["id"]: EvaluationRow(**row) for row in session.execute(statement).mappings()
+    }
     followed = {r.follows_id for r in rows.values() if r.follows_id is not None} & set(rows)
     if not followed:
         return rows
-    failed: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    failed: dict[EvaluationKey, set[tuple[str, str]]] = defaultdict(set)
     for answer in session.execute(
         select(AnswerRow.evaluation_id, AnswerRow.checklist_id, AnswerRow.item_code).where(
             AnswerRow.evaluation_id.in_(followed), AnswerRow.result == Answer.FAIL
@@ -534,8 +553,8 @@ def for_evaluation(
 class EvaluationEvidence:
     """One finalised evaluation with doubtful evidence, for the dashboard's 证据存疑 list."""
 
-    evaluation_id: int
-    unit_id: int
+    evaluation_id: EvaluationKey
+    unit_id: UnitKey
     credit_code: str
     unit_name: str
     station: str
@@ -560,19 +579,74 @@ class EvaluationEvidence:
         return f"评价 {self.evaluation_id}（{self.visited_on.isoformat()}）：{'、'.join(parts)}"
 
 
-def for_station_year(
-    session: Session,
-    year: int,
-    station_id: int | None = None,
-    as_of: date | None = None,
-    limit_m: float = SPREAD_LIMIT_M,
-) -> list[EvaluationEvidence]:
-    """Every finalised evaluation visited in ``year`` (finalised by ``as_of``, not replaced by a
-    finalised revision) of the station's units, or the county's, whose photos are in doubt.
+@dataclass(frozen=True)
+class YearEvidence:
+    """What the year's 证据存疑 list is judged from, as plain rows: the desktop store
+    (:func:`year_facts`) and the county server each read them from their own tables.
 
-    Removed and closed units are left out, as on every hold-back list. Sorted by station order,
-    then unit, then evaluation.
-    """
+    ``candidates``: the evaluations that may be listed (at least every finalised one visited
+    in the year that has a photo in ``photos``); ``evaluations`` and ``photos`` as
+    :func:`judge` takes them, ``evaluations`` holding every revision of a candidate. A reader
+    may leave out photos that cannot be flagged."""
+
+    candidates: frozenset[EvaluationKey]
+    evaluations: Mapping[EvaluationKey, EvaluationRow]
+    photos: Sequence[PhotoRow]
+
+
+def _on_or_before(moment: datetime | None, as_of: date | None) -> bool:
+    return moment is not None and (as_of is None or moment.date() <= as_of)
+
+
+def counted(
+    row: EvaluationRow,
+    year: int,
+    as_of: date | None,
+    revisions_of: Mapping[EvaluationKey, Sequence[EvaluationRow]],
+) -> bool:
+    """Whether the year's list judges ``row``: finalised (by ``as_of``), visited in ``year``,
+    and not replaced by a revision finalised by then (services/revisions says the same)."""
+    return (
+        row.status == EvaluationStatus.FINALIZED
+        and row.started_at.year == year
+        and _on_or_before(row.finalized_at, as_of)
+        and not any(
+            r.status == EvaluationStatus.FINALIZED and _on_or_before(r.finalized_at, as_of)
+            for r in revisions_of.get(row.id, ())
+        )
+    )
+
+
+def judge_year(
+    facts: YearEvidence, year: int, as_of: date | None, limit_m: float = SPREAD_LIMIT_M
+) -> dict[EvaluationKey, tuple[date, tuple[EvidenceFlag, ...]]]:
+    """The flagged evaluations of the year's list (:func:`counted`), each with its visit day and
+    flags: the one judgement behind :func:`for_station_year` and the county server's list."""
+    evaluations = facts.evaluations
+    revisions_of: dict[EvaluationKey, list[EvaluationRow]] = defaultdict(list)
+    for row in evaluations.values():
+        if row.replaces_id is not None:
+            revisions_of[row.replaces_id].append(row)
+    involved = {p.evaluation_id for p in facts.photos}
+    targets = [
+        key
+        for key in sorted(involved & facts.candidates, key=key_order)
+        if key in evaluations and counted(evaluations[key], year, as_of, revisions_of)
+    ]
+    if not targets:
+        return {}
+    family = _Family(evaluations)  # judged with, then asked for each visit's day
+    flagged = _judge(family, targets, evaluations, facts.photos, limit_m)
+    return {key: (family.visit_day(key), flags) for key, flags in flagged.items()}
+
+
+def year_facts(
+    session: Session, year: int, station_id: int | None = None, as_of: date | None = None
+) -> YearEvidence:
+    """The desktop store's rows for the year's list: the finalised evaluations visited in
+    ``year`` (finalised by ``as_of``) of the station's active units, or the county's, narrowed
+    in SQL to the photos that could be flagged, with the evaluations those photos are on and
+    every evaluation of their units."""
     start = datetime.combine(date(year, 1, 1), time())
     end = datetime.combine(date(year + 1, 1, 1), time())
     scope = (
@@ -585,10 +659,9 @@ def for_station_year(
             or_(Unit.state.is_(None), Unit.state.not_in(_GONE)),
         )
     )
-    cutoff = None if as_of is None else datetime.combine(as_of + timedelta(days=1), time())
-    if cutoff is not None:
+    if as_of is not None:
+        cutoff = datetime.combine(as_of + timedelta(days=1), time())
         scope = scope.where(Evaluation.finalized_at < cutoff)
-    scope = scope.where(~revisions.replaced(cutoff))
     if station_id is not None:
         scope = scope.where(Unit.station_id == station_id)
     in_scope = scope.scalar_subquery()
@@ -632,17 +705,34 @@ def for_station_year(
     )
     photos = _photo_rows(session, or_(Photo.id.in_(doubtful), Photo.sha256.in_(shared)))
     if not photos:
-        return []
-    targets = set(session.scalars(scope))
+        return YearEvidence(frozenset(), {}, ())
+    candidates = frozenset(session.scalars(scope))
     involved = {p.evaluation_id for p in photos}
-    units = select(Evaluation.unit_id).where(Evaluation.id.in_(involved & targets))
+    units = select(Evaluation.unit_id).where(Evaluation.id.in_(involved & candidates))
     evaluations = _evaluation_rows(
         session, or_(Evaluation.unit_id.in_(units), Evaluation.id.in_(involved))
     )
-    family = _Family(evaluations)  # judged with, then asked for each visit's day
-    flagged = _judge(family, sorted(involved & targets), evaluations, photos, limit_m)
+    return YearEvidence(candidates, evaluations, photos)
+
+
+def for_station_year(
+    session: Session,
+    year: int,
+    station_id: int | None = None,
+    as_of: date | None = None,
+    limit_m: float = SPREAD_LIMIT_M,
+) -> list[EvaluationEvidence]:
+    """Every finalised evaluation visited in ``year`` (finalised by ``as_of``, not replaced by a
+    finalised revision) of the station's units, or the county's, whose photos are in doubt.
+
+    Removed and closed units are left out, as on every hold-back list. Sorted by station order,
+    then unit, then evaluation.
+    """
+    facts = year_facts(session, year, station_id, as_of)
+    flagged = judge_year(facts, year, as_of, limit_m)
     if not flagged:
         return []
+    evaluations = facts.evaluations
     places = {
         place.unit_id: place
         for place in session.execute(
@@ -657,7 +747,7 @@ def for_station_year(
         )
     }
     out = []
-    for evaluation_id, flags in flagged.items():
+    for evaluation_id, (visited, flags) in flagged.items():
         row = evaluations[evaluation_id]
         place = places[row.unit_id]
         out.append(
@@ -668,9 +758,9 @@ def for_station_year(
                 row.unit_name,
                 place.station,
                 place.state,
-                family.visit_day(evaluation_id),
+                visited,
                 flags,
             )
         )
-    out.sort(key=lambda e: (places[e.unit_id].station_order, e.unit_id, e.evaluation_id))
+    out.sort(key=lambda e: (places[e.unit_id].station_order, e.unit_id, key_order(e.evaluation_id)))
     return out

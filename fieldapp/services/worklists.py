@@ -6,8 +6,10 @@ list. These functions are the lists: :func:`changed_today` (the daily sweep),
 :func:`followups_due` (this week's 回头看), :func:`month_summary` (the monthly bulletin's numbers)
 and :func:`hold_backs` (per station, which units keep it from its task and why).
 
-Every list is built by a few set-based queries (one per reason), never a query per unit, so a
-county of 50,000 units answers at once. Results are plain frozen dataclasses, safe to hand to
+Every list is built by a few set-based queries, never a query per unit, so a county of 50,000
+units answers at once. The hold-back rules are :mod:`~fieldapp.services.holdback_fold`'s: this
+module reads their facts from the desktop store (:func:`holdback_facts`), the county server from
+its own tables. Results are plain frozen dataclasses, safe to hand to
 another thread. Exited units (移出、关停、转让、注销) hold nobody back and are left out.
 """
 
@@ -20,21 +22,32 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.events import EventKind
 from fieldapp.domain.holdbacks import Reason
-from fieldapp.domain.lifecycle import CONFIRMED_STATES, EXITS, State
+from fieldapp.domain.lifecycle import EXITS, State
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType, label_or
 from fieldapp.errors import InvalidInput
-from fieldapp.services import evidence, revisions
+from fieldapp.services import evidence, holdback_fold, revisions
 from fieldapp.services import progress as progress_service
 from fieldapp.services.checklists import ItemTexts
 from fieldapp.services.evaluations import FINALIZED, Kind
+from fieldapp.services.holdback_fold import (
+    LISTED_STATES,
+    Answered,
+    HoldBackFacts,
+    Sticker,
+    UnitFacts,
+    rectification_answers,
+)
+from fieldapp.services.holdback_fold import STALE_DAYS as STALE_DAYS
+from fieldapp.services.holdback_fold import HoldBack as HoldBack
+from fieldapp.services.holdback_fold import StationHoldBacks as StationHoldBacks
 from fieldapp.services.stations import find_station
-from fieldapp.services.units import _evaluated_between, _superseded
+from fieldapp.services.units import _superseded
 from fieldapp.storage.models import (
     AnswerRow,
     Evaluation,
@@ -45,58 +58,10 @@ from fieldapp.storage.models import (
     UnitEvent,
 )
 
-# States whose units need a 后评价 in the current year (DOMAIN.md B: "yearly, newly entered units
-# plus last year's units"): committed units are due their first one, confirmed units their yearly
-# one, 预警库 its re-check. Units still in 选育池/培育库 are not due one yet.
-NEEDS_EVALUATION: frozenset[State] = frozenset(
-    {State.COMMITTED, State.EVALUATING, State.CONFIRMED, State.STARRED, State.WARNING}
-)
-
-# "Status unchanged for a long time" [R]: the seeds give no number. Seed 002's calendar gives each
-# step about half a year (培育、承诺公示 by end of June, 后评价、标识 by end of November), so a unit
-# resting longer than that in a working state is flagged. 后评价 is a visit that should follow
-# within a season, and 预警库 is a rectification with deadlines of weeks, so they are shorter.
-STALE_DAYS: dict[State, int] = {
-    State.CULTIVATING: 180,
-    State.COMMITTED: 180,
-    State.EVALUATING: 120,
-    State.WARNING: 90,
-}
-
 # Removed, shut, transferred or deregistered units are out of the task: on no worklist (the
 # evidence list leaves out the same ones).
 _GONE = tuple(s.value for s in EXITS)
-_CONFIRMED = tuple(s.value for s in CONFIRMED_STATES)
-_NEEDS_EVALUATION = tuple(s.value for s in NEEDS_EVALUATION)
-
-
-@dataclass(frozen=True)
-class HoldBack:
-    """One unit and one reason it holds its station back, with a sentence saying why."""
-
-    unit_id: int
-    credit_code: str
-    name: str
-    station: str
-    state: str | None
-    reason: Reason
-    detail: str
-    since: date | None  # the date the problem dates from (state date, deadline, sticker date)
-
-
-@dataclass(frozen=True)
-class StationHoldBacks:
-    station: str
-    items: tuple[HoldBack, ...] = ()
-
-    def counts(self) -> dict[Reason, int]:
-        found = Counter(item.reason for item in self.items)
-        return {reason: found[reason] for reason in Reason}
-
-    @property
-    def units(self) -> int:
-        """How many distinct units hold the station back (a unit may have several reasons)."""
-        return len({item.unit_id for item in self.items})
+_STATES = {s.value: s for s in State}
 
 
 @dataclass(frozen=True)
@@ -228,152 +193,114 @@ def _rectifications(
 # --- hold-backs ---------------------------------------------------------------------------------
 
 
-def _reason_queries(year: int, today: date) -> dict[Reason, Select[Any]]:
-    """One select per reason: unit columns, then the date the problem dates from."""
-    start, end = date(year, 1, 1), min(today, date(year, 12, 31))
-    not_evaluated = _units(Unit.state_since.label("since")).where(
-        Unit.state.in_(_NEEDS_EVALUATION),
-        Unit.id.not_in(_evaluated_between(start, end).scalar_subquery()),
+def holdback_facts(
+    session: Session, year: int, today: date, station_id: int | None = None
+) -> HoldBackFacts:
+    """The desktop store's facts for the hold-back lists (:mod:`~fieldapp.services.holdback_fold`
+    decides). Narrowed in SQL to what could hold a station back: active units in a listed state or
+    with a 不符合 answer or a photo in doubt; the year's first visits and 标识张贴; the finalised
+    answers of units with a 不符合 answer."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    in_station = select(Unit.id).where(Unit.station_id == station_id)
+    failing = (
+        select(Evaluation.unit_id)
+        .join(AnswerRow, AnswerRow.evaluation_id == Evaluation.id)
+        .where(Evaluation.status == FINALIZED, AnswerRow.result == Answer.FAIL)
     )
-    overdue_items = open_rectifications(today).where(AnswerRow.due < today).subquery()
-    overdue = (
-        _units(func.min(overdue_items.c.due).label("since"), func.count().label("items"))
-        .join(overdue_items, overdue_items.c.unit_id == Unit.id)
-        .group_by(Unit.id)
-    )
-    stickers = and_(
-        UnitEvent.unit_id == Unit.id,
-        UnitEvent.kind == EventKind.STICKER,
-        UnitEvent.occurred_on.between(start, end),
-    )
-    no_sticker = _units(Unit.state_since.label("since")).where(
-        Unit.state.in_(_CONFIRMED), ~exists(select(UnitEvent.id).where(stickers))
-    )
-    no_photo = (
-        _units(func.max(UnitEvent.occurred_on).label("since"))
-        .join(UnitEvent, stickers)
-        .where(Unit.state.in_(_CONFIRMED))
-        .group_by(Unit.id)
-        .having(func.count(UnitEvent.photo_sha256) == 0)
-    )
-    stale = _units(Unit.state_since.label("since")).where(
+    doubts = evidence.year_facts(session, year, station_id, as_of=today)
+    doubtful = {row.unit_id for row in doubts.evaluations.values() if row.id in doubts.candidates}
+    units = _units().where(
         or_(
-            *(
-                and_(Unit.state == state.value, Unit.state_since < today - timedelta(days=days))
-                for state, days in STALE_DAYS.items()
-            )
+            Unit.state.in_(tuple(s.value for s in LISTED_STATES)),
+            Unit.id.in_(failing.scalar_subquery()),
+            Unit.id.in_(doubtful),
         )
     )
-    return {
-        Reason.NOT_EVALUATED: not_evaluated,
-        Reason.RECTIFICATION_OVERDUE: overdue,
-        Reason.NO_STICKER: no_sticker,
-        Reason.STICKER_NO_PHOTO: no_photo,
-        Reason.STALE: stale,
-    }
-
-
-def _detail(reason: Reason, row: Any, year: int, today: date) -> str:
-    state = State(row["state"]).label if row["state"] else "（无状态）"
-    if reason is Reason.NOT_EVALUATED:
-        return f"「{state}」，{year} 年还没有定稿的评价"
-    if reason is Reason.RECTIFICATION_OVERDUE:
-        due: date = row["since"]
-        return (
-            f"{row['items']} 项整改逾期，最早期限 {due.isoformat()}（已过 {(today - due).days} 天）"
+    visits = (
+        select(Evaluation.unit_id, func.min(Evaluation.started_at))
+        .where(
+            Evaluation.status == FINALIZED,
+            Evaluation.started_at >= _day_start(start),
+            Evaluation.started_at < _day_start(end + timedelta(days=1)),
         )
-    if reason is Reason.NO_STICKER:
-        return f"「{state}」，{year} 年还没有记录标识张贴"
-    if reason is Reason.STICKER_NO_PHOTO:
-        return f"{row['since'].isoformat()} 张贴标识，没有张贴照片，请补拍"
-    since: date | None = row["state_since"]
-    days = (today - since).days if since else 0
-    return f"「{state}」已 {days} 天未变化（自 {since.isoformat() if since else '—'}）"
+        .group_by(Evaluation.unit_id)
+    )
+    stickers = select(
+        UnitEvent.unit_id, UnitEvent.occurred_on, UnitEvent.photo_sha256.is_not(None).label("photo")
+    ).where(UnitEvent.kind == EventKind.STICKER, UnitEvent.occurred_on.between(start, end))
+    answers = (
+        select(
+            Evaluation.unit_id,
+            Evaluation.id,
+            Evaluation.finalized_at,
+            AnswerRow.checklist_id,
+            AnswerRow.item_code,
+            AnswerRow.result,
+            AnswerRow.due,
+        )
+        .join(AnswerRow, AnswerRow.evaluation_id == Evaluation.id)
+        .where(Evaluation.status == FINALIZED, Evaluation.unit_id.in_(failing.scalar_subquery()))
+        .order_by(AnswerRow.id)
+    )
+    if station_id is not None:
+        units = units.where(Unit.station_id == station_id)
+        visits = visits.where(Evaluation.unit_id.in_(in_station.scalar_subquery()))
+        stickers = stickers.where(UnitEvent.unit_id.in_(in_station.scalar_subquery()))
+        answers = answers.where(Evaluation.unit_id.in_(in_station.scalar_subquery()))
+    connection = session.connection()  # Core rows: no ORM loading for 50,000 plain tuples
+    first_visit = {uid: started.date() for uid, started in connection.execute(visits)}
+    posted: dict[int, list[Sticker]] = defaultdict(list)
+    for uid, on, photo in connection.execute(stickers).columns("unit_id", "occurred_on", "photo"):
+        posted[uid].append(Sticker(on, bool(photo)))
+    answered: dict[int, list[Answered]] = defaultdict(list)
+    # every unit with a 不符合 answer, and every unit of the county: unpacked in the order of the
+    # names given to columns(), as cheap as by position (see services/progress._units)
+    answer_rows = connection.execute(answers).columns(
+        "unit_id", "id", "finalized_at", "checklist_id", "item_code", "result", "due"
+    )
+    for uid, eid, finalized, checklist, code, result, due in answer_rows:
+        if finalized is not None:  # always, for a finalised evaluation
+            failed = result == Answer.FAIL
+            answered[uid].append(Answered(eid, finalized, checklist, code, failed, due))
+    rows = connection.execute(units.order_by(Unit.id)).columns(
+        "unit_id", "credit_code", "name", "station", "state", "state_since"
+    )
+    return HoldBackFacts(
+        year=year,
+        today=today,
+        stations=list(session.scalars(_station_names(station_id))),
+        units=[
+            UnitFacts(
+                key=uid,
+                credit_code=credit_code,
+                name=name,
+                station=station,
+                state=_STATES.get(state) if state else None,
+                state_since=since,
+                first_visit=first_visit.get(uid),
+                stickers=tuple(posted.get(uid, ())),
+                answers=rectification_answers(answered[uid]) if uid in answered else (),
+            )
+            for uid, credit_code, name, station, state, since in rows
+        ],
+        evidence=doubts,
+    )
 
 
 def hold_backs(
     session: Session, year: int, today: date, station: str | None = None
 ) -> list[StationHoldBacks]:
-    """Per station (in station order, all of them), the units holding it back and why.
-
-    Reasons: 本年未评价 (a state that needs a 后评价 this year, no finalized evaluation this year);
-    整改逾期 (an open 整改 past its deadline); 未张贴标识 / 标识无照片 (a confirmed unit with no
-    sticker event this year, or only ones without a photo); 长期未变化 (longer than
-    :data:`STALE_DAYS` in a working state); 证据存疑 (a finalised evaluation of the year whose
-    photos are reused, undated, of another day or far apart: :mod:`~fieldapp.services.evidence`).
-    A unit appears once per reason that applies.
-    """
-    station_id = _station_id(session, station)
-    found: dict[str, list[HoldBack]] = {
-        name: [] for name in session.scalars(_station_names(station_id))
-    }
-    for reason, statement in _reason_queries(year, today).items():
-        if station_id is not None:
-            statement = statement.where(Unit.station_id == station_id)
-        for row in session.execute(statement.order_by(Unit.id)).mappings():
-            found[row["station"]].append(
-                HoldBack(
-                    unit_id=row["unit_id"],
-                    credit_code=row["credit_code"],
-                    name=row["name"],
-                    station=row["station"],
-                    state=row["state"],
-                    reason=reason,
-                    detail=_detail(reason, row, year, today),
-                    since=row["since"],
-                )
-            )
-    for item in _evidence_hold_backs(session, year, today, station_id):
-        found[item.station].append(item)
-    return [StationHoldBacks(name, tuple(items)) for name, items in found.items()]
-
-
-def _evidence_hold_backs(
-    session: Session, year: int, today: date, station_id: int | None
-) -> list[HoldBack]:
-    """证据存疑: units with a finalised evaluation of ``year`` whose photos are in doubt
-    (:mod:`fieldapp.services.evidence`), one line per unit naming each such evaluation."""
-    doubtful: dict[int, list[evidence.EvaluationEvidence]] = defaultdict(list)
-    for found in evidence.for_station_year(session, year, station_id, as_of=today):
-        doubtful[found.unit_id].append(found)
-    return [
-        HoldBack(
-            unit_id=unit_id,
-            credit_code=evaluations[0].credit_code,
-            name=evaluations[0].unit_name,
-            station=evaluations[0].station,
-            state=evaluations[0].state,
-            reason=Reason.EVIDENCE,
-            detail="；".join(e.summary for e in evaluations),
-            since=min(e.visited_on for e in evaluations),
-        )
-        for unit_id, evaluations in doubtful.items()
-    ]
+    """Per station (in station order, all of them), the units holding it back and why
+    (:mod:`~fieldapp.services.holdback_fold` says for what reasons)."""
+    return holdback_fold.fold(holdback_facts(session, year, today, _station_id(session, station)))
 
 
 def hold_back_counts(
     session: Session, year: int, today: date, station: str | None = None
 ) -> dict[str, dict[Reason, int]]:
-    """How many units each reason holds back per station: the same rules, counted in SQL
-    (证据存疑 is judged in Python over the photos SQL narrows down, then counted)."""
-    return _hold_back_counts(session, year, today, _station_id(session, station))
-
-
-def _hold_back_counts(
-    session: Session, year: int, today: date, station_id: int | None
-) -> dict[str, dict[Reason, int]]:
-    out = {name: dict.fromkeys(Reason, 0) for name in session.scalars(_station_names(station_id))}
-    for reason, statement in _reason_queries(year, today).items():
-        if station_id is not None:
-            statement = statement.where(Unit.station_id == station_id)
-        rows = statement.subquery()
-        station_column = rows.c.station
-        counted = select(station_column, func.count()).group_by(station_column)
-        for name, count in session.execute(counted):
-            out[name][reason] = count
-    for item in _evidence_hold_backs(session, year, today, station_id):
-        out[item.station][Reason.EVIDENCE] += 1
-    return out
+    """How many units each reason holds back per station."""
+    facts = holdback_facts(session, year, today, _station_id(session, station))
+    return holdback_fold.counts(facts)
 
 
 # --- daily and weekly lists ---------------------------------------------------------------------
@@ -681,7 +608,8 @@ def month_summary(
     )
 
     open_items = _rectifications(session, open_rectifications(as_of, station_id), as_of, texts)
-    hold = _hold_back_counts(session, first.year, as_of, station_id)
+    facts = holdback_facts(session, first.year, as_of, station_id)
+    hold = holdback_fold.counts(facts)
 
     # One line per station, in station order.
     names = list(hold)
