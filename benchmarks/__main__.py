@@ -14,6 +14,7 @@ from benchmarks import (
     bench_photos,
     bench_process,
     bench_search,
+    bench_server,
     bench_sheet,
     bench_stall,
     bench_startup,
@@ -29,6 +30,9 @@ FULL_SHEET_BATCH, QUICK_SHEET_BATCH = 100, 10  # evaluation sheets printed into 
 FULL_PROCESS_REPEAT, QUICK_PROCESS_REPEAT = 3, 1  # whole-process runs (command, window start)
 # Sync: evaluations, distinct photos they draw on, evaluations per device of the 10 at once.
 FULL_SYNC, QUICK_SYNC = (200, 1000, 20), (10, 50, 2)
+# The county server at a province's size on PostgreSQL: units, received evaluations.
+FULL_SERVER = (bench_server.FULL_UNITS, bench_server.FULL_EVALUATIONS)
+QUICK_SERVER = (bench_server.QUICK_UNITS, bench_server.QUICK_EVALUATIONS)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -72,6 +76,7 @@ def run(units: int, repeat: int, *, quick: bool = False) -> list[Result]:
             *bench_process.run(
                 workdir, units, QUICK_PROCESS_REPEAT if quick else FULL_PROCESS_REPEAT
             ),
+            *bench_server.run(*(QUICK_SERVER if quick else FULL_SERVER), repeat),
         ]
 
 

@@ -265,6 +265,8 @@ def _commit(
                 station=unit.station,
                 unit_uuid=unit.uuid,
                 inspector=evaluation.inspector,
+                kind=evaluation.kind,
+                verdict=evaluation.verdict,
                 finalized_at=m.as_utc(evaluation.finalized_at),
                 replaces_uuid=evaluation.replaces_uuid,
                 clock_skewed=evaluation.clock_skewed,

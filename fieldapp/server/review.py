@@ -6,16 +6,24 @@ the caller may see, and a station asked for outside that is refused.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from fieldapp.domain import text
 from fieldapp.domain.events import Role
+from fieldapp.domain.records import EvaluationKind
 from fieldapp.domain.review import DECISIONS, ReviewStatus
+from fieldapp.domain.verdict import Outcome
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller, Invalid, Missing, checked
 from fieldapp.server.db import next_seq
 from fieldapp.sync import wire
+
+# The review queue for the web console: one filtered page at a time (review_page)
+__all__ = ["ReviewFilters", "review_page"]
 
 
 def wire_review(row: m.Evaluation) -> wire.WireReview:
@@ -57,38 +65,111 @@ def _status(value: str, allowed: tuple[ReviewStatus, ...], what: str) -> ReviewS
     raise Invalid(f"{what}「{value}」无效，可用：{choices}")
 
 
+def _received(row: m.Evaluation, credit_code: str, name: str) -> wire.ReceivedEvaluation:
+    return wire.ReceivedEvaluation(
+        uuid=row.uuid,
+        unit_credit_code=credit_code,
+        unit_name=name,
+        station=row.station,
+        inspector=row.inspector,
+        kind=row.kind,
+        verdict=row.verdict,
+        finalized_at=m.as_utc(row.finalized_at),
+        received_at=m.as_utc(row.received_at),
+        replaces_uuid=row.replaces_uuid,
+        clock_skewed=row.clock_skewed,
+        review=wire_review(row),
+    )
+
+
 def received(
     session: Session, caller: Caller, status: str | None = None, station: str | None = None
 ) -> list[wire.ReceivedEvaluation]:
     wanted = _status(status, tuple(ReviewStatus), "审核状态") if status is not None else None
     scope = _station_filter(caller, station)
-    statement = select(m.Evaluation, m.Unit).join(m.Unit, m.Unit.uuid == m.Evaluation.unit_uuid)
+    statement = select(m.Evaluation, m.Unit.credit_code, m.Unit.name).join(
+        m.Unit, m.Unit.uuid == m.Evaluation.unit_uuid
+    )
     if scope is not None:
         statement = statement.where(m.Evaluation.station == scope)
     if wanted is not None:
         statement = statement.where(m.Evaluation.review_status == wanted)
-    found = []
-    for row, unit in session.execute(
-        statement.order_by(m.Evaluation.received_at, m.Evaluation.uuid)
-    ):
-        content = wire.WireEvaluation.model_validate_json(row.content_json)
-        found.append(
-            wire.ReceivedEvaluation(
-                uuid=row.uuid,
-                unit_credit_code=unit.credit_code,
-                unit_name=unit.name,
-                station=row.station,
-                inspector=row.inspector,
-                kind=content.kind,
-                verdict=content.verdict,
-                finalized_at=m.as_utc(row.finalized_at),
-                received_at=m.as_utc(row.received_at),
-                replaces_uuid=row.replaces_uuid,
-                clock_skewed=row.clock_skewed,
-                review=wire_review(row),
-            )
+    rows = session.execute(statement.order_by(m.Evaluation.received_at, m.Evaluation.uuid))
+    return [_received(row, code, name) for row, code, name in rows]
+
+
+MAX_PER_PAGE = 500
+
+
+@dataclass(frozen=True)
+class ReviewFilters:
+    """What the review queue is narrowed to; None (or "") leaves a filter out. ``inspector``
+    matches part of the name; ``since`` and ``until`` are days of ``finalized_at`` in the
+    server's local time, both included."""
+
+    station: str | None = None
+    kind: EvaluationKind | None = None
+    inspector: str | None = None
+    since: date | None = None
+    until: date | None = None
+    verdict: Outcome | None = None
+    status: ReviewStatus | None = None
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time()).astimezone()
+
+
+def _conditions(caller: Caller, filters: ReviewFilters) -> list[ColumnElement[bool]]:
+    e = m.Evaluation
+    scope = _station_filter(caller, filters.station)
+    conditions: list[ColumnElement[bool]] = []
+    if scope is not None:
+        conditions.append(e.station == scope)
+    if filters.kind is not None:
+        conditions.append(e.kind == filters.kind.value)
+    if filters.verdict is not None:
+        conditions.append(e.verdict == filters.verdict.value)
+    if filters.status is not None:
+        conditions.append(e.review_status == filters.status)
+    if filters.inspector:
+        part = filters.inspector.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(e.inspector.like(f"%{part}%", escape="\\"))
+    if filters.since is not None:
+        conditions.append(e.finalized_at >= _local_midnight(filters.since))
+    if filters.until is not None:
+        conditions.append(e.finalized_at < _local_midnight(filters.until + timedelta(days=1)))
+    return conditions
+
+
+def review_page(
+    session: Session,
+    caller: Caller,
+    filters: ReviewFilters,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[wire.ReceivedEvaluation], int]:
+    """One page of the review queue in the caller's scope, newest received first, and how many
+    evaluations the filters keep in all. ``page`` counts from 1; a page past the end is empty.
+    Another station asked for is refused, never filtered."""
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise Invalid(
+            f"页码从 1 开始，每页 1 至 {MAX_PER_PAGE} 份（收到第 {page} 页、每页 {per_page} 份）"
         )
-    return found
+    conditions = _conditions(caller, filters)
+    total = int(
+        session.scalar(select(func.count()).select_from(m.Evaluation).where(*conditions)) or 0
+    )
+    statement = (
+        select(m.Evaluation, m.Unit.credit_code, m.Unit.name)
+        .join(m.Unit, m.Unit.uuid == m.Evaluation.unit_uuid)
+        .where(*conditions)
+        .order_by(m.Evaluation.received_at.desc(), m.Evaluation.uuid.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    rows = [_received(row, code, name) for row, code, name in session.execute(statement).all()]
+    return rows, total
 
 
 def review(
