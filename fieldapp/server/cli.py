@@ -8,6 +8,7 @@ reference data. Exit codes: 0 done, 1 refused (the message says why), 2 usage.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,6 +32,12 @@ def _common(parser: argparse.ArgumentParser, default: Any) -> None:
         help="数据库地址，如 postgresql+psycopg://user@host/db（默认为数据目录中的 SQLite；"
         "或环境变量 FIELDAPP_SERVER_DATABASE_URL）",
     )
+
+
+def _workers(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise argparse.ArgumentTypeError(f"「{value}」不是 1 至 64 之间的整数")
+    return int(value)
 
 
 def _roles() -> dict[str, str]:
@@ -62,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8765, help="端口（默认 8765）")
     parser.add_argument("--ssl-certfile", help="TLS 证书文件")
     parser.add_argument("--ssl-keyfile", help="TLS 私钥文件")
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help="工作进程数（默认 1）：多个进程共用同一数据库和数据目录，进程内不保存任何状态",
+    )
     _common(parser, None)
     common = argparse.ArgumentParser(add_help=False)
     _common(common, argparse.SUPPRESS)
@@ -391,7 +405,8 @@ def serve(args: argparse.Namespace) -> int:
         import uvicorn
 
         from fieldapp.server.app import create_app
-        from fieldapp.server.config import ServerConfig
+        from fieldapp.server.config import DATA_DIR_ENV, DATABASE_URL_ENV, ServerConfig
+        from fieldapp.server.db import Database
     except ImportError as exc:
         print(
             f"fieldapp-server 需要服务器组件（{exc.name}）。请安装：pip install 'fieldapp[server]'",
@@ -399,14 +414,33 @@ def serve(args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
     config = ServerConfig.resolve(args.data_dir, args.database_url)
-    uvicorn.run(
-        create_app(config),
-        host=args.host,
-        port=args.port,
-        ssl_certfile=args.ssl_certfile,
-        ssl_keyfile=args.ssl_keyfile,
-    )
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "ssl_certfile": args.ssl_certfile,
+        "ssl_keyfile": args.ssl_keyfile,
+    }
+    if args.workers == 1:
+        uvicorn.run(create_app(config), **options)
+        return EXIT_OK
+    # Several processes: each builds its own app from the environment (uvicorn starts them
+    # from an import string). The schema is brought up to date once, here, before any starts.
+    Database(config.database_url).dispose()
+    os.environ[DATA_DIR_ENV] = str(config.data_dir)
+    os.environ[DATABASE_URL_ENV] = config.database_url
+    factory = f"fieldapp.server.cli:{app_from_environment.__name__}"  # not __main__ under -m
+    uvicorn.run(factory, factory=True, workers=args.workers, **options)
     return EXIT_OK
+
+
+def app_from_environment() -> Any:
+    """A worker's application (``--workers N``): the data folder and database ``serve`` put in
+    the environment. Everything a request needs is in the database or the data folder, so any
+    worker answers any request the same way."""
+    from fieldapp.server.app import create_app
+    from fieldapp.server.config import ServerConfig
+
+    return create_app(ServerConfig.resolve())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
