@@ -358,3 +358,30 @@ def test_a_unit_page_shows_its_record_history_and_evaluations(county: County) ->
     assert name in page.text and f"/review/{target}" in page.text and "变更记录" in page.text
     assert client.get(f"/units/{foreign_code}").status_code == 403
     assert client.get("/units/91330000000000000X").status_code == 404
+
+
+def test_the_review_queue_filters_as_asked(county: County) -> None:
+    client = signed_in(county.live, "王县局")
+    with county.live.db().session() as session:
+        rows = list(session.scalars(select(sm.Evaluation)))
+    by_verdict: dict[str, set[str]] = {}
+    for row in rows:
+        by_verdict.setdefault(str(row.verdict), set()).add(row.uuid)
+    for verdict, uuids in by_verdict.items():
+        page = client.get("/review", params={"verdict": verdict})
+        assert f"共 {len(uuids)} 份" in page.text
+        assert all(u in page.text for u in uuids)
+        assert not any(u in page.text for u in set(county.evaluations) - uuids)
+    one = rows[0]
+    named = client.get("/review", params={"inspector": one.inspector[1:]})
+    assert one.uuid in named.text
+    day = one.finalized_at.date()
+    assert (
+        one.uuid
+        not in client.get("/review", params={"until": str(day.replace(year=day.year - 1))}).text
+    )
+    station = client.get("/review", params={"station": county.other, "status": "pending"})
+    assert all((u in station.text) == (s == county.other) for u, s in county.evaluations.items())
+    bad = client.get("/review", params={"kind": "nonsense"})
+    assert bad.status_code == 422 and "评价类型" in bad.text and "后评价" in bad.text
+    assert client.get("/review", params={"since": "2026-13-01"}).status_code == 422

@@ -12,9 +12,9 @@ import io
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -28,6 +28,7 @@ from fieldapp.server import records
 from fieldapp.server import review as review_service
 from fieldapp.server.accounts import Invalid, Missing
 from fieldapp.server.blobs import BlobStore
+from fieldapp.server.review import ReviewFilters
 from fieldapp.server.web.pages import Signed, check_csrf, database, render
 from fieldapp.server.web.workbook import xlsx_response
 from fieldapp.sync import wire
@@ -42,6 +43,8 @@ Short = Annotated[str, Query(max_length=64)]
 
 @dataclass(frozen=True)
 class QueueFilter:
+    """The queue's filters as the form gives them (text), and as :class:`ReviewFilters`."""
+
     station: str = ""
     kind: str = ""
     inspector: str = ""
@@ -62,26 +65,29 @@ class QueueFilter:
         } | extra
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
-    def keeps(self, row: wire.ReceivedEvaluation) -> bool:
-        finalized = row.finalized_at.astimezone()
-        return (
-            (not self.kind or row.kind == self.kind)
-            and (not self.inspector or self.inspector in row.inspector)
-            and (not self.verdict or row.verdict == self.verdict)
-            and (not self.since or finalized >= datetime.combine(self.since, time()).astimezone())
-            and (not self.until or finalized.date() <= self.until)
+    def filters(self) -> ReviewFilters:
+        return ReviewFilters(
+            station=self.station or None,
+            kind=_choice(EvaluationKind, self.kind, "评价类型"),
+            inspector=self.inspector.strip() or None,
+            since=self.since,
+            until=self.until,
+            verdict=_choice(Outcome, self.verdict, "结论"),
+            status=_choice(ReviewStatus, self.status, "审核状态"),
         )
 
 
-def _queue(request: Request, current: Signed, chosen: QueueFilter) -> list[wire.ReceivedEvaluation]:
-    with database(request).session() as session:
-        rows = review_service.received(
-            session,
-            current.caller,
-            chosen.status or None,
-            chosen.station or None,
-        )
-    return [r for r in reversed(rows) if chosen.keeps(r)]  # newest first
+_E = TypeVar("_E", EvaluationKind, Outcome, ReviewStatus)
+
+
+def _choice(enum: type[_E], value: str, label: str) -> _E | None:
+    if not value:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        choices = "、".join(e.label for e in enum)
+        raise Invalid(f"{label}「{value[:20]}」不是可选的值，可选：{choices}") from None
 
 
 def _filter(
@@ -98,6 +104,21 @@ def _filter(
     return QueueFilter(
         station, kind, inspector, verdict, status, day(since, "起始日期"), day(until, "截止日期")
     )
+
+
+def _every(request: Request, current: Signed, chosen: QueueFilter) -> list[wire.ReceivedEvaluation]:
+    """Every evaluation the filters keep, page by page (for the export)."""
+    out: list[wire.ReceivedEvaluation] = []
+    page = 1
+    with database(request).session() as session:
+        while True:
+            rows, total = review_service.review_page(
+                session, current.caller, chosen.filters(), page, review_service.MAX_PER_PAGE
+            )
+            out += rows
+            if not rows or len(out) >= total:
+                return out
+            page += 1
 
 
 QUEUE_COLUMNS = (
@@ -129,17 +150,18 @@ def queue(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     chosen = _filter(station, kind, inspector, verdict, status, since, until)
-    rows = _queue(request, current, chosen)
-    pages = max(1, (len(rows) + PER_PAGE - 1) // PER_PAGE)
-    page = min(page, pages)
-    shown = rows[(page - 1) * PER_PAGE : page * PER_PAGE]
+    with database(request).session() as session:
+        shown, total = review_service.review_page(
+            session, current.caller, chosen.filters(), page, PER_PAGE
+        )
+    pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     return render(
         request,
         "review_queue.html",
         current,
         title="审核",
         rows=shown,
-        total=len(rows),
+        total=total,
         page=page,
         pages=pages,
         chosen=chosen,
@@ -185,7 +207,7 @@ def queue_xlsx(
             r.review.reviewed_by,
             r.review.comment,
         )
-        for r in _queue(request, current, chosen)
+        for r in _every(request, current, chosen)
     ]
     return xlsx_response("评价审核清单", "评价审核清单", QUEUE_COLUMNS, rows)
 
