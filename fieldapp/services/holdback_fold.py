@@ -77,6 +77,8 @@ class Answered:
     item_code: str
     failed: bool
     due: date | None = None
+    rectify: str | None = None  # the 整改要求 of a failed one
+    version: int = 0  # of its checklist, for the item's text
 
     @property
     def item(self) -> tuple[str, str]:
@@ -198,18 +200,20 @@ def _state_label(state: State | None) -> str:
     return state.label if state else "（无状态）"
 
 
-def _overdue(unit: UnitFacts, today: date) -> list[Answered]:
-    """The unit's open 整改 (as of ``today``) whose deadline has passed."""
+def open_items(unit: UnitFacts, today: date) -> list[Answered]:
+    """The unit's open 整改 as of ``today``: failed items whose most recent finalised answer
+    (finalised by ``today``) is the failure itself; the 每月一通报 lists them too."""
     known = [a for a in unit.answers if a.finalized_at.date() <= today]
     latest: dict[tuple[str, str], tuple[datetime, tuple[int, str]]] = {}
     for answer in known:
         if answer.item not in latest or answer.order() > latest[answer.item]:
             latest[answer.item] = answer.order()
-    return [
-        a
-        for a in known
-        if a.failed and a.order() == latest[a.item] and a.due is not None and a.due < today
-    ]
+    return [a for a in known if a.failed and a.order() == latest[a.item]]
+
+
+def _overdue(unit: UnitFacts, today: date) -> list[Answered]:
+    """The unit's open 整改 (as of ``today``) whose deadline has passed."""
+    return [a for a in open_items(unit, today) if a.due is not None and a.due < today]
 
 
 class _Rules:
@@ -341,8 +345,3 @@ def _hold_back(unit: UnitFacts, reason: Reason, detail: str, since: date | None)
         detail=detail,
         since=since,
     )
-
-
-def restricted(lists: list[StationHoldBacks], station: str) -> list[StationHoldBacks]:
-    """Only ``station``'s list (empty when no unit of it is held back)."""
-    return [next((s for s in lists if s.station == station), StationHoldBacks(station))]

@@ -20,7 +20,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -31,10 +31,11 @@ from fieldapp.domain.lifecycle import EXITS, State
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType, label_or
 from fieldapp.errors import InvalidInput
-from fieldapp.services import evidence, holdback_fold, revisions
+from fieldapp.services import evidence, holdback_fold
 from fieldapp.services import progress as progress_service
 from fieldapp.services.checklists import ItemTexts
 from fieldapp.services.evaluations import FINALIZED, Kind
+from fieldapp.services.evidence import EvaluationKey, UnitKey
 from fieldapp.services.holdback_fold import (
     LISTED_STATES,
     Answered,
@@ -77,11 +78,11 @@ class ChangedUnit:
 class Rectification:
     """A failed item whose 整改 is still open: no later finalized visit has re-checked it."""
 
-    unit_id: int
+    unit_id: UnitKey
     credit_code: str
     name: str
     station: str
-    evaluation_id: int
+    evaluation_id: EvaluationKey
     checklist_id: str
     code: str
     text: str
@@ -237,8 +238,17 @@ def holdback_facts(
             AnswerRow.item_code,
             AnswerRow.result,
             AnswerRow.due,
+            AnswerRow.rectify,
+            EvaluationChecklist.version,
         )
         .join(AnswerRow, AnswerRow.evaluation_id == Evaluation.id)
+        .join(
+            EvaluationChecklist,
+            and_(
+                EvaluationChecklist.evaluation_id == Evaluation.id,
+                EvaluationChecklist.checklist_id == AnswerRow.checklist_id,
+            ),
+        )
         .where(Evaluation.status == FINALIZED, Evaluation.unit_id.in_(failing.scalar_subquery()))
         .order_by(AnswerRow.id)
     )
@@ -256,12 +266,22 @@ def holdback_facts(
     # every unit with a 不符合 answer, and every unit of the county: unpacked in the order of the
     # names given to columns(), as cheap as by position (see services/progress._units)
     answer_rows = connection.execute(answers).columns(
-        "unit_id", "id", "finalized_at", "checklist_id", "item_code", "result", "due"
+        "unit_id",
+        "id",
+        "finalized_at",
+        "checklist_id",
+        "item_code",
+        "result",
+        "due",
+        "rectify",
+        "version",
     )
-    for uid, eid, finalized, checklist, code, result, due in answer_rows:
+    for uid, eid, finalized, checklist, code, result, due, rectify, version in answer_rows:
         if finalized is not None:  # always, for a finalised evaluation
             failed = result == Answer.FAIL
-            answered[uid].append(Answered(eid, finalized, checklist, code, failed, due))
+            answered[uid].append(
+                Answered(eid, finalized, checklist, code, failed, due, rectify, version)
+            )
     rows = connection.execute(units.order_by(Unit.id)).columns(
         "unit_id", "credit_code", "name", "station", "state", "state_since"
     )
@@ -508,92 +528,100 @@ TOP_FAILED = 10
 VERDICTS = (Outcome.PASS, Outcome.RECTIFY, Outcome.FAIL)  # the columns of KindCount.by_verdict
 
 
-def month_summary(
-    session: Session, month: str, station: str | None = None, today: date | None = None
-) -> MonthSummary:
-    """The numbers of the monthly bulletin (每月一通报) for ``month`` ("2026-11").
+class ChecklistTexts(Protocol):
+    """Checklist titles and item texts by pinned version (``ItemTexts`` on the desktop)."""
 
-    Progress is :func:`progress.compute` at the month's end (or today while the month runs);
-    evaluations are the finalized ones visited in the month, each counted once (a finalized
-    revision stands for the evaluation it replaces); open 整改 are counted as of the same date.
-    ``has_data`` is False when the year has no targets and the month no evaluation or unit event.
-    """
-    today = today or date.today()
-    first, last = parse_month(month)
-    if first > today:
-        raise InvalidInput(
-            f"{first.year}年{first.month}月还没有开始，不能出通报；请选择本月或以前的月份"
-        )
-    as_of = min(last, today)
-    station_row = find_station(session, station) if station else None
-    station_id = station_row.id if station_row else None
-    county = (
-        station_row.county
-        if station_row
-        else session.scalar(select(Station.county).where(Station.county != "").limit(1))
-    ) or ""
+    def title(self, checklist_id: str, version: int) -> str: ...
 
-    station_name = station_row.name if station_row else None
-    report = progress_service.compute(session, first.year, as_of)
-    cells = [c for c in report.cells if station_name is None or c.station == station_name]
+    def text(self, checklist_id: str, version: int, code: str) -> str: ...
 
-    # Evaluations visited in the month, finalized by the reference date, not replaced.
-    replaced = revisions.replaced(_day_start(as_of + timedelta(days=1)))
-    in_month = (
-        select(Evaluation.id)
-        .join(Unit, Unit.id == Evaluation.unit_id)
-        .where(
-            Evaluation.status == FINALIZED,
-            Evaluation.started_at >= _day_start(first),
-            Evaluation.started_at < _day_start(last + timedelta(days=1)),
-            Evaluation.finalized_at < _day_start(as_of + timedelta(days=1)),
-            ~replaced,
-        )
-    )
-    if station_id is not None:
-        in_month = in_month.where(Unit.station_id == station_id)
-    month_ids = in_month.subquery()
-    evaluated = (
-        session.execute(
-            select(
-                Station.name.label("station"),
-                Evaluation.kind,
-                Evaluation.verdict,
-                func.count().label("evaluations"),
-            )
-            .join(month_ids, month_ids.c.id == Evaluation.id)
-            .join(Unit, Unit.id == Evaluation.unit_id)
-            .join(Station, Station.id == Unit.station_id)
-            .group_by(Station.name, Evaluation.kind, Evaluation.verdict)
-        )
-        .mappings()
-        .all()
+
+@dataclass(frozen=True)
+class MonthEvaluation:
+    """A finalised evaluation visited in the month, as the bulletin counts it."""
+
+    key: EvaluationKey
+    station: str  # its unit's station
+    kind: str
+    verdict: str | None
+    started_at: datetime  # local wall time, naive
+    finalized_at: datetime
+    revised: tuple[datetime, ...] = ()  # when each finalised revision of it was finalised
+    failed: tuple[tuple[str, int, str], ...] = ()  # (checklist, version, item) of its 不符合
+
+
+@dataclass(frozen=True)
+class MonthFacts:
+    """Everything the monthly bulletin is counted from, as plain data: the desktop store
+    (:func:`month_facts`) and the county server (``fieldapp/server/bulletin.py``) each read it
+    from their own tables, and :func:`fold_month` counts it."""
+
+    first: date
+    last: date
+    as_of: date
+    county: str
+    station: str | None
+    progress: progress_service.Progress  # the year's, as of ``as_of``
+    holdbacks: HoldBackFacts  # the year's, as of ``as_of``, in the bulletin's scope
+    evaluations: list[MonthEvaluation]  # at least every finalised one visited in the month
+    texts: ChecklistTexts
+    has_targets: bool  # the year has task-table rows
+    has_events: bool  # some unit has an event dated in the month
+
+
+def _counted_in_month(evaluation: MonthEvaluation, first: date, last: date, as_of: date) -> bool:
+    """Visited in the month, finalised by ``as_of``, not replaced by a revision finalised by
+    then: a revision stands for the evaluation it replaces (services/revisions)."""
+    return (
+        first <= evaluation.started_at.date() <= last
+        and evaluation.finalized_at.date() <= as_of
+        and not any(t.date() <= as_of for t in evaluation.revised)
     )
 
-    texts = ItemTexts(session)
+
+def open_items(facts: HoldBackFacts, texts: ChecklistTexts) -> list[Rectification]:
+    """Every open 整改 of the facts' units as of their day, earliest deadline first."""
+    as_of = facts.today
+    out = [
+        Rectification(
+            unit_id=unit.key,
+            credit_code=unit.credit_code,
+            name=unit.name,
+            station=unit.station,
+            evaluation_id=item.evaluation,
+            checklist_id=item.checklist_id,
+            code=item.item_code,
+            text=texts.text(item.checklist_id, item.version, item.item_code),
+            rectify=item.rectify or "",
+            due=item.due,
+            as_of=as_of,
+        )
+        for unit in facts.units
+        if unit.answers and holdback_fold.active(unit.state)
+        for item in holdback_fold.open_items(unit, as_of)
+    ]
+    out.sort(key=lambda r: (r.due or date.max, r.station, r.credit_code, r.checklist_id, r.code))
+    return out
+
+
+def fold_month(facts: MonthFacts) -> MonthSummary:
+    """The bulletin's numbers from ``facts``: the one place they are counted."""
+    first, last, as_of, texts = facts.first, facts.last, facts.as_of, facts.texts
+    station_name = facts.station
+    cells = [c for c in facts.progress.cells if station_name is None or c.station == station_name]
+    evaluated = [
+        e
+        for e in facts.evaluations
+        if (station_name is None or e.station == station_name)
+        and _counted_in_month(e, first, last, as_of)
+    ]
     failed_counts: Counter[tuple[str, str]] = Counter()
     versions: dict[tuple[str, str], int] = {}
-    for failed in session.execute(
-        select(
-            AnswerRow.checklist_id,
-            EvaluationChecklist.version,
-            AnswerRow.item_code,
-            func.count().label("failures"),
-        )
-        .join(month_ids, month_ids.c.id == AnswerRow.evaluation_id)
-        .join(
-            EvaluationChecklist,
-            and_(
-                EvaluationChecklist.evaluation_id == AnswerRow.evaluation_id,
-                EvaluationChecklist.checklist_id == AnswerRow.checklist_id,
-            ),
-        )
-        .where(AnswerRow.result == Answer.FAIL)
-        .group_by(AnswerRow.checklist_id, EvaluationChecklist.version, AnswerRow.item_code)
-    ).mappings():
-        item_key = (failed["checklist_id"], failed["item_code"])
-        failed_counts[item_key] += failed["failures"]
-        versions[item_key] = max(failed["version"], versions.get(item_key, 0))
+    for evaluation in evaluated:
+        for checklist_id, version, code in evaluation.failed:
+            item_key = (checklist_id, code)
+            failed_counts[item_key] += 1
+            versions[item_key] = max(version, versions.get(item_key, 0))
     failed_items = tuple(
         FailedItem(
             checklist_id=cid,
@@ -606,14 +634,11 @@ def month_summary(
             :TOP_FAILED
         ]
     )
-
-    open_items = _rectifications(session, open_rectifications(as_of, station_id), as_of, texts)
-    facts = holdback_facts(session, first.year, as_of, station_id)
-    hold = holdback_fold.counts(facts)
+    open_list = open_items(facts.holdbacks, texts)
+    hold = holdback_fold.counts(facts.holdbacks)
 
     # One line per station, in station order.
-    names = list(hold)
-    per_station: dict[str, dict[str, int]] = {name: Counter() for name in names}
+    per_station: dict[str, dict[str, int]] = {name: Counter() for name in hold}
     for cell in cells:
         if cell.unit_type.group != "units":
             continue
@@ -621,15 +646,15 @@ def month_summary(
         for key in ("target", "new", "stock", "confirmed", "stickers"):
             line[key] += getattr(cell, key)
     kinds: dict[str, Counter[str]] = {}
-    for group in evaluated:
-        count, verdict = group["evaluations"], group["verdict"]
-        line = per_station.setdefault(group["station"], Counter())
-        line["evaluations"] += count
+    for evaluation in evaluated:
+        verdict = evaluation.verdict
+        line = per_station.setdefault(evaluation.station, Counter())
+        line["evaluations"] += 1
         column = {"pass": "passed", "rectify": "rectify", "fail": "failed"}.get(verdict or "")
         if column:
-            line[column] += count
-        kinds.setdefault(group["kind"], Counter())[verdict or ""] += count
-    for item in open_items:
+            line[column] += 1
+        kinds.setdefault(evaluation.kind, Counter())[verdict or ""] += 1
+    for item in open_list:
         line = per_station.setdefault(item.station, Counter())
         line["rectifications_open"] += 1
         line["rectifications_overdue"] += item.overdue
@@ -657,28 +682,143 @@ def month_summary(
         for k in Kind
         if k.value in kinds
     )
-
     by_type = progress_service.Progress(first.year, as_of, cells=cells).by_type()
+    has_data = facts.has_targets or any(s.evaluations for s in stations) or facts.has_events
+    return MonthSummary(
+        month=f"{first.year:04d}-{first.month:02d}",
+        first=first,
+        last=last,
+        as_of=as_of,
+        county=facts.county,
+        station=station_name,
+        stations=stations,
+        by_type=tuple(by_type[t] for t in UnitType if t in by_type),
+        kinds=kind_counts,
+        failed_items=failed_items,
+        overdue=tuple(i for i in open_list if i.overdue),
+        deadlines=tuple(facts.progress.deadlines),
+        has_data=has_data,
+    )
 
+
+def month_dates(month: str, today: date) -> tuple[date, date, date]:
+    """The month's first and last day and the bulletin's reference date (its last day, or today
+    while it runs); a month not yet begun is refused."""
+    first, last = parse_month(month)
+    if first > today:
+        raise InvalidInput(
+            f"{first.year}年{first.month}月还没有开始，不能出通报；请选择本月或以前的月份"
+        )
+    return first, last, min(last, today)
+
+
+def month_facts(
+    session: Session, month: str, station: str | None = None, today: date | None = None
+) -> MonthFacts:
+    """The desktop store's facts for the bulletin of ``month``: the finalised evaluations
+    visited in the month (with their 不符合 items and when their revisions were finalised)."""
+    first, last, as_of = month_dates(month, today or date.today())
+    station_row = find_station(session, station) if station else None
+    station_id = station_row.id if station_row else None
+    county = (
+        station_row.county
+        if station_row
+        else session.scalar(select(Station.county).where(Station.county != "").limit(1))
+    ) or ""
+    in_month = (
+        select(
+            Evaluation.id,
+            Station.name.label("station"),
+            Evaluation.kind,
+            Evaluation.verdict,
+            Evaluation.started_at,
+            Evaluation.finalized_at,
+        )
+        .join(Unit, Unit.id == Evaluation.unit_id)
+        .join(Station, Station.id == Unit.station_id)
+        .where(
+            Evaluation.status == FINALIZED,
+            Evaluation.started_at >= _day_start(first),
+            Evaluation.started_at < _day_start(last + timedelta(days=1)),
+        )
+    )
+    if station_id is not None:
+        in_month = in_month.where(Unit.station_id == station_id)
+    rows = session.execute(in_month).mappings().all()
+    ids = [row["id"] for row in rows]
+    revised: dict[int, list[datetime]] = defaultdict(list)
+    for revision in session.execute(
+        select(Evaluation.replaces_id, Evaluation.finalized_at).where(
+            Evaluation.replaces_id.in_(ids),
+            Evaluation.status == FINALIZED,
+            Evaluation.finalized_at.is_not(None),
+        )
+    ):
+        if revision.replaces_id is not None and revision.finalized_at is not None:
+            revised[revision.replaces_id].append(revision.finalized_at)
+    failed: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
+    for answer in session.execute(
+        select(
+            AnswerRow.evaluation_id,
+            AnswerRow.checklist_id,
+            EvaluationChecklist.version,
+            AnswerRow.item_code,
+        )
+        .join(
+            EvaluationChecklist,
+            and_(
+                EvaluationChecklist.evaluation_id == AnswerRow.evaluation_id,
+                EvaluationChecklist.checklist_id == AnswerRow.checklist_id,
+            ),
+        )
+        .where(AnswerRow.evaluation_id.in_(ids), AnswerRow.result == Answer.FAIL)
+        .order_by(AnswerRow.id)
+    ).mappings():
+        failed[answer["evaluation_id"]].append(
+            (answer["checklist_id"], answer["version"], answer["item_code"])
+        )
     has_targets = bool(session.scalar(select(func.count()).where(Target.year == first.year)))
     events = (
         select(func.count())
         .select_from(UnitEvent)
         .where(UnitEvent.occurred_on.between(first, last))
     )
-    has_data = has_targets or any(s.evaluations for s in stations) or bool(session.scalar(events))
-    return MonthSummary(
-        month=f"{first.year:04d}-{first.month:02d}",
+    return MonthFacts(
         first=first,
         last=last,
         as_of=as_of,
         county=county,
-        station=station_name,
-        stations=stations,
-        by_type=tuple(by_type[t] for t in UnitType if t in by_type),
-        kinds=kind_counts,
-        failed_items=failed_items,
-        overdue=tuple(i for i in open_items if i.overdue),
-        deadlines=tuple(report.deadlines),
-        has_data=has_data,
+        station=station_row.name if station_row else None,
+        progress=progress_service.compute(session, first.year, as_of),
+        holdbacks=holdback_facts(session, first.year, as_of, station_id),
+        evaluations=[
+            MonthEvaluation(
+                key=row["id"],
+                station=row["station"],
+                kind=row["kind"],
+                verdict=row["verdict"],
+                started_at=row["started_at"],
+                finalized_at=row["finalized_at"],
+                revised=tuple(revised.get(row["id"], ())),
+                failed=tuple(failed.get(row["id"], ())),
+            )
+            for row in rows
+            if row["finalized_at"] is not None
+        ],
+        texts=ItemTexts(session),
+        has_targets=has_targets,
+        has_events=bool(session.scalar(events)),
     )
+
+
+def month_summary(
+    session: Session, month: str, station: str | None = None, today: date | None = None
+) -> MonthSummary:
+    """The numbers of the monthly bulletin (每月一通报) for ``month`` ("2026-11").
+
+    Progress is :func:`progress.compute` at the month's end (or today while the month runs);
+    evaluations are the finalized ones visited in the month, each counted once (a finalized
+    revision stands for the evaluation it replaces); open 整改 are counted as of the same date.
+    ``has_data`` is False when the year has no targets and the month no evaluation or unit event.
+    """
+    return fold_month(month_facts(session, month, station, today))
