@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Query, Request
@@ -22,7 +22,8 @@ from pydantic import BaseModel
 
 from fieldapp import __version__
 from fieldapp.domain.events import Role
-from fieldapp.server import accounts, figures, ingest, reference
+from fieldapp.domain.holdbacks import Reason
+from fieldapp.server import accounts, figures, holdbacks, ingest, reference
 from fieldapp.server import review as review_service
 from fieldapp.server.accounts import Caller, Invalid, ServerError
 from fieldapp.server.blobs import BlobRefused, BlobStore
@@ -300,6 +301,22 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         with db.session() as session:
             report, plan_report = figures.figures(session, who, year, station)
         return jsonable_encoder(as_json(report) | {"plan": plan_report.as_dict()})
+
+    @app.get(f"{API_PREFIX}/holdbacks", tags=["figures"], responses=errors)
+    def get_holdbacks(
+        who: Auth,
+        year: Annotated[int, Query(ge=1900, le=2200, description="任务年度")],
+        station: Annotated[str | None, Query(max_length=64)] = None,
+        reason: Annotated[Reason | None, Query(description="只列这一种原因的单位")] = None,
+    ) -> dict[str, Any]:
+        """Per station, the units holding it back and why (本年未评价, 整改逾期, 未张贴标识,
+        标识无照片, 长期未变化, 证据存疑) as of today, decided by the desktop dashboard's own fold
+        over the server's records: the county sees every station (or ``station``), a station's
+        account its own. With ``reason``, only that reason's units are listed."""
+        today = date.today()
+        with db.session() as session:
+            lists = holdbacks.hold_backs(session, who, year, today, station)
+        return holdbacks.as_json(lists, year, today, reason)
 
     @app.get(f"{API_PREFIX}/stats", tags=["review"], responses=errors)
     def get_stats(who: Auth) -> wire.Stats:

@@ -385,3 +385,31 @@ def test_the_review_queue_filters_as_asked(county: County) -> None:
     bad = client.get("/review", params={"kind": "nonsense"})
     assert bad.status_code == 422 and "评价类型" in bad.text and "后评价" in bad.text
     assert client.get("/review", params={"since": "2026-13-01"}).status_code == 422
+
+
+def test_hold_back_lists_are_the_servers_and_click_through_to_units(county: County) -> None:
+    from datetime import date
+
+    from fieldapp.server import holdbacks
+    from fieldapp.server.accounts import caller_of
+
+    client = signed_in(county.live, "李所长")
+    with county.live.db().session() as session:
+        head = session.scalar(select(sm.Account).where(sm.Account.name == "李所长"))
+        assert head is not None
+        (mine,) = holdbacks.hold_backs(session, caller_of(head), date.today().year, date.today())
+    assert mine.station == county.station and mine.items
+    page = client.get("/holdbacks")
+    assert f"共 {len(mine.items)} 条" in page.text
+    for reason, n in mine.counts().items():
+        listed = client.get("/holdbacks", params={"reason": reason.value})
+        assert f"共 {n} 条" in listed.text, reason
+    first = mine.items[0]
+    assert f'value="{first.unit_id}"' in page.text and f"/units/{first.credit_code}" in page.text
+    assert client.get(f"/units/{first.credit_code}").status_code == 200
+    overview = client.get("/overview")
+    assert f">{mine.units}</a>" in overview.text  # the station's hold-back count, linked
+    rows = list(load_workbook(io.BytesIO(client.get("/holdbacks.xlsx").content)).active.values)
+    assert len(rows) == 1 + len(mine.items)
+    assert client.get("/holdbacks", params={"station": county.other}).status_code == 403
+    assert client.get("/holdbacks", params={"reason": "nonsense"}).status_code == 422

@@ -25,6 +25,7 @@ def mount(app: FastAPI) -> None:
     from fieldapp.server.web import pages
     from fieldapp.server.web.accounts import router as accounts_pages
     from fieldapp.server.web.assign import router as assign_pages
+    from fieldapp.server.web.holdbacks import router as holdback_pages
     from fieldapp.server.web.overview import router as overview_pages
     from fieldapp.server.web.review import router as review_pages
     from fieldapp.server.web.units import router as unit_pages
@@ -35,6 +36,7 @@ def mount(app: FastAPI) -> None:
         overview_pages,
         review_pages,
         unit_pages,
+        holdback_pages,
         assign_pages,
         accounts_pages,
     ):

@@ -1,4 +1,5 @@
-"""县局总览 and 各所: targets against achieved per station and type, deadlines, hold-backs.
+"""县局总览 and 各所: targets against achieved per station and type, deadlines, and how many
+units hold each station back (:func:`fieldapp.server.holdbacks.hold_backs`).
 
 The figures are :func:`fieldapp.server.figures.figures`, the same fold as ``fieldapp progress``
 and ``GET /api/v1/progress``, in the signed-in account's scope: the county sees every station, a
@@ -17,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from fieldapp.domain.events import Role
 from fieldapp.domain.vocab import GROUP_LABELS, UnitType
 from fieldapp.server import figures
+from fieldapp.server import holdbacks as server_holdbacks
 from fieldapp.server.web.pages import Signed, database, render
 from fieldapp.server.web.workbook import xlsx_response
 from fieldapp.services.progress import Cell, Progress
@@ -102,6 +104,7 @@ def overview(request: Request, current: Signed, year: Year = None) -> HTMLRespon
     year = _year(year)
     with database(request).session() as session:
         progress, plan = figures.figures(session, current.caller, year)
+        held = server_holdbacks.hold_backs(session, current.caller, year, date.today())
     return render(
         request,
         "overview.html",
@@ -113,6 +116,7 @@ def overview(request: Request, current: Signed, year: Year = None) -> HTMLRespon
         totals=_totals(progress),
         by_type=progress.by_type(),
         plan=plan,
+        holdbacks={found.station: found.units for found in held},
     )
 
 
@@ -133,6 +137,9 @@ def station_page(
     year = _year(year)
     with database(request).session() as session:
         progress, plan = figures.figures(session, current.caller, year, station[:64])
+        held = server_holdbacks.hold_backs(
+            session, current.caller, year, date.today(), station[:64]
+        )
     return render(
         request,
         "station.html",
@@ -143,4 +150,5 @@ def station_page(
         progress=progress,
         totals=_totals(progress),
         plan=plan,
+        holdback_counts={reason: n for found in held for reason, n in found.counts().items() if n},
     )
