@@ -16,6 +16,7 @@ within each reason (the desktop lists them in the order they were added to its s
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
@@ -72,30 +73,47 @@ def _stations(session: Session, units: list[wire.WireUnit]) -> list[str]:
     return ordered + sorted({u.station for u in units} - known)
 
 
-def _evaluations(session: Session) -> list[tuple[str, wire.WireEvaluation]]:
-    """Every finalised evaluation received, with the uuid of the unit the server filed it under."""
-    rows = session.execute(
-        select(m.Evaluation.unit_uuid, m.Evaluation.content_json).order_by(m.Evaluation.uuid)
-    )
-    return [
-        (row.unit_uuid, wire.WireEvaluation.model_validate_json(row.content_json)) for row in rows
-    ]
+@dataclass(frozen=True)
+class Records:
+    """Every unit (by credit code) and every finalised evaluation received, with the uuid of
+    the unit the server filed it under: read once for the lists and the bulletin."""
+
+    units: list[wire.WireUnit]
+    evaluations: list[tuple[str, wire.WireEvaluation]]
 
 
-def facts(session: Session, year: int, today: date, station: str | None = None) -> HoldBackFacts:
-    """The server's facts for ``year``'s hold-back lists as of ``today``: ``station``'s units, or
-    every unit; the evidence rows hold every evaluation (a photo may be on another station's)."""
+def records(session: Session) -> Records:
     units = [
         wire.WireUnit.model_validate_json(data)
         for data in session.scalars(select(m.Unit.data_json).order_by(m.Unit.credit_code))
     ]
+    rows = session.execute(
+        select(m.Evaluation.unit_uuid, m.Evaluation.content_json).order_by(m.Evaluation.uuid)
+    )
+    evaluations = [
+        (row.unit_uuid, wire.WireEvaluation.model_validate_json(row.content_json)) for row in rows
+    ]
+    return Records(units, evaluations)
+
+
+def facts(
+    session: Session,
+    year: int,
+    today: date,
+    station: str | None = None,
+    read: Records | None = None,
+) -> HoldBackFacts:
+    """The server's facts for ``year``'s hold-back lists as of ``today``: ``station``'s units, or
+    every unit; the evidence rows hold every evaluation (a photo may be on another station's)."""
+    read = read or records(session)
+    units = read.units
     stations = _stations(session, units)
     by_uuid = {u.uuid: u for u in units}
     first_visit: dict[str, date] = {}
     answered: dict[str, list[Answered]] = defaultdict(list)
     rows: dict[EvaluationKey, EvaluationRow] = {}
     photos: list[PhotoRow] = []
-    for unit_uuid, evaluation in _evaluations(session):
+    for unit_uuid, evaluation in read.evaluations:
         unit = by_uuid.get(unit_uuid)
         if unit is None:
             continue
@@ -106,6 +124,7 @@ def facts(session: Session, year: int, today: date, station: str | None = None) 
         failed = frozenset(
             (a.checklist_id, a.item_code) for a in evaluation.answers if a.result == Answer.FAIL
         )
+        pins = {p.checklist_id: p.version for p in evaluation.checklists}
         answered[unit_uuid].extend(
             Answered(
                 evaluation.uuid,
@@ -114,6 +133,8 @@ def facts(session: Session, year: int, today: date, station: str | None = None) 
                 a.item_code,
                 a.result == Answer.FAIL,
                 a.due,
+                a.rectify,
+                pins.get(a.checklist_id, 0),
             )
             for a in evaluation.answers
         )
@@ -175,9 +196,11 @@ def facts(session: Session, year: int, today: date, station: str | None = None) 
     )
 
 
-def _scope(session: Session, caller: Caller, station: str | None) -> str | None:
+def scope(session: Session, caller: Caller, station: str | None, what: str) -> str | None:
+    """The station a request covers: the one asked for (another station's is refused with 403,
+    one the server does not know with 404), else all for the county, else the caller's."""
     if station:
-        caller.check_station(station, "所（分局）的暂缓清单")
+        caller.check_station(station, what)
         known = station_order(session)
         if (
             station not in known
@@ -196,7 +219,8 @@ def hold_backs(
     """Per station in the caller's scope, the units holding it back and why: the county sees
     every station (or the one asked for), a station's account its own; another station's is
     refused (403), never filtered."""
-    return holdback_fold.fold(facts(session, year, today, _scope(session, caller, station)))
+    chosen = scope(session, caller, station, "所（分局）的暂缓清单")
+    return holdback_fold.fold(facts(session, year, today, chosen))
 
 
 def as_json(
