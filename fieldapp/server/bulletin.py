@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldapp.checklists.schema import Checklist
-from fieldapp.domain.verdict import Answer
 from fieldapp.errors import InvalidInput
 from fieldapp.server import figures, holdbacks
 from fieldapp.server import models as m
@@ -67,31 +66,25 @@ def facts(
     read = holdbacks.records(session)
     stations = {u.uuid: u.station for u in read.units}
     revised: dict[str, list[datetime]] = defaultdict(list)
-    for _unit, evaluation in read.evaluations:
-        if evaluation.replaces_uuid is not None:
-            revised[evaluation.replaces_uuid].append(holdbacks.local(evaluation.finalized_at))
-    evaluations = []
-    for unit_uuid, evaluation in read.evaluations:
-        started = holdbacks.local(evaluation.started_at)
-        if unit_uuid not in stations or not first <= started.date() <= last:
-            continue
-        pins = {p.checklist_id: p.version for p in evaluation.checklists}
-        evaluations.append(
-            MonthEvaluation(
-                key=evaluation.uuid,
-                station=stations[unit_uuid],
-                kind=evaluation.kind,
-                verdict=evaluation.verdict or None,
-                started_at=started,
-                finalized_at=holdbacks.local(evaluation.finalized_at),
-                revised=tuple(revised.get(evaluation.uuid, ())),
-                failed=tuple(
-                    (a.checklist_id, pins.get(a.checklist_id, 0), a.item_code)
-                    for a in evaluation.answers
-                    if a.result == Answer.FAIL
-                ),
-            )
+    for evaluation in read.evaluations:
+        if evaluation.replaces is not None:
+            revised[evaluation.replaces].append(evaluation.finalized_at)
+    evaluations = [
+        MonthEvaluation(
+            key=evaluation.uuid,
+            station=stations[evaluation.unit_uuid],
+            kind=evaluation.kind,
+            verdict=evaluation.verdict or None,
+            started_at=evaluation.started_at,
+            finalized_at=evaluation.finalized_at,
+            revised=tuple(revised.get(evaluation.uuid, ())),
+            failed=tuple(
+                (a.checklist_id, a.version, a.item_code) for a in evaluation.answers if a.failed
+            ),
         )
+        for evaluation in read.evaluations
+        if evaluation.unit_uuid in stations and first <= evaluation.started_at.date() <= last
+    ]
     targets = select(func.count()).select_from(m.Target).where(m.Target.year == first.year)
     return MonthFacts(
         first=first,
@@ -104,7 +97,7 @@ def facts(
         evaluations=evaluations,
         texts=ServerTexts(session),
         has_targets=bool(session.scalar(targets)),
-        has_events=any(first <= e.occurred_on <= last for u in read.units for e in u.events),
+        has_events=any(first <= day <= last for u in read.units for day in u.event_days),
     )
 
 

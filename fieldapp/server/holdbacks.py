@@ -15,15 +15,18 @@ within each reason (the desktop lists them in the order they were added to its s
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.events import EventKind, Role
 from fieldapp.domain.holdbacks import Reason
+from fieldapp.domain.lifecycle import State
 from fieldapp.domain.records import EvaluationStatus
 from fieldapp.domain.verdict import Answer
 from fieldapp.server import models as m
@@ -38,7 +41,8 @@ from fieldapp.services.holdback_fold import (
     UnitFacts,
     rectification_answers,
 )
-from fieldapp.sync import wire
+
+_STATES = {state.value: state for state in State}
 
 
 def local(value: datetime) -> datetime:
@@ -66,7 +70,7 @@ def station_order(session: Session) -> list[str]:
     return list(dict.fromkeys(name for name in names if name is not None))
 
 
-def _stations(session: Session, units: list[wire.WireUnit]) -> list[str]:
+def _stations(session: Session, units: list[StoredUnit]) -> list[str]:
     """Every station the server knows: the task tables' in their order, then the units' by name."""
     ordered = station_order(session)
     known = set(ordered)
@@ -74,26 +78,120 @@ def _stations(session: Session, units: list[wire.WireUnit]) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Records:
-    """Every unit (by credit code) and every finalised evaluation received, with the uuid of
-    the unit the server filed it under: read once for the lists and the bulletin."""
+class StoredUnit:
+    """What the lists and the bulletin read of a stored WireUnit."""
 
-    units: list[wire.WireUnit]
-    evaluations: list[tuple[str, wire.WireEvaluation]]
+    uuid: str
+    credit_code: str
+    name: str
+    station: str
+    state: State | None
+    state_since: date | None
+    stickers: tuple[Sticker, ...]  # every 标识张贴 of its history
+    event_days: tuple[date, ...]  # the day of every event of its history
+
+
+@dataclass(frozen=True)
+class StoredEvaluation:
+    """What the lists and the bulletin read of a stored WireEvaluation, times in local time."""
+
+    uuid: str
+    unit_uuid: str  # the unit the server filed it under
+    kind: str
+    verdict: str
+    started_at: datetime
+    finalized_at: datetime
+    replaces: str | None
+    follows: str | None
+    answers: tuple[Answered, ...]
+    photos: tuple[dict[str, Any], ...]  # WirePhoto fields
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _unit(data: dict[str, Any]) -> StoredUnit:
+    events = data.get("events") or []
+    return StoredUnit(
+        uuid=data["uuid"],
+        credit_code=data["credit_code"],
+        name=data["name"],
+        station=data["station"],
+        state=_STATES[data["state"]] if data.get("state") else None,
+        state_since=_day(data.get("state_since")),
+        stickers=tuple(
+            Sticker(date.fromisoformat(e["occurred_on"]), e.get("photo_sha256") is not None)
+            for e in events
+            if e["kind"] == EventKind.STICKER
+        ),
+        event_days=tuple(date.fromisoformat(e["occurred_on"]) for e in events),
+    )
+
+
+def _evaluation(unit_uuid: str, data: dict[str, Any]) -> StoredEvaluation:
+    finalized = local(datetime.fromisoformat(data["finalized_at"]))
+    pins = {p["checklist_id"]: p["version"] for p in data.get("checklists") or []}
+    return StoredEvaluation(
+        uuid=data["uuid"],
+        unit_uuid=unit_uuid,
+        kind=data["kind"],
+        verdict=data.get("verdict") or "",
+        started_at=local(datetime.fromisoformat(data["started_at"])),
+        finalized_at=finalized,
+        replaces=data.get("replaces_uuid"),
+        follows=data.get("follows_uuid"),
+        answers=tuple(
+            Answered(
+                data["uuid"],
+                finalized,
+                a["checklist_id"],
+                a["item_code"],
+                a["result"] == Answer.FAIL,
+                _day(a.get("due")),
+                a.get("rectify"),
+                pins.get(a["checklist_id"], 0),
+            )
+            for a in data.get("answers") or []
+        ),
+        photos=tuple(data.get("photos") or ()),
+    )
+
+
+@dataclass(frozen=True)
+class Records:
+    """Every unit (by credit code) and every finalised evaluation received: read once for the
+    lists and the bulletin. The stored JSON was checked against the wire models when it
+    arrived, so it is read as plain JSON here (validating 50,000 units again costs seconds)."""
+
+    units: list[StoredUnit]
+    evaluations: list[StoredEvaluation]
 
 
 def records(session: Session) -> Records:
     units = [
-        wire.WireUnit.model_validate_json(data)
+        _unit(json.loads(data))
         for data in session.scalars(select(m.Unit.data_json).order_by(m.Unit.credit_code))
     ]
     rows = session.execute(
         select(m.Evaluation.unit_uuid, m.Evaluation.content_json).order_by(m.Evaluation.uuid)
     )
-    evaluations = [
-        (row.unit_uuid, wire.WireEvaluation.model_validate_json(row.content_json)) for row in rows
-    ]
+    evaluations = [_evaluation(row.unit_uuid, json.loads(row.content_json)) for row in rows]
     return Records(units, evaluations)
+
+
+def _photo(number: int, evaluation: str, photo: dict[str, Any]) -> PhotoRow:
+    taken = photo.get("taken_at")
+    return PhotoRow(
+        id=number,
+        evaluation_id=evaluation,
+        sha256=photo["sha256"],
+        checklist_id=photo.get("checklist_id"),
+        item_code=photo.get("item_code"),
+        taken_at=_camera(datetime.fromisoformat(taken)) if taken else None,
+        gps_lat=photo.get("gps_lat"),
+        gps_lon=photo.get("gps_lon"),
+    )
 
 
 def facts(
@@ -107,61 +205,35 @@ def facts(
     every unit; the evidence rows hold every evaluation (a photo may be on another station's)."""
     read = read or records(session)
     units = read.units
-    stations = _stations(session, units)
     by_uuid = {u.uuid: u for u in units}
     first_visit: dict[str, date] = {}
     answered: dict[str, list[Answered]] = defaultdict(list)
     rows: dict[EvaluationKey, EvaluationRow] = {}
     photos: list[PhotoRow] = []
-    for unit_uuid, evaluation in read.evaluations:
-        unit = by_uuid.get(unit_uuid)
+    for evaluation in read.evaluations:
+        unit = by_uuid.get(evaluation.unit_uuid)
         if unit is None:
             continue
-        started, finalized = local(evaluation.started_at), local(evaluation.finalized_at)
+        started = evaluation.started_at
         if started.year == year:
             day = started.date()
-            first_visit[unit_uuid] = min(day, first_visit.get(unit_uuid, day))
-        failed = frozenset(
-            (a.checklist_id, a.item_code) for a in evaluation.answers if a.result == Answer.FAIL
-        )
-        pins = {p.checklist_id: p.version for p in evaluation.checklists}
-        answered[unit_uuid].extend(
-            Answered(
-                evaluation.uuid,
-                finalized,
-                a.checklist_id,
-                a.item_code,
-                a.result == Answer.FAIL,
-                a.due,
-                a.rectify,
-                pins.get(a.checklist_id, 0),
-            )
-            for a in evaluation.answers
-        )
+            first_visit[unit.uuid] = min(day, first_visit.get(unit.uuid, day))
+        answered[unit.uuid].extend(evaluation.answers)
         rows[evaluation.uuid] = EvaluationRow(
             id=evaluation.uuid,
-            unit_id=unit_uuid,
+            unit_id=unit.uuid,
             credit_code=unit.credit_code,
             unit_name=unit.name,
             started_at=started,
             status=EvaluationStatus.FINALIZED,
-            replaces_id=evaluation.replaces_uuid,
-            follows_id=evaluation.follows_uuid,
-            failed=failed,
-            finalized_at=finalized,
+            replaces_id=evaluation.replaces,
+            follows_id=evaluation.follows,
+            failed=frozenset(a.item for a in evaluation.answers if a.failed),
+            finalized_at=evaluation.finalized_at,
         )
         photos.extend(
-            PhotoRow(
-                id=len(photos) + n,
-                evaluation_id=evaluation.uuid,
-                sha256=p.sha256,
-                checklist_id=p.checklist_id,
-                item_code=p.item_code,
-                taken_at=_camera(p.taken_at),
-                gps_lat=p.gps_lat,
-                gps_lon=p.gps_lon,
-            )
-            for n, p in enumerate(evaluation.photos)
+            _photo(len(photos) + n, evaluation.uuid, photo)
+            for n, photo in enumerate(evaluation.photos)
         )
     listed = [u for u in units if station is None or u.station == station]
     start, end = date(year, 1, 1), date(year, 12, 31)
@@ -169,7 +241,7 @@ def facts(
     return HoldBackFacts(
         year=year,
         today=today,
-        stations=[station] if station is not None else stations,
+        stations=[station] if station is not None else _stations(session, units),
         units=[
             UnitFacts(
                 key=u.uuid,
@@ -179,12 +251,8 @@ def facts(
                 state=u.state,
                 state_since=u.state_since,
                 first_visit=first_visit.get(u.uuid),
-                stickers=tuple(
-                    Sticker(e.occurred_on, e.photo_sha256 is not None)
-                    for e in u.events
-                    if e.kind is EventKind.STICKER and start <= e.occurred_on <= end
-                ),
-                answers=rectification_answers(answered.get(u.uuid, ())),
+                stickers=tuple(s for s in u.stickers if start <= s.on <= end),
+                answers=rectification_answers(answered[u.uuid]) if u.uuid in answered else (),
             )
             for u in listed
         ],
