@@ -68,24 +68,31 @@ class BodyLimit:
             await _too_large(send, limit)
             return
         received = 0
+        refused = False
 
         async def limited() -> Message:
-            nonlocal received
+            # Over the limit, the 413 goes out at once and the application is told the client
+            # left: FastAPI would turn an exception raised while it parses a body into a 400.
+            nonlocal received, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _BodyTooLarge()
+                    if not refused:
+                        refused = True
+                        await _too_large(send, limit)
+                    return {"type": "http.disconnect"}
             return message
 
+        async def unless_refused(message: Message) -> None:
+            if not refused:
+                await send(message)
+
         try:
-            await self.app(scope, limited, send)
-        except _BodyTooLarge:
-            await _too_large(send, limit)
-
-
-class _BodyTooLarge(Exception):
-    pass
+            await self.app(scope, limited, unless_refused)
+        except Exception:
+            if not refused:
+                raise
 
 
 async def _too_large(send: Send, limit: int) -> None:
@@ -231,7 +238,14 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     async def put_blob(
         request: Request,
         who: Auth,
-        sha256: Annotated[str, Path(max_length=200, description="内容的 SHA-256")],
+        sha256: Annotated[
+            str,
+            Path(
+                max_length=200,
+                description="内容的 SHA-256",
+                json_schema_extra={"pattern": wire.SHA256_PATTERN},
+            ),
+        ],
     ) -> wire.BlobStored:
         """Step 2: one photo or signature image, verified against its hash while it streams."""
         size, created = await blobs.put_stream(sha256, request.stream(), config.max_blob_bytes)
@@ -239,7 +253,11 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
     @app.post(f"{API_PREFIX}/batches/{{batch_id}}/commit", tags=["sync"], responses=errors)
     def commit_batch(
-        batch_id: Annotated[str, Path(max_length=64)], manifest: wire.Manifest, who: Auth
+        batch_id: Annotated[
+            str, Path(max_length=64, json_schema_extra={"pattern": wire.UUID_PATTERN})
+        ],
+        manifest: wire.Manifest,
+        who: Auth,
     ) -> wire.Receipt:
         """Step 3: commit the batch in one transaction; the receipt lists what was stored."""
         if batch_id != manifest.batch_id:
@@ -274,7 +292,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
     @app.post(f"{API_PREFIX}/evaluations/{{uuid}}/review", tags=["review"], responses=errors)
     def review(
-        uuid: Annotated[str, Path(max_length=64)], request: wire.ReviewRequest, who: Auth
+        uuid: Annotated[str, Path(max_length=64, json_schema_extra={"pattern": wire.UUID_PATTERN})],
+        request: wire.ReviewRequest,
+        who: Auth,
     ) -> wire.WireReview:
         """Accept or return (with a comment) a received evaluation."""
         with db.session() as session:

@@ -19,7 +19,7 @@ from fieldapp.checklists.schema import Checklist
 from fieldapp.domain import text
 from fieldapp.domain.records import EvaluationKind, SignerRole
 from fieldapp.domain.review import ReviewStatus
-from fieldapp.domain.verdict import Outcome
+from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType, industry_label, label_or
 from fieldapp.reports import pdfkit
 from fieldapp.reports.pdfkit import UnitBlock
@@ -85,7 +85,7 @@ class Received:
 
     @property
     def failed(self) -> int:
-        return sum(1 for c in self.checklists for i in c.items if i.result == "fail")
+        return sum(1 for c in self.checklists for i in c.items if i.result == Answer.FAIL)
 
 
 def _label(enum: type[EvaluationKind] | type[Outcome], value: str) -> str:

@@ -87,15 +87,15 @@ def received(
 ) -> list[wire.ReceivedEvaluation]:
     wanted = _status(status, tuple(ReviewStatus), "审核状态") if status is not None else None
     scope = _station_filter(caller, station)
-    statement = select(m.Evaluation, m.Unit.credit_code, m.Unit.name).join(
-        m.Unit, m.Unit.uuid == m.Evaluation.unit_uuid
-    )
+    statement = select(
+        m.Evaluation, m.Unit.credit_code.label("code"), m.Unit.name.label("unit_name")
+    ).join(m.Unit, m.Unit.uuid == m.Evaluation.unit_uuid)
     if scope is not None:
         statement = statement.where(m.Evaluation.station == scope)
     if wanted is not None:
         statement = statement.where(m.Evaluation.review_status == wanted)
     rows = session.execute(statement.order_by(m.Evaluation.received_at, m.Evaluation.uuid))
-    return [_received(row, code, name) for row, code, name in rows]
+    return [_received(r.Evaluation, r.code, r.unit_name) for r in rows]
 
 
 MAX_PER_PAGE = 500
@@ -161,14 +161,14 @@ def review_page(
         session.scalar(select(func.count()).select_from(m.Evaluation).where(*conditions)) or 0
     )
     statement = (
-        select(m.Evaluation, m.Unit.credit_code, m.Unit.name)
+        select(m.Evaluation, m.Unit.credit_code.label("code"), m.Unit.name.label("unit_name"))
         .join(m.Unit, m.Unit.uuid == m.Evaluation.unit_uuid)
         .where(*conditions)
         .order_by(m.Evaluation.received_at.desc(), m.Evaluation.uuid.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
-    rows = [_received(row, code, name) for row, code, name in session.execute(statement).all()]
+    rows = [_received(r.Evaluation, r.code, r.unit_name) for r in session.execute(statement)]
     return rows, total
 
 

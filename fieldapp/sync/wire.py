@@ -113,8 +113,20 @@ def _lines(value: str) -> str:
     return value
 
 
-Sha256 = Annotated[str, AfterValidator(_sha)]
-Uuid = Annotated[str, AfterValidator(_uuid)]
+# The OpenAPI document states the patterns the validators enforce (a client generator or a
+# fuzzer then sends what the server accepts); the validators keep the Chinese messages.
+SHA256_PATTERN = _SHA.pattern
+UUID_PATTERN = _UUID.pattern
+Sha256 = Annotated[
+    str, AfterValidator(_sha), WithJsonSchema({"type": "string", "pattern": SHA256_PATTERN})
+]
+Uuid = Annotated[
+    str, AfterValidator(_uuid), WithJsonSchema({"type": "string", "pattern": UUID_PATTERN})
+]
+# Every integer that comes in has bounds: the server's INTEGER columns hold 2^31 - 1 on
+# PostgreSQL, and a larger number must be a 422 naming the field, never a 500.
+INT32_MAX = 2**31 - 1
+Count = Annotated[int, Field(ge=0, le=INT32_MAX)]
 # Text fields: the length of their columns (domain/text.py), no control characters.
 Short = Annotated[str, StringConstraints(max_length=text.NAME.limit), AfterValidator(_one_line)]
 Title = Annotated[str, StringConstraints(max_length=text.TITLE.limit), AfterValidator(_one_line)]
@@ -313,7 +325,7 @@ class WireUnit(_Wire):
     entered_on: date | None = None
     sticker_posted_on: date | None = None
     events: list[WireUnitEvent] = Field(default=[], max_length=MAX_UNIT_EVENTS)
-    version: int = Field(1, ge=1)
+    version: int = Field(1, ge=1, le=INT32_MAX)
 
     @model_validator(mode="after")
     def _events_once(self) -> Self:
@@ -335,7 +347,7 @@ class UnitChange(_Wire):
 
     change_id: Uuid
     kind: UnitChangeKindValue
-    base_version: int = Field(ge=0)
+    base_version: Count
     unit: WireUnit
     reason: Text = ""
     recorded_by: Short = ""
@@ -348,7 +360,7 @@ class UnitChange(_Wire):
 class DeviceReport(_Wire):
     device_id: Uuid
     label: Short = ""
-    unsynced: int = Field(ge=0, description="本机还未同步的已定稿评价数")
+    unsynced: int = Field(ge=0, le=INT32_MAX, description="本机还未同步的已定稿评价数")
     last_sync_at: datetime | None = None
     client_time: datetime
 
@@ -421,8 +433,8 @@ class WireTargetPlan(_Wire):
 
     start_year: int = Field(ge=1900, le=2200)
     end_year: int = Field(ge=1900, le=2200)
-    first_share_num: int | None = Field(None, ge=0)
-    first_share_den: int | None = Field(None, ge=1)
+    first_share_num: int | None = Field(None, ge=0, le=INT32_MAX)
+    first_share_den: int | None = Field(None, ge=1, le=INT32_MAX)
 
 
 class WireTarget(_Wire):
@@ -439,7 +451,7 @@ class WireTarget(_Wire):
     industry: Category = ""
     sector: Category = ""
     responsible_dept: Title = ""
-    count: int | None = Field(None, ge=0)
+    count: int | None = Field(None, ge=0, le=INT32_MAX)
     note: Text = ""
     parent: Sha256 | None = None
     plan: WireTargetPlan | None = None
@@ -470,8 +482,8 @@ class WireRatioTarget(_Wire):
     year: int = Field(ge=1900, le=2200)
     station: Short | None = None
     kind: RatioKindValue
-    threshold: float | None = Field(None, ge=0)
-    denominator: int | None = Field(None, ge=0)
+    threshold: float | None = Field(None, ge=0, le=1_000_000)
+    denominator: int | None = Field(None, ge=0, le=INT32_MAX)
     source: Title = ""
 
     def key(self) -> str:

@@ -413,3 +413,24 @@ def test_hold_back_lists_are_the_servers_and_click_through_to_units(county: Coun
     assert len(rows) == 1 + len(mine.items)
     assert client.get("/holdbacks", params={"station": county.other}).status_code == 403
     assert client.get("/holdbacks", params={"reason": "nonsense"}).status_code == 422
+
+
+def test_the_monthly_bulletin_downloads_as_pdf_and_excel(county: County) -> None:
+    from datetime import date
+
+    month = date.today().strftime("%Y-%m")
+    county_client = signed_in(county.live, "王县局")
+    page = county_client.get("/bulletin")
+    assert page.status_code == 200 and 'name="month"' in page.text
+    pdf = county_client.get("/bulletin/file", params={"month": month, "format": "pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    xlsx = county_client.get("/bulletin/file", params={"month": month, "format": "xlsx"})
+    assert xlsx.status_code == 200
+    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames
+    head = signed_in(county.live, "李所长")
+    mine = head.get("/bulletin/file", params={"month": month, "station": county.station})
+    assert mine.status_code == 200 and mine.content.startswith(b"%PDF")
+    theirs = head.get("/bulletin/file", params={"month": month, "station": county.other})
+    assert theirs.status_code == 403
+    future = county_client.get("/bulletin/file", params={"month": "2999-01"})
+    assert future.status_code == 422 and "还没有开始" in future.text

@@ -198,6 +198,18 @@ def test_oversized_bodies(server: Any) -> None:
     assert response.status_code == 413
     assert _written(config, client) == NOTHING
 
+    def json_chunks() -> Iterator[bytes]:  # a JSON body sent chunked: 413 too, not 400
+        yield big[: len(big) // 2]
+        yield big[len(big) // 2 :]
+
+    response = client.post(
+        "/api/v1/batches",
+        content=json_chunks(),
+        headers=_auth(tokens["张三"], **{"Content-Type": "application/json"}),
+    )
+    assert response.status_code == 413 and "上限" in response.json()["detail"]
+    assert _written(config, client) == NOTHING
+
 
 def test_blob_whose_bytes_do_not_match_its_hash(server: Any) -> None:
     client, config, tokens = server

@@ -153,6 +153,21 @@ def _bad_manifests() -> list[tuple[str, dict[str, Any], str]]:
     manifest = _manifest([_evaluation()], [])
     manifest["device"]["label"] = "\x00"
     cases.append(("device label", manifest, "device.label"))
+    # Integers past what a column holds (2^63 on SQLite, 2^31 on PostgreSQL's INTEGER).
+    for big in (2**63, 2**31):
+        manifest = _manifest([_evaluation()], [])
+        manifest["device"]["unsynced"] = big
+        cases.append((f"unsynced {big}", manifest, "device.unsynced"))
+        change = _change()
+        change["base_version"] = big
+        cases.append(
+            (f"base_version {big}", _manifest([], [change]), "unit_changes.0.base_version")
+        )
+        change = _change()
+        change["unit"]["version"] = big
+        cases.append(
+            (f"unit version {big}", _manifest([], [change]), "unit_changes.0.unit.version")
+        )
     return cases
 
 

@@ -25,6 +25,7 @@ def mount(app: FastAPI) -> None:
     from fieldapp.server.web import pages
     from fieldapp.server.web.accounts import router as accounts_pages
     from fieldapp.server.web.assign import router as assign_pages
+    from fieldapp.server.web.bulletin import router as bulletin_pages
     from fieldapp.server.web.holdbacks import router as holdback_pages
     from fieldapp.server.web.overview import router as overview_pages
     from fieldapp.server.web.review import router as review_pages
@@ -39,6 +40,7 @@ def mount(app: FastAPI) -> None:
         holdback_pages,
         assign_pages,
         accounts_pages,
+        bulletin_pages,
     ):
         app.include_router(router, include_in_schema=False)
     pages.install_handlers(app)

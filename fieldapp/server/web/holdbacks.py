@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from fieldapp.domain.events import Role
 from fieldapp.domain.holdbacks import Reason
 from fieldapp.server import assignments
 from fieldapp.server import holdbacks as server_holdbacks
@@ -80,7 +81,7 @@ def holdbacks_page(
         page=page,
         pages=pages,
         people=people,
-        may_assign=current.caller.role.value != "inspector",
+        may_assign=current.caller.role != Role.INSPECTOR,
     )
 
 

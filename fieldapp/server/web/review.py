@@ -21,6 +21,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from PIL import Image, UnidentifiedImageError
 
+from fieldapp.domain.events import Role
 from fieldapp.domain.records import EvaluationKind
 from fieldapp.domain.review import DECISIONS, ReviewStatus
 from fieldapp.domain.verdict import Outcome
@@ -223,7 +224,7 @@ def evaluation(request: Request, current: Signed, uuid: str, back: str = "") -> 
         title=f"{received.unit.name} · {received.kind}",
         e=received,
         back=back if back.startswith("/review") and not back.startswith("//") else "/review",
-        may_review=current.caller.role.value in ("station", "county"),
+        may_review=current.caller.role in (Role.STATION, Role.COUNTY),
         returned=ReviewStatus.RETURNED,
         accepted=ReviewStatus.ACCEPTED,
     )
