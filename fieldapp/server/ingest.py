@@ -32,7 +32,7 @@ def manifest_hash(manifest: wire.Manifest) -> str:
     return hashlib.sha256(wire.canonical_json(data).encode("utf-8")).hexdigest()
 
 
-def _stored_receipt(
+def stored_receipt(
     session: Session, caller: Caller, manifest: wire.Manifest
 ) -> wire.Receipt | None:
     batch = session.get(m.Batch, manifest.batch_id)
@@ -96,7 +96,7 @@ def check(
 ) -> wire.ManifestAnswer:
     """Step 1: which of the manifest's blobs the server lacks (or the stored receipt)."""
     with db.session() as session:
-        receipt = _stored_receipt(session, caller, manifest)
+        receipt = stored_receipt(session, caller, manifest)
         if receipt is None:
             validate(session, caller, manifest)
         _report_device(session, caller, manifest.device, synced=False)
@@ -176,7 +176,7 @@ def commit(
     for attempt in range(3):
         try:
             with db.session() as session:
-                receipt = _stored_receipt(session, caller, manifest)
+                receipt = stored_receipt(session, caller, manifest)
                 if receipt is not None:
                     _report_device(session, caller, manifest.device, synced=True)
                     return receipt
@@ -184,6 +184,32 @@ def commit(
         except IntegrityError:
             # Another request committed the same batch, evaluation or unit at the same moment:
             # start over; this time its rows are seen and confirmed.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def commit_all(
+    db: Database,
+    blobs: BlobStore,
+    caller: Caller,
+    manifests: list[wire.Manifest],
+    source: str = "online",
+) -> list[wire.Receipt]:
+    """Several batches (an offline bundle's) committed in one transaction: all or none."""
+    for attempt in range(3):
+        try:
+            with db.session() as session:
+                receipts = []
+                for manifest in manifests:
+                    receipt = stored_receipt(session, caller, manifest)
+                    if receipt is None:
+                        receipt = _commit(session, blobs, caller, manifest, source)
+                    else:
+                        _report_device(session, caller, manifest.device, synced=True)
+                    receipts.append(receipt)
+                return receipts
+        except IntegrityError:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
