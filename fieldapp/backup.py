@@ -242,6 +242,9 @@ def _refuse(archive: Path, message: str, problems: list[Problem] | None = None) 
     )
 
 
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # a year of photos lists well under a megabyte
+
+
 def _safe_name(name: str) -> bool:
     pure = PurePosixPath(name)
     return bool(name) and not pure.is_absolute() and ".." not in pure.parts and "\\" not in name
@@ -249,9 +252,18 @@ def _safe_name(name: str) -> bool:
 
 def _read_manifest(archive: Path, zf: zipfile.ZipFile) -> dict[str, Any]:
     try:
-        raw = zf.read(MANIFEST)
+        info = zf.getinfo(MANIFEST)
     except KeyError:
         raise _refuse(archive, f"缺少清单文件 {MANIFEST}（不是 fieldapp 的备份？）") from None
+    if info.file_size > MAX_MANIFEST_BYTES:
+        raise _refuse(archive, f"清单文件 {MANIFEST} 大得不正常（{info.file_size} 字节），已拒绝")
+    try:
+        with zf.open(info) as src:
+            raw = src.read(MAX_MANIFEST_BYTES + 1)
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise _refuse(archive, f"清单文件 {MANIFEST} 读取失败（{exc}）") from None
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise _refuse(archive, f"清单文件 {MANIFEST} 大得不正常，已拒绝")
     try:
         manifest = json.loads(raw.decode("utf-8"))
         files = manifest["files"]
@@ -260,7 +272,8 @@ def _read_manifest(archive: Path, zf: zipfile.ZipFile) -> dict[str, Any]:
         for entry in files:
             if not isinstance(entry, dict) or not _safe_name(str(entry["path"])):
                 raise ValueError
-            int(entry["size"])
+            if int(entry["size"]) < 0:
+                raise ValueError
             str(entry["sha256"])
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise _refuse(archive, f"清单文件 {MANIFEST} 已损坏或格式不对") from None
@@ -270,17 +283,25 @@ def _read_manifest(archive: Path, zf: zipfile.ZipFile) -> dict[str, Any]:
 
 
 def _extract_verified(archive: Path, zf: zipfile.ZipFile, entry: dict[str, Any], dest: Path) -> str:
-    """Extract one file into ``dest``; return a problem message, or "" if it matches."""
+    """Extract one file into ``dest``; return a problem message, or "" if it matches. The
+    zip's declared size must be the manifest's, and extraction stops as soon as more bytes come
+    out than the manifest lists: a small archive cannot fill the disk."""
     name = str(entry["path"])
+    expected = int(entry["size"])
     target = dest.joinpath(*PurePosixPath(name).parts)
     target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
     try:
+        declared = zf.getinfo(name).file_size
+        if declared != expected:
+            return f"大小不符（清单为 {expected} 字节，压缩包声明 {declared} 字节）"
         with zf.open(name) as src, target.open("wb") as out:
             for chunk in iter(lambda: src.read(_CHUNK), b""):
                 digest.update(chunk)
                 size += len(chunk)
+                if size > expected:
+                    return f"大小不符（应为 {expected} 字节，实际更多）"
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
@@ -426,6 +447,14 @@ def prepare_restore(archive: Path, data_folder: Path) -> StagedRestore:
             tempfile.mkdtemp(prefix=f".{data_folder.name}.restore-", dir=data_folder.parent)
         )
         try:
+            needed = sum(int(e["size"]) for e in manifest["files"])
+            free = shutil.disk_usage(staging).free
+            if not problems and needed > free:
+                raise _refuse(
+                    archive,
+                    f"恢复需要 {needed // (1024 * 1024)} MB，磁盘只剩 {free // (1024 * 1024)} MB；"
+                    "请先腾出空间",
+                )
             if not problems:
                 for entry in manifest["files"]:
                     message = _extract_verified(archive, zf, entry, staging)

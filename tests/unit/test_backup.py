@@ -321,3 +321,18 @@ def test_nothing_to_back_up(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="没有可备份的数据"):
         backup.create(tmp_path / "empty", tmp_path / "b.zip")
     assert not (tmp_path / "b.zip").exists()
+
+
+def test_an_entry_larger_than_its_manifest_says_is_refused_before_it_fills_the_disk(
+    data: Path, tmp_path: Path
+) -> None:
+    archive = backup.create(data, tmp_path / "b.zip").path
+    with zipfile.ZipFile(archive) as zf:
+        photo = next(n for n in zf.namelist() if n.startswith("photos/"))
+    bomb = b"\0" * (20 * 1024 * 1024)  # 20 MB where the manifest lists a photo
+    bad = _rewrite(archive, tmp_path / "bomb.zip", {photo: bomb})
+    error = _untouched(data, bad, "1 个文件未通过校验")
+    assert photo in str(error) and "大小不符" in str(error)
+    huge = {"app": "fieldapp", "format": 1, "files": [], "pad": " " * (17 * 1024 * 1024)}
+    padded = _rewrite(archive, tmp_path / "pad.zip", {backup.MANIFEST: json.dumps(huge).encode()})
+    _untouched(data, padded, "大得不正常")
