@@ -57,12 +57,39 @@ def decode_csv(raw: bytes, where: str) -> str:
     except UnicodeDecodeError:
         pass
     try:
-        return raw.decode("gb18030")
+        text = raw.decode("gb18030")
     except UnicodeDecodeError as exc:
         raise InvalidInput(
             f"{where}：无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030）。"
             "请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后重试"
         ) from exc
+    if not _reads_as_gbk(text):
+        raise InvalidInput(
+            f"{where}：文件编码看起来不是 GBK/GB18030（可能是繁体 Big5 或日文 Shift-JIS），"
+            "按 GBK 读出的名称会是乱码，未导入。请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后重试"
+        )
+    return text
+
+
+# Mainland spreadsheets in GBK use the GB 2312 characters for nearly every name and address; a
+# Big5 or Shift-JIS file read as GBK comes out mostly as rare GBK-extension characters (their
+# second bytes fall in GBK's extension ranges), which is how it is told apart.
+_MIN_CJK = 8
+_MIN_GB2312_SHARE = 0.9
+
+
+def _reads_as_gbk(text: str) -> bool:
+    cjk = [c for c in text if "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"]
+    if len(cjk) < _MIN_CJK:
+        return True
+    common = 0
+    for char in cjk:
+        try:
+            char.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 1
+    return common / len(cjk) >= _MIN_GB2312_SHARE
 
 
 def _cell_text(value: object) -> str:

@@ -68,6 +68,12 @@ _DECODE_ERRORS = (
     struct.error,
     zlib.error,
     RuntimeError,
+    NotImplementedError,  # a format variant Pillow does not decode (seen in crafted TIFF/ICO files)
+    IndexError,
+    KeyError,
+    TypeError,
+    ZeroDivisionError,
+    MemoryError,
 )
 
 
@@ -116,6 +122,23 @@ def prepare(path: str | os.PathLike[str], max_side: int = DEFAULT_MAX_SIDE) -> P
             f"{name}：无法读取这个文件（{exc.strerror or exc}），"
             "请确认文件没有被其他程序占用、并且有权限读取后重试"
         ) from None
+    except _DECODE_ERRORS:  # a header Pillow cannot make sense of
+        raise InvalidInput(
+            f"{name}：图片文件已损坏或格式不受支持，请选择相机或手机拍摄的 JPG、PNG 或 HEIC 照片"
+        ) from None
+    try:
+        return _prepare_open(img, name, max_side)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _bomb(name) from None
+    except InvalidInput:
+        raise
+    except _DECODE_ERRORS:
+        raise InvalidInput(
+            f"{name}：图片文件已损坏或格式不受支持，请选择相机或手机拍摄的 JPG、PNG 或 HEIC 照片"
+        ) from None
+
+
+def _prepare_open(img: Image.Image, name: str, max_side: int) -> PreparedPhoto:
     with img:
         width, height = img.size
         if width * height > MAX_PIXELS:

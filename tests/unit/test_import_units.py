@@ -62,6 +62,36 @@ def test_csv_in_every_encoding_excel_writes(store, data_path, tmp_path, encoding
     assert "缙云县仙都黄龙大药房" in names
 
 
+@pytest.mark.parametrize("encoding", ["big5", "shift_jis"])
+def test_a_file_in_another_encoding_is_refused_not_imported_as_garbage(
+    store, tmp_path, encoding
+) -> None:
+    rows = (
+        "統一社會信用代碼,單位名稱,經營地址,所屬所\n"
+        "92331122MA22826F27,縉雲縣壺鎮宋記大酒店,浙江省麗水市縉雲縣壺鎮鎮工業園區43號,壺鎮分局\n"
+        if encoding == "big5"
+        else "統一社会信用代碼,名称,住所,所属\n92331122MA22826F27,株式会社テスト,東京都千代田区丸の内一丁目,本店\n"
+    )
+    path = tmp_path / f"名单-{encoding}.csv"
+    path.write_bytes(rows.encode(encoding))
+    with pytest.raises(InvalidInput) as caught:
+        do_import(store, path)
+    assert path.name in str(caught.value) and "CSV UTF-8" in str(caught.value)
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(Unit)) == 0
+
+
+def test_gbk_with_a_few_traditional_names_still_imports(store, tmp_path) -> None:
+    path = tmp_path / "名单.csv"
+    path.write_bytes(
+        (
+            "统一社会信用代码,单位名称,经营地址,所属所,单位类型\n"
+            "92331122MA22826F27,缙云县壶镇宋记大酒店（莎莎化妝品）,浙江省丽水市缙云县壶镇镇工业园区43号,壶镇分局,一般放心消费单位\n"
+        ).encode("gbk")
+    )
+    assert do_import(store, path).created == 1
+
+
 def test_xlsx_import(store, data_path, tmp_path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
