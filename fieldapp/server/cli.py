@@ -129,6 +129,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", parents=[common], help="单位、评价、照片、冲突、设备数")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
+    maintenance = sub.add_parser("maintenance", help="维护").add_subparsers(
+        dest="action", metavar="操作", required=True
+    )
+    p = maintenance.add_parser(
+        "sweep",
+        parents=[common],
+        help="删除一天以上没有任何评价引用的照片和签名文件（中断的上传留下的）",
+    )
+    p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("import", parents=[common], help="导入离线同步数据包（ZIP）")
     p.add_argument("bundle", metavar="BUNDLE.zip")
     p.add_argument("--account", type=int, help="记在哪个账号名下（默认按数据包中的检查人员）")
@@ -322,6 +331,18 @@ def cmd_stats(args: argparse.Namespace, env: _Env) -> int:
             f"（{stats.blob_bytes / 1_048_576:.1f} MB），待处理冲突 {stats.conflicts}，"
             f"设备 {stats.devices}，账号 {stats.accounts}"
         )
+    return EXIT_OK
+
+
+def cmd_sweep(_args: argparse.Namespace, env: _Env) -> int:
+    from fieldapp.server import maintenance
+    from fieldapp.server.models import utc_now
+
+    swept = maintenance.sweep(env.db, env.blobs, utc_now())
+    print(
+        f"已删除 {swept.files} 个没有评价引用的文件（{swept.bytes / 1_048_576:.1f} MB），"
+        f"中断的上传 {swept.leftovers} 个"
+    )
     return EXIT_OK
 
 

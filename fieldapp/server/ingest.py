@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.domain.events import Role
 from fieldapp.domain.records import ChangeOutcome, ConflictKind, UnitChangeKind
+from fieldapp.server import maintenance
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller, Clash, Forbidden, Invalid
 from fieldapp.server.blobs import BlobStore
@@ -220,6 +221,7 @@ def _commit(
 ) -> wire.Receipt:
     validate(session, caller, manifest)
     all_blobs = manifest.blob_hashes()
+    maintenance.touch([blobs.path(h) for h in all_blobs])  # no sweep removes them now
     missing = blobs.missing(all_blobs)
     if missing:
         raise Clash(
