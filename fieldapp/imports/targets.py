@@ -39,6 +39,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fieldapp.domain import text as text_policy
 from fieldapp.domain.targets import (
     COUNTY,
     RatioKind,
@@ -245,6 +246,7 @@ def import_targets(
         else:
             figures = _station_rows(sheet, default_year, problems, warnings)
     figures.extend(_county_figures(county, default_year, path.name, problems))
+    problems.extend(_text_problems(sheet.where, figures, ratios))
     if problems:
         raise InvalidInput(
             f"{path}：有 {len(problems)} 处错误，任务表未导入（一项都没有写入）。改正后重新导入",
@@ -258,6 +260,30 @@ def import_targets(
     )
     _write(session, figures, ratios, source or path.name, result)
     return result
+
+
+def _text_problems(
+    where: str, figures: Sequence[Figure], ratios: Sequence[RatioFigure]
+) -> list[Problem]:
+    """The text policy (domain/text.py) over every figure's free text: no control character,
+    nothing longer than its column, so what is imported can always be published and synced."""
+    found: list[Problem] = []
+    for figure in figures:
+        for label, value, kind in (
+            ("所（分局）", figure.station or "", text_policy.NAME),
+            ("行业", figure.industry, text_policy.CATEGORY),
+            ("行业领域", figure.sector, text_policy.CATEGORY),
+            ("责任单位", figure.dept, text_policy.TITLE),
+            ("备注", figure.note, text_policy.NOTE),
+        ):
+            message = text_policy.problem(value, kind, label)
+            if message is not None:
+                found.append(Problem(where, message, row=_row(figure.row), column=label))
+    for ratio in ratios:
+        message = text_policy.problem(ratio.station or "", text_policy.NAME, "所（分局）")
+        if message is not None:
+            found.append(Problem(where, message, row=_row(ratio.row), column="所（分局）"))
+    return found
 
 
 def import_denominators(

@@ -230,3 +230,20 @@ def test_server_answers_4xx_naming_the_field_never_500(live: LiveServer) -> None
         row = session.get(sm.Evaluation, EVAL)
         assert row is not None and row.review_comment == ""
     assert statuses and max(statuses) < 500, statuses
+
+
+def test_task_table_text_is_held_to_the_same_policy(store, tmp_path: Path) -> None:
+    from fieldapp.errors import InvalidInput
+    from fieldapp.imports.targets import import_targets
+
+    table = tmp_path / "任务表.csv"
+    table.write_text(
+        "年度,所,单位类型,任务数\n2026,五云\x00所,一般放心消费单位,10\n2026," + "长" * 65 + ",放心工厂,3\n",
+        "utf-8",
+    )
+    with store.session() as session, pytest.raises(InvalidInput) as caught:
+        import_targets(session, table)
+    rows = {(p.row, p.column) for p in caught.value.problems}
+    assert (2, "所（分局）") in rows and (3, "所（分局）") in rows, caught.value.problems
+    messages = " ".join(p.message for p in caught.value.problems)
+    assert "控制字符" in messages and "太长" in messages
