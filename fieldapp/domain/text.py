@@ -45,6 +45,11 @@ COMMENT = TextKind(2000, multiline=True)  # a review comment (the wire's 2,000)
 
 _KEPT_IN_LINES = frozenset("\t\n\r")
 
+# The same rule as regular expressions, for documents that describe an input (OpenAPI): no C0 or
+# C1 control character nor DEL; the multi-line form allows tab, line feed and carriage return.
+ONE_LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+LINES_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+
 
 def _shown(char: str) -> str:
     names = {"\x00": "NUL", "\t": "制表符", "\n": "换行", "\r": "回车", "\x7f": "DEL"}

@@ -15,14 +15,18 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fieldapp import __version__
+from fieldapp.domain import text
 from fieldapp.domain.events import Role
 from fieldapp.domain.holdbacks import Reason
+from fieldapp.domain.review import ReviewStatus
 from fieldapp.server import accounts, figures, holdbacks, ingest, reference
 from fieldapp.server import review as review_service
 from fieldapp.server.accounts import Caller, Invalid, ServerError
@@ -136,6 +140,9 @@ def _describe(errors: list[Any]) -> str:
     return "请求被拒绝，未保存：" + "；".join(parts) + more + "。请检查客户端版本是否与服务器一致"
 
 
+# A station query parameter as the server checks it (the text policy's one-line rule).
+STATION_SCHEMA = {"pattern": text.ONE_LINE_PATTERN}
+
 bearer = HTTPBearer(auto_error=False, description="fieldapp-server users add 给出的令牌")
 
 
@@ -188,6 +195,17 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     @app.exception_handler(BlobRefused)
     async def _blob_refused(_request: Request, exc: BlobRefused) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI answers a body it cannot decode (not UTF-8, broken form data) with a 400 of
+        # its own; it is an invalid request like any other: a 422 saying what to do.
+        if exc.status_code == 400 and not pages.is_console(request):
+            return JSONResponse(
+                {"detail": "请求内容无法解析（不是有效的 UTF-8 JSON），未保存；请检查客户端版本"},
+                status_code=422,
+            )
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -283,8 +301,13 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     @app.get(f"{API_PREFIX}/evaluations", tags=["review"], responses=errors)
     def list_evaluations(
         who: Auth,
-        status: Annotated[str | None, Query(max_length=16)] = None,
-        station: Annotated[str | None, Query(max_length=64)] = None,
+        status: Annotated[
+            str | None,
+            Query(max_length=16, json_schema_extra={"enum": [r.value for r in ReviewStatus]}),
+        ] = None,
+        station: Annotated[
+            str | None, Query(max_length=64, json_schema_extra=STATION_SCHEMA)
+        ] = None,
     ) -> list[wire.ReceivedEvaluation]:
         """Received evaluations in the caller's scope, optionally by review status and station."""
         with db.session() as session:
@@ -302,7 +325,10 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
     @app.get(f"{API_PREFIX}/devices", tags=["review"], responses=errors)
     def list_devices(
-        who: Auth, station: Annotated[str | None, Query(max_length=64)] = None
+        who: Auth,
+        station: Annotated[
+            str | None, Query(max_length=64, json_schema_extra=STATION_SCHEMA)
+        ] = None,
     ) -> list[wire.DeviceInfo]:
         """Devices and their stranded work (evaluations finalised but not yet synced)."""
         with db.session() as session:
@@ -312,7 +338,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     def get_progress(
         who: Auth,
         year: Annotated[int, Query(ge=1900, le=2200, description="任务年度")],
-        station: Annotated[str | None, Query(max_length=64)] = None,
+        station: Annotated[
+            str | None, Query(max_length=64, json_schema_extra=STATION_SCHEMA)
+        ] = None,
     ) -> dict[str, Any]:
         """A year's progress against the station task tables, as ``fieldapp progress --json``
         prints it (with its ``plan`` section of the other target kinds), counted by the
@@ -326,7 +354,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     def get_holdbacks(
         who: Auth,
         year: Annotated[int, Query(ge=1900, le=2200, description="任务年度")],
-        station: Annotated[str | None, Query(max_length=64)] = None,
+        station: Annotated[
+            str | None, Query(max_length=64, json_schema_extra=STATION_SCHEMA)
+        ] = None,
         reason: Annotated[Reason | None, Query(description="只列这一种原因的单位")] = None,
     ) -> dict[str, Any]:
         """Per station, the units holding it back and why (本年未评价, 整改逾期, 未张贴标识,

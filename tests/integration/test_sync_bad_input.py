@@ -166,8 +166,9 @@ def _auth(token: str, **extra: str) -> dict[str, str]:
         (b"{not json", "不是有效的 JSON"),
         (json.dumps({"batch_id": 5}).encode(), "字段"),
         (json.dumps({**_manifest(), "extra": 1}).encode(), "多余的字段"),
+        ('{"batch_id": "好"}'.encode("gbk"), "无法解析"),
     ],
-    ids=["malformed", "wrong-types", "unknown-field"],
+    ids=["malformed", "wrong-types", "unknown-field", "not-utf-8"],
 )
 def test_malformed_or_mistyped_json(server: Any, body: bytes, needle: str) -> None:
     client, config, tokens = server
