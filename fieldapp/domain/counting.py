@@ -76,16 +76,87 @@ class Snapshot:
         return self.state in COMMITTED_OR_LATER
 
 
-def _field_at(events: Sequence[HistoryEvent], kind: EventKind, when: date, now: str) -> str:
-    """The value a field had at ``when``: the newest change on or before it, else the value
-    before the first later change, else the value it has now."""
-    changes = [e for e in events if e.kind is kind]
-    before = [e for e in changes if e.occurred_on <= when]
-    if before:
-        return before[-1].new_value or ""
+def _field_at(changes: Sequence[HistoryEvent], when: date, now: str) -> str:
+    """The value a field had at ``when`` (``changes``: its changes in order): the newest change
+    on or before it, else the value before the first later change, else the value it has now."""
+    value = None
+    for event in changes:
+        if event.occurred_on > when:
+            break
+        value = event
+    if value is not None:
+        return value.new_value or ""
     if changes:
         return changes[0].old_value or ""
     return now
+
+
+class Timeline:
+    """A unit's history put in order once (date order, then record order), to be read at as
+    many dates as a figure needs (:meth:`at`); ``station``, ``unit_type`` and ``entered_on`` are
+    the unit's current values."""
+
+    __slots__ = ("_ordered", "_states", "_station", "_stations", "_types", "_unit_type")
+
+    def __init__(
+        self,
+        events: Sequence[HistoryEvent],
+        *,
+        station: str,
+        unit_type: str,
+        entered_on: date | None,
+    ) -> None:
+        ordered = sorted(events, key=_in_order)
+        states = [e for e in ordered if e.kind is EventKind.STATE and e.to_state is not None]
+        if (
+            entered_on is not None
+            and states
+            and entered_on < states[0].occurred_on
+            and states[0].to_state in ACTIVE_STATES
+        ):
+            # A unit listed (imported) in a pool state later than its 入库日期 was in the pool
+            # from that date: its first entry is the 入库日期, not the day the list was imported.
+            entry_event = HistoryEvent(-1, EventKind.STATE, entered_on, State.CULTIVATING)
+            states = [entry_event, *states]
+        self._states = states
+        self._stations = [e for e in ordered if e.kind is EventKind.STATION]
+        self._types = [e for e in ordered if e.kind is EventKind.UNIT_TYPE]
+        self._station = station
+        self._unit_type = unit_type
+        self._ordered = ordered
+
+    def at(self, when: date) -> Snapshot:
+        """The unit as its history gives it at ``when``."""
+        state: State | None = None
+        entry: date | None = None
+        named: date | None = None
+        for event in self._states:
+            if event.occurred_on > when:
+                break
+            if enters_pool(state, event.to_state):
+                entry, named = event.occurred_on, None
+            state = event.to_state
+            if state in NAMED_STATES and named is None:
+                named = (
+                    event.occurred_on
+                )  # 建成: the first 命名 since it entered (re-named later too)
+        return Snapshot(
+            station=_field_at(self._stations, when, self._station),
+            unit_type=_field_at(self._types, when, self._unit_type),
+            state=state,
+            entered_on=entry,
+            named_on=named,
+        )
+
+    def next_change(self, when: date) -> date | None:
+        """The first date after ``when`` on which the history says something (None: none):
+        what it gives at any date from ``when`` until then is what it gives at ``when``."""
+        later = [e.occurred_on for e in (*self._ordered, *self._states) if e.occurred_on > when]
+        return min(later, default=None)
+
+
+def _in_order(event: HistoryEvent) -> tuple[date, int]:
+    return (event.occurred_on, event.order)
 
 
 def snapshot(
@@ -98,36 +169,7 @@ def snapshot(
 ) -> Snapshot:
     """Fold ``events`` (in date order, then record order) up to ``when``; ``station``,
     ``unit_type`` and ``entered_on`` are the unit's current values."""
-    ordered = sorted(events, key=lambda e: (e.occurred_on, e.order))
-    states = [e for e in ordered if e.kind is EventKind.STATE and e.to_state is not None]
-    if (
-        entered_on is not None
-        and states
-        and entered_on < states[0].occurred_on
-        and states[0].to_state in ACTIVE_STATES
-    ):
-        # A unit listed (imported) in a pool state later than its 入库日期 was in the pool from
-        # that date: its first entry is the 入库日期, not the day the list was imported.
-        entry_event = HistoryEvent(-1, EventKind.STATE, entered_on, State.CULTIVATING)
-        states = [entry_event, *states]
-    state: State | None = None
-    entry: date | None = None
-    named: date | None = None
-    for event in states:
-        if event.occurred_on > when:
-            break
-        if enters_pool(state, event.to_state):
-            entry, named = event.occurred_on, None
-        state = event.to_state
-        if state in NAMED_STATES and named is None:
-            named = event.occurred_on  # 建成: the first 命名 since it entered (re-named later too)
-    return Snapshot(
-        station=_field_at(ordered, EventKind.STATION, when, station),
-        unit_type=_field_at(ordered, EventKind.UNIT_TYPE, when, unit_type),
-        state=state,
-        entered_on=entry,
-        named_on=named,
-    )
+    return Timeline(events, station=station, unit_type=unit_type, entered_on=entered_on).at(when)
 
 
 def reference_date(year: int, today: date) -> date:

@@ -17,7 +17,8 @@ How each counts (docs/figures/任务表.md):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -213,50 +214,121 @@ class PlanFacts:
     stations: list[str]  # the task tables' stations in order (plan.station_order)
 
 
-@dataclass(frozen=True)
-class _Unit:
-    snapshot: Snapshot
-    facts: UnitFacts
-    town: str
+PlanShare = tuple[tuple[int, ...], tuple[tuple[int, str | None], ...]]
+"""What one unit adds to the plan: the ``order`` of every target it counts toward, and for each
+ratio it counts in (its index in ``PlanFacts.ratios``) the industry or town it covers for a
+coverage ratio (None: one more in the numerator)."""
+
+_COVERAGE = (RatioKind.INDUSTRY_COVERAGE, RatioKind.TOWN_COVERAGE)  # distinct values, not units
 
 
-def _units(
-    traits: Mapping[progress.UnitKey, UnitTraits],
-    year: int,
-    snapshots: Mapping[progress.UnitKey, Snapshot],
-) -> tuple[list[_Unit], list[_Unit]]:
-    """(counted units: 现存 + 新培育 of ``year``; named units) from the units' ``snapshots``."""
-    counted: list[_Unit] = []
-    named: list[_Unit] = []
-    for key, trait in traits.items():
-        snap = snapshots.get(key)
-        if snap is None or not snap.unit_type:
-            continue
+class Plan:
+    """``facts``' targets and ratios arranged to tell what one unit adds (:meth:`share`)."""
+
+    def __init__(self, facts: PlanFacts) -> None:
+        self.year = facts.year
+        self._targets: dict[str | None, list[PlanTarget]] = {}
+        for target in facts.targets:
+            if target.count is not None:  # 待分解 / 不单列: nothing is counted
+                self._targets.setdefault(target.station, []).append(target)
+        self._ratios: dict[str | None, list[tuple[int, RatioKind]]] = {}
+        for n, ratio in enumerate(facts.ratios):
+            self._ratios.setdefault(ratio.station, []).append((n, ratio.kind))
+
+    def share(self, snap: Snapshot, trait: UnitTraits) -> PlanShare | None:
+        """What a unit (``snap``: at the reference date) adds to the plan (None: nothing)."""
+        if not snap.unit_type:
+            return None
+        counted = counting.classify(snap, self.year) in (Count.STOCK, Count.NEW)
+        named = snap.state in NAMED_STATES
+        if not counted and not named:
+            return None
         facts = UnitFacts(UnitType(snap.unit_type), trait.industry, trait.category, trait.name)
-        unit = _Unit(snap, facts, trait.town)
-        if counting.classify(snap, year) in (Count.STOCK, Count.NEW):
-            counted.append(unit)
-        if snap.state in NAMED_STATES:
-            named.append(unit)
-    return counted, named
+        scopes = (None, snap.station)
+        rows = tuple(
+            target.order
+            for scope in scopes
+            for target in self._targets.get(scope, ())
+            if (named if target.kind.is_category else counted)
+            and counts_toward(
+                target.kind, facts, unit_type=target.unit_type, industry=target.industry
+            )
+        )
+        ratios: list[tuple[int, str | None]] = []
+        if counted:
+            for scope in scopes:
+                for n, kind in self._ratios.get(scope, ()):
+                    if _counts_in(kind, facts):
+                        ratios.append((n, _covers(kind, facts, trait.town)))
+        if not rows and not ratios:
+            return None
+        return tuple(sorted(rows)), tuple(sorted(ratios, key=lambda r: r[0]))
 
 
-def _in(units: list[_Unit], scope: str | None) -> list[_Unit]:
-    return units if scope is None else [u for u in units if u.snapshot.station == scope]
+def _counts_in(kind: RatioKind, unit: UnitFacts) -> bool:
+    """Whether a counted unit adds to a ratio of ``kind``'s numerator."""
+    if kind is RatioKind.UNIT_SHARE or kind is RatioKind.INDUSTRY_COVERAGE:
+        return counts_toward(TargetKind.UNITS, unit)
+    if kind is RatioKind.NO_REASON_SHARE:
+        return unit.unit_type is UnitType.NO_REASON_RETURN
+    if kind is RatioKind.TOWN_COVERAGE:
+        return True
+    return counts_toward(TargetKind.MARKET, unit)
+
+
+def _covers(kind: RatioKind, unit: UnitFacts, town: str) -> str | None:
+    """The industry or town a unit covers for a coverage ratio (None: the ratio counts units)."""
+    if kind is RatioKind.INDUSTRY_COVERAGE:
+        return unit.industry or ""
+    if kind is RatioKind.TOWN_COVERAGE:
+        return town.strip()
+    return None
 
 
 def fold(facts: PlanFacts, snapshots: Mapping[progress.UnitKey, Snapshot]) -> PlanProgress:
     """The plan's other target kinds against what the units (at the reference date:
     ``snapshots``) achieved."""
+    if not facts.targets and not facts.ratios:
+        return summed(facts, ())
+    plan = Plan(facts)
+
+    def shares() -> Iterable[tuple[PlanShare, int]]:
+        for key, trait in facts.units.items():
+            snap = snapshots.get(key)
+            if snap is not None and (part := plan.share(snap, trait)) is not None:
+                yield part, 1
+
+    return summed(facts, shares())
+
+
+def summed(facts: PlanFacts, shares: Iterable[tuple[PlanShare, int]]) -> PlanProgress:
+    """The plan from the units' shares (:meth:`Plan.share`), each with how many units gave it;
+    ``facts.units`` is not read."""
     year = facts.year
     first_due, final_due = facts.deadlines
     report = PlanProgress(year, counting.reference_date(year, facts.today), first_due, final_due)
     if not facts.targets and not facts.ratios:
         return report
-    counted, named = _units(facts.units, year, snapshots)
+    achieved: dict[int, int] = defaultdict(int)
+    numerators: dict[int, int] = defaultdict(int)
+    covered: dict[int, set[str]] = defaultdict(set)
+    for (rows, ratios), weight in shares:
+        for order in rows:
+            achieved[order] += weight
+        for n, value in ratios:
+            if value is None:
+                numerators[n] += weight
+            else:
+                covered[n].add(value)
+    for n, ratio in enumerate(facts.ratios):
+        if ratio.kind in _COVERAGE:
+            values = covered[n] - {""}
+            if ratio.kind is RatioKind.INDUSTRY_COVERAGE:
+                values -= {OTHER_INDUSTRY}
+            numerators[n] = len(values)
     by_station = progress.station_key(facts.stations)
-    report.rows = _rows(facts.targets, counted, named, year, by_station)
-    report.ratios = _ratio_rows(facts.ratios, counted, by_station)
+    report.rows = _rows(facts.targets, achieved, year, by_station)
+    report.ratios = _ratio_rows(facts.ratios, numerators, by_station)
     return report
 
 
@@ -386,8 +458,7 @@ def _plan_due(target: PlanTarget, year: int) -> tuple[int | None, str]:
 
 def _rows(
     targets: list[PlanTarget],
-    counted: list[_Unit],
-    named: list[_Unit],
+    achieved_by: Mapping[int, int],
     year: int,
     by_station: Callable[[str], tuple[int, str]],
 ) -> list[PlanRow]:
@@ -433,15 +504,8 @@ def _rows(
             demos[demo].responsible += "、" + target.responsible_dept
             continue
         unit_type = target.unit_type
-        if target.kind.is_category:
-            pool, counted_as = _in(named, scope), NAMED
-        else:
-            pool, counted_as = _in(counted, scope), STOCK_AND_NEW
-        achieved = sum(
-            1
-            for u in pool
-            if counts_toward(target.kind, u.facts, unit_type=unit_type, industry=target.industry)
-        )
+        counted_as = NAMED if target.kind.is_category else STOCK_AND_NEW
+        achieved = achieved_by.get(target.order, 0)
         parent = parents.get(target.parent) if target.parent is not None else None
         row = PlanRow(
             name,
@@ -464,17 +528,19 @@ def _rows(
 
 
 def _ratio_rows(
-    ratios: list[PlanRatio], counted: list[_Unit], by_station: Callable[[str], tuple[int, str]]
+    ratios: list[PlanRatio],
+    numerators: Mapping[int, int],
+    by_station: Callable[[str], tuple[int, str]],
 ) -> list[RatioRow]:
     county = {r.kind: r for r in ratios if r.station is None}
     order = {kind: i for i, kind in enumerate(RatioKind)}
     out: list[RatioRow] = []
-    for ratio in sorted(
-        ratios,
-        key=lambda r: (
-            order[r.kind],
-            r.station is not None,
-            by_station(r.station) if r.station is not None else (0, ""),
+    for n, ratio in sorted(
+        enumerate(ratios),
+        key=lambda item: (
+            order[item[1].kind],
+            item[1].station is not None,
+            by_station(item[1].station) if item[1].station is not None else (0, ""),
         ),
     ):
         scope = ratio.station
@@ -495,23 +561,9 @@ def _ratio_rows(
                 scope or COUNTY,
                 ratio.kind,
                 threshold,
-                _numerator(ratio.kind, _in(counted, scope)),
+                numerators.get(n, 0),
                 denominator,
                 note,
             )
         )
     return out
-
-
-def _numerator(kind: RatioKind, units: list[_Unit]) -> int:
-    in_units = [u for u in units if counts_toward(TargetKind.UNITS, u.facts)]
-    if kind is RatioKind.UNIT_SHARE:
-        return len(in_units)
-    if kind is RatioKind.NO_REASON_SHARE:
-        return sum(1 for u in units if u.facts.unit_type is UnitType.NO_REASON_RETURN)
-    if kind is RatioKind.INDUSTRY_COVERAGE:
-        industries = {u.facts.industry for u in in_units}
-        return len(industries - {None, "", OTHER_INDUSTRY})
-    if kind is RatioKind.TOWN_COVERAGE:
-        return len({u.town.strip() for u in units if u.town.strip()})
-    return sum(1 for u in units if counts_toward(TargetKind.MARKET, u.facts))

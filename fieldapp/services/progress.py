@@ -14,9 +14,10 @@ complete over units listed. Deadlines come from the task year's settings (``plan
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -161,9 +162,12 @@ class UnitFacts:
 
     def at(self, when: date) -> Snapshot:
         """The unit as its history gives it at ``when``."""
-        return counting.snapshot(
+        return self.timeline().at(when)
+
+    def timeline(self) -> counting.Timeline:
+        """Its history in order, to read at several dates."""
+        return counting.Timeline(
             self.history,
-            when,
             station=self.station,
             unit_type=self.unit_type,
             entered_on=self.entered_on,
@@ -191,12 +195,98 @@ class ProgressFacts:
     stations: list[str]  # the task tables' stations in order (plan.station_order); others by name
 
 
+class Tally(StrEnum):
+    """A figure of a cell a unit adds one to (the :class:`Cell` field of that name)."""
+
+    STOCK = "stock"
+    NEW = "new"
+    CARRIED = "carried"
+    CONFIRMED = "confirmed"
+    STICKERS = "stickers"
+    COMMITTED_BY_JUNE = "committed_by_june"
+    LISTED = "listed"
+    COMPLETE = "complete"
+
+
+Add = tuple[str, str, Tally]  # one more in the figure of (station, unit type)'s cell
+
+_BY_COUNT = {Count.STOCK: Tally.STOCK, Count.NEW: Tally.NEW, Count.CARRIED: Tally.CARRIED}
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """What one unit adds to a year's figures counted at a reference date: ``adds`` to the
+    cells, and ``snapshot``, the unit at that date (the plan's other targets count from it).
+    ``timeline.next_change(as_of)`` says until when the share stays the same."""
+
+    adds: tuple[Add, ...]
+    snapshot: Snapshot
+    timeline: counting.Timeline
+
+
+def reference(year: int, today: date, dates: tuple[date, date]) -> tuple[date, date]:
+    """(the date ``year``'s figures are counted at, the date the June milestone is read at)."""
+    as_of = counting.reference_date(year, today)
+    return as_of, min(dates[0], as_of)
+
+
+def share(unit: UnitFacts, year: int, as_of: date, first_due: date) -> Share:
+    """What ``unit`` adds to ``year``'s figures counted at ``as_of`` (``reference``)."""
+    timeline = unit.timeline()
+    now = timeline.at(as_of)
+    station, unit_type = now.station, now.unit_type
+    adds: list[Add] = []
+    if now.active:
+        kind = counting.classify(now, year)
+        if kind is not None:
+            adds.append((station, unit_type, _BY_COUNT[kind]))
+        adds.append((station, unit_type, Tally.LISTED))
+        if unit.complete:
+            adds.append((station, unit_type, Tally.COMPLETE))
+    start = date(year, 1, 1)
+    named_this_year = any(
+        e.kind is EventKind.STATE and e.to_state in NAMED_STATES and start <= e.occurred_on <= as_of
+        for e in unit.history
+    )
+    if named_this_year:
+        adds.append((station, unit_type, Tally.CONFIRMED))
+    june = timeline.at(first_due)
+    if june.committed:
+        adds.append((june.station, june.unit_type, Tally.COMMITTED_BY_JUNE))
+    posted = [
+        e.occurred_on
+        for e in unit.history
+        if e.kind is EventKind.STICKER and start <= e.occurred_on <= as_of
+    ]
+    if posted:  # the year's last 标识张贴, at the station the unit belonged to that day
+        then = timeline.at(max(posted))
+        adds.append((then.station, then.unit_type, Tally.STICKERS))
+    return Share(tuple(adds), now, timeline)
+
+
 def fold(facts: ProgressFacts) -> Progress:
     """The year's progress (and every unit's snapshot at the reference date) from ``facts``."""
     year = facts.year
+    as_of, first_due = reference(year, facts.today, facts.deadlines)
+    snapshots: dict[UnitKey, Snapshot] = {}
+
+    def shares() -> Iterable[tuple[Iterable[Add], int]]:
+        for unit in facts.units:
+            part = share(unit, year, as_of, first_due)
+            snapshots[unit.key] = part.snapshot
+            yield part.adds, 1
+
+    progress = tallied(facts, shares())
+    progress.snapshots = snapshots
+    return progress
+
+
+def tallied(facts: ProgressFacts, shares: Iterable[tuple[Iterable[Add], int]]) -> Progress:
+    """The year's progress from the units' shares (:func:`share`), each with how many units
+    gave it; ``facts.units`` is not read."""
+    year = facts.year
     as_of = counting.reference_date(year, facts.today)
-    dates = facts.deadlines
-    progress = Progress(year, as_of, deadlines=deadlines(year, facts.today, dates))
+    progress = Progress(year, as_of, deadlines=deadlines(year, facts.today, facts.deadlines))
     cells: dict[tuple[str, str], Cell] = {}
 
     def cell(station: str, unit_type: str) -> Cell:
@@ -209,40 +299,13 @@ def fold(facts: ProgressFacts) -> Progress:
         if figure.year == year:
             cell(figure.station, figure.unit_type).target += figure.count
 
-    first_due = min(dates[0], as_of)
-    start = date(year, 1, 1)
-    for unit in facts.units:
-        now = progress.snapshots[unit.key] = unit.at(as_of)
-        if now.active:
-            here = cell(now.station, now.unit_type)
-            kind = counting.classify(now, year)
-            if kind is Count.STOCK:
-                here.stock += 1
-            elif kind is Count.NEW:
-                here.new += 1
-            elif kind is Count.CARRIED:
-                here.carried += 1
-            here.listed += 1
-            here.complete += unit.complete
-        named_this_year = any(
-            e.kind is EventKind.STATE
-            and e.to_state in NAMED_STATES
-            and start <= e.occurred_on <= as_of
-            for e in unit.history
-        )
-        if named_this_year:
-            cell(now.station, now.unit_type).confirmed += 1
-        june = unit.at(first_due)
-        if june.committed:
-            cell(june.station, june.unit_type).committed_by_june += 1
-        posted = [
-            e.occurred_on
-            for e in unit.history
-            if e.kind is EventKind.STICKER and start <= e.occurred_on <= as_of
-        ]
-        if posted:  # the year's last 标识张贴, at the station the unit belonged to that day
-            then = unit.at(max(posted))
-            cell(then.station, then.unit_type).stickers += 1
+    counts: dict[Add, int] = defaultdict(int)
+    for adds, weight in shares:
+        for add in adds:
+            counts[add] += weight
+    for (station, unit_type, what), count in counts.items():
+        here = cell(station, unit_type)
+        setattr(here, what, getattr(here, what) + count)
 
     by_station = station_key(facts.stations)
 
