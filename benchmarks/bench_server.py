@@ -8,7 +8,10 @@ API: the figures time reading, not loading), then times:
   real ASGI application (token, database, the desktop's own fold, JSON) for the county and for one
   station, against bare psycopg running ``GROUP BY station, unit type, state`` over the same units
   (the aggregation the figures add up, without the dated histories);
-- ``server_progress_cold``: the same request after a unit changed (the figures folded afresh);
+- ``server_progress_first``: the first request of a year (every unit's share counted and kept,
+  as after an upgrade or a change of the plan's targets);
+- ``server_progress_cold``: the same request after a unit changed (that unit counted again, the
+  kept shares summed);
 - ``server_review_page``: one page of the review queue (``review.review_page``: station, status
   and date range, newest first, with its total) against bare psycopg running the same two
   statements.
@@ -400,13 +403,16 @@ def run(units: int, evaluations: int, repeat: int) -> list[Result]:
                 def bare_progress(where: str, *params: object) -> None:
                     bare.execute(BARE_PROGRESS.format(where=where), params).fetchall()
 
-                def touch() -> None:  # a unit changes: the figures are folded afresh
+                def touch() -> None:  # a unit changes: it is counted again, the rest summed
                     with server.app.state.db.session() as session:
                         unit = session.scalars(select_first_unit(m)).one()
                         unit.seq = next_seq(session)
 
+                began = time.perf_counter()
+                progress(loaded["county"])  # the first ever: every unit's share counted and kept
+                first = time.perf_counter() - began
                 cold = []
-                for _ in range(max(1, repeat // 5)):
+                for _ in range(max(3, repeat // 2)):
                     touch()
                     began = time.perf_counter()
                     progress(loaded["county"])
@@ -414,12 +420,22 @@ def run(units: int, evaluations: int, repeat: int) -> list[Result]:
                 county_bare = _median(lambda: bare_progress(""), repeat)
                 results.append(
                     Result(
+                        "server_progress_first",
+                        first,
+                        county_bare,
+                        "s",
+                        units,
+                        "GET /progress the first time (every unit's share counted) vs bare GROUP BY",
+                    )
+                )
+                results.append(
+                    Result(
                         "server_progress_cold",
                         statistics.median(cold),
                         county_bare,
                         "s",
                         units,
-                        "GET /progress after a unit changed (folded afresh) vs bare GROUP BY",
+                        "GET /progress after a unit changed (it alone counted again) vs bare GROUP BY",
                     )
                 )
                 results.append(

@@ -15,15 +15,37 @@ as the rows were stored, which publishing keeps), then by name.
 
 from __future__ import annotations
 
+import gc
+import hashlib
+import inspect
 import json
-from collections.abc import Callable, Mapping
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import cache
+from pathlib import Path
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fieldapp.domain import counting, lifecycle, vocab
+from fieldapp.domain import events as event_rules
+from fieldapp.domain import targets as targets_rules
 from fieldapp.domain.counting import HistoryEvent
 from fieldapp.domain.events import EventKind, Role
 from fieldapp.domain.lifecycle import State
@@ -38,16 +60,19 @@ from fieldapp.services.plan_progress import (
     PlanProgress,
     PlanRatio,
     PlanRow,
+    PlanShare,
     PlanSpan,
     PlanTarget,
     RatioRow,
     UnitTraits,
 )
 from fieldapp.services.progress import (
+    Add,
     Cell,
     Deadline,
     Progress,
     ProgressFacts,
+    Tally,
     UnitFacts,
     UnitKey,
 )
@@ -62,43 +87,65 @@ class _Read:
     traits: dict[UnitKey, UnitTraits]
 
 
-def _read_units(session: Session) -> _Read:
-    kinds = {kind.value: kind for kind in EventKind}
-    states = {state.value: state for state in State}
+_KINDS = {kind.value: kind for kind in EventKind}
+_STATES = {state.value: state for state in State}
+
+
+def _unit(key: str, text: str) -> tuple[UnitFacts, UnitTraits]:
+    """A unit's facts for the fold and its traits for the plan, from its ``facts_json``."""
     day = date.fromisoformat
+    kinds, states = _KINDS, _STATES
+    (
+        station,
+        unit_type,
+        entered,
+        name,
+        address,
+        industry,
+        person,
+        phone,
+        category,
+        town,
+        events,
+    ) = json.loads(text)
+    history = tuple(
+        HistoryEvent(order, kinds[kind], day(on), states[to] if to else None, old, new)
+        for order, kind, on, to, old, new in events
+    )
+    record = {
+        "name": name,
+        "address": address,
+        "industry": industry,
+        "contact_person": person,
+        "contact_phone": phone,
+    }
+    facts = UnitFacts(key, station, unit_type, day(entered) if entered else None, record, history)
+    return facts, UnitTraits(industry, category, name, town)
+
+
+def _read_units(session: Session) -> _Read:
     units: list[UnitFacts] = []
     traits: dict[UnitKey, UnitTraits] = {}
     rows = session.execute(select(m.Unit.uuid, m.Unit.facts_json).order_by(m.Unit.uuid))
     for key, text in rows:
-        (
-            station,
-            unit_type,
-            entered,
-            name,
-            address,
-            industry,
-            person,
-            phone,
-            category,
-            town,
-            events,
-        ) = json.loads(text)
-        history = tuple(
-            HistoryEvent(order, kinds[kind], day(on), states[to] if to else None, old, new)
-            for order, kind, on, to, old, new in events
-        )
-        record = {
-            "name": name,
-            "address": address,
-            "industry": industry,
-            "contact_person": person,
-            "contact_phone": phone,
-        }
-        units.append(
-            UnitFacts(key, station, unit_type, day(entered) if entered else None, record, history)
-        )
-        traits[key] = UnitTraits(industry, category, name, town)
+        facts, trait = _unit(key, text)
+        units.append(facts)
+        traits[key] = trait
     return _Read(units, traits)
+
+
+@contextmanager
+def _without_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a province's units are read and counted: they make
+    millions of small objects and no cycles, and each full collection would walk them all
+    again (the fold took twice as long with it)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _station_cell(target: wire.WireTarget) -> plan.StationCell | None:
@@ -242,14 +289,239 @@ def figures(
 
 def fold(session: Session, year: int, today: date) -> tuple[Progress, PlanProgress]:
     """The county's figures folded afresh from every unit, with the desktop's own fold."""
-    read = _read_units(session)
-    targets = _targets(session)
-    report = progress_service.fold(facts(session, year, today, read.units, targets))
-    plan_report = plan_progress.fold(
-        plan_facts(session, year, today, lambda: read.traits, targets), report.snapshots
-    )
-    report.snapshots = {}  # only the plan needed them; the cache and the answers do not
+    with _without_gc():
+        read = _read_units(session)
+        targets = _targets(session)
+        report = progress_service.fold(facts(session, year, today, read.units, targets))
+        plan_report = plan_progress.fold(
+            plan_facts(session, year, today, lambda: read.traits, targets), report.snapshots
+        )
+        report.snapshots = {}  # only the plan needed them; the cache and the answers do not
     return report, plan_report
+
+
+# --- each unit's share, kept in the database ------------------------------------------------------
+
+# The code that decides what a unit adds: a share stored by other code is counted again.
+_RULES = (counting, event_rules, lifecycle, targets_rules, vocab, progress_service, plan_progress)
+
+
+@cache
+def _rules_digest() -> str:
+    digest = hashlib.sha256()
+    for module in (*_RULES, sys.modules[__name__]):
+        digest.update(Path(inspect.getfile(module)).read_bytes())
+    return digest.hexdigest()
+
+
+def _context(year: int, first_deadline: date, plan_facts: PlanFacts) -> str:
+    """What every unit's share depends on besides the unit and the reference date."""
+    parts = (
+        _rules_digest(),
+        year,
+        first_deadline,
+        [asdict(t) for t in plan_facts.targets],
+        [(r.station, r.kind) for r in plan_facts.ratios],
+    )
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def _dumped(adds: tuple[Add, ...], planned: PlanShare | None) -> str:
+    return json.dumps([adds, planned], ensure_ascii=False, separators=(",", ":"))
+
+
+def _loaded_share(text: str) -> tuple[list[Add], PlanShare | None]:
+    adds, planned = json.loads(text)
+    cells = [(station, unit_type, Tally(what)) for station, unit_type, what in adds]
+    if planned is None:
+        return cells, None
+    rows, ratios = planned
+    return cells, (tuple(rows), tuple((n, value) for n, value in ratios))
+
+
+def shared(session: Session, year: int, today: date) -> tuple[Progress, PlanProgress]:
+    """The county's figures from each unit's share, kept in the database: the units whose
+    share may have moved (changed since the year's shares were last brought up to date, or
+    past their next dated event) are counted again with the desktop's own per-unit code
+    (``progress.share``, ``plan_progress.Plan.share``), the totals per share follow, and the
+    figures sum those totals. Equal to :func:`fold`; everything is counted afresh when the
+    counting code, the year's first deadline or the plan's targets and ratios changed, or a
+    unit is gone."""
+    targets = _targets(session)
+    progress_facts = facts(session, year, today, [], targets)
+    planning = plan_facts(session, year, today, dict, targets)
+    as_of, first_due = progress_service.reference(year, today, progress_facts.deadlines)
+    planner = plan_progress.Plan(planning) if planning.targets or planning.ratios else None
+    context = _context(year, progress_facts.deadlines[0], planning)
+
+    def counted(key: str, facts_text: str) -> tuple[str, date | None]:
+        unit_facts, trait = _unit(key, facts_text)
+        part = progress_service.share(unit_facts, year, as_of, first_due)
+        mine = planner.share(part.snapshot, trait) if planner is not None else None
+        return _dumped(part.adds, mine), part.timeline.next_change(as_of)
+
+    with _without_gc():
+        kept = _year_row(session, year)
+        if kept.context != context or not _refreshed(session, kept, as_of, counted):
+            _recount(session, kept, context, as_of, counted)
+        totals = session.execute(
+            select(m.ShareTotal.share, m.ShareTotal.units).where(
+                m.ShareTotal.year == year, m.ShareTotal.units > 0
+            )
+        ).all()
+        cells: list[tuple[Sequence[Add], int]] = []
+        planned: list[tuple[PlanShare, int]] = []
+        for text, weight in totals:
+            adds, mine = _loaded_share(text)
+            cells.append((adds, weight))
+            if mine is not None:
+                planned.append((mine, weight))
+        return progress_service.tallied(progress_facts, cells), plan_progress.summed(
+            planning, planned
+        )
+
+
+ShareOf = Callable[[str, str], tuple[str, date | None]]  # (uuid, facts_json) -> (share, until)
+
+
+def _year_row(session: Session, year: int) -> m.ShareYear:
+    """The year's row, locked until commit (made, empty, when there is none yet)."""
+    for _ in range(2):
+        row = session.scalars(
+            select(m.ShareYear).where(m.ShareYear.year == year).with_for_update()
+        ).one_or_none()
+        if row is not None:
+            return row
+        try:
+            with session.begin_nested():
+                session.add(m.ShareYear(year=year, context="", seq=0, units=0))
+        except IntegrityError:
+            continue  # made by another worker in the meantime: lock theirs
+    raise RuntimeError("share_years row missing")
+
+
+def _refreshed(session: Session, kept: m.ShareYear, as_of: date, counted: ShareOf) -> bool:
+    """Count again the units changed since ``kept.seq`` and those past their next dated event,
+    moving the totals; False when a unit is gone (everything must be counted afresh)."""
+    year, unit, share = kept.year, m.Unit, m.UnitShare
+    # one statement, so the units changed and the number of units are seen at one moment
+    rows: list[tuple[str | None, int, str, int]] = session.execute(  # type: ignore[assignment]
+        union_all(
+            select(null(), cast(null(), BigInteger), null(), func.count()).select_from(unit),
+            select(unit.uuid, unit.seq, unit.facts_json, literal(0)).where(unit.seq > kept.seq),
+        )
+    ).all()
+    total = next(n for key, _, _, n in rows if key is None)
+    changed = {key: (seq, text) for key, seq, text, _ in rows if key is not None}
+    expired = session.scalars(  # each half read through its index
+        union_all(
+            select(share.uuid).where(share.year == year, share.until <= as_of),
+            select(share.uuid).where(share.year == year, share.since > as_of),
+        )
+    ).all()
+    missing = [key for key in expired if key not in changed]
+    for start in range(0, len(missing), SHARE_CHUNK):
+        chunk = missing[start : start + SHARE_CHUNK]
+        for key, seq, text in session.execute(
+            select(unit.uuid, unit.seq, unit.facts_json).where(unit.uuid.in_(chunk))
+        ):
+            changed[key] = (seq, text)
+    old: dict[str, str] = {}
+    keys = list(changed)
+    for start in range(0, len(keys), SHARE_CHUNK):
+        chunk = keys[start : start + SHARE_CHUNK]
+        old.update(
+            (key, text)
+            for key, text in session.execute(
+                select(share.uuid, share.share).where(share.year == year, share.uuid.in_(chunk))
+            )
+        )
+    if kept.units + sum(1 for key in changed if key not in old) != total:
+        return False  # a unit was removed
+    moves: dict[str, int] = defaultdict(int)
+    fresh = []
+    for key, (seq, text) in changed.items():
+        value, until = counted(key, text)
+        fresh.append(_share_row(year, key, seq, as_of, until, value))
+        moves[value] += 1
+        if key in old:
+            moves[old[key]] -= 1
+    _store_shares(session, year, fresh, replace=True)
+    _move_totals(session, year, moves)
+    kept.seq = max([kept.seq, *(seq for seq, _ in changed.values())])
+    kept.units = total
+    return True
+
+
+def _recount(
+    session: Session, kept: m.ShareYear, context: str, as_of: date, counted: ShareOf
+) -> None:
+    """Count every unit's share afresh, and the totals."""
+    year = kept.year
+    session.execute(delete(m.UnitShare).where(m.UnitShare.year == year))
+    session.execute(delete(m.ShareTotal).where(m.ShareTotal.year == year))
+    newest, units = 0, 0
+    moves: dict[str, int] = defaultdict(int)
+    fresh = []
+    for key, seq, text in session.execute(select(m.Unit.uuid, m.Unit.seq, m.Unit.facts_json)):
+        value, until = counted(key, text)
+        fresh.append(_share_row(year, key, seq, as_of, until, value))
+        moves[value] += 1
+        newest, units = max(newest, seq), units + 1
+    _store_shares(session, year, fresh, replace=False)
+    _move_totals(session, year, moves)
+    kept.context, kept.seq, kept.units = context, newest, units
+
+
+def _share_row(
+    year: int, key: str, seq: int, as_of: date, until: date | None, share: str
+) -> dict[str, object]:
+    return {"year": year, "uuid": key, "seq": seq, "since": as_of, "until": until, "share": share}
+
+
+def _store_shares(
+    session: Session, year: int, rows: list[dict[str, object]], *, replace: bool
+) -> None:
+    for start in range(0, len(rows), SHARE_CHUNK):
+        chunk = rows[start : start + SHARE_CHUNK]
+        if replace:
+            keys = [row["uuid"] for row in chunk]
+            session.execute(
+                delete(m.UnitShare).where(m.UnitShare.year == year, m.UnitShare.uuid.in_(keys))
+            )
+        session.execute(insert(m.UnitShare), chunk)
+
+
+def _move_totals(session: Session, year: int, moves: Mapping[str, int]) -> None:
+    """Add ``moves`` (share: units more or fewer) to the year's totals."""
+    moved = {hashlib.sha256(text.encode()).hexdigest(): (text, n) for text, n in moves.items() if n}
+    total = m.ShareTotal
+    keys = list(moved)
+    known: dict[str, int] = {}
+    for start in range(0, len(keys), SHARE_CHUNK):
+        chunk = keys[start : start + SHARE_CHUNK]
+        known.update(
+            (key, units)
+            for key, units in session.execute(
+                select(total.key, total.units).where(total.year == year, total.key.in_(chunk))
+            )
+        )
+    added = [
+        {"year": year, "key": key, "share": text, "units": n}
+        for key, (text, n) in moved.items()
+        if key not in known
+    ]
+    for start in range(0, len(added), SHARE_CHUNK):
+        session.execute(insert(total), added[start : start + SHARE_CHUNK])
+    for key, units in known.items():
+        session.execute(
+            update(total)
+            .where(total.year == year, total.key == key)
+            .values(units=units + moved[key][1])
+        )
+
+
+SHARE_CHUNK = 5000
 
 
 # --- the figures cache ----------------------------------------------------------------------------
@@ -275,7 +547,7 @@ def county_figures(session: Session, year: int, today: date) -> tuple[Progress, 
     row = session.get(m.FigureCache, (year, today))
     if row is not None and row.stamp == current:
         return _loaded(row.body)
-    report, plan_report = fold(session, year, today)
+    report, plan_report = shared(session, year, today)
     body = json.dumps(
         {"progress": asdict(report), "plan": asdict(plan_report)},
         ensure_ascii=False,

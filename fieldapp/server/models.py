@@ -263,6 +263,47 @@ class FigureCache(Base):
     body: Mapped[str] = mapped_column(Text)
 
 
+class UnitShare(Base):
+    """What one unit adds to a year's figures (figures.shared), counted by the desktop's own
+    per-unit code from the unit as it was at change number ``seq``, for every reference date
+    from ``since`` until the day before ``until`` (its next dated event; None: for good)."""
+
+    __tablename__ = "unit_shares"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    since: Mapped[date] = mapped_column(Date, index=True)
+    until: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    share: Mapped[str] = mapped_column(Text)
+
+
+class ShareTotal(Base):
+    """How many units of a year give each share (``key``: the share's SHA-256), kept with
+    ``unit_shares``: the figures sum a few thousand rows, not every unit."""
+
+    __tablename__ = "share_totals"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    share: Mapped[str] = mapped_column(Text)
+    units: Mapped[int] = mapped_column(Integer)
+
+
+class ShareYear(Base):
+    """A year's kept shares: counted under ``context`` (a digest of the counting code, the
+    year's first deadline and the plan's targets and ratios), every unit changed up to change
+    number ``seq`` counted, ``units`` units in all. One row a year, locked while it is brought
+    up to date, so workers take turns."""
+
+    __tablename__ = "share_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    context: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    units: Mapped[int] = mapped_column(Integer)
+
+
 class EvaluationBlob(Base):
     __tablename__ = "evaluation_blobs"
 
