@@ -465,3 +465,52 @@ class SyncAssignment(Base):
     unit_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     inspector: Mapped[str] = mapped_column(String(64))
+
+
+# --- evaluations other laptops synced, as pulled (migration 0009) -------------------------------
+
+
+class PulledEvaluation(Base):
+    """An evaluation another laptop synced to the county server, as a pull summarises it: who
+    visited which unit when, the verdict, and (in ``answers``) each item's result with the 整改
+    of a 不符合. No notes, photos or signatures: the record stays on the server.
+
+    A station head's 进度 and 工作清单 count these beside the store's own evaluations. One whose
+    uuid is an evaluation of this store is never kept (the store's own record wins). Times are
+    local, as every stamp of the store (``sync.mapping.local``)."""
+
+    __tablename__ = "pulled_evaluations"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    unit_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    station: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[EvaluationKind] = mapped_column(domain_enum(EvaluationKind, 32))
+    inspector: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finalized_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    verdict: Mapped[Outcome] = mapped_column(domain_enum(Outcome, 16))
+    replaces_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    follows_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+    answers: Mapped[list[PulledAnswer]] = relationship(
+        order_by="PulledAnswer.id", cascade="all, delete-orphan"
+    )
+
+
+class PulledAnswer(Base):
+    """One answer of a pulled evaluation; ``version``: of its checklist, as the evaluation pinned
+    it (0: not pinned), for the item's text."""
+
+    __tablename__ = "pulled_answers"
+    __table_args__ = (UniqueConstraint("evaluation_uuid", "checklist_id", "item_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_uuid: Mapped[str] = mapped_column(
+        ForeignKey("pulled_evaluations.uuid", ondelete="CASCADE")
+    )
+    checklist_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    item_code: Mapped[str] = mapped_column(String(20))
+    result: Mapped[Answer] = mapped_column(domain_enum(Answer, 8))
+    rectify: Mapped[str | None] = mapped_column(Text, nullable=True)
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)

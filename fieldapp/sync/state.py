@@ -30,6 +30,10 @@ from fieldapp.storage.models import (
 from fieldapp.sync import wire
 
 DEVICE_ID, CURSOR, LAST_SYNC = "device_id", "cursor", "last_sync_at"
+# When a pull last brought everything up to the server's newest change (local time), and whether
+# the evaluation summaries this store holds are complete up to the cursor ("1"): a store that
+# pulled before summaries existed pulls once more from the beginning (sync/client.py).
+LAST_PULL, SUMMARIES = "last_pull_at", "summaries"
 
 
 def get(session: Session, key: str) -> str | None:
@@ -62,6 +66,13 @@ def cursor(session: Session) -> int:
 def last_sync(session: Session) -> datetime | None:
     """When a sync last finished with a receipt (None: never)."""
     value = get(session, LAST_SYNC)
+    return datetime.fromisoformat(value) if value else None
+
+
+def last_pull(session: Session) -> datetime | None:
+    """When a pull last finished, everything the server had in this store's scope received
+    (None: never): how fresh the other laptops' evaluations counted here are."""
+    value = get(session, LAST_PULL)
     return datetime.fromisoformat(value) if value else None
 
 
