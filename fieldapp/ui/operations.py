@@ -509,6 +509,19 @@ def last_sync(store: Store) -> datetime | None:
         return None
 
 
+def last_pull(store: Store) -> datetime | None:
+    """When a pull last brought everything the county server had (the other laptops'
+    evaluations counted by 进度 and 工作清单), or None (never, or no sync state here)."""
+    try:
+        from fieldapp.sync import state
+
+        with store.read() as session:
+            return state.last_pull(session)
+    except Exception:  # no sync table yet, or a value that does not parse
+        log.debug("last pull unknown", exc_info=True)
+        return None
+
+
 def load_lists(store: Store, today: date) -> tuple[list[ChangedUnit], list[Rectification]]:
     from fieldapp.services import worklists
 

@@ -10,7 +10,7 @@ thread. The list of held-back units shows at most :data:`UNIT_LIMIT` rows and sa
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -34,7 +34,14 @@ from fieldapp.domain.vocab import GROUP_LABELS
 from fieldapp.store import Store
 from fieldapp.ui import operations
 from fieldapp.ui.bar_chart import Bar, BarChart
-from fieldapp.ui.strings import group_label, reason_label, state_label, tr, unit_type_label
+from fieldapp.ui.strings import (
+    group_label,
+    last_pull_text,
+    reason_label,
+    state_label,
+    tr,
+    unit_type_label,
+)
 from fieldapp.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -81,6 +88,9 @@ class ProgressTab(QWidget):
         self.year.setValue(date.today().year)
         self.summary = QLabel()
         self.summary.setObjectName("summary")
+        self.last_pull = QLabel()
+        self.last_pull.setObjectName("lastPull")
+        self.last_pull.setToolTip(tr("pulled.tip"))
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("progress")
         self.table.setHorizontalHeaderLabels([tr(f"pcol.{c}") for c in COLUMNS])
@@ -134,6 +144,7 @@ class ProgressTab(QWidget):
         top.addWidget(self.year)
         top.addSpacing(16)
         top.addWidget(self.summary, 1)
+        top.addWidget(self.last_pull)
         upper = QSplitter(Qt.Orientation.Horizontal)
         upper.addWidget(self.table)
         upper.addWidget(self.chart)
@@ -175,6 +186,14 @@ class ProgressTab(QWidget):
             lambda: operations.hold_back_counts(store, year),
             lambda result: self._show_holdbacks(generation, result),
         )
+        self._runner.submit(
+            lambda: operations.last_pull(store),
+            lambda when: self._show_last_pull(generation, when),
+        )
+
+    def _show_last_pull(self, generation: int, when: datetime | None) -> None:
+        if generation == self._generation:
+            self.last_pull.setText(last_pull_text(when, date.today()))
 
     def _show_holdbacks(self, generation: int, counts: dict[str, dict[Reason, int]]) -> None:
         if generation != self._generation:

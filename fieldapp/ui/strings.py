@@ -9,6 +9,8 @@ Data from the store (unit names, station names, checklist text) is shown as it i
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from fieldapp.domain.lifecycle import ExitReason, State
 from fieldapp.domain.vocab import GROUP_LABELS, UnitType
 
@@ -154,6 +156,9 @@ ZH: dict[str, str] = {
     "history.created": "（新建）",
     "progress.year": "年度",
     "progress.as_of": "截至 {date}；完成数 = 去年建成现存 + 今年新培育",
+    "pulled.as_of": "其他电脑的评价：截至上次同步 {time}",
+    "pulled.never": "其他电脑的评价：尚未与县局服务器同步，只计本机的评价；请点状态栏的“同步”",
+    "pulled.tip": "本所其他检查人员的评价在同步时下载；离线时这里显示的是上次同步时的情况",
     "progress.total_line": "{label}：任务 {target}，完成 {achieved}＝现存 {stock}＋新培育 {new}（{ratio}）",
     "progress.empty": "{year} 年没有任务，也没有计入的单位。请先导入任务表。",
     "progress.days_left": "{name}（{due}）：还有 {days} 天",
@@ -527,6 +532,9 @@ EN: dict[str, str] = {
     "history.created": "(new)",
     "progress.year": "Year",
     "progress.as_of": "As of {date}; achieved = last year's stock + new this year",
+    "pulled.as_of": "Other laptops' evaluations: as of the last sync, {time}",
+    "pulled.never": "Other laptops' evaluations: not synced with the county server yet, only this laptop's are counted; click Sync in the status bar",
+    "pulled.tip": "The station's other inspectors' evaluations come down with each sync; offline, this shows them as of the last sync",
     "progress.total_line": "{label}: target {target}, achieved {achieved} = stock {stock} + new {new} ({ratio})",
     "progress.empty": "No targets and no counted units for {year}. Import the task table first.",
     "progress.days_left": "{name} ({due}): {days} days left",
@@ -839,3 +847,15 @@ def state_label(code: str | None) -> str:
 
 def group_label(group: str) -> str:
     return _table.get(f"group.{group}", GROUP_LABELS.get(group, group))
+
+
+def last_pull_text(when: datetime | None, today: date) -> str:
+    """How fresh the other laptops' evaluations are: "截至上次同步 14:30" (with the day when it
+    was not ``today``), or that this laptop never pulled."""
+    if when is None:
+        return tr("pulled.never")
+    local = when.astimezone() if when.tzinfo is not None else when
+    shown = local.strftime("%H:%M")
+    if local.date() != today:
+        shown = f"{local.strftime('%Y-%m-%d')} {shown}"
+    return tr("pulled.as_of", time=shown)

@@ -7,7 +7,7 @@ bulletin is written by ``reports.bulletin`` and opened in the system's viewer.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.store import Store
 from fieldapp.ui import operations
-from fieldapp.ui.strings import tr
+from fieldapp.ui.strings import last_pull_text, tr
 from fieldapp.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -90,6 +90,9 @@ class WorklistsTab(QWidget):
         self.bulletin_xlsx = QPushButton(tr("work.bulletin_xlsx"))
         self.bulletin_xlsx.setObjectName("bulletinXlsx")
         self.refresh = QPushButton(tr("work.refresh"))
+        self.last_pull = QLabel()
+        self.last_pull.setObjectName("lastPull")
+        self.last_pull.setToolTip(tr("pulled.tip"))
 
         daily = QGroupBox(tr("work.daily"))
         daily_layout = QVBoxLayout(daily)
@@ -109,6 +112,7 @@ class WorklistsTab(QWidget):
         monthly_layout.addWidget(self.bulletin_xlsx)
         top = QHBoxLayout()
         top.addWidget(QLabel(tr("work.intro")), 1)
+        top.addWidget(self.last_pull)
         top.addWidget(self.refresh)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -135,6 +139,14 @@ class WorklistsTab(QWidget):
         self._runner.submit(
             lambda: operations.load_lists(store, today), lambda found: self._show(generation, found)
         )
+        self._runner.submit(
+            lambda: operations.last_pull(store),
+            lambda when: self._show_last_pull(generation, when),
+        )
+
+    def _show_last_pull(self, generation: int, when: datetime | None) -> None:
+        if generation == self._generation:
+            self.last_pull.setText(last_pull_text(when, self.today))
 
     def _show(self, generation: int, found: tuple[list[ChangedUnit], list[Rectification]]) -> None:
         if generation != self._generation:
