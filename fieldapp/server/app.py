@@ -127,6 +127,8 @@ def _describe(errors: list[Any]) -> str:
         elif kind == "value_error":  # our own validators: the message is already Chinese
             message = str(error.get("msg", "无效")).removeprefix("Value error, ")
             parts.append(f"字段 {where}：{message}")
+        elif kind == "string_too_short":
+            parts.append(f"字段 {where}：不能为空")
         elif kind == "string_too_long":
             limit = (error.get("ctx") or {}).get("max_length", "")
             parts.append(f"字段 {where}：太长（最多 {limit} 个字）")

@@ -57,11 +57,26 @@ def find_unit(session: Session, unit_uuid: str, credit_code: str) -> m.Unit | No
     return unit
 
 
+def _named(where: str, **fields: str) -> None:
+    """A unit or an evaluation must name its code, name, station and inspector (the schema
+    says ``minLength: 1``); an empty one is refused naming the field."""
+    empty = [name for name, value in fields.items() if not value.strip()]
+    if empty:
+        named = "；".join(f"字段 {where}.{name}：不能为空" for name in empty)
+        raise Invalid(f"请求被拒绝，未保存：{named}。请检查客户端版本是否与服务器一致")
+
+
 def validate(session: Session, caller: Caller, manifest: wire.Manifest) -> None:
     """Refuse the whole manifest (nothing written) if any part is wrong or out of scope."""
     seen: set[str] = set()
     new_units = {c.unit.uuid: c for c in manifest.unit_changes if c.kind == UnitChangeKind.NEW}
-    for change in manifest.unit_changes:
+    for number, change in enumerate(manifest.unit_changes):
+        _named(
+            f"unit_changes.{number}.unit",
+            credit_code=change.unit.credit_code,
+            name=change.unit.name,
+            station=change.unit.station,
+        )
         caller.check_station(
             change.unit.station, f"单位变更 {change.change_id}（{change.unit.name}）"
         )
@@ -69,7 +84,8 @@ def validate(session: Session, caller: Caller, manifest: wire.Manifest) -> None:
             unit = session.get(m.Unit, change.unit.uuid)
             if unit is not None:
                 caller.check_station(unit.station, f"单位「{unit.name}」")
-    for evaluation in manifest.evaluations:
+    for number, evaluation in enumerate(manifest.evaluations):
+        _named(f"evaluations.{number}", station=evaluation.station, inspector=evaluation.inspector)
         where = f"评价 {evaluation.uuid}"
         if evaluation.uuid in seen:
             raise Invalid(f"{where} 在同一批次中出现了两次")

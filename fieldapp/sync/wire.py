@@ -96,6 +96,34 @@ def _known(
     return check
 
 
+_KINDS: dict[type, dict[str, set[Any]]] = {}
+
+
+def _field_kinds(model: type[BaseModel]) -> dict[str, set[Any]]:
+    """Per field of ``model``, the plain types it takes (worked out once per model)."""
+    found = _KINDS.get(model)
+    if found is None:
+        found = {
+            name: _kinds(field.annotation)
+            for name, field in model.model_fields.items()
+            if _kinds(field.annotation) & {datetime, date, int}
+        }
+        _KINDS[model] = found
+    return found
+
+
+def _kinds(annotation: Any) -> set[Any]:
+    """The plain types an annotation names (``int | None`` → {int, NoneType}), looking
+    through ``Annotated``."""
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and hasattr(annotation, "__metadata__"):  # Annotated[T, ...]
+        return _kinds(origin)
+    args = getattr(annotation, "__args__", None)
+    if args and not hasattr(annotation, "__metadata__"):
+        return set().union(*(_kinds(a) for a in args))
+    return {annotation}
+
+
 def _one_line(value: str) -> str:
     """No control character (NUL, tab, line break…): PostgreSQL refuses a NUL, and a value the
     server cannot store must be a 422 naming the field, never a 500 (domain/text.py)."""
@@ -127,31 +155,53 @@ Uuid = Annotated[
 # PostgreSQL, and a larger number must be a 422 naming the field, never a 500.
 INT32_MAX = 2**31 - 1
 Count = Annotated[int, Field(ge=0, le=INT32_MAX)]
-# Text fields: the length of their columns (domain/text.py), no control characters.
-Short = Annotated[str, StringConstraints(max_length=text.NAME.limit), AfterValidator(_one_line)]
-Title = Annotated[str, StringConstraints(max_length=text.TITLE.limit), AfterValidator(_one_line)]
+# Text fields: the length of their columns (domain/text.py), no control characters; the OpenAPI
+# document states the same rule as a pattern.
+_ONE_LINE = Field(json_schema_extra={"pattern": text.ONE_LINE_PATTERN})
+_LINES = Field(json_schema_extra={"pattern": text.LINES_PATTERN})
+Short = Annotated[
+    str, StringConstraints(max_length=text.NAME.limit), AfterValidator(_one_line), _ONE_LINE
+]
+# Must be named (a station, an inspector, a code): the schema says so and the server's ingest
+# refuses an empty one (a stored row from before is still read back).
+Named = Annotated[
+    str,
+    StringConstraints(max_length=text.NAME.limit),
+    AfterValidator(_one_line),
+    Field(json_schema_extra={"pattern": text.ONE_LINE_PATTERN, "minLength": 1}),
+]
+Title = Annotated[
+    str, StringConstraints(max_length=text.TITLE.limit), AfterValidator(_one_line), _ONE_LINE
+]
 Address = Annotated[
-    str, StringConstraints(max_length=text.ADDRESS.limit), AfterValidator(_one_line)
+    str, StringConstraints(max_length=text.ADDRESS.limit), AfterValidator(_one_line), _ONE_LINE
 ]
 Category = Annotated[
-    str, StringConstraints(max_length=text.CATEGORY.limit), AfterValidator(_one_line)
+    str, StringConstraints(max_length=text.CATEGORY.limit), AfterValidator(_one_line), _ONE_LINE
 ]
 Industry = Annotated[
-    str, StringConstraints(max_length=text.INDUSTRY.limit), AfterValidator(_one_line)
+    str, StringConstraints(max_length=text.INDUSTRY.limit), AfterValidator(_one_line), _ONE_LINE
 ]
-Phone = Annotated[str, StringConstraints(max_length=text.PHONE.limit), AfterValidator(_one_line)]
-FieldName = Annotated[str, StringConstraints(max_length=32), AfterValidator(_one_line)]
+Phone = Annotated[
+    str, StringConstraints(max_length=text.PHONE.limit), AfterValidator(_one_line), _ONE_LINE
+]
+FieldName = Annotated[str, StringConstraints(max_length=32), AfterValidator(_one_line), _ONE_LINE]
 ItemCode = Annotated[
-    str, StringConstraints(max_length=text.ITEM_CODE.limit), AfterValidator(_one_line)
+    str, StringConstraints(max_length=text.ITEM_CODE.limit), AfterValidator(_one_line), _ONE_LINE
 ]
 CreditCode = Annotated[
-    str, StringConstraints(max_length=text.CREDIT_CODE.limit), AfterValidator(_one_line)
+    str,
+    StringConstraints(max_length=text.CREDIT_CODE.limit),
+    AfterValidator(_one_line),
+    Field(json_schema_extra={"pattern": text.ONE_LINE_PATTERN, "minLength": 1}),
 ]
 FileName = Annotated[
-    str, StringConstraints(max_length=text.FILE_NAME.limit), AfterValidator(_one_line)
+    str, StringConstraints(max_length=text.FILE_NAME.limit), AfterValidator(_one_line), _ONE_LINE
 ]
-Text = Annotated[str, StringConstraints(max_length=text.NOTE.limit), AfterValidator(_lines)]
-Comment = Annotated[str, StringConstraints(max_length=text.COMMENT.limit), AfterValidator(_lines)]
+Text = Annotated[str, StringConstraints(max_length=text.NOTE.limit), AfterValidator(_lines), _LINES]
+Comment = Annotated[
+    str, StringConstraints(max_length=text.COMMENT.limit), AfterValidator(_lines), _LINES
+]
 # Vocabularies are the domain's enums; a value the domain does not know never gets in.
 UnitTypeValue = Annotated[UnitType, BeforeValidator(_known(UnitType, "单位类型"))]
 StateValue = Annotated[State, BeforeValidator(_known(State, "状态"))]
@@ -177,6 +227,26 @@ DecisionValue = Annotated[
 
 class _Wire(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_types(cls, data: Any) -> Any:
+        """Each value arrives as the JSON type the schema gives it: a date or time as ISO 8601
+        text, a number as a number. pydantic would also take seconds since 1970 for a time (a
+        bare 0 stored as 1970-01-01) and text or true for a number."""
+        if isinstance(data, dict):
+            for name, kinds in _field_kinds(cls).items():
+                value = data.get(name)
+                if value is None or isinstance(value, dict | list):
+                    continue
+                number = isinstance(value, int | float) and not isinstance(value, bool)
+                if kinds & {datetime, date} and number:
+                    raise ValueError(
+                        f"字段 {name} 须为 ISO 8601 日期或时间文本（如 2026-11-30T08:00:00Z）"
+                    )
+                if int in kinds and not number and str not in kinds:
+                    raise ValueError(f"字段 {name} 须为整数，收到的是「{str(value)[:20]}」")
+        return data
 
 
 # --- evaluations ---------------------------------------------------------------------------
@@ -221,9 +291,9 @@ class WireEvaluation(_Wire):
     uuid: Uuid
     unit_uuid: Uuid
     unit_credit_code: CreditCode
-    station: Short
+    station: Named
     kind: Short
-    inspector: Short
+    inspector: Named
     started_at: datetime
     finalized_at: datetime
     checklists: list[WirePin] = Field(max_length=100)
@@ -309,11 +379,11 @@ class WireUnit(_Wire):
 
     uuid: Uuid
     credit_code: CreditCode
-    name: Title
+    name: Annotated[Title, Field(json_schema_extra={"minLength": 1})]
     shop_name: Title = ""
     address: Address = ""
     town: Short = ""
-    station: Short
+    station: Named
     unit_type: UnitTypeValue
     industry: Industry | None = None
     category: Category = ""

@@ -153,6 +153,19 @@ def _bad_manifests() -> list[tuple[str, dict[str, Any], str]]:
     manifest = _manifest([_evaluation()], [])
     manifest["device"]["label"] = "\x00"
     cases.append(("device label", manifest, "device.label"))
+    # Empty where a name is needed; a number where a time is (pydantic would read 0 as 1970).
+    for field in ("credit_code", "station", "name"):
+        change = _change()
+        change["unit"][field] = ""
+        cases.append(
+            (f"empty unit {field}", _manifest([], [change]), f"unit_changes.0.unit.{field}")
+        )
+    manifest = _manifest([_evaluation()], [])
+    manifest["device"]["client_time"] = 0
+    cases.append(("time as a number", manifest, "device"))
+    manifest = _manifest([_evaluation()], [])
+    manifest["device"]["unsynced"] = "3"
+    cases.append(("count as text", manifest, "device"))
     # Integers past what a column holds (2^63 on SQLite, 2^31 on PostgreSQL's INTEGER).
     for big in (2**63, 2**31):
         manifest = _manifest([_evaluation()], [])
@@ -238,7 +251,9 @@ def test_task_table_text_is_held_to_the_same_policy(store, tmp_path: Path) -> No
 
     table = tmp_path / "任务表.csv"
     table.write_text(
-        "年度,所,单位类型,任务数\n2026,五云\x00所,一般放心消费单位,10\n2026," + "长" * 65 + ",放心工厂,3\n",
+        "年度,所,单位类型,任务数\n2026,五云\x00所,一般放心消费单位,10\n2026,"
+        + "长" * 65
+        + ",放心工厂,3\n",
         "utf-8",
     )
     with store.session() as session, pytest.raises(InvalidInput) as caught:
