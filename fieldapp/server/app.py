@@ -295,10 +295,14 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         who: Auth,
         cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=reference.PULL_LIMIT)] = reference.PULL_LIMIT,
+        summaries: Annotated[
+            bool,
+            Query(description="同时下发本所（县局：全县）其他电脑的评价摘要（不含照片）"),
+        ] = False,
     ) -> wire.Pull:
         """Units, checklists, targets, assignments and review outcomes changed after ``cursor``."""
         with db.session() as session:
-            return reference.pull(session, who, cursor, limit)
+            return reference.pull(session, who, cursor, limit, summaries)
 
     @app.get(f"{API_PREFIX}/evaluations", tags=["review"], responses=errors)
     def list_evaluations(

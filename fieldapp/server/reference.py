@@ -1,4 +1,5 @@
-"""Reference data going down: units, checklists, targets, assignments and review outcomes.
+"""Reference data going down: units, checklists, targets, assignments and review outcomes, and
+for a client that asks, summaries of the evaluations other laptops of its scope synced.
 
 Every row carries the change number (``seq``) of the transaction that last wrote it; a pull
 returns what changed after the client's cursor, in the caller's scope, and the new cursor. The
@@ -7,10 +8,13 @@ county loads its reference data from its desktop store with ``fieldapp-server pu
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from pydantic import ValidationError
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from fieldapp.domain import text
@@ -24,12 +28,23 @@ from fieldapp.server.ingest import merged_update, new_unit_row, unit_row_data
 from fieldapp.server.review import wire_review
 from fieldapp.sync import history, wire
 
+log = logging.getLogger(__name__)
+
 PULL_LIMIT = 5000
 SEQ_CHUNK = 1000  # units published under one change number
+# Evaluation summaries a page asks for: a page ends with a whole change number, and a pushed batch
+# (up to MAX_EVALUATIONS_PER_BATCH evaluations) is one, so a page stays within the wire's bound.
+SUMMARY_PAGE = wire.MAX_SUMMARIES_PER_PULL - wire.MAX_EVALUATIONS_PER_BATCH
 
 
-def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT) -> wire.Pull:
-    """What changed after ``cursor`` in the caller's scope, at most about ``limit`` rows."""
+def pull(
+    session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT, summaries: bool = False
+) -> wire.Pull:
+    """What changed after ``cursor`` in the caller's scope, at most about ``limit`` rows.
+
+    With ``summaries`` (a client that asks for them), the page also carries a summary of every
+    evaluation received in the caller's scope (a station's accounts: the station's; the county:
+    all) changed after the cursor, at most :data:`wire.MAX_SUMMARIES_PER_PULL` of them."""
     top = current_seq(session)  # read first: rows at or below it are committed
     county = caller.role == Role.COUNTY
 
@@ -40,11 +55,6 @@ def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT)
             return or_(model.station == caller.station, model.station.is_(None))
         if model is m.PlanYear:  # the county's deadlines hold for every station
             return None
-        if model is m.Evaluation:
-            return and_(
-                m.Evaluation.station == caller.station,
-                m.Evaluation.review_status != ReviewStatus.PENDING,
-            )
         return cast(ColumnElement[bool], model.station == caller.station)
 
     models: tuple[Any, ...] = (
@@ -62,23 +72,29 @@ def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT)
         statement = select(model.seq).where(model.seq > cursor, model.seq <= top)
         if (scope := in_scope(model)) is not None:
             statement = statement.where(scope)
+        most = limit
         if model is m.Evaluation:
-            statement = statement.where(m.Evaluation.review_status != ReviewStatus.PENDING)
-        seqs = list(session.scalars(statement.order_by(model.seq).limit(limit + 1)))
-        if len(seqs) > limit:
-            upper = min(upper, seqs[limit - 1])
+            if summaries:  # every evaluation travels, reviewed or not: a page stops at
+                # SUMMARY_PAGE of them, plus the rest of the batch (one change number) it ends in
+                most = min(limit, SUMMARY_PAGE)
+            else:  # only reviews
+                statement = statement.where(m.Evaluation.review_status != ReviewStatus.PENDING)
+        seqs = list(session.scalars(statement.order_by(model.seq).limit(most + 1)))
+        if len(seqs) > most:
+            upper = min(upper, seqs[most - 1])
             more = True
 
     def rows(model: Any) -> list[Any]:
         statement = select(model).where(model.seq > cursor, model.seq <= upper)
         if (scope := in_scope(model)) is not None:
             statement = statement.where(scope)
+        if model is m.Evaluation and not summaries:
+            statement = statement.where(m.Evaluation.review_status != ReviewStatus.PENDING)
         return list(session.scalars(statement.order_by(model.seq)))
 
-    reviews = [
-        wire_review(e) for e in rows(m.Evaluation) if e.review_status != ReviewStatus.PENDING
-    ]
-    return wire.Pull(
+    evaluations = rows(m.Evaluation)
+    reviews = [wire_review(e) for e in evaluations if e.review_status != ReviewStatus.PENDING]
+    found = wire.Pull(
         cursor=upper,
         units=[wire.WireUnit.model_validate_json(u.data_json) for u in rows(m.Unit)],
         checklists=[
@@ -105,6 +121,47 @@ def pull(session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT)
         reviews=reviews,
         more=more,
     )
+    if not summaries:
+        return found
+    return found.model_copy(update={"summaries": _summaries(evaluations)})
+
+
+def _summaries(evaluations: list[m.Evaluation]) -> list[wire.WireEvaluationSummary]:
+    """Each evaluation as a summary. One whose stored content the summary refuses (a kind or
+    verdict the domain does not know: the push does not check them) is left out and logged:
+    the laptops could not count it, and one bad record must not stop every station head's pull."""
+    out = []
+    for row in evaluations:
+        data = json.loads(row.content_json)
+        try:
+            out.append(
+                wire.WireEvaluationSummary(
+                    uuid=data["uuid"],
+                    unit_uuid=row.unit_uuid,
+                    station=row.station,
+                    kind=data["kind"],
+                    inspector=data["inspector"],
+                    started_at=data["started_at"],
+                    finalized_at=data["finalized_at"],
+                    verdict=data["verdict"],
+                    replaces_uuid=data.get("replaces_uuid"),
+                    follows_uuid=data.get("follows_uuid"),
+                    checklists=data.get("checklists") or [],
+                    answers=[
+                        {
+                            "checklist_id": a["checklist_id"],
+                            "item_code": a["item_code"],
+                            "result": a["result"],
+                            "rectify": a.get("rectify"),
+                            "due": a.get("due"),
+                        }
+                        for a in data.get("answers") or []
+                    ],
+                )
+            )
+        except ValidationError as refused:
+            log.warning("评价 %s 的摘要未下发：%s", row.uuid, refused.errors()[0].get("msg", ""))
+    return out
 
 
 PUBLISHER = "县局"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.events import EventKind
@@ -48,11 +48,12 @@ from fieldapp.services.holdback_fold import STALE_DAYS as STALE_DAYS
 from fieldapp.services.holdback_fold import HoldBack as HoldBack
 from fieldapp.services.holdback_fold import StationHoldBacks as StationHoldBacks
 from fieldapp.services.stations import find_station
-from fieldapp.services.units import _superseded
 from fieldapp.storage.models import (
     AnswerRow,
     Evaluation,
     EvaluationChecklist,
+    PulledAnswer,
+    PulledEvaluation,
     Station,
     Target,
     Unit,
@@ -129,107 +130,34 @@ def _units(*columns: Any) -> Select[Any]:
     )
 
 
-def open_rectifications(as_of: date, station_id: int | None = None) -> Select[Any]:
-    """Rows (unit …, evaluation id, checklist id, version, code, rectify, due) of open 整改.
-
-    An item is open when its most recent finalized answer (up to ``as_of``) is 不符合: a later
-    finalized follow-up or evaluation answering the same item closes it when it passes, or
-    replaces it (with its new deadline) when it fails again. The rule of
-    ``units._rectification_due``, returning the items rather than the units.
-    """
-    cutoff = _day_start(as_of + timedelta(days=1))
-    statement = (
-        _units(
-            Evaluation.id.label("evaluation_id"),
-            AnswerRow.checklist_id,
-            EvaluationChecklist.version,
-            AnswerRow.item_code,
-            AnswerRow.rectify,
-            AnswerRow.due,
-        )
-        .join(Evaluation, Evaluation.unit_id == Unit.id)
-        .join(AnswerRow, AnswerRow.evaluation_id == Evaluation.id)
-        .join(
-            EvaluationChecklist,
-            and_(
-                EvaluationChecklist.evaluation_id == Evaluation.id,
-                EvaluationChecklist.checklist_id == AnswerRow.checklist_id,
-            ),
-        )
-        .where(
-            Evaluation.status == FINALIZED,
-            Evaluation.finalized_at < cutoff,
-            AnswerRow.result == Answer.FAIL,
-            ~_superseded(cutoff),
-        )
-    )
-    if station_id is not None:
-        statement = statement.where(Unit.station_id == station_id)
-    return statement
-
-
-def _rectifications(
-    session: Session, statement: Select[Any], as_of: date, texts: ItemTexts
-) -> list[Rectification]:
-    out = [
-        Rectification(
-            unit_id=row["unit_id"],
-            credit_code=row["credit_code"],
-            name=row["name"],
-            station=row["station"],
-            evaluation_id=row["evaluation_id"],
-            checklist_id=row["checklist_id"],
-            code=row["item_code"],
-            text=texts.text(row["checklist_id"], row["version"], row["item_code"]),
-            rectify=row["rectify"] or "",
-            due=row["due"],
-            as_of=as_of,
-        )
-        for row in session.execute(statement).mappings()
-    ]
-    out.sort(key=lambda r: (r.due or date.max, r.station, r.credit_code, r.checklist_id, r.code))
-    return out
-
-
 # --- hold-backs ---------------------------------------------------------------------------------
 
 
-def holdback_facts(
-    session: Session, year: int, today: date, station_id: int | None = None
-) -> HoldBackFacts:
-    """The desktop store's facts for the hold-back lists (:mod:`~fieldapp.services.holdback_fold`
-    decides). Narrowed in SQL to what could hold a station back: active units in a listed state or
-    with a 不符合 answer or a photo in doubt; the year's first visits and 标识张贴; the finalised
-    answers of units with a 不符合 answer."""
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    in_station = select(Unit.id).where(Unit.station_id == station_id)
-    failing = (
+def _failing_units() -> ColumnElement[bool]:
+    """Whether the ``Unit`` of the enclosing query has a finalised 不符合 answer: in an evaluation
+    of this store, or in one another laptop synced (as pulled)."""
+    own = (
         select(Evaluation.unit_id)
         .join(AnswerRow, AnswerRow.evaluation_id == Evaluation.id)
         .where(Evaluation.status == FINALIZED, AnswerRow.result == Answer.FAIL)
     )
-    doubts = evidence.year_facts(session, year, station_id, as_of=today)
-    doubtful = {row.unit_id for row in doubts.evaluations.values() if row.id in doubts.candidates}
-    units = _units().where(
-        or_(
-            Unit.state.in_(tuple(s.value for s in LISTED_STATES)),
-            Unit.id.in_(failing.scalar_subquery()),
-            Unit.id.in_(doubtful),
-        )
+    pulled = (
+        select(Unit.id)
+        .join(PulledEvaluation, PulledEvaluation.unit_uuid == Unit.uuid)
+        .join(PulledAnswer, PulledAnswer.evaluation_uuid == PulledEvaluation.uuid)
+        .where(PulledAnswer.result == Answer.FAIL)
     )
-    visits = (
-        select(Evaluation.unit_id, func.min(Evaluation.started_at))
-        .where(
-            Evaluation.status == FINALIZED,
-            Evaluation.started_at >= _day_start(start),
-            Evaluation.started_at < _day_start(end + timedelta(days=1)),
-        )
-        .group_by(Evaluation.unit_id)
-    )
-    stickers = select(
-        UnitEvent.unit_id, UnitEvent.occurred_on, UnitEvent.photo_sha256.is_not(None).label("photo")
-    ).where(UnitEvent.kind == EventKind.STICKER, UnitEvent.occurred_on.between(start, end))
-    answers = (
+    return or_(Unit.id.in_(own.scalar_subquery()), Unit.id.in_(pulled.scalar_subquery()))
+
+
+def _answered(session: Session, station_id: int | None) -> dict[int, list[Answered]]:
+    """Every finalised answer of the units with a 不符合 answer (in ``station_id``, or all), by
+    unit: this store's evaluations, named by row id, and the pulled ones of other laptops, by
+    uuid (a later visit on either closes or renews the other's 整改)."""
+    failing = select(Unit.id).where(_failing_units())
+    if station_id is not None:
+        failing = failing.where(Unit.station_id == station_id)
+    own = (
         select(
             Evaluation.unit_id,
             Evaluation.id,
@@ -252,36 +180,92 @@ def holdback_facts(
         .where(Evaluation.status == FINALIZED, Evaluation.unit_id.in_(failing.scalar_subquery()))
         .order_by(AnswerRow.id)
     )
+    pulled = (
+        select(
+            Unit.id.label("unit_id"),
+            PulledEvaluation.uuid.label("id"),
+            PulledEvaluation.finalized_at,
+            PulledAnswer.checklist_id,
+            PulledAnswer.item_code,
+            PulledAnswer.result,
+            PulledAnswer.due,
+            PulledAnswer.rectify,
+            PulledAnswer.version,
+        )
+        .join(PulledEvaluation, PulledEvaluation.unit_uuid == Unit.uuid)
+        .join(PulledAnswer, PulledAnswer.evaluation_uuid == PulledEvaluation.uuid)
+        .where(Unit.id.in_(failing.scalar_subquery()))
+        .order_by(PulledAnswer.id)
+    )
+    connection = session.connection()  # Core rows: no ORM loading for 50,000 plain tuples
+    answered: dict[int, list[Answered]] = defaultdict(list)
+    names = ("unit_id", "id", "finalized_at", "checklist_id", "item_code", "result", "due")
+    for statement in (own, pulled):
+        # unpacked in the order of the names given to columns(), as cheap as by position (see
+        # services/progress._units)
+        rows = connection.execute(statement).columns(*names, "rectify", "version")
+        for uid, eid, finalized, checklist, code, result, due, rectify, version in rows:
+            if finalized is not None:  # always, for a finalised evaluation
+                failed = result == Answer.FAIL
+                answered[uid].append(
+                    Answered(eid, finalized, checklist, code, failed, due, rectify, version)
+                )
+    return answered
+
+
+def holdback_facts(
+    session: Session, year: int, today: date, station_id: int | None = None
+) -> HoldBackFacts:
+    """The desktop store's facts for the hold-back lists (:mod:`~fieldapp.services.holdback_fold`
+    decides). Narrowed in SQL to what could hold a station back: active units in a listed state or
+    with a 不符合 answer or a photo in doubt; the year's first visits and 标识张贴; the finalised
+    answers of units with a 不符合 answer. The evaluations other laptops synced count as the
+    store's own (as pulled, ``PulledEvaluation``); photos do not travel, so 证据存疑 judges this
+    store's evaluations alone."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    in_station = select(Unit.id).where(Unit.station_id == station_id)
+    doubts = evidence.year_facts(session, year, station_id, as_of=today)
+    doubtful = {row.unit_id for row in doubts.evaluations.values() if row.id in doubts.candidates}
+    units = _units().where(
+        or_(
+            Unit.state.in_(tuple(s.value for s in LISTED_STATES)),
+            _failing_units(),
+            Unit.id.in_(doubtful),
+        )
+    )
+    in_year = (_day_start(start), _day_start(end + timedelta(days=1)))
+    visits = (
+        select(Evaluation.unit_id, func.min(Evaluation.started_at))
+        .where(
+            Evaluation.status == FINALIZED,
+            Evaluation.started_at >= in_year[0],
+            Evaluation.started_at < in_year[1],
+        )
+        .group_by(Evaluation.unit_id)
+    )
+    pulled_visits = (
+        select(Unit.id, func.min(PulledEvaluation.started_at))
+        .join(PulledEvaluation, PulledEvaluation.unit_uuid == Unit.uuid)
+        .where(PulledEvaluation.started_at >= in_year[0], PulledEvaluation.started_at < in_year[1])
+        .group_by(Unit.id)
+    )
+    stickers = select(
+        UnitEvent.unit_id, UnitEvent.occurred_on, UnitEvent.photo_sha256.is_not(None).label("photo")
+    ).where(UnitEvent.kind == EventKind.STICKER, UnitEvent.occurred_on.between(start, end))
     if station_id is not None:
         units = units.where(Unit.station_id == station_id)
         visits = visits.where(Evaluation.unit_id.in_(in_station.scalar_subquery()))
+        pulled_visits = pulled_visits.where(Unit.station_id == station_id)
         stickers = stickers.where(UnitEvent.unit_id.in_(in_station.scalar_subquery()))
-        answers = answers.where(Evaluation.unit_id.in_(in_station.scalar_subquery()))
     connection = session.connection()  # Core rows: no ORM loading for 50,000 plain tuples
-    first_visit = {uid: started.date() for uid, started in connection.execute(visits)}
+    first_visit: dict[int, date] = {}
+    for statement in (visits, pulled_visits):
+        for uid, started in connection.execute(statement):
+            first_visit[uid] = min(started.date(), first_visit.get(uid, started.date()))
     posted: dict[int, list[Sticker]] = defaultdict(list)
     for uid, on, photo in connection.execute(stickers).columns("unit_id", "occurred_on", "photo"):
         posted[uid].append(Sticker(on, bool(photo)))
-    answered: dict[int, list[Answered]] = defaultdict(list)
-    # every unit with a 不符合 answer, and every unit of the county: unpacked in the order of the
-    # names given to columns(), as cheap as by position (see services/progress._units)
-    answer_rows = connection.execute(answers).columns(
-        "unit_id",
-        "id",
-        "finalized_at",
-        "checklist_id",
-        "item_code",
-        "result",
-        "due",
-        "rectify",
-        "version",
-    )
-    for uid, eid, finalized, checklist, code, result, due, rectify, version in answer_rows:
-        if finalized is not None:  # always, for a finalised evaluation
-            failed = result == Answer.FAIL
-            answered[uid].append(
-                Answered(eid, finalized, checklist, code, failed, due, rectify, version)
-            )
+    answered = _answered(session, station_id)
     rows = connection.execute(units.order_by(Unit.id)).columns(
         "unit_id", "credit_code", "name", "station", "state", "state_since"
     )
@@ -413,11 +397,38 @@ def week_of(today: date) -> tuple[date, date]:
 
 
 def followups_due(session: Session, today: date, station: str | None = None) -> list[Rectification]:
-    """Open 整改 due by this Sunday, overdue ones included, earliest deadline first (每周回头看)."""
+    """Open 整改 due by this Sunday, overdue ones included, earliest deadline first (每周回头看):
+    :func:`open_items` of this store's evaluations and those other laptops synced (as pulled)."""
     station_id = _station_id(session, station)
     _, sunday = week_of(today)
-    statement = open_rectifications(today, station_id).where(AnswerRow.due <= sunday)
-    return _rectifications(session, statement, today, ItemTexts(session))
+    answered = _answered(session, station_id)
+    units = _units().where(_failing_units())
+    if station_id is not None:
+        units = units.where(Unit.station_id == station_id)
+    rows = session.connection().execute(units.order_by(Unit.id)).mappings()
+    facts = HoldBackFacts(
+        year=today.year,
+        today=today,
+        stations=[],
+        units=[
+            UnitFacts(
+                key=row["unit_id"],
+                credit_code=row["credit_code"],
+                name=row["name"],
+                station=row["station"],
+                state=_STATES.get(row["state"]) if row["state"] else None,
+                state_since=row["state_since"],
+                answers=rectification_answers(answered[row["unit_id"]]),
+            )
+            for row in rows
+            if row["unit_id"] in answered
+        ],
+    )
+    return [
+        item
+        for item in open_items(facts, ItemTexts(session))
+        if item.due is not None and item.due <= sunday
+    ]
 
 
 # --- the month ----------------------------------------------------------------------------------
@@ -728,6 +739,7 @@ def month_facts(
     in_month = (
         select(
             Evaluation.id,
+            Evaluation.uuid,
             Station.name.label("station"),
             Evaluation.kind,
             Evaluation.verdict,
@@ -742,21 +754,51 @@ def month_facts(
             Evaluation.started_at < _day_start(last + timedelta(days=1)),
         )
     )
+    # the evaluations other laptops synced, as pulled, named by uuid
+    pulled_in_month = (
+        select(
+            PulledEvaluation.uuid.label("id"),
+            PulledEvaluation.uuid,
+            Station.name.label("station"),
+            PulledEvaluation.kind,
+            PulledEvaluation.verdict,
+            PulledEvaluation.started_at,
+            PulledEvaluation.finalized_at,
+        )
+        .join(Unit, Unit.uuid == PulledEvaluation.unit_uuid)
+        .join(Station, Station.id == Unit.station_id)
+        .where(
+            PulledEvaluation.started_at >= _day_start(first),
+            PulledEvaluation.started_at < _day_start(last + timedelta(days=1)),
+        )
+    )
     if station_id is not None:
         in_month = in_month.where(Unit.station_id == station_id)
-    rows = session.execute(in_month).mappings().all()
-    ids = [row["id"] for row in rows]
-    revised: dict[int, list[datetime]] = defaultdict(list)
+        pulled_in_month = pulled_in_month.where(Unit.station_id == station_id)
+    rows = [
+        *session.execute(in_month).mappings().all(),
+        *session.execute(pulled_in_month).mappings().all(),
+    ]
+    ids = [row["id"] for row in rows if isinstance(row["id"], int)]
+    by_uuid: dict[str, EvaluationKey] = {row["uuid"]: row["id"] for row in rows}
+    revised: dict[EvaluationKey, list[datetime]] = defaultdict(list)
     for revision in session.execute(
         select(Evaluation.replaces_id, Evaluation.finalized_at).where(
             Evaluation.replaces_id.in_(ids),
             Evaluation.status == FINALIZED,
             Evaluation.finalized_at.is_not(None),
         )
-    ):
-        if revision.replaces_id is not None and revision.finalized_at is not None:
-            revised[revision.replaces_id].append(revision.finalized_at)
-    failed: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
+    ).mappings():
+        if revision["replaces_id"] is not None and revision["finalized_at"] is not None:
+            revised[revision["replaces_id"]].append(revision["finalized_at"])
+    for revision in session.execute(
+        select(PulledEvaluation.replaces_uuid, PulledEvaluation.finalized_at).where(
+            PulledEvaluation.replaces_uuid.in_(list(by_uuid))
+        )
+    ).mappings():  # a pulled revision stands for what it replaces, pulled or this store's
+        if revision["replaces_uuid"] in by_uuid:
+            revised[by_uuid[revision["replaces_uuid"]]].append(revision["finalized_at"])
+    failed: dict[EvaluationKey, list[tuple[str, int, str]]] = defaultdict(list)
     for answer in session.execute(
         select(
             AnswerRow.evaluation_id,
@@ -775,6 +817,22 @@ def month_facts(
         .order_by(AnswerRow.id)
     ).mappings():
         failed[answer["evaluation_id"]].append(
+            (answer["checklist_id"], answer["version"], answer["item_code"])
+        )
+    for answer in session.execute(
+        select(
+            PulledAnswer.evaluation_uuid,
+            PulledAnswer.checklist_id,
+            PulledAnswer.version,
+            PulledAnswer.item_code,
+        )
+        .where(
+            PulledAnswer.evaluation_uuid.in_(select(pulled_in_month.subquery().c.uuid)),
+            PulledAnswer.result == Answer.FAIL,
+        )
+        .order_by(PulledAnswer.id)
+    ).mappings():
+        failed[answer["evaluation_uuid"]].append(
             (answer["checklist_id"], answer["version"], answer["item_code"])
         )
     has_targets = bool(session.scalar(select(func.count()).where(Target.year == first.year)))

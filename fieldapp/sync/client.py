@@ -42,6 +42,8 @@ from fieldapp.services.units import ADD_REASON
 from fieldapp.settings import Settings
 from fieldapp.storage.models import (
     Evaluation,
+    PulledAnswer,
+    PulledEvaluation,
     SyncAssignment,
     SyncBatch,
     SyncUnit,
@@ -81,6 +83,7 @@ class SyncReport:
     bytes_uploaded: int = 0
     conflicts: list[str] = field(default_factory=list)
     units_received: int = 0
+    summaries_received: int = 0  # evaluations other laptops synced, as summaries
     reviews_received: int = 0
     checklists_received: int = 0
     returned: list[dict[str, str]] = field(default_factory=list)
@@ -95,6 +98,7 @@ class SyncReport:
             f"上传评价 {self.accepted}/{self.pushed} 份（服务器已确认），"
             f"照片和签名 {self.blobs_uploaded} 个（{self.bytes_uploaded / 1_048_576:.1f} MB）",
             f"收到单位更新 {self.units_received} 条，审核结果 {self.reviews_received} 条"
+            + (f"，其他电脑的评价 {self.summaries_received} 份" if self.summaries_received else "")
             + (f"，检查表 {self.checklists_received} 个" if self.checklists_received else ""),
             f"本机还有 {self.pending} 份已定稿评价未同步",
         ]
@@ -329,41 +333,53 @@ class SyncClient:
     def pull(self, report: SyncReport) -> None:
         with self.store.read() as session:
             cursor = state.cursor(session)
+            # the summaries held here are complete up to the cursor (or nothing was pulled yet)
+            complete = cursor == 0 or state.get(session, state.SUMMARIES) == "1"
         while True:
             self._check_cancel()
-            page = _pull_page(self.transport.request("GET", "/pull", params={"cursor": cursor}))
+            data = self.transport.request(
+                "GET", "/pull", params={"cursor": cursor, "summaries": "1"}
+            )
+            # An older server leaves the summaries out (and ignores the question).
+            honoured = isinstance(data, dict) and "summaries" in data
+            if honoured and not complete:
+                # This store pulled before the server sent summaries: the evaluations synced
+                # until then come only from the beginning. Everything else the pull brings
+                # again is applied as before, changing nothing that is already here.
+                cursor, complete = 0, True
+                continue
+            page = _pull_page(data)
             # Checklist files first: a crash before the commit leaves a file the next pull
             # writes again, never a cursor past a checklist that is not on disk.
             written = save_checklists(self.store, page)
-            # A page (up to thousands of units) is written in short transactions, sized to take
-            # about WRITE_BUDGET seconds each, so an inspector's answer saved meanwhile waits for
-            # one short commit, never for the page. Targets, assignments, reviews and the cursor
-            # commit last: a crash re-applies the page, which changes nothing already applied
-            # (events merge by uuid, fields compare equal).
-            size, start = FIRST_CHUNK, 0
-            while start < len(page.units):
-                self._check_cancel()
-                part = page.model_copy(
-                    update={
-                        "units": page.units[start : start + size],
-                        "targets": [],
-                        "plan_years": [],
-                        "ratios": [],
-                        "assignments": [],
-                        "reviews": [],
-                    }
-                )
-                began = time.perf_counter()
-                with self.store.session() as session:
-                    pulled = apply_pull(session, part)
-                per_unit = (time.perf_counter() - began) / len(part.units)
-                start += len(part.units)
-                size = max(1, min(self.write_chunk, int(WRITE_BUDGET / max(per_unit, 1e-6))))
-                report.units_received += pulled.units
-                report.conflicts += pulled.conflicts
+            # A page (up to thousands of units and evaluation summaries) is written in short
+            # transactions, sized to take about WRITE_BUDGET seconds each, so an inspector's
+            # answer saved meanwhile waits for one short commit, never for the page. Targets,
+            # assignments, reviews and the cursor commit last: a crash re-applies the page,
+            # which changes nothing already applied (events merge by uuid, fields compare equal,
+            # summaries are replaced by uuid).
+            for name in ("units", "summaries"):
+                items: list[Any] = getattr(page, name) or []
+                size, start = FIRST_CHUNK, 0
+                while start < len(items):
+                    self._check_cancel()
+                    part = page.model_copy(update={**_NOTHING, name: items[start : start + size]})
+                    began = time.perf_counter()
+                    with self.store.session() as session:
+                        pulled = apply_pull(session, part)
+                    done = min(size, len(items) - start)
+                    per_item = (time.perf_counter() - began) / done
+                    start += done
+                    size = max(1, min(self.write_chunk, int(WRITE_BUDGET / max(per_item, 1e-6))))
+                    report.units_received += pulled.units
+                    report.summaries_received += pulled.summaries
+                    report.conflicts += pulled.conflicts
             with self.store.session() as session:
-                pulled = apply_pull(session, page.model_copy(update={"units": []}))
+                pulled = apply_pull(session, page.model_copy(update={"units": [], "summaries": []}))
                 state.put(session, state.CURSOR, str(page.cursor))
+                state.put(session, state.SUMMARIES, "1" if honoured else "")
+                if not page.more:
+                    state.put(session, state.LAST_PULL, local_now().isoformat())
             report.reviews_received += pulled.reviews
             report.conflicts += pulled.conflicts
             cursor = page.cursor
@@ -377,6 +393,19 @@ class SyncClient:
                 {"id": str(e.id), "uuid": e.uuid, "unit": e.unit.name, "comment": s.review_comment}
                 for e, s in state.returned(session)
             ]
+
+
+# A page of the pull with nothing in it but its cursor: a part of a page is this with some units
+# or some summaries (targets, reviews and the cursor are written once, last).
+_NOTHING: dict[str, list[Any]] = {
+    "units": [],
+    "summaries": [],
+    "targets": [],
+    "plan_years": [],
+    "ratios": [],
+    "assignments": [],
+    "reviews": [],
+}
 
 
 def _pull_page(data: Any) -> wire.Pull:
@@ -595,6 +624,7 @@ class Pulled:
 
     units: int = 0
     reviews: int = 0
+    summaries: int = 0
     conflicts: list[str] = field(default_factory=list)
 
 
@@ -620,6 +650,7 @@ def apply_pull(session: Session, page: wire.Pull, change: Change | None = None) 
             pulled.conflicts.append(adopted.message)
         elif adopted.outcome is not unit_sync.Outcome.KEPT_LOCAL:
             pulled.units += 1
+    pulled.summaries = apply_summaries(session, page.summaries or [])
     pulled.conflicts += apply_targets(session, page.targets)
     pulled.conflicts += apply_plan_years(session, page.plan_years)
     apply_ratios(session, page.ratios)
@@ -649,6 +680,55 @@ def apply_pull(session: Session, page: wire.Pull, change: Change | None = None) 
         pulled.reviews += 1
     session.flush()
     return pulled
+
+
+def apply_summaries(session: Session, summaries: list[wire.WireEvaluationSummary]) -> int:
+    """Keep each evaluation another laptop synced, as summarised, replacing what an earlier pull
+    kept of it. One that is an evaluation of this store is not kept twice: the store's own
+    record wins (a summary kept of it before is removed). Returns how many were kept."""
+    if not summaries:
+        return 0
+    uuids = [s.uuid for s in summaries]
+    own = set(session.scalars(select(Evaluation.uuid).where(Evaluation.uuid.in_(uuids))))
+    earlier = list(
+        session.scalars(select(PulledEvaluation).where(PulledEvaluation.uuid.in_(uuids)))
+    )
+    for row in earlier:
+        session.delete(row)  # with its answers
+    session.flush()
+    kept = 0
+    for summary in summaries:
+        if summary.uuid in own:
+            continue
+        pins = {p.checklist_id: p.version for p in summary.checklists}
+        session.add(
+            PulledEvaluation(
+                uuid=summary.uuid,
+                unit_uuid=summary.unit_uuid,
+                station=summary.station,
+                kind=summary.kind,
+                inspector=summary.inspector,
+                started_at=local(summary.started_at),
+                finalized_at=local(summary.finalized_at),
+                verdict=summary.verdict,
+                replaces_uuid=summary.replaces_uuid,
+                follows_uuid=summary.follows_uuid,
+                answers=[
+                    PulledAnswer(
+                        checklist_id=a.checklist_id,
+                        version=pins.get(a.checklist_id, 0),
+                        item_code=a.item_code,
+                        result=a.result,
+                        rectify=a.rectify,
+                        due=a.due,
+                    )
+                    for a in summary.answers
+                ],
+            )
+        )
+        kept += 1
+    session.flush()
+    return kept
 
 
 def apply_targets(session: Session, targets: list[wire.WireTarget]) -> list[str]:

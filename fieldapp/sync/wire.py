@@ -36,12 +36,18 @@ from fieldapp.domain import text
 from fieldapp.domain.events import EventKind
 from fieldapp.domain.events import Role as Role  # re-exported: the roles are the domain's
 from fieldapp.domain.lifecycle import ExitReason, State
-from fieldapp.domain.records import ChangeOutcome, ConflictKind, SignerRole, UnitChangeKind
+from fieldapp.domain.records import (
+    ChangeOutcome,
+    ConflictKind,
+    EvaluationKind,
+    SignerRole,
+    UnitChangeKind,
+)
 from fieldapp.domain.review import DECISIONS
 from fieldapp.domain.review import REVIEW_LABELS as REVIEW_LABELS
 from fieldapp.domain.review import ReviewStatus as ReviewStatus
 from fieldapp.domain.targets import RatioKind, TargetKind
-from fieldapp.domain.verdict import Answer
+from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType
 
 API_PREFIX = "/api/v1"
@@ -49,6 +55,7 @@ API_PREFIX = "/api/v1"
 MAX_EVALUATIONS_PER_BATCH = 500
 MAX_UNIT_CHANGES_PER_BATCH = 2000
 MAX_UNIT_EVENTS = 1000  # a unit's whole dated history travels with it
+MAX_SUMMARIES_PER_PULL = 1000  # evaluation summaries in one page of a pull (server/reference.py)
 MAX_JSON_BYTES = 16 * 1024 * 1024  # a manifest; photos travel separately
 MAX_BLOB_BYTES = 32 * 1024 * 1024  # one photo or signature image
 SKEW_LIMIT_SECONDS = 300  # Anki refuses above this; fieldapp warns and flags
@@ -212,6 +219,8 @@ TargetKindValue = Annotated[TargetKind, BeforeValidator(_known(TargetKind, "任�
 RatioKindValue = Annotated[RatioKind, BeforeValidator(_known(RatioKind, "比例目标"))]
 ReviewStatusValue = Annotated[ReviewStatus, BeforeValidator(_known(ReviewStatus, "审核状态"))]
 AnswerValue = Annotated[Answer, BeforeValidator(_known(Answer, "检查结果"))]
+EvaluationKindValue = Annotated[EvaluationKind, BeforeValidator(_known(EvaluationKind, "评价类型"))]
+OutcomeValue = Annotated[Outcome, BeforeValidator(_known(Outcome, "评价结论"))]
 SignerRoleValue = Annotated[SignerRole, BeforeValidator(_known(SignerRole, "签名人"))]
 UnitChangeKindValue = Annotated[
     UnitChangeKind, BeforeValidator(_known(UnitChangeKind, "单位变更类型"))
@@ -576,6 +585,41 @@ class WireReview(_Wire):
     reviewed_at: datetime | None
 
 
+class WireSummaryAnswer(_Wire):
+    """One answer of an evaluation summary: the item and its result, with the 整改 of a 不符合
+    (no note, no photo)."""
+
+    checklist_id: Short
+    item_code: ItemCode
+    result: AnswerValue
+    rectify: Text | None = None
+    due: date | None = None
+
+
+class WireEvaluationSummary(_Wire):
+    """What a station head's laptop counts of an evaluation another laptop made: who visited
+    which unit when, the verdict, what it replaces or follows up, and its answers compactly (the
+    pinned checklist versions name the items' texts). No photos, signatures or notes: the whole
+    record stays on the county server."""
+
+    uuid: Uuid
+    unit_uuid: Uuid
+    station: Short
+    kind: EvaluationKindValue
+    inspector: Short
+    started_at: datetime = Field(description="到访时间（UTC）")
+    finalized_at: datetime
+    verdict: OutcomeValue
+    replaces_uuid: Uuid | None = None
+    follows_uuid: Uuid | None = None
+    checklists: list[WirePin] = Field(default=[], max_length=100)
+    answers: list[WireSummaryAnswer] = Field(default=[], max_length=2000)
+
+
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class Pull(_Wire):
     cursor: int = Field(description="下次拉取时带上的游标")
     units: list[WireUnit]
@@ -585,6 +629,15 @@ class Pull(_Wire):
     ratios: list[WireRatioTarget] = Field(default_factory=list, description="比例目标")
     assignments: list[WireAssignment]
     reviews: list[WireReview]
+    # Only when the client asks (``GET /pull?summaries=1``), and otherwise left out of the JSON
+    # altogether: an older client refuses a field it does not know (extra="forbid"). A newer
+    # client reads an older server's pull, which has none, as None.
+    summaries: list[WireEvaluationSummary] | None = Field(
+        None,
+        max_length=MAX_SUMMARIES_PER_PULL,
+        exclude_if=_absent,
+        description="本所（县局：全县）各电脑同步的评价摘要（无照片、备注），仅在请求时下发",
+    )
     more: bool = Field(description="还有更多变化，请用新游标再拉")
 
 
