@@ -422,10 +422,10 @@ def _refreshed(session: Session, kept: m.ShareYear, as_of: date, counted: ShareO
     missing = [key for key in expired if key not in changed]
     for start in range(0, len(missing), SHARE_CHUNK):
         chunk = missing[start : start + SHARE_CHUNK]
-        for key, seq, text in session.execute(
+        for row in session.execute(
             select(unit.uuid, unit.seq, unit.facts_json).where(unit.uuid.in_(chunk))
         ):
-            changed[key] = (seq, text)
+            changed[row.uuid] = (row.seq, row.facts_json)
     old: dict[str, str] = {}
     keys = list(changed)
     for start in range(0, len(keys), SHARE_CHUNK):
@@ -463,11 +463,11 @@ def _recount(
     newest, units = 0, 0
     moves: dict[str, int] = defaultdict(int)
     fresh = []
-    for key, seq, text in session.execute(select(m.Unit.uuid, m.Unit.seq, m.Unit.facts_json)):
-        value, until = counted(key, text)
-        fresh.append(_share_row(year, key, seq, as_of, until, value))
+    for row in session.execute(select(m.Unit.uuid, m.Unit.seq, m.Unit.facts_json)):
+        value, until = counted(row.uuid, row.facts_json)
+        fresh.append(_share_row(year, row.uuid, row.seq, as_of, until, value))
         moves[value] += 1
-        newest, units = max(newest, seq), units + 1
+        newest, units = max(newest, row.seq), units + 1
     _store_shares(session, year, fresh, replace=False)
     _move_totals(session, year, moves)
     kept.context, kept.seq, kept.units = context, newest, units

@@ -48,6 +48,12 @@ STOCK_AND_NEW = "现存+新培育"
 NAMED = "已命名放心消费单位/星级库"
 
 
+def _first(ratio: tuple[int, str | None]) -> int:
+    """A ratio share's order: the ratio target's number (its town may be None)."""
+    number, _town = ratio
+    return number
+
+
 @dataclass
 class PlanRow:
     scope: str  # a station, or 县级
@@ -262,7 +268,7 @@ class Plan:
                         ratios.append((n, _covers(kind, facts, trait.town)))
         if not rows and not ratios:
             return None
-        return tuple(sorted(rows)), tuple(sorted(ratios, key=lambda r: r[0]))
+        return tuple(sorted(rows)), tuple(sorted(ratios, key=_first))
 
 
 def _counts_in(kind: RatioKind, unit: UnitFacts) -> bool:

@@ -62,6 +62,10 @@ class Cell:
         """系统录入率."""
         return self.complete / self.listed if self.listed else None
 
+    def bump(self, what: str, count: int) -> None:
+        """Add ``count`` to the figure named ``what`` (a summed field, e.g. "new")."""
+        setattr(self, what, getattr(self, what) + count)
+
     def add(self, other: Cell) -> None:
         for name in _SUMMED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -304,8 +308,7 @@ def tallied(facts: ProgressFacts, shares: Iterable[tuple[Iterable[Add], int]]) -
         for add in adds:
             counts[add] += weight
     for (station, unit_type, what), count in counts.items():
-        here = cell(station, unit_type)
-        setattr(here, what, getattr(here, what) + count)
+        cell(station, unit_type).bump(what, count)
 
     by_station = station_key(facts.stations)
 
