@@ -29,6 +29,29 @@ EXPECTED_IDS = {
     "x-village-station",
 }
 
+# Bundled files changed since their first release: each is a new version (evaluations pinned to
+# the old one keep reading it from the store's snapshot). Every other file is still version 1.
+VERSIONS = {
+    "x-village": 2,  # the chapters of DB33/T 2219—2019
+    "x-village-station": 2,  # the 六有 verbatim
+}
+
+# The chapters of DB33/T 2219—2019 (table of contents, P22), in order.
+DB33_2219_CHAPTERS = [
+    "5 基本要求",
+    "6 组织建设",
+    "7 环境建设",
+    "8 经营与服务管理",
+    "9 质量与安全管理",
+    "10 宣传与教育管理",
+    "11 信息与标识管理",
+    "12 投诉与监督管理",
+    "附录A 消费维权站（点）工作职责",
+]
+
+# Verbatim from 舟市监发〔2022〕19号 §二, quoting 浙市监消〔2021〕17号 (P23).
+SIX_MUSTS = "有维权机构、有工作制度，有工作人员、有台账记录，有培训指导、有考评测评"
+
 # Verbatim from seed 002 (缙市监〔2023〕42号 §二(二)).
 BAYOU_BAWU_PAIRS = [
     "有证照明示，无乱摆乱放",
@@ -60,7 +83,7 @@ def library() -> Library:
 @pytest.mark.parametrize("path", BUNDLED_FILES, ids=lambda p: p.name)
 def test_every_bundled_file_loads(path):
     checklist = load_file(path)
-    assert checklist.version == 1
+    assert checklist.version == VERSIONS.get(checklist.id, 1)
     assert path.stem == checklist.id
 
 
@@ -107,14 +130,29 @@ def test_village_station_has_the_six_musts(library):
     checklist = library.latest("x-village-station")
     assert checklist.verdict.rule == "all_pass"
     assert [item.code for item in checklist.items] == [f"LY{n}" for n in range(1, 7)]
-    assert [item.text for item in checklist.items] == [
-        "有机构",
-        "有制度",
-        "有人员",
-        "有台账",
+    texts = [item.text for item in checklist.items]
+    assert texts == [
+        "有维权机构",
+        "有工作制度",
+        "有工作人员",
+        "有台账记录",
         "有培训指导",
         "有考评测评",
     ]
+    # The six read back as the document prints them, punctuation and all.
+    printed = "、".join(texts[0:2]) + "，" + "、".join(texts[2:4]) + "，" + "、".join(texts[4:6])
+    assert printed == SIX_MUSTS
+    assert all(item.source.startswith("[P23]") for item in checklist.items)
+
+
+def test_village_follows_the_chapters_of_db33_t_2219(library):
+    checklist = library.latest("x-village")
+    groups = list(dict.fromkeys(item.group for item in checklist.items))
+    assert groups == DB33_2219_CHAPTERS  # every chapter has items, in the standard's order
+    for item in checklist.items:
+        assert item.source.startswith("[P22]"), item.code
+        chapter = item.group.split()[0]  # "5" … "12", "附录A"
+        assert item.code.startswith(f"VL{chapter.removeprefix('附录')}."), item.code
 
 
 def test_compose_general_catering(library):
