@@ -106,6 +106,7 @@ class Checklist(_Strict):
     order: int = 100
     description: str = ""
     source: NonEmpty
+    responsible: list[NonEmpty] = Field(default_factory=list)
     applies: Applies
     verdict: Verdict
     items: Annotated[list[Item], Field(min_length=1)]
@@ -134,4 +135,14 @@ class Checklist(_Strict):
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
 
     def canonical_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+        """The content as sorted JSON. Fields added to the format later (``responsible``) are
+        left out while empty, so a checklist written before them keeps its hash: the snapshots
+        stores recorded and the evaluations pinned to them stay the same version."""
+        data = self.model_dump(mode="json")
+        for name in _LATER_FIELDS:
+            if not data[name]:
+                del data[name]
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+_LATER_FIELDS = ("responsible",)

@@ -29,6 +29,18 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
                     "items": len(e.checklist.items),
                     "unit_types": [t.value for t in e.checklist.applies.unit_types],
                     "industries": e.checklist.applies.industries,
+                    "responsible": e.checklist.responsible,
+                    "item_list": [
+                        {
+                            "code": item.code,
+                            "text": item.text,
+                            "group": item.group,
+                            "source": item.source,
+                            "photo_required": item.photo_required,
+                            "gate": item.gate,
+                        }
+                        for item in e.checklist.items
+                    ],
                     "origin": e.origin,
                     "path": str(e.path),
                     "sha256": e.checklist.content_hash(),

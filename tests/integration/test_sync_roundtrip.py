@@ -352,9 +352,9 @@ def test_skewed_clock_is_flagged_not_blocked(
 def test_a_checklist_the_county_publishes_is_used_by_the_next_evaluation(
     live: LiveServer, tmp_path: Path, demo_cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Version 2 of the tourism module, published from the county's master store, comes down at
-    sync as a file, and an evaluation started after the sync is composed with it."""
-    from fieldapp.checklists import BUNDLED_DIR
+    """The next version of the tourism module, published from the county's master store, comes
+    down at sync as a file, and an evaluation started after the sync is composed with it."""
+    from fieldapp.checklists import BUNDLED_DIR, load_file
     from fieldapp.server.cli import main as server_main
     from fieldapp.services import evaluations as ev
     from fieldapp.storage.models import Unit
@@ -362,35 +362,37 @@ def test_a_checklist_the_county_publishes_is_used_by_the_next_evaluation(
     master = demo_store(tmp_path / "county", demo_cache, evaluations=0)
     county_dir = master / "checklists"
     county_dir.mkdir(exist_ok=True)
+    bundled = load_file(BUNDLED_DIR / "x-tourism.toml").version
+    new = bundled + 1
     text = (BUNDLED_DIR / "x-tourism.toml").read_text(encoding="utf-8")
-    text = text.replace("version = 1", "version = 2", 1).replace(
+    text = text.replace(f"version = {bundled}", f"version = {new}", 1).replace(
         'text = "明示门票及商品、服务项目价格"',
         'text = "明示门票、讲解及商品服务价格（2026 修订）"',
         1,
     )
-    (county_dir / "x-tourism-v2.toml").write_text(text, encoding="utf-8")
+    (county_dir / f"x-tourism-v{new}.toml").write_text(text, encoding="utf-8")
     args = ["--data-dir", str(live.config.data_dir), "--database-url", live.config.database_url]
     assert server_main([*args, "publish", "--from-store", str(master)]) == 0
     token = add_account(live.db(), "县局管理员", "县局", "county")
 
     client = demo_store(tmp_path / "client", demo_cache, evaluations=0)
     with Store.open(client) as store:
-        assert store.library.latest("x-tourism").version == 1
+        assert store.library.latest("x-tourism").version == bundled
         report = SyncClient(store, transport(live, token)).run()
         assert report.checklists_received >= 1 and "检查表" in report.summary()
-        saved = client / "checklists" / "server" / "x-tourism-v2.json"
+        saved = client / "checklists" / "server" / f"x-tourism-v{new}.json"
         assert saved.is_file()
-        assert store.library.latest("x-tourism").version == 2  # reloaded after the sync
+        assert store.library.latest("x-tourism").version == new  # reloaded after the sync
         with store.session() as session:
             unit = session.scalars(select(Unit).where(Unit.industry == "tourism")).first()
             assert unit is not None
             evaluation = ev.start(session, store.library, unit, "routine", "张三")
             pins = {(p.checklist_id, p.version) for p in evaluation.checklists}
-            assert ("x-tourism", 2) in pins
+            assert ("x-tourism", new) in pins
             tourism = ev.checklists_of(session, store.library, evaluation)[-1]
             assert tourism.items[0].text == "明示门票、讲解及商品服务价格（2026 修订）"
     with Store.open(client) as again:  # and it stays after a restart
-        assert again.library.latest("x-tourism").version == 2
+        assert again.library.latest("x-tourism").version == new
         assert not again.library.problems
     capsys.readouterr()
 

@@ -27,11 +27,31 @@ EXPECTED_IDS = {
     "x-district",
     "x-village",
     "x-village-station",
+    # Industries the seeds name besides (issue 13): seed 000 annexes 1–2 and §§5–21, 001, 003.
+    "x-cosmetics",
+    "x-agri-inputs",
+    "x-grain-oil",
+    "x-telecom",
+    "x-express",
+    "x-finance",
+    "x-utilities",
+    "x-elderly-care",
+    "x-transport",
+    "x-property",
+    "x-culture",
+    "x-medical",
+    "x-real-estate",
+    "x-tv-shopping",
+    "x-school-canteen",
+    "x-banquet-kitchen",
 }
 
 # Bundled files changed since their first release: each is a new version (evaluations pinned to
 # the old one keep reading it from the store's snapshot). Every other file is still version 1.
 VERSIONS = {
+    "x-catering": 2,  # 农村家宴放心厨房 moved out to x-banquet-kitchen
+    "x-tourism": 2,  # responsible (seed 000 annex 2)
+    "x-auto": 2,  # responsible (seed 000 annex 2)
     "x-village": 2,  # the chapters of DB33/T 2219—2019
     "x-village-station": 2,  # the 六有 verbatim
 }
@@ -158,6 +178,13 @@ def test_village_follows_the_chapters_of_db33_t_2219(library):
 def test_compose_general_catering(library):
     ids = [c.id for c in library.compose(UnitType.GENERAL, "catering")]
     assert ids == ["bayou-bawu", "general-1", "x-catering"]
+
+
+def test_banquet_kitchen_is_its_own_module_not_a_line_in_catering(library):
+    catering = library.latest("x-catering")
+    assert not any("家宴" in item.text for item in catering.items)
+    ids = [c.id for c in library.compose(UnitType.GENERAL, "banquet_kitchen")]
+    assert ids == ["bayou-bawu", "general-1", "x-banquet-kitchen"]
 
 
 def test_compose_factory_includes_factory_module(library):

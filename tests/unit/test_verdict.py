@@ -48,7 +48,7 @@ def test_ordinary_failure_asks_for_rectification_and_na_is_fine() -> None:
     checklists = composed()
     answers = all_pass(checklists) | {
         ("general-1", "Q5"): Answer.FAIL,
-        ("x-catering", "CT8"): Answer.NA,
+        ("x-catering", "CT5"): Answer.NA,  # 外卖封签: no delivery
     }
     verdict = judge(checklists, answers)
     assert verdict.outcome is Outcome.RECTIFY
