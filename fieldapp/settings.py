@@ -4,7 +4,7 @@ Stored as ``settings.json`` in the data folder; written atomically (temporary fi
 
 A frozen dataclass checked in ``__post_init__`` rather than a pydantic model: the window reads
 the settings before it shows, and importing pydantic costs as much CPU as importing Qt (about
-0.1 s); thirteen fields of text, whole numbers and two choices need no more than the checks
+0.1 s); a score of fields of text, whole numbers and a few choices need no more than the checks
 below. The wire formats and the server, which pydantic serves well, keep it.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -32,11 +33,43 @@ def _number(default: int, low: int, high: int, description: str) -> Any:
     return field(default=default, metadata={"description": description, "range": (low, high)})
 
 
+def _choice(default: int, choices: tuple[int, ...], description: str) -> Any:
+    return field(default=default, metadata={"description": description, "choices": choices})
+
+
+_BADGE_SEPARATORS = re.compile(r"[；;，,\n]+")
+_NAME_BADGE = re.compile(r"^\s*(\S+?)\s*[\s:：]\s*(\S+)\s*$")
+
+
+def parse_badges(text: str) -> dict[str, str]:
+    """``colleague_badges`` as {姓名: 执法证号}: "李四 33110002；王五：33110003"; ValueError names
+    the entry that is not a name and a number."""
+    found: dict[str, str] = {}
+    for entry in _BADGE_SEPARATORS.split(text):
+        if not entry.strip():
+            continue
+        matched = _NAME_BADGE.match(entry)
+        if matched is None:
+            raise ValueError(
+                f"设置 colleague_badges：「{entry.strip()}」应为“姓名 执法证号”，"
+                "多人之间用分号隔开，如“李四 33110002；王五 33110003”"
+            )
+        found[matched.group(1)] = matched.group(2)
+    return found
+
+
 @dataclass(frozen=True)
 class Settings:
     inspector_name: str = _text("检查人员姓名，记录在每次变更和评价上")
     badge_number: str = _text("执法证号")
     station: str = _text("所属所（分局）")
+    office_name: str = _text(
+        "本所全称，印在评价表和整改通知书的出具单位处，如 缙云县市场监督管理局五云市场监督管理所；"
+        "留空则用县名加所名"
+    )
+    colleague_badges: str = _text(
+        "一同检查的同事的执法证号，如“李四 33110002；王五 33110003”；两人签名时印在评价表上"
+    )
     role: Role = field(
         default=Role.INSPECTOR,
         metadata={
@@ -55,6 +88,8 @@ class Settings:
     backup_folder: str = _text("自动备份的文件夹（如 U 盘）；留空则不自动备份")
     backup_keep: int = _number(7, 1, 365, "自动备份保留最近几份")
     backup_interval_hours: int = _number(24, 1, 24 * 30, "自动备份间隔（小时）")
+    # Printing.
+    photos_per_page: int = _choice(9, (6, 9), "评价表照片附页每页几张照片（6 或 9）")
 
     def __post_init__(self) -> None:
         """Refuse a value of the wrong kind or out of bounds, naming the setting (ValueError)."""
@@ -68,6 +103,11 @@ class Settings:
                     raise ValueError(
                         f"设置 language：应为 {'、'.join(LANGUAGES)} 之一，不是 {value!r}"
                     )
+            elif "choices" in spec.metadata:
+                choices = spec.metadata["choices"]
+                if isinstance(value, bool) or value not in choices:
+                    shown = "、".join(str(c) for c in choices)
+                    raise ValueError(f"设置 {spec.name}：应为 {shown} 之一，不是 {value!r}")
             elif "range" in spec.metadata:
                 low, high = spec.metadata["range"]
                 if isinstance(value, bool) or not isinstance(value, int):
@@ -76,6 +116,7 @@ class Settings:
                     raise ValueError(f"设置 {spec.name}：应在 {low} 到 {high} 之间，不是 {value}")
             elif not isinstance(value, str):
                 raise ValueError(f"设置 {spec.name}：应为文字，不是 {value!r}")
+        parse_badges(self.colleague_badges)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (and checked)."""

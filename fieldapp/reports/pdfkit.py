@@ -3,7 +3,7 @@
 Every font in a fieldapp PDF is the bundled WenQuanYi Micro Hei (embedded as a subset), so each
 style, table and canvas string here sets it explicitly: one forgotten default would pull in the
 non-embedded base-14 Helvetica. Chinese wraps anywhere (``wordWrap="CJK"``), so long notes never
-run off a cell.
+run off a cell, and no line starts with closing punctuation (，。、；：）etc.).
 
 Page numbers ("第 N 页 共 M 页") need the page count before a page is drawn: :class:`NumberedCanvas`
 keeps every page's state, then draws the header and footer when the document is saved. A
@@ -21,16 +21,17 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
+from reportlab.lib import colors, textsplit
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdfcanvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle, paragraph
 
 from fieldapp.domain.vocab import UnitType, industry_label, label_or
 from fieldapp.reports import fonts
+from fieldapp.settings import Settings
 from fieldapp.storage.models import Unit
 
 PAGE = A4
@@ -49,6 +50,21 @@ def font() -> str:
     return fonts.register()
 
 
+# ReportLab's CJK wrap keeps its "cannot start a line" characters on the line before (hung in
+# the margin), but its list has only the ideographic 、。」』】〕 and the full-width ）; a line
+# could start with a full-width comma, semicolon or colon. Chinese closing punctuation joins it.
+CANNOT_START_LINE = "，；：！？》〉”’…％"
+
+
+def _no_line_starts_with_closing_punctuation() -> None:
+    # Both copies: a one-run paragraph wraps in textsplit.wordSplit, a marked-up one in
+    # paragraph.cjkFragSplit, each reading its module's name when it runs.
+    for module in (textsplit, paragraph):
+        missing = "".join(c for c in CANNOT_START_LINE if c not in module.ALL_CANNOT_START)
+        if missing:
+            module.ALL_CANNOT_START += missing
+
+
 @lru_cache(maxsize=1)
 def styles() -> dict[str, ParagraphStyle]:
     """Paragraph styles, all in the CJK font with CJK wrapping.
@@ -58,6 +74,7 @@ def styles() -> dict[str, ParagraphStyle]:
     stamp such as 草稿).
     """
     name = font()
+    _no_line_starts_with_closing_punctuation()
 
     def style(key: str, size: float, **extra: Any) -> ParagraphStyle:
         return ParagraphStyle(
@@ -135,6 +152,17 @@ def station_title(unit: Unit) -> str:
     return f"{county}市场监督管理局{station.name}" if county else station.name
 
 
+def issuer(unit: Unit, office: Settings) -> str:
+    """Who issues a document about ``unit``: the office's full name from the settings
+    (``office_name``, e.g. 缙云县市场监督管理局五云市场监督管理所) when the settings' station is
+    the unit's (or none is set), else :func:`station_title`."""
+    full = office.office_name.strip()
+    own = office.station.strip()
+    if full and (not own or own == unit.station.name):
+        return full
+    return station_title(unit)
+
+
 @dataclass(frozen=True)
 class UnitBlock:
     """What a printed document says about a unit (read inside a session, used outside)."""
@@ -150,13 +178,14 @@ class UnitBlock:
     phone: str
 
     @classmethod
-    def of(cls, unit: Unit) -> UnitBlock:
+    def of(cls, unit: Unit, office: Settings | None = None) -> UnitBlock:
+        """The unit's block; ``office`` (the settings) names the issuer in full."""
         return cls(
             name=unit.name,
             credit_code=unit.credit_code,
             address=unit.address or "—",
             station=unit.station.name,
-            issuer=station_title(unit),
+            issuer=station_title(unit) if office is None else issuer(unit, office),
             unit_type=label_or(UnitType, unit.unit_type),
             industry=industry_label(unit.industry) or "—",
             contact=unit.contact_person or "—",
