@@ -1,4 +1,4 @@
-"""``fieldapp report …``: printed evaluation sheets, blank forms and the monthly bulletin.
+"""``fieldapp report …``: printed evaluation sheets, blank forms, 整改通知书 and the monthly bulletin.
 
 Registered by :func:`fieldapp.cli.app.build_parser`; the commands share its exit codes and errors.
 The last line of stdout is the written path (one per line for a folder of sheets).
@@ -80,6 +80,18 @@ def cmd_blank(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
+def cmd_notice(args: argparse.Namespace, store: Store) -> int:
+    from fieldapp.reports.notice import write_notice
+
+    out = Path(args.output)
+    if out.suffix.lower() != ".pdf":
+        raise UsageError(f"{out}：整改通知书是 PDF，请用以 .pdf 结尾的文件名")
+    path = write_notice(store, args.evaluation, out)
+    print(f"已打印评价 {args.evaluation} 的整改通知书")
+    print(path)
+    return EXIT_OK
+
+
 def cmd_bulletin(args: argparse.Namespace, store: Store) -> int:
     from fieldapp.reports.bulletin import FORMATS, write_bulletin
 
@@ -94,8 +106,8 @@ def cmd_bulletin(args: argparse.Namespace, store: Store) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add ``report`` (sheet, blank, bulletin) to the main parser's subcommands."""
-    report = sub.add_parser("report", help="打印：评价表、空白表、月报").add_subparsers(
+    """Add ``report`` (sheet, blank, notice, bulletin) to the main parser's subcommands."""
+    report = sub.add_parser("report", help="打印：评价表、空白表、整改通知书、月报").add_subparsers(
         dest="action", metavar="操作", required=True, parser_class=Parser
     )
     p = report.add_parser(
@@ -116,6 +128,10 @@ def register(sub: Any) -> None:
     p.add_argument("--kind", default="post_evaluation", help="评价类型，默认后评价")
     p.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
     p.set_defaults(func=cmd_blank)
+    p = report.add_parser("notice", help="打印整改通知书（评价中不符合项的整改要求和期限）")
+    p.add_argument("--evaluation", type=int, required=True, metavar="ID", help="评价编号")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
+    p.set_defaults(func=cmd_notice)
     p = report.add_parser("bulletin", help="月度通报（PDF 或 XLSX）")
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="月份，如 2026-03")
     p.add_argument("--station", help="只统计这个所（分局）")

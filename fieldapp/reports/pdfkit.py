@@ -22,7 +22,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors, textsplit
-from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -71,7 +71,7 @@ def styles() -> dict[str, ParagraphStyle]:
 
     ``title``, ``subtitle``, ``h2`` (a checklist's heading), ``body``, ``cell`` (table text),
     ``cell_bold``, ``small`` (hashes), ``caption`` (centred, under a photo), ``mark`` (a red
-    stamp such as 草稿).
+    stamp such as 草稿), ``right`` (the issuer and date at the foot of a notice).
     """
     name = font()
     _no_line_starts_with_closing_punctuation()
@@ -97,6 +97,7 @@ def styles() -> dict[str, ParagraphStyle]:
         "cell_bold": style("cell_bold", 8.5, textColor=colors.black),
         "small": style("small", 7.5, textColor=colors.HexColor("#333333")),
         "caption": style("caption", 7.5, alignment=TA_CENTER, textColor=colors.HexColor("#333333")),
+        "right": style("right", 10.5, alignment=TA_RIGHT),
     }
 
 

@@ -45,6 +45,8 @@ def office_settings(store: Store, **changes: object) -> settings.Settings:
         badge_number="33110001",
         station="壶镇分局",
         office_name=OFFICE,
+        office_phone="0578-3123000",
+        office_address="缙云县壶镇镇卫民路1号",
         colleague_badges="李四 33110002",
     ).replace(**changes)
     settings.save(store.folder, chosen)
