@@ -49,6 +49,37 @@ def status_label(status: str) -> str:
     return tr(f"status.{status}")
 
 
+# --- what still stops finalizing (as services.evaluations.missing counts it) -----------------
+
+
+def needs_photo(item: ItemRow) -> bool:
+    """A required photo is still missing (an item judged 不适用 needs none)."""
+    return item.photo_required and not item.photos and item.result != Answer.NA.value
+
+
+def is_missing(item: ItemRow) -> bool:
+    """The item stops 定稿: not checked yet, or its required photo is not there."""
+    return item.result is None or needs_photo(item)
+
+
+def missing_rows(items: list[ItemRow]) -> list[int]:
+    return [number for number, item in enumerate(items) if is_missing(item)]
+
+
+def next_missing(items: list[ItemRow], after: int) -> int | None:
+    """The next row that stops 定稿 after ``after``, going round to the top; None if none."""
+    rows = missing_rows(items)
+    if not rows:
+        return None
+    return next((r for r in rows if r > after), rows[0])
+
+
+def missing_reason(item: ItemRow) -> str:
+    """What the 定稿 check says of an item (the service's wording)."""
+    key = "eval.missing_unanswered" if item.result is None else "eval.missing_photo"
+    return tr(key, code=item.code, text=item.text)
+
+
 # --- jobs (run on worker threads) ------------------------------------------------------------
 
 
@@ -57,6 +88,7 @@ def status_label(status: str) -> str:
 # "previous" (上次) is last in the model; the view moves it beside "result" and shows it only in
 # a follow-up.
 COLUMNS = ("checklist", "code", "text", "result", "photos", "note", "previous")
+NEEDS_PHOTO = QColor("#c62828")
 RESULT_COLOURS = {
     Answer.PASS.value: QColor("#1b7f3b"),
     Answer.FAIL.value: QColor("#c62828"),
@@ -113,7 +145,7 @@ class ItemsModel(QAbstractTableModel):
             if column == "result":
                 return result_label(row.result)
             if column == "photos":
-                return str(len(row.photos)) if row.photos else ""
+                return photo_cell(row, tooltip=role == Qt.ItemDataRole.ToolTipRole)
             if column == "note":
                 if row.rectify:
                     return tr("eval.rectify_note", rectify=row.rectify, due=row.due)
@@ -125,6 +157,8 @@ class ItemsModel(QAbstractTableModel):
             return QBrush(RESULT_COLOURS[before]) if before else None
         if role == Qt.ItemDataRole.ForegroundRole and column == "result" and row.result:
             return QBrush(RESULT_COLOURS[row.result])
+        if role == Qt.ItemDataRole.ForegroundRole and column == "photos" and needs_photo(row):
+            return QBrush(NEEDS_PHOTO)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == "photos":
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
@@ -139,3 +173,17 @@ class ItemsModel(QAbstractTableModel):
         ):
             return tr(f"ecol.{COLUMNS[section]}")
         return None
+
+
+def photo_cell(row: ItemRow, tooltip: bool = False) -> str:
+    """The 照片 cell: how many photos, and 需拍照 while a required one is missing."""
+    count = len(row.photos)
+    if tooltip:
+        if row.photo_required:
+            return tr("eval.photo_cell_required_tip", n=count)
+        return tr("eval.photo_cell_tip", n=count)
+    if needs_photo(row):
+        return tr("eval.needs_photo")
+    if count and row.photo_required:
+        return tr("eval.photo_count_required", n=count)
+    return str(count) if count else ""

@@ -41,6 +41,7 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
     QResizeEvent,
+    QShortcut,
     QTabletEvent,
 )
 from PySide6.QtWidgets import (
@@ -84,7 +85,7 @@ from fieldapp.services.evidence import EvidenceFlag, photo_doubts
 from fieldapp.services.unit_changes import Proposal
 from fieldapp.store import Store
 from fieldapp.ui import evaluation_model as em
-from fieldapp.ui import operations, printing
+from fieldapp.ui import geometry, operations, printing
 from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.evaluation_model import ItemRow, ItemsModel
 from fieldapp.ui.operations import EvaluationData, Finalized
@@ -93,6 +94,16 @@ from fieldapp.ui.tasks import TaskRunner
 
 RECTIFY_DAYS = 30
 THUMB_SIZE = 96
+# Starting widths of the item table's columns; 内容 (text) takes the rest.
+COLUMN_WIDTHS = {
+    "checklist": 110,
+    "code": 56,
+    "result": 64,
+    "photos": 64,
+    "note": 150,
+    "previous": 150,
+}
+SIGNATURES_SHOWN = "evaluation/signatures_shown"
 VERDICT_COLOURS = {
     Outcome.PASS.value: "#1b7f3b",
     Outcome.RECTIFY.value: "#e67e00",
@@ -258,6 +269,17 @@ def ask_rectification(parent: QWidget, item: ItemRow) -> Rectification | None:
         return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
     finally:
         dialog.deleteLater()
+
+
+def pick_photos(parent: QWidget) -> list[str]:
+    """The photo files the inspector chooses (Qt's file dialog, in Chinese under zh_CN)."""
+    paths, _filter = QFileDialog.getOpenFileNames(
+        parent,
+        tr("eval.choose_photos"),
+        "",
+        tr("eval.image_filter") + " (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ")",
+    )
+    return list(paths)
 
 
 def ask_note(parent: QWidget, item: ItemRow) -> str | None:
@@ -457,9 +479,10 @@ class SignatureBox(QGroupBox):
         self.name = QLineEdit()
         self.name.setObjectName(f"signer_{role.value}")
         self.name.setPlaceholderText(tr("eval.signer_name"))
-        self.clear_button = QPushButton(tr("eval.clear"))
+        # Each box has its own letters: two 确认签名 buttons on one letter would fire neither.
+        self.clear_button = QPushButton(tr(f"eval.clear_{role.value}"))
         self.clear_button.clicked.connect(self.pad.clear)
-        self.confirm = QPushButton(tr("eval.confirm_signature"))
+        self.confirm = QPushButton(tr(f"eval.confirm_signature_{role.value}"))
         self.confirm.setObjectName(f"confirm_{role.value}")
         self.state = QLabel()
         self.state.setObjectName(f"signed_{role.value}")
@@ -477,10 +500,15 @@ class SignatureBox(QGroupBox):
 
 
 class ItemsTable(QTableView):
-    """A table that answers with 1/2/3, edits notes with N and moves with Enter."""
+    """A table that answers with 1/2/3, edits notes with N and moves with Enter; Tab leaves it
+    for the buttons (it does not walk the cells)."""
 
     answerKey = Signal(str)
     noteKey = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabKeyNavigation(False)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Paste):
@@ -581,6 +609,72 @@ def evidence_html(flags: tuple[EvidenceFlag, ...]) -> str:
     return "<br>".join(lines)
 
 
+# --- the 定稿 check -----------------------------------------------------------------------------
+
+SIGNATURE_ROLE = Qt.ItemDataRole.UserRole + 2  # a missing signature's role, on its list entry
+
+
+class MissingDialog(QDialog):
+    """What still stops 定稿, one line each; Enter or a double-click on a line goes to it."""
+
+    chosenRow = Signal(int)  # an item's row in the table
+    chosenSignature = Signal(str)  # a missing signature's role
+
+    def __init__(self, summary: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("missingDialog")
+        self.setWindowTitle(tr("eval.cannot_finalize"))
+        self.summary = QLabel(summary)
+        self.summary.setObjectName("missingSummary")
+        self.summary.setWordWrap(True)
+        self.list = QListWidget()
+        self.list.setObjectName("missingList")
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        hint = QLabel(tr("eval.missing_hint"))
+        hint.setStyleSheet("color:#666")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        self.go_button = buttons.addButton(
+            tr("eval.missing_go"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.go_button.setObjectName("missingGo")
+        self.go_button.clicked.connect(lambda _checked=False: self._go(self.list.currentItem()))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(hint)
+        layout.addWidget(buttons)
+        self.list.itemActivated.connect(self._go)
+        self.resize(560, 420)
+
+    def add_item(self, text: str, row: int) -> None:
+        entry = QListWidgetItem(text)
+        entry.setData(Qt.ItemDataRole.UserRole, row)
+        entry.setToolTip(text)
+        self.list.addItem(entry)
+
+    def add_signature(self, text: str, role: str) -> None:
+        entry = QListWidgetItem(text)
+        entry.setData(SIGNATURE_ROLE, role)
+        self.list.addItem(entry)
+
+    def add_line(self, text: str) -> None:
+        self.list.addItem(QListWidgetItem(text))
+
+    def _go(self, entry: QListWidgetItem | None) -> None:
+        if entry is None:
+            return
+        row = entry.data(Qt.ItemDataRole.UserRole)
+        role = entry.data(SIGNATURE_ROLE)
+        if row is None and role is None:
+            return
+        self.accept()
+        if row is not None:
+            self.chosenRow.emit(int(row))
+        else:
+            self.chosenSignature.emit(str(role))
+
+
 # --- the view ---------------------------------------------------------------------------------
 
 
@@ -611,6 +705,8 @@ class EvaluationView(QWidget):
         )
         self.ask_note: Callable[[QWidget, ItemRow], str | None] = ask_note
         self.confirm_remove: Callable[[QWidget, str], bool] = ask_remove_photo
+        self.pick_photos: Callable[[QWidget], list[str]] = pick_photos
+        self.missing_dialog: MissingDialog | None = None
         self.proposal_dialog: QMessageBox | None = None
         self.setAcceptDrops(True)
         self._build()
@@ -655,18 +751,24 @@ class EvaluationView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)  # the whole text is the tooltip
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, width in enumerate((130, 60, 380, 70, 50)):
-            self.table.setColumnWidth(column, width)
-        # 上次 (follow-ups only) sits beside 结果; the note stays last and stretches.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for name, width in COLUMN_WIDTHS.items():
+            self.table.setColumnWidth(em.COLUMNS.index(name), width)
+        # The item's text takes what the other columns leave, so the table never scrolls
+        # sideways (at 1024×768 with 上次 shown too); long texts are cut with … and shown whole
+        # in the tooltip and under the table.
+        header.setSectionResizeMode(em.COLUMNS.index("text"), QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # 上次 (follow-ups only) sits beside 结果.
         previous = em.COLUMNS.index("previous")
         header.moveSection(previous, em.COLUMNS.index("result") + 1)
-        self.table.setColumnWidth(previous, 260)
         self.table.setColumnHidden(previous, True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
 
         self.item_detail = QLabel()
         self.item_detail.setObjectName("itemDetail")
@@ -703,6 +805,15 @@ class EvaluationView(QWidget):
 
         self.inspector_box = SignatureBox(Role.INSPECTOR)
         self.unit_box = SignatureBox(Role.UNIT)
+        self.missing_button = QPushButton()
+        self.missing_button.setObjectName("missingCounter")
+        self.missing_button.setFlat(True)
+        self.missing_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.missing_button.setToolTip(tr("eval.missing_tip"))
+        self.signatures_button = QPushButton(tr("eval.signatures"))
+        self.signatures_button.setObjectName("signaturesToggle")
+        self.signatures_button.setCheckable(True)
+        self.signatures_button.setToolTip(tr("eval.signatures_tip"))
         self.finalize_button = QPushButton(tr("eval.finalize"))
         self.finalize_button.setObjectName("finalize")
         self.revise_button = QPushButton(tr("eval.revise"))
@@ -710,12 +821,15 @@ class EvaluationView(QWidget):
         self.revise_button.hide()
         self.print_button = QPushButton(tr("print.sheet"))
         self.print_button.setObjectName("printSheet")
+        self.print_button.setToolTip(tr("eval.print_tip"))
 
         header_box = QVBoxLayout()
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addWidget(self.prudent_badge)
         top.addStretch(1)
+        top.addWidget(self.missing_button)
+        top.addWidget(self.signatures_button)
         top.addWidget(self.print_button)
         top.addWidget(self.finalize_button)
         top.addWidget(self.revise_button)
@@ -730,16 +844,28 @@ class EvaluationView(QWidget):
         photo_buttons.addWidget(self.add_general_photo)
         photo_buttons.addWidget(self.remove_photo_button)
         photo_buttons.addWidget(self.general_count, 1)
-        thumbnails = QHBoxLayout()
-        thumbnails.addWidget(self.photos, 1)
-        thumbnails.addWidget(self.previous_box, 1)
+        # The item's text beside its photos, not above them: on a 768-pixel screen the rows of
+        # the table are what the inspector needs most.
+        detail_scroll = QScrollArea()
+        detail_scroll.setObjectName("itemDetailScroll")
+        detail_scroll.setWidget(self.item_detail)
+        detail_scroll.setWidgetResizable(True)
+        detail_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        detail_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        detail_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        detail_scroll.setFixedHeight(THUMB_SIZE + 36)
+        below = QHBoxLayout()
+        below.addWidget(detail_scroll, 3)
+        below.addWidget(self.photos, 2)
+        below.addWidget(self.previous_box, 2)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addWidget(self.item_detail, 1)
         lower_layout.addLayout(photo_buttons)
-        lower_layout.addLayout(thumbnails)
+        lower_layout.addLayout(below)
         left = QSplitter(Qt.Orientation.Vertical)
+        left.setObjectName("itemsSplitter")
+        left.setChildrenCollapsible(False)
         table_box = QWidget()
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
@@ -750,17 +876,37 @@ class EvaluationView(QWidget):
         left.setStretchFactor(0, 3)
         left.setStretchFactor(1, 1)
 
-        signatures = QWidget()
-        signatures_layout = QVBoxLayout(signatures)
+        # The signature pads are needed at the end of a visit: a panel shown by 签名 (its
+        # state remembered), not a third of the width all the time.
+        self.signatures = QWidget()
+        self.signatures.setObjectName("signaturesPanel")
+        signatures_layout = QVBoxLayout(self.signatures)
         signatures_layout.setContentsMargins(0, 0, 0, 0)
         signatures_layout.addWidget(self.inspector_box)
         signatures_layout.addWidget(self.unit_box)
         main = QSplitter(Qt.Orientation.Horizontal)
+        main.setObjectName("evaluationSplitter")
+        main.setChildrenCollapsible(False)
         main.addWidget(left)
-        main.addWidget(signatures)
+        main.addWidget(self.signatures)
         main.setStretchFactor(0, 3)
         main.setStretchFactor(1, 1)
         main.setSizes([900, 340])
+        folder = self._store.folder
+        geometry.remember_splitter(left, folder, "evaluation_items")
+        geometry.remember_splitter(main, folder, "evaluation")
+        shown = str(geometry.value(folder, SIGNATURES_SHOWN, "false")).lower() == "true"
+        self.signatures.setVisible(shown)
+        self.signatures_button.setChecked(shown)
+
+        for keys, slot in (
+            ("Ctrl+Shift+P", lambda: self.choose_photos(for_item=True)),
+            ("Ctrl+M", self.jump_to_missing),
+            (QKeySequence.StandardKey.Print, self.ask_print),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
 
         layout = QVBoxLayout(self)
         layout.addLayout(header_box)
@@ -782,6 +928,8 @@ class EvaluationView(QWidget):
             self.photos.deleteKey.connect(self.remove_photo)
         for box in (self.inspector_box, self.unit_box):
             box.confirm.clicked.connect(lambda _checked=False, b=box: self.confirm_signature(b))
+        self.missing_button.clicked.connect(lambda _checked=False: self.jump_to_missing())
+        self.signatures_button.toggled.connect(self.show_signatures)
         self.finalize_button.clicked.connect(self.finalize)
         self.revise_button.clicked.connect(self.revise)
         self.print_button.clicked.connect(self.ask_print)
@@ -850,6 +998,7 @@ class EvaluationView(QWidget):
             if name and not box.name.text():
                 box.name.setText(name)
         self._apply_lock(data.locked)
+        self._update_missing()
         if first and self.model.rowCount():
             # Open where the work is: the first item still to check (a follow-up's first
             # failed item, a reopened draft's next item), or the top when all are answered.
@@ -862,6 +1011,7 @@ class EvaluationView(QWidget):
     def _apply_lock(self, locked: bool) -> None:
         for widget in (self.add_item_photo, self.add_general_photo, self.finalize_button):
             widget.setEnabled(not locked)
+        self.missing_button.setVisible(not locked)
         for box in (self.inspector_box, self.unit_box):
             box.setEnabled(not locked)
         self.finalize_button.setVisible(not locked)
@@ -949,7 +1099,9 @@ class EvaluationView(QWidget):
         photo_id = entry.data(PHOTO_ID_ROLE)
         if photo_id is None:
             return False
-        if not self.confirm_remove(self, entry.text()):
+        confirmed = self.confirm_remove(self, entry.text())
+        self.focus_items()
+        if not confirmed:
             return False
         number = int(photo_id)
         self._write(lambda store, eid: operations.write_remove_photo(store, eid, number))
@@ -959,6 +1111,7 @@ class EvaluationView(QWidget):
         sha = str(entry.data(Qt.ItemDataRole.UserRole))
         dialog = PhotoPreview(self._store.photos.path(sha), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _result: self.focus_items())
         dialog.open()
 
     # --- answering ---------------------------------------------------------------------------
@@ -969,6 +1122,7 @@ class EvaluationView(QWidget):
             return
         if self.answer(item, result):
             self.table.move_to(self.table.current_row() + 1)
+        self.focus_items()
 
     def answer(self, item: ItemRow, result: str, note: str | None = None) -> bool:
         """Write one answer; False if the inspector cancelled the 整改 dialog."""
@@ -1000,6 +1154,7 @@ class EvaluationView(QWidget):
             show_error(self, tr("eval.note_needs_result", code=item.code))
             return
         note = self.ask_note(self, item)
+        self.focus_items()
         if note is None:
             return
         result = item.result
@@ -1016,14 +1171,10 @@ class EvaluationView(QWidget):
     # --- photos ------------------------------------------------------------------------------
 
     def choose_photos(self, for_item: bool) -> None:
-        if for_item and self.current_item() is None:
+        if self.locked or (for_item and self.current_item() is None):
             return
-        paths, _filter = QFileDialog.getOpenFileNames(
-            self,
-            tr("eval.choose_photos"),
-            "",
-            tr("eval.image_filter") + " (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ")",
-        )
+        paths = self.pick_photos(self)
+        self.focus_items()  # the next Ctrl+V or key goes to the item, not to the button
         if paths:
             self.attach(paths, for_item=for_item)
 
@@ -1107,6 +1258,13 @@ class EvaluationView(QWidget):
     # --- finishing ----------------------------------------------------------------------------
 
     def finalize(self) -> None:
+        """定稿: first the check on what is shown (a clickable list of what is missing), then
+        the write, which checks again in the store."""
+        if self.data is None or self.locked:
+            return
+        if self.missing_count():
+            self.show_missing()
+            return
         store, evaluation_id = self._store, self.evaluation_id
         self._runner.submit_write(
             lambda: operations.write_finalize(store, evaluation_id), self._finalized, self._refused
@@ -1128,6 +1286,7 @@ class EvaluationView(QWidget):
         if confirm is not None:
             confirm.clicked.connect(lambda _checked=False: self.accept_proposal(proposal))
         self.proposal_dialog = box
+        box.finished.connect(lambda _result: self.focus_items())
         box.open()
         return box
 
@@ -1154,19 +1313,105 @@ class EvaluationView(QWidget):
         if not isValid(self):
             return
         if isinstance(error, InvalidInput) and error.problems:
-            box = QMessageBox(
-                QMessageBox.Icon.Warning, tr("eval.cannot_finalize"), error.summary, parent=self
-            )
-            box.setObjectName("missingBox")
-            box.setDetailedText("\n".join(p.message for p in error.problems))
-            shown = [p.message for p in error.problems[:15]]
-            if len(error.problems) > len(shown):
-                shown.append("…")
-            box.setInformativeText("\n".join(shown))
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.open()
+            # The store found gaps the snapshot did not show (another window's change): list
+            # them, an item's line going to its row.
+            dialog = self._missing_dialog(error.summary)
+            rows = {item.code: n for n, item in enumerate(self.model.items)}
+            for problem in error.problems:
+                code = problem.message.partition("：")[2].partition(" ")[0]
+                if code in rows:
+                    dialog.add_item(problem.message, rows[code])
+                else:
+                    dialog.add_line(problem.message)
+            dialog.open()
             return
         show_error(self, describe(error))
+
+    # --- what is missing ----------------------------------------------------------------------
+
+    def missing_signatures(self) -> list[SignatureBox]:
+        signed = {s.role for s in self.data.signatures} if self.data else set()
+        return [b for b in (self.inspector_box, self.unit_box) if b.role.value not in signed]
+
+    def missing_count(self) -> int:
+        """What still stops 定稿, counted as the store counts it: items and signatures."""
+        if self.data is None:
+            return 0
+        return len(em.missing_rows(self.model.items)) + len(self.missing_signatures())
+
+    def _update_missing(self) -> None:
+        count = self.missing_count()
+        self.missing_button.setVisible(not self.locked)
+        if count:
+            self.missing_button.setText(tr("eval.missing_counter", n=count))
+            self.missing_button.setStyleSheet("color:#c62828;font-weight:bold")
+        else:
+            self.missing_button.setText(tr("eval.missing_none"))
+            self.missing_button.setStyleSheet("color:#1b7f3b")
+
+    def jump_to_missing(self) -> None:
+        """Go to the next item that stops 定稿 (after the current one, round to the top); with
+        every item done, to the first missing signature."""
+        if self.data is None:
+            return
+        row = em.next_missing(self.model.items, self.table.current_row())
+        if row is not None:
+            self.table.move_to(row)
+            self.focus_items()
+            return
+        unsigned = self.missing_signatures()
+        if unsigned and not self.locked:
+            self.go_to_signature(unsigned[0].role.value)
+
+    def go_to_signature(self, role: str) -> None:
+        self.signatures_button.setChecked(True)
+        box = self.inspector_box if role == self.inspector_box.role.value else self.unit_box
+        box.name.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_signatures(self, shown: bool) -> None:
+        """Show or hide the signature panel (remembered for the next evaluation)."""
+        self.signatures.setVisible(shown)
+        if self.signatures_button.isChecked() != shown:
+            self.signatures_button.setChecked(shown)
+        geometry.set_value(self._store.folder, SIGNATURES_SHOWN, shown)
+        if shown and not self.locked:
+            first = (self.missing_signatures() or [self.inspector_box])[0]
+            first.name.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif not shown:
+            self.focus_items()
+
+    def _missing_dialog(self, summary: str) -> MissingDialog:
+        earlier = self.missing_dialog
+        if earlier is not None and isValid(earlier):
+            earlier.close()  # one list at a time, the newest
+        dialog = MissingDialog(summary, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosenRow.connect(self._go_to_row)
+        dialog.chosenSignature.connect(self.go_to_signature)
+        dialog.rejected.connect(self.focus_items)
+        self.missing_dialog = dialog
+        return dialog
+
+    def show_missing(self) -> MissingDialog:
+        """The 定稿 check: every item and signature still missing, each line going to it."""
+        name = self.data.unit_name if self.data else ""
+        dialog = self._missing_dialog(tr("eval.missing_summary", unit=name, n=self.missing_count()))
+        for row in em.missing_rows(self.model.items):
+            dialog.add_item(em.missing_reason(self.model.item(row)), row)
+        for box in self.missing_signatures():
+            dialog.add_signature(tr("eval.missing_signature", role=box.title()), box.role.value)
+        dialog.list.setCurrentRow(0)
+        dialog.open()
+        return dialog
+
+    def _go_to_row(self, row: int) -> None:
+        self.table.move_to(row)
+        self.focus_items()
+
+    def focus_items(self) -> None:
+        """Give the keyboard back to the item table (after a dialog or a button)."""
+        if isValid(self) and isValid(self.table):
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def ask_print(self) -> QFileDialog | None:
         """Save this evaluation's sheet where the inspector chooses, then open it to print."""
@@ -1175,12 +1420,15 @@ class EvaluationView(QWidget):
         name = tr("print.sheet_name", id=self.data.id, unit=self.data.unit_name)
         suggested = printing.reports_folder(self._store) / name
         store, runner, evaluation_id = self._store, self._runner, self.data.id
-        return printing.ask_save_pdf(
+        dialog = printing.ask_save_pdf(
             self,
             tr("print.sheet_title"),
             suggested,
             lambda path: printing.print_sheet(store, runner, evaluation_id, Path(path)),
         )
+        if dialog is not None:
+            dialog.finished.connect(lambda _result: self.focus_items())
+        return dialog
 
     def revise(self) -> None:
         if self.data is None:

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QMainWindow, QTabWidget, QWidget
 
-from fieldapp.ui import window_state
+from fieldapp.ui import geometry, window_state
 from fieldapp.ui.checklists_tab import ChecklistsTab
 from fieldapp.ui.errors import describe
 from fieldapp.ui.operations import read_status as read_sync_status
@@ -46,7 +46,7 @@ class MainWindow(QMainWindow):
         self.runner = runner or TaskRunner(self)
         self.runner.changed.connect(self._changed)
         self.setWindowTitle(tr("app.title"))
-        self.resize(1280, 800)
+        geometry.place(self, store.folder)  # the saved size and place, or one that fits
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
@@ -66,6 +66,8 @@ class MainWindow(QMainWindow):
         self.tabs.tabCloseRequested.connect(self.close_tab)
         self.units_tab.openEvaluation.connect(self.open_evaluation)
         self.progress_tab.showUnit.connect(self.show_unit)
+        self.worklists_tab.showUnit.connect(self.show_unit)
+        geometry.remember_splitter(self.units_tab.splitter, store.folder, "units")
         self.setCentralWidget(self.tabs)
         self.sync_indicator = SyncIndicator()
         self.sync_indicator.button.clicked.connect(self.open_sync)
@@ -84,6 +86,10 @@ class MainWindow(QMainWindow):
         self.batch_print_action.setObjectName("batchPrintAction")
         self.batch_print_action.triggered.connect(self.open_batch_print)
         help_menu = self.menuBar().addMenu(tr("menu.help"))
+        self.shortcuts_action = help_menu.addAction(tr("menu.shortcuts"))
+        self.shortcuts_action.setObjectName("shortcutsAction")
+        self.shortcuts_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.shortcuts_action.triggered.connect(self.open_shortcuts)
         self.about_action = help_menu.addAction(tr("menu.about"))
         self.about_action.setObjectName("aboutAction")
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -189,6 +195,14 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def open_shortcuts(self) -> QDialog:
+        from fieldapp.ui.shortcuts_dialog import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
     def open_about(self) -> QDialog:
         from fieldapp.ui.about_dialog import AboutDialog
 
@@ -256,9 +270,10 @@ class MainWindow(QMainWindow):
             self.progress_tab.load()
 
     def show_unit(self, credit_code: str) -> None:
-        """Go to the units tab with ``credit_code`` searched for (from the dashboard's lists)."""
+        """Go to the units tab with ``credit_code`` searched for and its row selected and
+        focused (from the dashboard's and the worklists' rows, by Enter or double-click)."""
         self.tabs.setCurrentWidget(self.units_tab)
-        self.units_tab.search.setText(credit_code)
+        self.units_tab.show_code(credit_code)
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.units_tab)
@@ -282,5 +297,6 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        geometry.save(self, self.store.folder)
         self.shutdown()
         super().closeEvent(event)

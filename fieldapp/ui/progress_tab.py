@@ -95,6 +95,7 @@ class ProgressTab(QWidget):
         self.table.setObjectName("progress")
         self.table.setHorizontalHeaderLabels([tr(f"pcol.{c}") for c in COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
@@ -120,6 +121,7 @@ class ProgressTab(QWidget):
         assert evidence_header is not None  # the labels were set just above
         evidence_header.setToolTip(tr("holdback.evidence_tip"))
         self.holdback_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.holdback_table.setTabKeyNavigation(False)
         self.holdback_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.holdback_table.verticalHeader().hide()
         self.holdback_table.horizontalHeader().setSectionResizeMode(
@@ -130,6 +132,7 @@ class ProgressTab(QWidget):
         self.unit_list.setObjectName("holdbackUnits")
         self.unit_list.setHorizontalHeaderLabels([tr(f"hcol.{c}") for c in UNIT_COLUMNS])
         self.unit_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.unit_list.setTabKeyNavigation(False)
         self.unit_list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.unit_list.verticalHeader().hide()
         self.unit_list.horizontalHeader().setSectionResizeMode(
@@ -169,7 +172,7 @@ class ProgressTab(QWidget):
 
         self.year.valueChanged.connect(self._year_changed)
         self.holdback_table.cellClicked.connect(self._holdback_clicked)
-        self.unit_list.cellDoubleClicked.connect(self._unit_chosen)
+        self.unit_list.activated.connect(lambda index: self._unit_chosen(index.row(), 0))
 
     def _year_changed(self, _year: int) -> None:
         self.load()

@@ -14,14 +14,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
+    QEvent,
     QItemSelection,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     QTimer,
     QUrl,
     Signal,
 )
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -88,7 +91,8 @@ class UnitsTab(QWidget):
         self._runner = runner
         self._detail_generation = 0
         self._unit: UnitDetail | None = None
-        self._select_after_refresh: int | None = None
+        self._select_after_refresh: int | str | None = None  # a unit id or a credit code
+        self._focus_after_detail = False  # Enter on a row: focus the unit's actions once read
 
         self.search = QLineEdit()
         self.search.setObjectName("search")
@@ -153,6 +157,7 @@ class UnitsTab(QWidget):
         table = self.table
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setTabKeyNavigation(False)  # Tab leaves the table for the unit's actions
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -177,6 +182,8 @@ class UnitsTab(QWidget):
         filters.addWidget(self.rectification_due)
         filters.addWidget(self.add_unit)
         splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("unitsSplitter")
+        self.splitter = splitter  # its division is remembered (fieldapp/ui/geometry.py)
         splitter.addWidget(self.table)
         side = QWidget()
         side_layout = QVBoxLayout(side)
@@ -198,6 +205,9 @@ class UnitsTab(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([960, 400])
+        splitter.setChildrenCollapsible(False)
+        for combo in (self.station_combo, self.type_combo, self.state_combo):
+            combo.setMinimumContentsLength(4)  # a long type name is cut, not the window widened
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(splitter, 1)
@@ -206,6 +216,11 @@ class UnitsTab(QWidget):
     def _connect(self) -> None:
         self.search.textChanged.connect(self._text_changed)
         self.search.returnPressed.connect(self.apply_filter)
+        self.search.installEventFilter(self)
+        self.table.activated.connect(self._open_unit)  # Enter or a double-click on a row
+        new = QShortcut(QKeySequence.StandardKey.New, self)
+        new.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        new.activated.connect(self.ask_new_evaluation)
         self._debounce.timeout.connect(self.apply_filter)
         for combo in (self.station_combo, self.type_combo, self.state_combo):
             combo.currentIndexChanged.connect(self._combo_changed)
@@ -226,6 +241,42 @@ class UnitsTab(QWidget):
         self.evaluations.currentRowChanged.connect(
             lambda row: self.open_evaluation.setEnabled(row >= 0)
         )
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """↓ in the search box moves into the results."""
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+            and self.model.rowCount() > 0
+        ):
+            self.apply_filter()
+            self.table.setFocus(Qt.FocusReason.TabFocusReason)
+            row = self.table.currentIndex().row()
+            self.table.selectRow(max(row, 0))
+            return True
+        return super().eventFilter(watched, event)
+
+    def _open_unit(self, index: QModelIndex) -> None:
+        """Enter or a double-click on a unit: its record shows, and the focus goes to its
+        evaluations (or 新建评价) as soon as they are read."""
+        if not index.isValid():
+            return
+        self.table.selectRow(index.row())
+        if self._unit is not None and self._unit.id == self.model.unit_id(index.row()):
+            self._focus_actions()
+        else:
+            self._focus_after_detail = True
+
+    def _focus_actions(self) -> None:
+        self._focus_after_detail = False
+        if self.evaluations.count():
+            if self.evaluations.currentRow() < 0:
+                self.evaluations.setCurrentRow(0)
+            self.evaluations.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif self.new_evaluation.isEnabled():
+            self.new_evaluation.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # --- loading ------------------------------------------------------------------------------
 
@@ -311,6 +362,7 @@ class UnitsTab(QWidget):
         self.load_evaluations()
 
     def _clear_detail(self) -> None:
+        self._focus_after_detail = False
         self._detail_generation += 1
         self._unit = None
         self.new_evaluation.setEnabled(False)
@@ -358,6 +410,8 @@ class UnitsTab(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, summary.id)
             self.evaluations.addItem(item)
         self.open_evaluation.setEnabled(self.evaluations.currentRow() >= 0)
+        if self._focus_after_detail:
+            self._focus_actions()
 
     def _open_chosen(self) -> None:
         item = self.evaluations.currentItem()
@@ -564,7 +618,15 @@ class UnitsTab(QWidget):
 
     def show_unit(self, detail: UnitDetail) -> None:
         """List just this unit (by its credit code) and select it once the list is in."""
-        self._select_after_refresh = detail.id
+        self._search_alone(detail.credit_code, detail.id)
+
+    def show_code(self, credit_code: str) -> None:
+        """Search for ``credit_code`` alone, then select and focus its row (a worklist's or a
+        hold-back list's row opened by Enter or a double-click)."""
+        self._search_alone(credit_code, credit_code)
+
+    def _search_alone(self, credit_code: str, select: int | str) -> None:
+        self._select_after_refresh = select
         widgets = (
             self.search,
             self.station_combo,
@@ -576,7 +638,7 @@ class UnitsTab(QWidget):
         for widget in widgets:
             widget.blockSignals(True)
         try:
-            self.search.setText(detail.credit_code)
+            self.search.setText(credit_code)
             for combo in (self.station_combo, self.type_combo, self.state_combo):
                 combo.setCurrentIndex(0)
             self.not_evaluated.setChecked(False)
@@ -588,13 +650,19 @@ class UnitsTab(QWidget):
         self.model.set_filter(self.current_filter())  # refresh even if the filter is the same
 
     def _select_pending(self) -> None:
-        unit_id, self._select_after_refresh = self._select_after_refresh, None
-        if unit_id is None:
+        wanted, self._select_after_refresh = self._select_after_refresh, None
+        if wanted is None:
             return
         for row in range(self.model.rowCount()):
-            if self.model.unit_id(row) == unit_id:
+            found = (
+                self.model.row_data(row).credit_code == wanted
+                if isinstance(wanted, str)
+                else self.model.unit_id(row) == wanted
+            )
+            if found:
                 self.table.selectRow(row)
                 self.table.scrollTo(self.model.index(row, 0))
+                self.table.setFocus(Qt.FocusReason.OtherFocusReason)
                 return
 
     def refresh_unit(self, credit_code: str) -> None:

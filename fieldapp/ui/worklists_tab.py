@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,6 +45,7 @@ def _table(name: str, headers: list[str]) -> QTableWidget:
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setTabKeyNavigation(False)
     table.verticalHeader().hide()
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
@@ -52,6 +53,8 @@ def _table(name: str, headers: list[str]) -> QTableWidget:
 
 
 class WorklistsTab(QWidget):
+    showUnit = Signal(str)  # a row was opened (Enter or double-click): the unit's credit code
+
     def __init__(self, store: Store, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._store = store
@@ -121,8 +124,16 @@ class WorklistsTab(QWidget):
         layout.addWidget(monthly)
 
         self.refresh.clicked.connect(self.load)
+        # activated: Enter on the current row, or a double-click
+        self.changed.activated.connect(lambda index: self._open(self.changed, index.row(), 0))
+        self.followups.activated.connect(lambda index: self._open(self.followups, index.row(), 1))
         self.bulletin_pdf.clicked.connect(lambda: self.ask_bulletin(".pdf"))
         self.bulletin_xlsx.clicked.connect(lambda: self.ask_bulletin(".xlsx"))
+
+    def _open(self, table: QTableWidget, row: int, code_column: int) -> None:
+        item = table.item(row, code_column)
+        if item is not None and item.text():
+            self.showUnit.emit(item.text())
 
     def set_stations(self, names: list[str]) -> None:
         current = self.station.currentData()

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
 from fieldapp.domain.lifecycle import State
 from fieldapp.imports.targets import import_targets
@@ -89,17 +91,21 @@ def test_holdbacks_match_the_core_and_list_units(
     assert shown == expected
     assert shown["仙都所"][Reason.STICKER_NO_PHOTO] >= 1
 
-    # Clicking a number lists those units; double-clicking one opens it on the units tab.
+    # Clicking a number lists those units; Enter on one (or a double-click) opens it on the
+    # units tab, its row selected.
     row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "仙都所")
     column = list(Reason).index(Reason.STICKER_NO_PHOTO) + 1
     table.cellClicked.emit(row, column)
     listed = [tab.unit_list.item(r, 0).text() for r in range(tab.unit_list.rowCount())]
     assert PHARMACY in listed
     assert "仙都所：标识无照片" in tab.unit_caption.text()
-    tab.unit_list.cellDoubleClicked.emit(listed.index(PHARMACY), 1)
+    tab.unit_list.setCurrentCell(listed.index(PHARMACY), 1)
+    QTest.keyClick(tab.unit_list, Qt.Key.Key_Return)
     assert window.tabs.currentWidget() is window.units_tab
     assert window.units_tab.search.text() == PHARMACY
     qtbot.waitUntil(lambda: window.units_tab.model.total == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.units_tab.selected_unit is not None, timeout=WAIT_MS)
+    assert window.units_tab.selected_unit.credit_code == PHARMACY
 
 
 def test_chart_paints_offscreen(window: MainWindow) -> None:

@@ -367,7 +367,8 @@ def test_attaching_a_photo_shows_its_thumbnail(
     assert view.photos.count() == 1
     thumb = view.photos.item(0)
     assert not thumb.icon().isNull()
-    assert view.model.index(0, 4).data() == "1"
+    required = view.model.item(0).photo_required  # a required photo, once there, is ticked
+    assert view.model.index(0, 4).data() == ("1 ✓" if required else "1")
     with store.read() as session:
         photos = service.get(session, evaluation_id).photos
         assert [(p.checklist_id, p.item_code) for p in photos] == [(item.checklist_id, item.code)]
@@ -503,11 +504,12 @@ def test_finalize_refuses_then_locks_and_revises(
 ) -> None:
     view = make_view(evaluation_id)
     view.finalize_button.click()
-    missing = view.findChild(QMessageBox, "missingBox")
+    missing = view.missing_dialog
     assert missing is not None and missing.isVisible()
-    assert "还不能定稿" in missing.text()
-    assert "缺签名：检查人员" in missing.detailedText()
-    assert "未检查" in missing.informativeText() or "缺" in missing.informativeText()
+    assert "还不能定稿" in missing.summary.text()
+    lines = [missing.list.item(r).text() for r in range(missing.list.count())]
+    assert "缺签名：检查人员" in lines
+    assert any(line.startswith("未检查") for line in lines)
     missing.close()
     assert view.data is not None and not view.data.locked
 

@@ -74,7 +74,7 @@ def test_print_button_saves_the_sheet_and_opens_it(
     evaluation_id, unit_name = first_evaluation(store)
     view = window.open_evaluation(evaluation_id)
     qtbot.waitUntil(lambda: view.data is not None, timeout=WAIT_MS)
-    assert view.print_button.text() == "打印评价表…"
+    assert view.print_button.text() == "打印评价表(&P)…"  # Alt+P, and Ctrl+P
     dialog = view.ask_print()
     assert dialog is not None
     assert dialog.selectedFiles()[0].endswith(".pdf")
