@@ -71,8 +71,27 @@ def remove_qt_translations(app: QApplication) -> None:
     _qt_translators.clear()
 
 
+# Labels whose English source Qt changed after qtbase_zh_CN.qm was last translated: the file
+# shipped with PySide6-Essentials (6.12) has "Look in:" and "Files of type:", but the file dialog
+# now asks for "&Look in:" and "Files of &type:", which then showed in English.
+QT_MISSING_ZH: dict[tuple[str, str], str] = {
+    ("QFileDialog", "&Look in:"): "查找范围(&L)：",
+    ("QFileDialog", "Files of &type:"): "文件类型(&T)：",
+}
+
+
+class MissingQtStrings(QTranslator):
+    """The few strings of Qt's own dialogs that qtbase_zh_CN.qm lacks."""
+
+    def translate(self, context: str, source: str, *_rest: object) -> str | None:
+        return QT_MISSING_ZH.get((context, source))  # None: not this translator's string
+
+    def isEmpty(self) -> bool:
+        return False
+
+
 def install_qt_translations(app: QApplication) -> None:
-    """Qt's own buttons (OK, Cancel) in Chinese when the window is in Chinese."""
+    """Qt's own dialogs (file dialog, OK, Cancel, Yes, No) in Chinese when the window is."""
     remove_qt_translations(app)
     if strings.language() != "zh_CN":
         return
@@ -81,6 +100,11 @@ def install_qt_translations(app: QApplication) -> None:
     if translator.load("qtbase_zh_CN", folder):
         app.installTranslator(translator)
         _qt_translators.append(translator)
+    else:
+        log.warning("Qt's Chinese translations (qtbase_zh_CN.qm) are not in %s", folder)
+    missing = MissingQtStrings(app)
+    app.installTranslator(missing)
+    _qt_translators.append(missing)
 
 
 def data_folder_name(args: argparse.Namespace) -> str:

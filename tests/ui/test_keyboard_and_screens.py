@@ -18,6 +18,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QTableWidgetItem,
@@ -436,6 +437,14 @@ def test_qt_dialogs_are_in_chinese(qapp: Any) -> None:
         assert ui_app._qt_translators
         assert QCoreApplication.translate("QFileDialog", "Look in:") == "查找范围："
         assert QCoreApplication.translate("QFileDialog", "Files of type:") == "文件类型："
+        # The labels as the file dialog of this Qt asks for them (newer than the .qm).
+        dialog = QFileDialog(None, "t")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+        labels = {label.objectName(): label.text() for label in dialog.findChildren(QLabel)}
+        assert labels["lookInLabel"] == "查找范围(&L)："
+        assert labels["fileTypeLabel"] == "文件类型(&T)："
+        assert labels["fileNameLabel"].startswith("文件名称")
+        dialog.deleteLater()
         box = QMessageBox(QMessageBox.Icon.Question, "t", "t")
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         yes = box.button(QMessageBox.StandardButton.Yes)
