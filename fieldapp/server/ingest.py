@@ -67,9 +67,12 @@ def _named(where: str, **fields: str) -> None:
 
 
 def validate(session: Session, caller: Caller, manifest: wire.Manifest) -> None:
-    """Refuse the whole manifest (nothing written) if any part is wrong or out of scope."""
+    """Refuse the whole manifest (nothing written) if it is malformed: a record without a name,
+    an evaluation twice, a content hash that does not match, an evaluation of a unit the server
+    does not know. What is merely outside the caller's scope is refused record by record at
+    commit (:func:`out_of_scope`), never holding the rest back."""
     seen: set[str] = set()
-    new_units = {c.unit.uuid: c for c in manifest.unit_changes if c.kind == UnitChangeKind.NEW}
+    new_units = {c.unit.uuid for c in manifest.unit_changes if c.kind == UnitChangeKind.NEW}
     for number, change in enumerate(manifest.unit_changes):
         _named(
             f"unit_changes.{number}.unit",
@@ -77,13 +80,6 @@ def validate(session: Session, caller: Caller, manifest: wire.Manifest) -> None:
             name=change.unit.name,
             station=change.unit.station,
         )
-        caller.check_station(
-            change.unit.station, f"单位变更 {change.change_id}（{change.unit.name}）"
-        )
-        if change.kind == UnitChangeKind.UPDATE:
-            unit = session.get(m.Unit, change.unit.uuid)
-            if unit is not None:
-                caller.check_station(unit.station, f"单位「{unit.name}」")
     for number, evaluation in enumerate(manifest.evaluations):
         _named(f"evaluations.{number}", station=evaluation.station, inspector=evaluation.inspector)
         where = f"评价 {evaluation.uuid}"
@@ -97,15 +93,57 @@ def validate(session: Session, caller: Caller, manifest: wire.Manifest) -> None:
                 f"{evaluation.content_sha256}，按内容计算为 {actual}。内容在传输中被改动，未保存"
             )
         unit = find_unit(session, evaluation.unit_uuid, evaluation.unit_credit_code)
-        if unit is not None:
-            caller.check_station(unit.station, f"{where}所评单位「{unit.name}」")
-        elif evaluation.unit_uuid in new_units:
-            caller.check_station(new_units[evaluation.unit_uuid].unit.station, where)
-        else:
+        if unit is None and evaluation.unit_uuid not in new_units:
             raise Invalid(
                 f"{where}：服务器上没有单位 {evaluation.unit_credit_code}"
                 f"（{evaluation.unit_uuid}），同一批次也没有带上该单位。请先拉取单位再同步"
             )
+
+
+def _scope_message(caller: Caller, station: str, what: str) -> str | None:
+    try:
+        caller.check_station(station, what)
+    except Forbidden as exc:
+        return f"{exc}。这一条未上传，其他记录照常上传；可在同步记录中导出交县局处理"
+    return None
+
+
+def out_of_scope(session: Session, caller: Caller, manifest: wire.Manifest) -> dict[str, str]:
+    """The records of ``manifest`` the caller may not write (another station's unit, or an
+    evaluation of one), by change id or evaluation uuid, each with why and what to do."""
+    refused: dict[str, str] = {}
+    new_units: dict[str, tuple[str, str]] = {}
+    for change in manifest.unit_changes:
+        what = f"单位变更（{change.unit.name}）"
+        message = _scope_message(caller, change.unit.station, what)
+        if message is None and change.kind == UnitChangeKind.UPDATE:
+            unit = session.get(m.Unit, change.unit.uuid)
+            if unit is not None:
+                message = _scope_message(caller, unit.station, f"单位「{unit.name}」")
+        if message is not None:
+            refused[change.change_id] = message
+        if change.kind == UnitChangeKind.NEW:
+            new_units[change.unit.uuid] = (change.unit.station, change.unit.name)
+    for evaluation in manifest.evaluations:
+        unit = find_unit(session, evaluation.unit_uuid, evaluation.unit_credit_code)
+        station, name = (
+            (unit.station, unit.name)
+            if unit is not None
+            else new_units.get(evaluation.unit_uuid, ("", evaluation.unit_credit_code))
+        )
+        message = _scope_message(caller, station, f"评价（所评单位「{name}」）")
+        if message is not None:
+            refused[evaluation.uuid] = message
+    return refused
+
+
+def accepted_blobs(manifest: wire.Manifest, refused: dict[str, str]) -> list[str]:
+    """The blobs the evaluations the server will take need (a refused one's are not asked for)."""
+    hashes: set[str] = set()
+    for evaluation in manifest.evaluations:
+        if evaluation.uuid not in refused:
+            hashes.update(evaluation.blob_hashes())
+    return sorted(hashes)
 
 
 def check(
@@ -114,8 +152,10 @@ def check(
     """Step 1: which of the manifest's blobs the server lacks (or the stored receipt)."""
     with db.session() as session:
         receipt = stored_receipt(session, caller, manifest)
+        refused: dict[str, str] = {}
         if receipt is None:
             validate(session, caller, manifest)
+            refused = out_of_scope(session, caller, manifest)
         _report_device(session, caller, manifest.device, synced=False)
     if receipt is not None:
         return wire.ManifestAnswer(
@@ -123,7 +163,7 @@ def check(
         )
     return wire.ManifestAnswer(
         batch_id=manifest.batch_id,
-        missing_blobs=blobs.missing(manifest.blob_hashes()),
+        missing_blobs=blobs.missing(accepted_blobs(manifest, refused)),
         committed=False,
     )
 
@@ -236,7 +276,8 @@ def _commit(
     session: Session, blobs: BlobStore, caller: Caller, manifest: wire.Manifest, source: str
 ) -> wire.Receipt:
     validate(session, caller, manifest)
-    all_blobs = manifest.blob_hashes()
+    refused = out_of_scope(session, caller, manifest)
+    all_blobs = accepted_blobs(manifest, refused)
     maintenance.touch([blobs.path(h) for h in all_blobs])  # no sweep removes them now
     missing = blobs.missing(all_blobs)
     if missing:
@@ -248,6 +289,8 @@ def _commit(
     seq = next_seq(session)
     applied = [
         _apply_unit_change(session, caller, c, manifest.batch_id, seq)
+        if c.change_id not in refused
+        else (_refused_change(session, c), refused[c.change_id])
         for c in manifest.unit_changes
     ]
     outcomes = [outcome for outcome, _message in applied]
@@ -263,6 +306,15 @@ def _commit(
         if outcome.status == ChangeOutcome.CONFLICT and message
     ]
     for evaluation in manifest.evaluations:
+        if evaluation.uuid in refused:
+            conflicts.append(
+                wire.Conflict(
+                    kind=ConflictKind.EVALUATION,
+                    subject=evaluation.uuid,
+                    message=refused[evaluation.uuid],
+                )
+            )
+            continue
         existing = session.get(m.Evaluation, evaluation.uuid)
         if existing is not None:
             if existing.content_sha256 == evaluation.content_sha256:
@@ -426,6 +478,16 @@ def merged_update(
     if refusal is None and len(events) > wire.MAX_UNIT_EVENTS:
         refusal = f"历史记录将超过 {wire.MAX_UNIT_EVENTS} 条，请县局整理后再同步"
     return incoming.model_copy(update={"events": events}), refusal
+
+
+def _refused_change(session: Session, change: wire.UnitChange) -> wire.UnitChangeOutcome:
+    """The outcome of a change outside the caller's scope: not applied, nothing held."""
+    unit = session.get(m.Unit, change.unit.uuid)
+    return wire.UnitChangeOutcome(
+        change_id=change.change_id,
+        status=ChangeOutcome.CONFLICT,
+        version=unit.version if unit is not None else 0,
+    )
 
 
 def _apply_unit_change(

@@ -140,7 +140,8 @@ class SyncClient:
         self.cancelled = cancelled or (lambda: False)
         self.batch_size = batch_size
         self.write_chunk = write_chunk
-        self.unsendable: set[str] = set()  # evaluations whose content the wire refuses
+        # Evaluations left out of this sync: content the wire refuses, or refused by the server.
+        self.unsendable: set[str] = set()
 
     def _check_cancel(self) -> None:
         if self.cancelled():
@@ -325,6 +326,11 @@ class SyncClient:
             if entry.uuid in by_uuid and set(entry.blobs) <= confirmed_blobs
         )
         report.conflicts += [c.message for c in receipt.conflicts]
+        # An evaluation the server refused (another station's, or a clash) stays pending and
+        # is listed with its reason; it is not sent again in this sync, so it blocks nothing.
+        self.unsendable.update(
+            c.subject for c in receipt.conflicts if c.kind == ConflictKind.EVALUATION
+        )
         report.batches.append(manifest.batch_id)
         self.progress("上传评价", report.pushed, report.pushed)
 

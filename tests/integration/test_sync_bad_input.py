@@ -241,24 +241,42 @@ def test_content_hash_that_does_not_match(server: Any) -> None:
 
 
 def test_token_of_another_station(server: Any) -> None:
+    """Another station's records are refused one by one in the receipt (why, in Chinese), the
+    rest of the batch is stored, and nothing of the refused record is written."""
     client, config, tokens = server
     client.put(f"/api/v1/blobs/{SHA}", content=BLOB, headers=_auth(tokens["张三"]))
     before = _written(config, client)
     body = _manifest()
-    for path in ("/api/v1/batches", "/api/v1/batches/12345678-1234-4234-8234-123456789abc/commit"):
-        response = client.post(path, json=body, headers=_auth(tokens["李四"]))
-        assert response.status_code == 403
-        assert "五云所" in response.json()["detail"] and "无权访问" in response.json()["detail"]
-    assert _written(config, client) == before
+    checked = client.post("/api/v1/batches", json=body, headers=_auth(tokens["李四"]))
+    assert checked.status_code == 200 and checked.json()["missing_blobs"] == []
+    response = client.post(
+        "/api/v1/batches/12345678-1234-4234-8234-123456789abc/commit",
+        json=body,
+        headers=_auth(tokens["李四"]),
+    )
+    assert response.status_code == 200
+    receipt = response.json()
+    assert receipt["accepted"] == [] and receipt["blobs"] == []
+    (refusal,) = receipt["conflicts"]
+    assert refusal["subject"] == EVAL and "五云所" in refusal["message"]
+    assert "无权访问" in refusal["message"] and "其他记录照常上传" in refusal["message"]
+    after = _written(config, client)
+    for kept in ("evaluations", "blobs", "conflicts", "unit_changes", "files"):
+        assert after[kept] == before[kept], kept
     response = client.get("/api/v1/evaluations?station=五云所", headers=_auth(tokens["李四"]))
     assert response.status_code == 403
     # The right station's inspector gets it through, and a re-send returns the same receipt.
+    own = {
+        **body,
+        "batch_id": "22345678-1234-4234-8234-123456789abc",
+        "device": {**body["device"], "device_id": "97654321-4321-4321-8321-cba987654321"},
+    }
     first = client.post(
-        body_path := "/api/v1/batches/12345678-1234-4234-8234-123456789abc/commit",
-        json=body,
+        body_path := "/api/v1/batches/22345678-1234-4234-8234-123456789abc/commit",
+        json=own,
         headers=_auth(tokens["张三"]),
     )
-    again = client.post(body_path, json=body, headers=_auth(tokens["张三"]))
+    again = client.post(body_path, json=own, headers=_auth(tokens["张三"]))
     assert first.status_code == 200 and first.json() == again.json()
     assert [e["uuid"] for e in first.json()["accepted"]] == [EVAL]
 

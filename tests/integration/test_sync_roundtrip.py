@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from fieldapp.cli import main as fieldapp_main
 from fieldapp.server import models as sm
+from fieldapp.storage.models import SyncEvaluation
 from fieldapp.store import Store
 from fieldapp.sync import state
 from fieldapp.sync.client import SyncClient, SyncReport, build_manifest
-from fieldapp.sync.transport import SyncError
 from tests.conftest import DATA
 from tests.integration import test_sync_support as support
 from tests.integration.test_sync_support import (
@@ -114,18 +114,26 @@ def test_review_returned_comes_back_with_its_comment(
     assert pending[0]["uuid"] in capsys.readouterr().out
 
 
-def test_scope_refuses_another_station_and_writes_nothing(
+def test_scope_refuses_another_stations_records_one_by_one(
     live: LiveServer, tmp_path: Path, demo_cache: Path
 ) -> None:
+    """Records outside the token's station are refused record by record, each with why, kept
+    on the laptop and listed; they block nothing, and nothing of them reaches the server."""
     folder = demo_store(tmp_path / "client", demo_cache, evaluations=3)
     with Store.open(folder) as store:
         station = _first_station(store)
         other = add_account(live.db(), "李四", "不存在的所", "inspector")
-        with pytest.raises(SyncError, match="无权访问"):
-            SyncClient(store, transport(live, other)).run()
+        report = SyncClient(store, transport(live, other)).run()
+        refused = [m for m in report.conflicts if m.startswith("评价")]
+        assert report.accepted == 0 and len(refused) == 3  # and the units found on site
+        assert all("无权访问" in m and "其他记录照常上传" in m for m in report.conflicts)
         with live.db().session() as session:
             assert session.scalar(select(func.count()).select_from(sm.Evaluation)) == 0
             assert session.scalar(select(func.count()).select_from(sm.Unit)) == 0
+            assert session.scalar(select(func.count()).select_from(sm.Blob)) == 0
+        with store.read() as session:
+            records = session.scalars(select(SyncEvaluation)).all()
+            assert len(records) == 3 and all("无权访问" in (r.conflict or "") for r in records)
         with requests.Session() as http:
             http.headers["Authorization"] = f"Bearer {other}"
             refused = http.get(f"{live.url}/api/v1/devices?station={station}", timeout=10)

@@ -128,3 +128,34 @@ def test_without_a_server_the_dialog_says_how_to_set_one(
     assert not dialog.start_button.isEnabled()
     dialog.close()
     window.shutdown()
+
+
+def test_a_record_of_another_station_is_listed_and_the_others_arrive(
+    qtbot: Any, live: LiveServer, tmp_path: Path, demo_cache: Path
+) -> None:
+    folder = demo_store(tmp_path / "inspector", demo_cache, evaluations=3)
+    with Store.open(folder) as store, store.read() as session:
+        stations = [e.unit.station.name for e in session.scalars(select(Evaluation))]
+    mine = stations[0]
+    token = add_account(live.db(), "张三", mine, "inspector")
+    settings.save(
+        folder, settings.Settings(inspector_name="张三", server_url=live.url, server_token=token)
+    )
+    store = Store.open(folder)
+    runner = TaskRunner()
+    main = MainWindow(store, runner)
+    qtbot.addWidget(main)
+    main.show()
+    try:
+        dialog = sync_once(qtbot, main)
+        summary = dialog.summary.toPlainText()
+        arrived = stations.count(mine)
+        assert f"上传评价 {arrived}/3 份（服务器已确认）" in summary, summary
+        others = len(stations) - arrived
+        assert others > 0, stations  # the demo spreads its evaluations over stations
+        assert summary.count("无权访问") >= others and "其他记录照常上传" in summary
+        assert dialog.stage.text() == "同步完成"
+        dialog.close()
+    finally:
+        main.shutdown()
+        store.close()
