@@ -15,6 +15,7 @@ import hashlib
 import json
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -58,14 +59,15 @@ MAX_BUNDLE_BATCHES = 200
 _CHUNK = 1024 * 1024
 
 
-def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, path: Path) -> bytes:
-    """The entry's bytes, refusing it as soon as more than ``limit`` come out (the declared
-    size can lie) or its CRC fails."""
+def _chunks(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, path: Path
+) -> Iterator[bytes]:
+    """The entry's bytes in chunks, refused as soon as more than ``limit`` come out (the
+    declared size can lie) or its CRC fails; nothing is read when the declared size is over."""
     if info.file_size > limit:
         raise Invalid(
             f"{path}：{info.filename} 声明 {info.file_size} 字节，超过 {limit} 字节上限，未导入任何内容"
         )
-    chunks: list[bytes] = []
     size = 0
     try:
         with archive.open(info) as handle:
@@ -73,31 +75,21 @@ def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, p
                 size += len(chunk)
                 if size > limit:
                     raise Invalid(f"{path}：{info.filename} 超过 {limit} 字节上限，未导入任何内容")
-                chunks.append(chunk)
+                yield chunk
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise Invalid(
             f"{path}：{info.filename} 已损坏（{exc}），未导入任何内容；请重新导出数据包"
         ) from None
-    return b"".join(chunks)
+
+
+def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, path: Path) -> bytes:
+    return b"".join(_chunks(archive, info, limit, path))
 
 
 def _hash_of(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, path: Path) -> str:
-    """The SHA-256 of an entry read in chunks, bounded as :func:`_read_bounded`."""
     digest = hashlib.sha256()
-    size = 0
-    if info.file_size > limit:
-        raise Invalid(f"{path}：文件 {info.filename} 超过大小上限，未导入任何内容")
-    try:
-        with archive.open(info) as handle:
-            while chunk := handle.read(_CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise Invalid(f"{path}：文件 {info.filename} 超过大小上限，未导入任何内容")
-                digest.update(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise Invalid(
-            f"{path}：{info.filename} 已损坏（{exc}），未导入任何内容；请重新导出数据包"
-        ) from None
+    for chunk in _chunks(archive, info, limit, path):
+        digest.update(chunk)
     return digest.hexdigest()
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from PIL import Image, UnidentifiedImageError
 
@@ -92,8 +92,16 @@ def _choice(enum: type[_E], value: str, label: str) -> _E | None:
 
 
 def _filter(
-    station: str, kind: str, inspector: str, verdict: str, status: str, since: str, until: str
+    station: Short = "",
+    kind: Short = "",
+    inspector: Short = "",
+    verdict: Short = "",
+    status: Short = "",
+    since: Short = "",
+    until: Short = "",
 ) -> QueueFilter:
+    """The queue's filters from the query string (a dependency of the page and its export)."""
+
     def day(value: str, label: str) -> date | None:
         if not value:
             return None
@@ -122,6 +130,8 @@ def _every(request: Request, current: Signed, chosen: QueueFilter) -> list[wire.
             page += 1
 
 
+Chosen = Annotated[QueueFilter, Depends(_filter)]
+
 QUEUE_COLUMNS = (
     "单位",
     "统一社会信用代码",
@@ -141,16 +151,9 @@ QUEUE_COLUMNS = (
 def queue(
     request: Request,
     current: Signed,
-    station: Short = "",
-    kind: Short = "",
-    inspector: Short = "",
-    verdict: Short = "",
-    status: Short = "",
-    since: Short = "",
-    until: Short = "",
+    chosen: Chosen,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    chosen = _filter(station, kind, inspector, verdict, status, since, until)
     with database(request).session() as session:
         shown, total = review_service.review_page(
             session, current.caller, chosen.filters(), page, PER_PAGE
@@ -182,18 +185,7 @@ def _label(enum: type[EvaluationKind] | type[Outcome], value: str) -> str:
 
 
 @router.get("/review.xlsx")
-def queue_xlsx(
-    request: Request,
-    current: Signed,
-    station: Short = "",
-    kind: Short = "",
-    inspector: Short = "",
-    verdict: Short = "",
-    status: Short = "",
-    since: Short = "",
-    until: Short = "",
-) -> Response:
-    chosen = _filter(station, kind, inspector, verdict, status, since, until)
+def queue_xlsx(request: Request, current: Signed, chosen: Chosen) -> Response:
     rows = [
         (
             r.unit_name,
