@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -151,6 +152,23 @@ class SettingsDialog(QDialog):
         self.backup_interval.setRange(1, 24 * 30)
         self.backup_interval.setSuffix(tr("settings.hours"))
         self.backup_interval.setValue(current.backup_interval_hours)
+        self.office_name = QLineEdit(current.office_name)
+        self.office_name.setObjectName("officeName")
+        self.office_name.setPlaceholderText(tr("settings.office_name_hint"))
+        self.office_phone = QLineEdit(current.office_phone)
+        self.office_phone.setObjectName("officePhone")
+        self.office_address = QLineEdit(current.office_address)
+        self.office_address.setObjectName("officeAddress")
+        self.colleague_badges = QLineEdit(current.colleague_badges)
+        self.colleague_badges.setObjectName("colleagueBadges")
+        self.colleague_badges.setPlaceholderText(tr("settings.colleague_badges_hint"))
+        self.photos_per_page = QComboBox()
+        self.photos_per_page.setObjectName("photosPerPage")
+        for n in (9, 6):
+            self.photos_per_page.addItem(tr("settings.photos_n", n=n), n)
+        self.photos_per_page.setCurrentIndex(
+            max(self.photos_per_page.findData(current.photos_per_page), 0)
+        )
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -175,6 +193,13 @@ class SettingsDialog(QDialog):
         form.addRow(tr("settings.backup_folder"), _path_row(self.backup_folder, choose_folder))
         form.addRow(tr("settings.backup_keep"), self.backup_keep)
         form.addRow(tr("settings.backup_interval"), self.backup_interval)
+        if not first_run:
+            form.addRow(QLabel(f"<b>{tr('settings.print_group')}</b>"))
+            form.addRow(tr("settings.office_name"), self.office_name)
+            form.addRow(tr("settings.office_phone"), self.office_phone)
+            form.addRow(tr("settings.office_address"), self.office_address)
+            form.addRow(tr("settings.colleague_badges"), self.colleague_badges)
+            form.addRow(tr("settings.photos_per_page"), self.photos_per_page)
         form.addRow(self.buttons)
         self._update_ok()
 
@@ -189,6 +214,11 @@ class SettingsDialog(QDialog):
         if not self.name.text().strip():  # Enter in a field bypasses the disabled button
             self.name.setFocus()
             return
+        try:
+            self.value()
+        except ValueError as exc:  # each field is checked where the settings are made
+            QMessageBox.warning(self, self.windowTitle(), tr("settings.invalid", message=exc))
+            return
         super().accept()
 
     def value(self) -> Settings:
@@ -200,6 +230,11 @@ class SettingsDialog(QDialog):
             backup_folder=self.backup_folder.text().strip(),
             backup_keep=self.backup_keep.value(),
             backup_interval_hours=self.backup_interval.value(),
+            office_name=self.office_name.text().strip(),
+            office_phone=self.office_phone.text().strip(),
+            office_address=self.office_address.text().strip(),
+            colleague_badges=self.colleague_badges.text().strip(),
+            photos_per_page=int(self.photos_per_page.currentData()),
         )
 
     def _choose_ca(self) -> None:

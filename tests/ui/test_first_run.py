@@ -251,3 +251,31 @@ def test_settings_dialog_edits_server_and_backup(qtbot: Any, store: Any, tmp_pat
             backup_interval_hours=12,
         ).to_dict()
     )
+
+
+def test_settings_dialog_edits_what_the_sheet_prints(
+    qtbot: Any, store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.save(store.folder, Settings(inspector_name="王芳", station="五云所"))
+    dialog = settings_dialog(store)
+    qtbot.addWidget(dialog)
+    assert dialog.photos_per_page.currentData() == 9
+    dialog.office_name.setText("缙云县市场监督管理局五云市场监督管理所")
+    dialog.office_phone.setText("0578-3123456")
+    dialog.office_address.setText("缙云县五云街道解放东路 1 号")
+    dialog.photos_per_page.setCurrentIndex(dialog.photos_per_page.findData(6))
+    warned: list[str] = []
+    monkeypatch.setattr(
+        first_run.QMessageBox, "warning", lambda _parent, _title, text: warned.append(text)
+    )
+    dialog.colleague_badges.setText("李四")  # no badge number: refused, the dialog stays
+    dialog.accept()
+    assert warned and "未保存" in warned[0] and dialog.result() != dialog.DialogCode.Accepted
+    dialog.colleague_badges.setText("李四 33110002；王五 33110003")
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    first_run.save_from(store, dialog)
+    saved = settings.load(store.folder)
+    assert saved.office_name == "缙云县市场监督管理局五云市场监督管理所"
+    assert saved.office_phone == "0578-3123456" and saved.photos_per_page == 6
+    assert saved.colleague_badges == "李四 33110002；王五 33110003"
