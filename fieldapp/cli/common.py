@@ -44,6 +44,23 @@ def actor_of(args: argparse.Namespace, store: Store) -> str:
     return settings.load(store.folder).inspector_name or getpass.getuser()
 
 
+def inspector_of(args: argparse.Namespace, store: Store, default: str = "") -> str:
+    """Who carries out an evaluation: ``--inspector``, else the inspector in the settings,
+    else ``default`` (a revision's: the revised evaluation's inspector). Never the computer's
+    login name: it would print and sync as 检查人员 root."""
+    if getattr(args, "inspector", None):
+        return str(args.inspector).strip()
+    from fieldapp import settings
+    from fieldapp.errors import InvalidInput
+
+    name = settings.load(store.folder).inspector_name.strip() or default.strip()
+    if not name:
+        raise InvalidInput(
+            "不知道由谁检查：请加上 --inspector 姓名，或先在窗口的“设置”中填写检查人员姓名"
+        )
+    return name
+
+
 def change_of(args: argparse.Namespace, store: Store, source: str = "命令行") -> Change:
     """The actor, role and source of a unit change made by this command."""
     from fieldapp import settings

@@ -15,9 +15,9 @@ from fieldapp.cli.common import (
     EXIT_OK,
     Parser,
     UsageError,
-    actor_of,
     change_of,
     date_arg,
+    inspector_of,
 )
 from fieldapp.domain.lifecycle import State
 from fieldapp.domain.records import SignerRole
@@ -61,7 +61,7 @@ def cmd_new(args: argparse.Namespace, store: Store) -> int:
             store.library,
             unit,
             kind,
-            args.inspector or actor_of(args, store),
+            inspector_of(args, store),
             add=args.add_checklist or (),
             remove=args.without or (),
         )
@@ -321,7 +321,9 @@ def cmd_revise(args: argparse.Namespace, store: Store) -> int:
 
     with store.session() as session:
         evaluation = service.get(session, args.id)
-        revision = service.revise(session, evaluation, args.inspector or actor_of(args, store))
+        revision = service.revise(
+            session, evaluation, inspector_of(args, store, default=evaluation.inspector)
+        )
         print(f"已新建评价 {evaluation.id} 的修订（草稿），改好后重新签名并定稿")
         print(revision.id)
     return EXIT_OK

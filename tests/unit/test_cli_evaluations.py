@@ -25,7 +25,17 @@ def test_whole_flow(capsys, data_path: Path, tmp_path: Path, signature: Path) ->
     assert run(capsys, "units", "import", str(data_path / "units-sample.csv"))[0] == 0
 
     code, out, _ = run(
-        capsys, "evaluations", "new", "--unit", SHOP, "--kind", "后评价", "--inspector", "张三"
+        capsys,
+        "evaluations",
+        "new",
+        "--inspector",
+        "张三",
+        "--unit",
+        SHOP,
+        "--kind",
+        "后评价",
+        "--inspector",
+        "张三",
     )
     assert code == 0
     assert "bayou-bawu 第 1 版" in out
@@ -150,7 +160,9 @@ def test_invalid_input_exits_1(capsys, data_path: Path, tmp_path: Path) -> None:
     run(capsys, "units", "import", str(data_path / "units-sample.csv"))
     code, _, err = run(capsys, "evaluations", "show", "99")
     assert code == 1 and "99" in err
-    code, out, _ = run(capsys, "evaluations", "new", "--unit", SHOP, "--kind", "routine")
+    code, out, _ = run(
+        capsys, "evaluations", "new", "--inspector", "张三", "--unit", SHOP, "--kind", "routine"
+    )
     evaluation = out.strip().splitlines()[-1]
     code, _, err = run(capsys, "evaluations", "answer", evaluation, "NOPE", "pass")
     assert code == 1 and "NOPE" in err
@@ -177,7 +189,7 @@ def test_invalid_input_exits_1(capsys, data_path: Path, tmp_path: Path) -> None:
     "argv",
     [
         ["evaluations"],
-        ["evaluations", "new", "--unit", SHOP],
+        ["evaluations", "new", "--inspector", "张三", "--unit", SHOP],
         ["evaluations", "answer", "1", "B1a", "maybe"],
         ["evaluations", "answer", "abc", "B1a", "pass"],
         ["evaluations", "sign", "1", "--role", "boss", "--name", "x", "--image", "a.png"],
@@ -193,9 +205,21 @@ def test_usage_errors_exit_2(capsys, argv: list[str]) -> None:  # type: ignore[n
 
 def test_unknown_kind_and_bad_date_exit_2(capsys, data_path: Path) -> None:  # type: ignore[no-untyped-def]
     run(capsys, "units", "import", str(data_path / "units-sample.csv"))
-    code, _, err = run(capsys, "evaluations", "new", "--unit", SHOP, "--kind", "抽查")
+    code, _, err = run(
+        capsys, "evaluations", "new", "--inspector", "张三", "--unit", SHOP, "--kind", "抽查"
+    )
     assert code == 2 and "回头看" in err
-    code, out, _ = run(capsys, "evaluations", "new", "--unit", SHOP, "--kind", "three_services")
+    code, out, _ = run(
+        capsys,
+        "evaluations",
+        "new",
+        "--inspector",
+        "张三",
+        "--unit",
+        SHOP,
+        "--kind",
+        "three_services",
+    )
     evaluation = out.strip().splitlines()[-1]
     code, _, err = run(
         capsys, "evaluations", "answer", evaluation, "G2", "fail", "--rectify", "x", "--due", "明天"
@@ -304,3 +328,9 @@ def test_a_prudent_pass_waits_for_the_county(  # type: ignore[no-untyped-def]
     assert "未变更单位状态。命名须县局确认（审慎培育）：由县局账号执行 " in out
     assert f"fieldapp units move {FACTORY} --to 放心消费单位 --county-confirm" in out
     assert code == 1 and state_of(isolated_data_dir, FACTORY) == "evaluating"
+
+
+def test_an_evaluation_needs_an_inspector_never_the_login_name(capsys, data_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run(capsys, "units", "import", str(data_path / "units-sample.csv"))[0] == 0
+    code, _, err = run(capsys, "evaluations", "new", "--unit", SHOP, "--kind", "routine")
+    assert code == 1 and "--inspector" in err and "设置" in err

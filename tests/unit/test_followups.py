@@ -139,7 +139,9 @@ def test_cli_show_prints_previous_result(capsys, shop_store: Store, signature: P
         first = ev.start(session, shop_store.library, unit, "post_evaluation", "张三")
         finish(shop_store, session, first, signature, {"G2": "移出异常名录"})
     shop_store.close()
-    assert main(["evaluations", "new", "--unit", SHOP, "--kind", "回头看"]) == 0
+    assert (
+        main(["evaluations", "new", "--inspector", "张三", "--unit", SHOP, "--kind", "回头看"]) == 0
+    )
     out = capsys.readouterr().out
     assert f"复查评价 {first.id} 的 1 项整改：G2" in out
     follow = out.strip().splitlines()[-1]

@@ -28,7 +28,10 @@ def test_cli_attach_uses_the_setting(
     Image.new("RGB", (1600, 1200), (180, 40, 40)).save(big, quality=90)
     settings.save(store.folder, settings.Settings(inspector_name="张三", photo_long_side=800))
     assert main(["units", "import", str(data_path / "units-sample.csv")]) == 0
-    assert main(["evaluations", "new", "--unit", SHOP, "--kind", "routine"]) == 0
+    assert (
+        main(["evaluations", "new", "--inspector", "张三", "--unit", SHOP, "--kind", "routine"])
+        == 0
+    )
     evaluation_id = int(capsys.readouterr().out.strip().splitlines()[-1])
     assert main(["evaluations", "attach", str(evaluation_id), str(big)]) == 0
     with store.read() as session:

@@ -135,7 +135,10 @@ def test_the_sweep_removes_orphan_files_older_than_a_day(shop_store: Store, tmp_
 
 def test_cli_detach(capsys, data_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert main(["units", "import", str(data_path / "units-sample.csv")]) == 0
-    assert main(["evaluations", "new", "--unit", SHOP, "--kind", "routine"]) == 0
+    assert (
+        main(["evaluations", "new", "--inspector", "张三", "--unit", SHOP, "--kind", "routine"])
+        == 0
+    )
     evaluation = capsys.readouterr().out.strip().splitlines()[-1]
     assert main(["evaluations", "attach", evaluation, "--item", "B1a", str(PHOTO)]) == 0
     capsys.readouterr()
