@@ -34,8 +34,6 @@ def test_whole_flow(capsys, data_path: Path, tmp_path: Path, signature: Path) ->
         SHOP,
         "--kind",
         "后评价",
-        "--inspector",
-        "张三",
     )
     assert code == 0
     assert "bayou-bawu 第 1 版" in out
