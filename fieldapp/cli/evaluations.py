@@ -321,10 +321,14 @@ def cmd_revise(args: argparse.Namespace, store: Store) -> int:
 
     with store.session() as session:
         evaluation = service.get(session, args.id)
+        started = service.revision_of(session, evaluation)
         revision = service.revise(
             session, evaluation, inspector_of(args, store, default=evaluation.inspector)
         )
-        print(f"已新建评价 {evaluation.id} 的修订（草稿），改好后重新签名并定稿")
+        if started is not None:
+            print(f"评价 {evaluation.id} 已有修订草稿，继续修改它；改好后重新签名并定稿")
+        else:
+            print(f"已新建评价 {evaluation.id} 的修订（草稿），改好后重新签名并定稿")
         print(revision.id)
     return EXIT_OK
 

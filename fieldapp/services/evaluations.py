@@ -645,10 +645,26 @@ def finalize(session: Session, library: Library, evaluation: Evaluation) -> Eval
     return evaluation
 
 
+def revision_of(session: Session, evaluation: Evaluation) -> Evaluation | None:
+    """The revision that replaces ``evaluation`` (a draft being corrected, or finalized)."""
+    return session.scalar(
+        select(Evaluation).where(Evaluation.replaces_id == evaluation.id).order_by(Evaluation.id)
+    )
+
+
 def revise(session: Session, evaluation: Evaluation, inspector: str) -> Evaluation:
-    """A new draft replacing a finalized evaluation, with its answers, photos and checklists."""
+    """The draft replacing a finalized evaluation, with its answers, photos and checklists:
+    the one already started if there is one (修订 twice opens the same draft), else a new one.
+    An evaluation already replaced by a finalized revision is not revised again."""
     if evaluation.status != FINALIZED:
         raise InvalidInput(f"{_name(evaluation)}还是草稿，可以直接修改，不需要新建修订")
+    existing = revision_of(session, evaluation)
+    if existing is not None:
+        if existing.status != FINALIZED:
+            return existing
+        raise InvalidInput(
+            f"{_name(evaluation)}已由评价 {existing.id} 修订并定稿；如需再改，请修订评价 {existing.id}"
+        )
     inspector = _inspector(inspector)
     revision = Evaluation(
         unit=evaluation.unit,

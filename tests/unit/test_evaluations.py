@@ -288,6 +288,10 @@ def test_revise_copies_and_keeps_the_old_one(shop_store: Store, signature: Path)
         assert revision.signatures == []
         assert ev.missing(session, library, revision) == ["缺签名：检查人员", "缺签名：单位负责人"]
         ev.answer(session, library, revision, "B2b", "na")
+        # 修订 again opens the same draft, with what was changed in it (issue 12, item 5).
+        again = ev.revise(session, evaluation, "李四")
+        assert again.id == revision.id
+        assert next(a for a in again.answers if a.item_code == "B2b").result == "na"
         assert evaluation.status == "finalized" and evaluation.content_sha256 == old_hash
         assert next(a for a in evaluation.answers if a.item_code == "B2b").result == "pass"
 
@@ -305,6 +309,10 @@ def test_revise_copies_and_keeps_the_old_one(shop_store: Store, signature: Path)
                 "original_name": "Landscape_6.jpg",
             }
         ]
+        _sign_both(shop_store, session, revision, signature)
+        ev.finalize(session, library, revision)
+        with pytest.raises(InvalidInput, match=f"已由评价 {revision.id} 修订并定稿"):
+            ev.revise(session, evaluation, "李四")
 
 
 def test_new_checklist_version_does_not_change_a_pinned_evaluation(
