@@ -84,7 +84,7 @@ def test_the_county_office_reviews_and_assigns_in_a_browser(
     county: County, browser: Any, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     d = browser
     url = county.live.url
@@ -94,7 +94,8 @@ def test_the_county_office_reviews_and_assigns_in_a_browser(
     _sign_in(d, url, "李所长", "not-the-password")
     assert "姓名或密码不对" in d.find_element(By.CSS_SELECTOR, ".error").text
     _sign_in(d, url, "李所长", PASSWORD)
-    assert d.current_url.endswith("/overview")
+    # The click posts the form; wait for the redirect's page rather than read the old address.
+    WebDriverWait(d, 30).until(lambda drv: drv.current_url.endswith("/overview"))
 
     # 总览: the station's target and achieved figures, as the API's fold counts them.
     with county.live.db().session() as session:
@@ -113,6 +114,7 @@ def test_the_county_office_reviews_and_assigns_in_a_browser(
     # 审核: open an evaluation; its photo thumbnails load.
     d.find_element(By.LINK_TEXT, "审核").click()
     d.find_element(By.CSS_SELECTOR, "table.list tbody tr td a").click()
+    WebDriverWait(d, 30).until(lambda drv: "/review/" in urlparse(drv.current_url).path)
     images = d.find_elements(By.CSS_SELECTOR, "ul.photos img")
     assert images, "the evaluation shows its photos"
     d.execute_script("arguments[0].scrollIntoView()", images[0])
@@ -168,4 +170,4 @@ def test_the_county_office_reviews_and_assigns_in_a_browser(
     d.find_element(By.CSS_SELECTOR, "form.who button").click()
     assert d.find_element(By.NAME, "password")  # back at the sign-in page
     d.get(f"{url}/overview")
-    assert "/?next=" in d.current_url  # signed out: pages need signing in again
+    WebDriverWait(d, 30).until(lambda drv: "/?next=" in drv.current_url)  # signed out
