@@ -88,13 +88,6 @@ class Received:
         return sum(1 for c in self.checklists for i in c.items if i.result == Answer.FAIL)
 
 
-def _label(enum: type[EvaluationKind] | type[Outcome], value: str) -> str:
-    try:
-        return enum(value).label
-    except ValueError:
-        return value
-
-
 def _checklist(session: Session, pin: wire.WirePin) -> Checklist | None:
     row = session.get(m.Checklist, (pin.checklist_id, pin.version))
     if row is None:
@@ -188,8 +181,8 @@ def read(session: Session, caller: Caller, uuid: str) -> Received:
         uuid=row.uuid,
         station=row.station,
         inspector=row.inspector,
-        kind=_label(EvaluationKind, content.kind),
-        verdict=_label(Outcome, content.verdict),
+        kind=label_or(EvaluationKind, content.kind),
+        verdict=label_or(Outcome, content.verdict),
         outcome=content.verdict,
         verdict_text=content.verdict_text,
         started_at=m.as_utc(content.started_at),

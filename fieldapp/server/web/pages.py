@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 
 from fieldapp import __version__
 from fieldapp.domain.events import Role
+from fieldapp.reports.sheet import MARKS
 from fieldapp.server.accounts import ServerError
 from fieldapp.server.db import Database
 from fieldapp.server.models import utc_now
@@ -95,6 +96,7 @@ def _when(value: datetime | date | None) -> str:
 
 TEMPLATES.env.filters["percent"] = _percent
 TEMPLATES.env.filters["when"] = _when
+TEMPLATES.env.filters["mark"] = lambda result: MARKS.get(result or "", "未检查")  # as the sheet
 TEMPLATES.env.globals["version"] = __version__
 TEMPLATES.env.globals["Role"] = Role
 

@@ -25,6 +25,7 @@ from fieldapp.domain.events import Role
 from fieldapp.domain.records import EvaluationKind
 from fieldapp.domain.review import DECISIONS, ReviewStatus
 from fieldapp.domain.verdict import Outcome
+from fieldapp.domain.vocab import label_or
 from fieldapp.server import records
 from fieldapp.server import review as review_service
 from fieldapp.server.accounts import Invalid, Missing
@@ -172,16 +173,9 @@ def queue(
         kinds=list(EvaluationKind),
         outcomes=[o for o in Outcome if o is not Outcome.INCOMPLETE],
         statuses=list(ReviewStatus),
-        kind_label=lambda v: _label(EvaluationKind, v),
-        verdict_label=lambda v: _label(Outcome, v),
+        kind_label=lambda v: label_or(EvaluationKind, v),
+        verdict_label=lambda v: label_or(Outcome, v),
     )
-
-
-def _label(enum: type[EvaluationKind] | type[Outcome], value: str) -> str:
-    try:
-        return enum(value).label
-    except ValueError:
-        return value
 
 
 @router.get("/review.xlsx")
@@ -192,8 +186,8 @@ def queue_xlsx(request: Request, current: Signed, chosen: Chosen) -> Response:
             r.unit_credit_code,
             r.station,
             r.inspector,
-            _label(EvaluationKind, r.kind),
-            _label(Outcome, r.verdict),
+            label_or(EvaluationKind, r.kind),
+            label_or(Outcome, r.verdict),
             r.finalized_at,
             r.received_at,
             r.review.status.label,

@@ -16,6 +16,7 @@ from fieldapp.domain.lifecycle import State
 from fieldapp.domain.records import EvaluationKind
 from fieldapp.domain.review import ReviewStatus
 from fieldapp.domain.verdict import Outcome
+from fieldapp.domain.vocab import label_or
 from fieldapp.server import assignments
 from fieldapp.server import models as m
 from fieldapp.server.records import unit_block
@@ -44,25 +45,16 @@ class Visit:
     status: ReviewStatus
 
 
-def _label(enum: type[State] | type[EventKind], value: str | None) -> str:
-    if value is None:
-        return "—"
-    try:
-        return enum(value).label
-    except ValueError:
-        return value
-
-
 def _event(e: wire.WireUnitEvent) -> Event:
     if e.kind == EventKind.STATE:
-        detail = f"{_label(State, e.from_state)} → {_label(State, e.to_state)}"
+        detail = f"{label_or(State, e.from_state, '—')} → {label_or(State, e.to_state, '—')}"
     elif e.old_value is not None or e.new_value is not None:
         detail = f"{e.old_value or '—'} → {e.new_value or '—'}"
     else:
         detail = ""
     if e.reason:
         detail = f"{detail}（{e.reason}）" if detail else e.reason
-    return Event(e.occurred_on, _label(EventKind, e.kind), detail, e.actor)
+    return Event(e.occurred_on, label_or(EventKind, e.kind, "—"), detail, e.actor)
 
 
 @router.get("/units/{credit_code}", response_class=HTMLResponse)
@@ -81,8 +73,8 @@ def unit_page(request: Request, current: Signed, credit_code: str) -> HTMLRespon
             visits.append(
                 Visit(
                     e.uuid,
-                    _kind(content.kind),
-                    _outcome(content.verdict),
+                    label_or(EvaluationKind, content.kind),
+                    label_or(Outcome, content.verdict),
                     content.verdict,
                     e.inspector,
                     m.as_utc(e.finalized_at),
@@ -101,22 +93,8 @@ def unit_page(request: Request, current: Signed, credit_code: str) -> HTMLRespon
         title=unit.name,
         unit=unit,
         block=unit_block(unit),
-        state=_label(State, unit.state),
+        state=label_or(State, unit.state, "—"),
         events=[_event(e) for e in reversed(unit.events)],
         visits=visits,
         assigned=assigned,
     )
-
-
-def _kind(value: str) -> str:
-    try:
-        return EvaluationKind(value).label
-    except ValueError:
-        return value
-
-
-def _outcome(value: str) -> str:
-    try:
-        return Outcome(value).label
-    except ValueError:
-        return value
