@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fieldapp import __version__
@@ -27,7 +28,7 @@ from fieldapp.domain import text
 from fieldapp.domain.events import Role
 from fieldapp.domain.holdbacks import Reason
 from fieldapp.domain.review import ReviewStatus
-from fieldapp.server import accounts, figures, holdbacks, ingest, reference
+from fieldapp.server import accounts, figures, holdbacks, ingest, reference, uploads
 from fieldapp.server import review as review_service
 from fieldapp.server.accounts import Caller, Invalid, ServerError
 from fieldapp.server.blobs import BlobRefused, BlobStore
@@ -267,9 +268,31 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             ),
         ],
     ) -> wire.BlobStored:
-        """Step 2: one photo or signature image, verified against its hash while it streams."""
-        size, created = await blobs.put_stream(sha256, request.stream(), config.max_blob_bytes)
+        """Step 2: one photo or signature image, verified against its hash while it streams.
+
+        An account's uploads that no committed batch references are bounded
+        (``--max-pending-mb``): past the bound the answer is 413 until its batches commit.
+        """
+        left = config.max_pending_bytes - await run_in_threadpool(_pending, who.id, sha256)
+        if left <= 0:
+            raise BlobRefused(uploads.refused_message(config.max_pending_bytes), status=413)
+        limit = min(config.max_blob_bytes, left)
+        try:
+            size, created = await blobs.put_stream(sha256, request.stream(), limit)
+        except BlobRefused as exc:
+            if exc.status == 413 and limit < config.max_blob_bytes:
+                raise BlobRefused(uploads.refused_message(config.max_pending_bytes), 413) from exc
+            raise
+        await run_in_threadpool(_record_upload, who.id, sha256, size)
         return wire.BlobStored(sha256=sha256, size=size, created=created)
+
+    def _pending(account_id: int, sha256: str) -> int:
+        with db.session() as session:
+            return uploads.pending_bytes(session, account_id, besides=sha256)
+
+    def _record_upload(account_id: int, sha256: str, size: int) -> None:
+        with db.session() as session:
+            uploads.record(session, account_id, sha256, size, utc_now())
 
     @app.post(f"{API_PREFIX}/batches/{{batch_id}}/commit", tags=["sync"], responses=errors)
     def commit_batch(

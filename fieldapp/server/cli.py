@@ -40,6 +40,12 @@ def _workers(value: str) -> int:
     return int(value)
 
 
+def _megabytes(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 1024 * 1024:
+        raise argparse.ArgumentTypeError(f"「{value}」不是 1 至 1048576 之间的整数（MB）")
+    return int(value)
+
+
 def _roles() -> dict[str, str]:
     from fieldapp.domain.events import Role
 
@@ -75,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="工作进程数（默认 1）：多个进程共用同一数据库和数据目录，进程内不保存任何状态",
+    )
+    parser.add_argument(
+        "--max-pending-mb",
+        type=_megabytes,
+        metavar="MB",
+        help="每个账号已上传但尚未随评价提交的照片总量上限（默认 2048 MB）",
     )
     _common(parser, None)
     common = argparse.ArgumentParser(add_help=False)
@@ -426,7 +438,12 @@ def serve(args: argparse.Namespace) -> int:
         import uvicorn
 
         from fieldapp.server.app import create_app
-        from fieldapp.server.config import DATA_DIR_ENV, DATABASE_URL_ENV, ServerConfig
+        from fieldapp.server.config import (
+            DATA_DIR_ENV,
+            DATABASE_URL_ENV,
+            MAX_PENDING_ENV,
+            ServerConfig,
+        )
         from fieldapp.server.db import Database
     except ImportError as exc:
         print(
@@ -434,7 +451,7 @@ def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INVALID
-    config = ServerConfig.resolve(args.data_dir, args.database_url)
+    config = ServerConfig.resolve(args.data_dir, args.database_url, args.max_pending_mb)
     options: dict[str, Any] = {
         "host": args.host,
         "port": args.port,
@@ -449,6 +466,7 @@ def serve(args: argparse.Namespace) -> int:
     Database(config.database_url).dispose()
     os.environ[DATA_DIR_ENV] = str(config.data_dir)
     os.environ[DATABASE_URL_ENV] = config.database_url
+    os.environ[MAX_PENDING_ENV] = str(config.max_pending_bytes >> 20)
     factory = f"fieldapp.server.cli:{app_from_environment.__name__}"  # not __main__ under -m
     uvicorn.run(factory, factory=True, workers=args.workers, **options)
     return EXIT_OK

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import platformdirs
 
+from fieldapp.server.uploads import DEFAULT_MAX_PENDING_BYTES
 from fieldapp.sync import wire
 
 DATA_DIR_ENV = "FIELDAPP_SERVER_DATA_DIR"
 DATABASE_URL_ENV = "FIELDAPP_SERVER_DATABASE_URL"
+MAX_PENDING_ENV = "FIELDAPP_SERVER_MAX_PENDING_MB"
 DATABASE_FILE = "server.sqlite3"
 
 
@@ -26,6 +28,7 @@ class ServerConfig:
     database_url: str
     max_json_bytes: int = wire.MAX_JSON_BYTES
     max_blob_bytes: int = wire.MAX_BLOB_BYTES
+    max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES  # per account: uploads no batch references
 
     @property
     def blob_dir(self) -> Path:
@@ -37,7 +40,10 @@ class ServerConfig:
 
     @classmethod
     def resolve(
-        cls, data_dir: str | os.PathLike[str] | None = None, database_url: str | None = None
+        cls,
+        data_dir: str | os.PathLike[str] | None = None,
+        database_url: str | None = None,
+        max_pending_mb: int | None = None,
     ) -> ServerConfig:
         if data_dir:
             folder = Path(data_dir)
@@ -50,4 +56,7 @@ class ServerConfig:
         url = database_url or os.environ.get(DATABASE_URL_ENV) or ""
         if not url:
             url = f"sqlite:///{folder / DATABASE_FILE}"
-        return cls(data_dir=folder, database_url=url)
+        if max_pending_mb is None and os.environ.get(MAX_PENDING_ENV, "").isdigit():
+            max_pending_mb = int(os.environ[MAX_PENDING_ENV])
+        pending = DEFAULT_MAX_PENDING_BYTES if max_pending_mb is None else max_pending_mb << 20
+        return cls(data_dir=folder, database_url=url, max_pending_bytes=pending)

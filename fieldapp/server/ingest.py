@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.domain.events import Role
 from fieldapp.domain.records import ChangeOutcome, ConflictKind, UnitChangeKind
-from fieldapp.server import maintenance
+from fieldapp.server import maintenance, uploads
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller, Clash, Forbidden, Invalid
 from fieldapp.server.blobs import BlobStore
@@ -380,6 +380,7 @@ def _commit(
     for sha in all_blobs:
         if sha not in known:
             session.add(m.Blob(sha256=sha, size=blobs.size(sha), stored_at=stamp))
+    uploads.settle(session, all_blobs)
     receipt = wire.Receipt(
         batch_id=manifest.batch_id,
         accepted=accepted,

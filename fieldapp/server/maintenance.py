@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, tuple_
 
 from fieldapp.server import models as m
 from fieldapp.server.blobs import BlobStore
@@ -64,12 +64,31 @@ def sweep(db: Database, blobs: BlobStore, now: datetime, grace: timedelta = GRAC
             continue
         files += 1
         size += length
+    _forget_pending(db, blobs, now - grace)
     leftovers = 0
     for part in blobs.tmp.glob("upload-*.part"):
         if _old(part, cutoff):
             part.unlink(missing_ok=True)
             leftovers += 1
     return Swept(files, size, leftovers)
+
+
+def _forget_pending(db: Database, blobs: BlobStore, cutoff: datetime) -> None:
+    """Pending-upload rows whose file is gone no longer count against their account."""
+    with db.session() as session:
+        rows = session.execute(
+            select(m.PendingUpload.sha256, m.PendingUpload.account_id).where(
+                m.PendingUpload.uploaded_at < cutoff
+            )
+        ).all()
+        gone = [(r.sha256, r.account_id) for r in rows if not blobs.has(r.sha256)]
+        for start in range(0, len(gone), 500):
+            chunk = gone[start : start + 500]
+            session.execute(
+                delete(m.PendingUpload).where(
+                    tuple_(m.PendingUpload.sha256, m.PendingUpload.account_id).in_(chunk)
+                )
+            )
 
 
 def touch(paths: list[Path]) -> None:

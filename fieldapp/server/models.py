@@ -217,6 +217,21 @@ class Blob(Base):
     stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
+class PendingUpload(Base):
+    """A photo or signature an account uploaded that no committed batch references yet.
+
+    Rows go when a batch referencing the file commits, or when the sweep removes the file; what
+    is left is the account's unreferenced upload volume, which the server bounds.
+    """
+
+    __tablename__ = "pending_uploads"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
 class Evaluation(Base):
     """A finalised evaluation as received, and its review."""
 
