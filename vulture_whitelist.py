@@ -108,6 +108,7 @@ api.for_station_year  # evidence.for_station_year: the year's 证据存疑 rows 
 ui_tests = Whitelist()
 ui_tests.confirm_box
 ui_tests.is_empty
+ui_tests.finalize_dialog
 ui_tests.proposal_dialog
 ui_tests.row_data
 ui_tests.settings_dialog

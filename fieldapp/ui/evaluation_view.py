@@ -89,6 +89,7 @@ from fieldapp.ui import geometry, operations, printing
 from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.evaluation_model import ItemRow, ItemsModel
 from fieldapp.ui.operations import EvaluationData, Finalized
+from fieldapp.ui.review_banner import ReviewBanner
 from fieldapp.ui.strings import state_label, tr
 from fieldapp.ui.tasks import TaskRunner
 
@@ -708,6 +709,7 @@ class EvaluationView(QWidget):
         self.pick_photos: Callable[[QWidget], list[str]] = pick_photos
         self.missing_dialog: MissingDialog | None = None
         self.proposal_dialog: QMessageBox | None = None
+        self.finalize_dialog: QDialog | None = None
         self.setAcceptDrops(True)
         self._build()
         self._connect()
@@ -737,6 +739,7 @@ class EvaluationView(QWidget):
         self.evidence_notice.setStyleSheet(EVIDENCE_STYLE)
         self.evidence_notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.evidence_notice.hide()
+        self.review_banner = ReviewBanner()
         self.next_step = QLabel()
         self.next_step.setObjectName("nextStep")
         self.next_step.setStyleSheet("color:#1b7f3b;font-weight:bold")
@@ -835,6 +838,7 @@ class EvaluationView(QWidget):
         top.addWidget(self.revise_button)
         header_box.addLayout(top)
         header_box.addWidget(self.info)
+        header_box.addWidget(self.review_banner)
         header_box.addWidget(self.verdict)
         header_box.addWidget(self.evidence_notice)
         header_box.addWidget(self.next_step)
@@ -978,8 +982,8 @@ class EvaluationView(QWidget):
                 status=em.status_label(data.status),
             )
             + revision
-            + data.review
         )
+        self.review_banner.show_review(data.review, data.id, data.locked)
         colour = VERDICT_COLOURS.get(data.outcome, "#555555")
         if PRUDENT_PENDING in data.verdict_text:  # passed, but 命名 waits for the county
             colour = VERDICT_COLOURS[Outcome.RECTIFY.value]
@@ -1258,12 +1262,26 @@ class EvaluationView(QWidget):
     # --- finishing ----------------------------------------------------------------------------
 
     def finalize(self) -> None:
-        """定稿: first the check on what is shown (a clickable list of what is missing), then
-        the write, which checks again in the store."""
+        """定稿: first the check on what is shown (a clickable list of what is missing), then a
+        confirmation with the verdict and what it locks, then the write, which checks again in
+        the store."""
         if self.data is None or self.locked:
             return
         if self.missing_count():
             self.show_missing()
+            return
+        from fieldapp.ui.finalize_dialog import FinalizeDialog
+
+        dialog = FinalizeDialog(self.data, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self.finalize_now)
+        dialog.rejected.connect(self.focus_items)
+        self.finalize_dialog = dialog
+        dialog.open()
+
+    def finalize_now(self) -> None:
+        """定稿 as confirmed: the store checks again and locks (writer thread)."""
+        if self.data is None or self.locked:
             return
         store, evaluation_id = self._store, self.evaluation_id
         self._runner.submit_write(

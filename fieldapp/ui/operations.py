@@ -191,6 +191,19 @@ class SignatureRow:
 
 
 @dataclass(frozen=True)
+class ReviewNote:
+    """The station's or county's review as pulled: of this evaluation, or (on a revision that
+    has none yet) of the evaluation it revises, ``of`` naming which."""
+
+    of: int
+    status: str
+    label: str
+    comment: str
+    reviewer: str
+    reviewed_at: datetime | None
+
+
+@dataclass(frozen=True)
 class EvaluationData:
     id: int
     unit_name: str
@@ -205,7 +218,7 @@ class EvaluationData:
     general_photos: tuple[str, ...] = ()
     signatures: list[SignatureRow] = field(default_factory=list)
     follows: int | None = None  # the evaluation this one follows up
-    review: str = ""  # the county's review (已接收 / 已退回 with its comment), if pulled
+    review: ReviewNote | None = None  # the county's review, if pulled (a revision: its source's)
     prudent: bool = False  # the unit is 审慎培育: 命名 waits for the county's confirmation
     evidence: tuple[EvidenceFlag, ...] = ()  # doubts about the photos (shown, never blocking)
 
@@ -224,7 +237,7 @@ def load_evaluation(store: Store, evaluation_id: int) -> EvaluationData:
 
     with store.read() as session:
         record = view.read(session, store.library, service.get(session, evaluation_id))
-        review = _review_text(session, evaluation_id)
+        review = _review_note(session, evaluation_id, record.replaces)
     return EvaluationData(
         id=record.id,
         unit_name=record.unit_name,
@@ -245,17 +258,32 @@ def load_evaluation(store: Store, evaluation_id: int) -> EvaluationData:
     )
 
 
-def _review_text(session: Session, evaluation_id: int) -> str:
-    """The station's or county's review, as pulled at the last sync ("" if none yet)."""
+def _review_note(session: Session, evaluation_id: int, replaces: int | None) -> ReviewNote | None:
+    """The review pulled for this evaluation; a revision without one of its own carries the
+    review of the evaluation it revises (the comment it answers), up the chain of revisions."""
+    from fieldapp.storage.models import Evaluation
     from fieldapp.sync import state as sync_state
 
-    review = sync_state.review_of(session, evaluation_id)
-    if review is None:
-        return ""
-    text = tr("eval.review", label=review.label)
-    if review.comment:
-        text += tr("eval.review_comment", comment=review.comment)
-    return text
+    current: int | None = evaluation_id
+    seen: set[int] = set()
+    while current is not None and current not in seen:
+        seen.add(current)
+        review = sync_state.review_of(session, current)
+        if review is not None:
+            return ReviewNote(
+                of=current,
+                status=review.status,
+                label=review.label,
+                comment=review.comment,
+                reviewer=review.reviewed_by,
+                reviewed_at=review.reviewed_at,
+            )
+        if current == evaluation_id:
+            current = replaces
+        else:
+            earlier = session.get(Evaluation, current)
+            current = None if earlier is None else earlier.replaces_id
+    return None
 
 
 def start_evaluation(

@@ -30,6 +30,14 @@ def drawn_png(path: Path) -> Path:
     return path
 
 
+def click_finalize(view: Any) -> None:
+    """Click 定稿 and, when the confirmation shows (nothing missing), take 确认定稿."""
+    view.finalize_button.click()
+    dialog = view.finalize_dialog
+    if dialog is not None and dialog.isVisible():
+        dialog.confirm.click()
+
+
 def finalize_with_one_failure(
     store: Any, code: str, folder: Path, *, due: date, answered_on: date | None = None
 ) -> tuple[int, str]:

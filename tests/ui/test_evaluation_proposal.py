@@ -28,7 +28,7 @@ from fieldapp.services.unit_changes import Change
 from fieldapp.ui import operations
 from fieldapp.ui.evaluation_view import EvaluationView
 from fieldapp.ui.tasks import TaskRunner
-from tests.ui.evaluation_helpers import drawn_png
+from tests.ui.evaluation_helpers import click_finalize, drawn_png
 from tests.unit.test_evidence import exif_photo
 
 pytestmark = pytest.mark.gui
@@ -189,7 +189,7 @@ def test_pass_asks_to_name_and_confirming_names_the_unit(
     view = make_view(evaluation)
     changed: list[str] = []
     view.unitChanged.connect(changed.append)
-    view.finalize_button.click()
+    click_finalize(view)
 
     box = view.proposal_dialog
     assert box is not None and box.isVisible() and box.objectName() == "proposalBox"
@@ -216,7 +216,7 @@ def test_not_now_leaves_the_unit(
     units: Any, make_view: Callable[..., EvaluationView], tmp_path: Path
 ) -> None:
     view = make_view(draft(units, FACTORY, tmp_path))
-    view.finalize_button.click()
+    click_finalize(view)
     box = view.proposal_dialog
     assert box is not None
     box.findChild(QPushButton, "proposalLater").click()
@@ -236,7 +236,7 @@ def test_rectify_asks_to_move_to_the_warning_list_on_the_writer_thread(
     runner = TaskRunner()  # the real threads
     view = make_view(evaluation, runner)
     qtbot.waitUntil(lambda: view.data is not None, timeout=WAIT_MS)
-    view.finalize_button.click()
+    click_finalize(view)
     qtbot.waitUntil(lambda: view.proposal_dialog is not None, timeout=WAIT_MS)
     box = view.proposal_dialog
     assert box is not None
@@ -266,7 +266,7 @@ def test_fail_lists_the_reasons_and_the_unit_stays(
     units: Any, make_view: Callable[..., EvaluationView], tmp_path: Path
 ) -> None:
     view = make_view(draft(units, FACTORY, tmp_path, fails=("G2",)))
-    view.finalize_button.click()
+    click_finalize(view)
     box = view.proposal_dialog
     assert box is not None
     assert box.text() == "缙云县新碧鑫源食品有限公司：后评价不通过，单位保持「后评价」。"
@@ -279,7 +279,7 @@ def test_a_prudent_pass_explains_the_county_confirms(
     units: Any, make_view: Callable[..., EvaluationView], tmp_path: Path
 ) -> None:
     view = make_view(draft(units, FACTORY, tmp_path, fails=("G4",)))
-    view.finalize_button.click()
+    click_finalize(view)
     box = view.proposal_dialog
     assert box is not None
     assert "属于审慎培育，命名须县局确认" in box.text() and "本机不能直接命名" in box.text()
@@ -293,7 +293,7 @@ def test_a_refused_move_is_shown_not_offered(
     units: Any, make_view: Callable[..., EvaluationView], tmp_path: Path
 ) -> None:
     view = make_view(draft(units, SHOP, tmp_path))  # still in 培育库
-    view.finalize_button.click()
+    click_finalize(view)
     box = view.proposal_dialog
     assert box is not None and box.icon() == QMessageBox.Icon.Warning
     assert box.text().startswith("缙云县五云好又多超市：暂不能变更状态。")
@@ -305,5 +305,5 @@ def test_other_kinds_propose_nothing(
     units: Any, make_view: Callable[..., EvaluationView], tmp_path: Path
 ) -> None:
     view = make_view(draft(units, FACTORY, tmp_path, kind="routine"))
-    view.finalize_button.click()
+    click_finalize(view)
     assert view.revise_button.isVisible() and view.proposal_dialog is None

@@ -35,6 +35,7 @@ from fieldapp.ui.evaluation_view import (
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.operations import load_evaluation
 from fieldapp.ui.tasks import TaskRunner
+from tests.ui.evaluation_helpers import click_finalize
 
 pytestmark = pytest.mark.gui
 
@@ -503,7 +504,7 @@ def test_finalize_refuses_then_locks_and_revises(
     qtbot: Any, store: Any, evaluation_id: int, make_view
 ) -> None:
     view = make_view(evaluation_id)
-    view.finalize_button.click()
+    click_finalize(view)
     missing = view.missing_dialog
     assert missing is not None and missing.isVisible()
     assert "还不能定稿" in missing.summary.text()
@@ -529,7 +530,7 @@ def test_finalize_refuses_then_locks_and_revises(
         box.confirm.click()
     assert error_box() is None
 
-    view.finalize_button.click()
+    click_finalize(view)
     assert view.data is not None and view.data.locked
     assert "已定稿" in view.info.text()
     assert view.verdict.text() == "通过：全部符合"

@@ -32,6 +32,7 @@ from fieldapp.ui import app as ui_app
 from fieldapp.ui import evaluation_model as em
 from fieldapp.ui import geometry, printing, strings
 from fieldapp.ui.evaluation_view import EvaluationView, NewEvaluationDialog
+from fieldapp.ui.finalize_dialog import FinalizeDialog
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.shortcuts_dialog import ShortcutsDialog
 from fieldapp.ui.tasks import TaskRunner
@@ -267,6 +268,15 @@ def test_a_whole_evaluation_by_keyboard_alone(
     qtbot.waitUntil(lambda: not view.signatures.isVisible(), timeout=WAIT_MS)
     assert focused() is view.table
     QTest.keyClick(view.table, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
+    # The confirmation shows the verdict and what 定稿 locks; Enter takes 确认定稿.
+    qtbot.waitUntil(lambda: isinstance(view.finalize_dialog, FinalizeDialog), timeout=WAIT_MS)
+    confirm = view.finalize_dialog
+    assert isinstance(confirm, FinalizeDialog)
+    assert confirm.verdict.text() == view.verdict.text()
+    assert "锁定" in confirm.locks.text()
+    activate(qtbot, confirm)
+    assert focused() is confirm.confirm
+    QTest.keyClick(focused(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: view.data is not None and view.data.locked, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: view.proposal_dialog is not None, timeout=WAIT_MS)
     box = view.proposal_dialog

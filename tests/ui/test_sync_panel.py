@@ -114,7 +114,19 @@ def test_a_returned_evaluation_comes_back_with_its_comment(
     qtbot.waitUntil(lambda: "被退回 1 份" in window.sync_indicator.text.text(), timeout=WAIT_MS)
     view = window.open_evaluation(evaluation_id)
     qtbot.waitUntil(lambda: view.data is not None, timeout=WAIT_MS)
-    assert "县局审核：已退回" in view.info.text() and "请补拍" in view.info.text()
+    # The reviewer's decision, name and comment in a banner over the evaluation...
+    banner = view.review_banner
+    assert banner.isVisible()
+    assert "已退回" in banner.text() and "所长" in banner.text() and "请补拍" in banner.text()
+    assert "修订" in banner.text()
+    # ...and over its revision, which answers it.
+    view.revise()
+    qtbot.waitUntil(
+        lambda: view.data is not None and view.data.replaces == evaluation_id, timeout=WAIT_MS
+    )
+    assert view.review_banner.isVisible()
+    assert f"所修订的评价 {evaluation_id}" in view.review_banner.text()
+    assert "请补拍" in view.review_banner.text() and "所长" in view.review_banner.text()
 
 
 def test_without_a_server_the_dialog_says_how_to_set_one(
