@@ -370,6 +370,7 @@ ZH: dict[str, str] = {
     "settings.server_group": "县局服务器（同步）",
     "settings.server_url": "服务器地址",
     "settings.server_token": "令牌",
+    "settings.token_in_keyring": "已保存在系统凭据管理器中（留空则不变）",
     "settings.ca_bundle": "CA 证书文件",
     "settings.backup_group": "自动备份",
     "settings.print_group": "打印",
@@ -463,6 +464,7 @@ ZH: dict[str, str] = {
     "review.next_revise": "请按意见点「修订」另起草稿，补正后重新定稿并同步。",
     "review.next_draft": "请按意见补正后定稿并同步。",
     "review.next_revision": "这是对上述退回的修订：按意见补正后定稿并同步。",
+    "units.draft_opened": "「{unit}」已有未定稿的评价 {id}，已打开它继续（不另起一份）",
 }
 
 EN: dict[str, str] = {
@@ -824,6 +826,7 @@ EN: dict[str, str] = {
     "settings.server_group": "County server (sync)",
     "settings.server_url": "Server address",
     "settings.server_token": "Token",
+    "settings.token_in_keyring": "Kept in the system's credential manager (leave empty to keep it)",
     "settings.ca_bundle": "CA certificate file",
     "settings.backup_group": "Automatic backup",
     "settings.print_group": "Printing",
@@ -938,6 +941,7 @@ EN: dict[str, str] = {
     "review.next_revise": "Revise it as the comment asks, then finalize and sync again.",
     "review.next_draft": "Correct it as the comment asks, then finalize and sync.",
     "review.next_revision": "This revises the returned evaluation: correct it as asked, finalize and sync.",
+    "units.draft_opened": "{unit} already has draft evaluation {id}: opened it to go on (no second draft)",
 }
 
 LANGUAGES: dict[str, dict[str, str]] = {"zh_CN": ZH, "en": EN}

@@ -93,6 +93,7 @@ class UnitsTab(QWidget):
         self._unit: UnitDetail | None = None
         self._select_after_refresh: int | str | None = None  # a unit id or a credit code
         self._focus_after_detail = False  # Enter on a row: focus the unit's actions once read
+        self._drafts: tuple[int, list[int]] = (0, [])  # (unit id, its drafts' ids), as listed
 
         self.search = QLineEdit()
         self.search.setObjectName("search")
@@ -370,6 +371,7 @@ class UnitsTab(QWidget):
         self.change_state.setEnabled(False)
         self.post_sticker.setEnabled(False)
         self.evaluations.clear()
+        self._drafts = (0, [])
         self.detail.clear()
 
     # --- evaluations of the selected unit ----------------------------------------------------
@@ -396,6 +398,9 @@ class UnitsTab(QWidget):
         if generation != self._detail_generation:
             return
         self.evaluations.clear()
+        unit = self._unit
+        drafts = [s.id for s in found if s.status == em.DRAFT]
+        self._drafts = (unit.id if unit else 0, drafts)
         for summary in reversed(found):  # newest first
             verdict = tr(f"verdict.{summary.verdict}") if summary.verdict else "—"
             text = tr(
@@ -426,6 +431,12 @@ class UnitsTab(QWidget):
 
         unit = self._unit
         if unit is None:
+            return None
+        listed_for, drafts = self._drafts
+        if listed_for == unit.id and drafts:
+            # A draft is open for this unit: go on with it rather than start a second one.
+            self.status.setText(tr("units.draft_opened", id=drafts[-1], unit=unit.name))
+            self.openEvaluation.emit(drafts[-1])
             return None
         dialog = NewEvaluationDialog(
             unit.name,

@@ -1,0 +1,148 @@
+"""Issue 12, the rest of the inspector's visit: 定稿's confirmation, Ctrl+N on a unit with a
+draft, 本节全部符合 and its undo, the large photo preview with rotate, the 整改通知书 button,
+the units tab's 行业 filter, sorting and Excel export, and the settings' 测试连接.
+
+The window runs its jobs synchronously, so each action is finished when it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from fieldapp import settings
+from fieldapp.imports.units import import_units
+from fieldapp.services import evaluations as service
+from fieldapp.services import units as unit_service
+from fieldapp.settings import Settings
+from fieldapp.ui.evaluation_view import EvaluationView, NewEvaluationDialog
+from fieldapp.ui.finalize_dialog import FinalizeDialog
+from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.tasks import TaskRunner
+from tests.ui.evaluation_helpers import DATA, PHOTO, drawn_png
+
+pytestmark = pytest.mark.gui
+
+CODE = "92331122MA2A00018H"  # 缙云县五云好又多超市
+
+
+@pytest.fixture
+def window(qtbot: Any, store: Any) -> Iterator[MainWindow]:
+    with store.session() as session:
+        import_units(session, DATA / "units-sample.csv", actor="t")
+    settings.save(store.folder, Settings(inspector_name="王芳"))
+    made = MainWindow(store, TaskRunner(synchronous=True))
+    qtbot.addWidget(made)
+    made.show()
+    yield made
+    made.shutdown()
+    for widget in QApplication.topLevelWidgets():
+        if widget.isVisible() and widget is not made:
+            widget.close()
+
+
+def start(store: Any, kind: str = "后评价") -> int:
+    with store.session() as session:
+        unit = unit_service.by_code(session, CODE)
+        return service.start(session, store.library, unit, kind, "王芳").id
+
+
+def select_unit(window: MainWindow, code: str = CODE) -> None:
+    window.units_tab.show_code(code)
+    assert window.units_tab.selected_unit is not None
+    assert window.units_tab.selected_unit.credit_code == code
+
+
+def complete(store: Any, evaluation_id: int, folder: Path) -> None:
+    """Every item 符合, required photos, both signatures (through the service)."""
+    with store.session() as session:
+        evaluation = service.get(session, evaluation_id)
+        from fieldapp.ui.operations import load_evaluation
+
+        for item in load_evaluation(store, evaluation_id).items:
+            service.answer(session, store.library, evaluation, item.ref, "pass")
+            if item.photo_required:
+                service.attach(
+                    session, store.photos, evaluation, [PHOTO], item.ref, library=store.library
+                )
+        for role, name in (("inspector", "王芳"), ("unit", "张店长")):
+            service.sign(
+                session,
+                store.signatures,
+                evaluation,
+                role,
+                name,
+                drawn_png(folder / f"{role}.png"),
+            )
+
+
+# --- 定稿 asks first --------------------------------------------------------------------------
+
+
+def test_finalize_shows_the_verdict_and_what_it_locks_and_esc_goes_back(
+    window: MainWindow, store: Any, tmp_path: Path
+) -> None:
+    evaluation_id = start(store)
+    complete(store, evaluation_id, tmp_path)
+    view = window.open_evaluation(evaluation_id)
+    view.finalize_button.click()
+    dialog = view.finalize_dialog
+    assert isinstance(dialog, FinalizeDialog) and dialog.isVisible()
+    assert dialog.verdict.text() == view.verdict.text() == "通过：全部符合"
+    assert "不符合 0 项" in dialog.summary.text()
+    assert "检查人员 王芳" in dialog.summary.text() and "张店长" in dialog.summary.text()
+    assert "锁定" in dialog.locks.text() and "修订" in dialog.locks.text()
+    assert "命名" in dialog.locks.text()  # a 后评价: the proposal comes next
+
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)  # 返回修改: nothing is locked
+    assert view.data is not None and not view.data.locked
+
+    view.finalize_button.click()
+    confirm = view.finalize_dialog
+    assert isinstance(confirm, FinalizeDialog)
+    confirm.confirm.click()
+    assert view.data is not None and view.data.locked
+
+
+# --- Ctrl+N on a unit with a draft --------------------------------------------------------------
+
+
+def test_ctrl_n_on_a_unit_with_a_draft_opens_that_draft(
+    window: MainWindow, store: Any, qtbot: Any
+) -> None:
+    draft = start(store)
+    select_unit(window)
+    tab = window.units_tab
+    tab.table.setFocus()
+    QTest.keyClick(tab.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert tab.findChild(NewEvaluationDialog) is None
+    views = window.evaluation_views()
+    assert [v.evaluation_id for v in views] == [draft]
+    assert window.tabs.currentWidget() is views[0]
+    assert str(draft) in tab.status.text() and "不另起" in tab.status.text()
+    with store.read() as session:
+        unit = unit_service.by_code(session, CODE)
+        assert len(service.list_evaluations(session, unit)) == 1
+
+
+def test_ctrl_n_without_a_draft_asks_for_a_new_one(window: MainWindow, store: Any) -> None:
+    evaluation_id = start(store)
+    complete(store, evaluation_id, Path(store.folder))
+    with store.session() as session:
+        service.finalize(session, store.library, service.get(session, evaluation_id))
+    select_unit(window)
+    dialog = window.units_tab.ask_new_evaluation()
+    assert isinstance(dialog, NewEvaluationDialog)
+    dialog.close()
+
+
+def open_view(window: MainWindow, evaluation_id: int) -> EvaluationView:
+    view = window.open_evaluation(evaluation_id)
+    assert view.data is not None
+    return view
