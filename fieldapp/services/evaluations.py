@@ -430,6 +430,19 @@ def answer(
     return row
 
 
+def clear_answer(session: Session, library: Library, evaluation: Evaluation, item_ref: str) -> bool:
+    """Take back the answer to one item of a draft, which is unchecked again (the window's
+    撤销 of 本节全部符合). Returns whether there was an answer to take back."""
+    _check_draft(evaluation)
+    ref = resolve(session, library, evaluation, item_ref)
+    row = next((a for a in evaluation.answers if (a.checklist_id, a.item_code) == ref.key), None)
+    if row is None:
+        return False
+    evaluation.answers.remove(row)
+    session.flush()
+    return True
+
+
 def attach(
     session: Session,
     photo_store: PhotoStore,

@@ -88,6 +88,7 @@ from fieldapp.ui import evaluation_model as em
 from fieldapp.ui import geometry, operations, printing
 from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.evaluation_model import ItemRow, ItemsModel
+from fieldapp.ui.group_pass import GroupPass
 from fieldapp.ui.operations import EvaluationData, Finalized
 from fieldapp.ui.review_banner import ReviewBanner
 from fieldapp.ui.strings import state_label, tr
@@ -781,6 +782,13 @@ class EvaluationView(QWidget):
         self.hint = QLabel(tr("eval.keys_hint"))
         self.hint.setObjectName("keysHint")
         self.hint.setStyleSheet("color:#666")
+        self.pass_section_button = QPushButton(tr("group.pass"))
+        self.pass_section_button.setObjectName("passSection")
+        self.undo_button = QPushButton(tr("group.undo"))
+        self.undo_button.setObjectName("undoPassSection")
+        self.group_pass = GroupPass(
+            self, self._store, self._runner, self.pass_section_button, self.undo_button
+        )
 
         self.photos = _thumbnail_list("photos")
         self.remove_photo_action = QAction(tr("eval.remove_photo"), self.photos)
@@ -874,7 +882,11 @@ class EvaluationView(QWidget):
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addWidget(self.table, 1)
-        table_layout.addWidget(self.hint)
+        below_table = QHBoxLayout()
+        below_table.addWidget(self.hint, 1)
+        below_table.addWidget(self.pass_section_button)
+        below_table.addWidget(self.undo_button)
+        table_layout.addLayout(below_table)
         left.addWidget(table_box)
         left.addWidget(lower)
         left.setStretchFactor(0, 3)
@@ -906,6 +918,7 @@ class EvaluationView(QWidget):
         for keys, slot in (
             ("Ctrl+Shift+P", lambda: self.choose_photos(for_item=True)),
             ("Ctrl+M", self.jump_to_missing),
+            (QKeySequence.StandardKey.Undo, self.group_pass.undo),
             (QKeySequence.StandardKey.Print, self.ask_print),
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -1025,6 +1038,7 @@ class EvaluationView(QWidget):
         self._update_remove()
 
     def _update_remove(self) -> None:
+        self.group_pass.update()
         enabled = not self.locked and self.photos.currentItem() is not None
         self.remove_photo_button.setEnabled(enabled)
         self.remove_photo_action.setEnabled(enabled)

@@ -326,6 +326,34 @@ def write_answer(
     return load_evaluation(store, evaluation_id)
 
 
+def write_pass_group(
+    store: Store, evaluation_id: int, refs: Sequence[str]
+) -> tuple[EvaluationData, list[str]]:
+    """本节全部符合: every item of ``refs`` still unchecked becomes 符合 (one transaction);
+    returns the snapshot and the refs it answered, which 撤销 takes back."""
+    from fieldapp.domain.verdict import Answer
+    from fieldapp.services import evaluations as service
+
+    with store.session() as session:
+        evaluation = service.get(session, evaluation_id)
+        answered = {f"{a.checklist_id}:{a.item_code}" for a in evaluation.answers}
+        changed = [ref for ref in refs if ref not in answered]
+        for ref in changed:
+            service.answer(session, store.library, evaluation, ref, Answer.PASS)
+    return load_evaluation(store, evaluation_id), changed
+
+
+def write_clear_answers(store: Store, evaluation_id: int, refs: Sequence[str]) -> EvaluationData:
+    """Take back the answers to ``refs`` (undo of 本节全部符合), in one transaction."""
+    from fieldapp.services import evaluations as service
+
+    with store.session() as session:
+        evaluation = service.get(session, evaluation_id)
+        for ref in refs:
+            service.clear_answer(session, store.library, evaluation, ref)
+    return load_evaluation(store, evaluation_id)
+
+
 def write_photos(
     store: Store,
     evaluation_id: int,

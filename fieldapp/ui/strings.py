@@ -465,6 +465,10 @@ ZH: dict[str, str] = {
     "review.next_draft": "请按意见补正后定稿并同步。",
     "review.next_revision": "这是对上述退回的修订：按意见补正后定稿并同步。",
     "units.draft_opened": "「{unit}」已有未定稿的评价 {id}，已打开它继续（不另起一份）",
+    "group.pass": "本节全部符合(&W)",
+    "group.pass_tip": "把「{section}」中尚未检查的 {n} 项都记为符合（已答的不变；可撤销）",
+    "group.undo": "撤销(&Z)",
+    "group.undo_tip": "撤销上一次「本节全部符合」（{n} 项恢复为未检查），Ctrl+Z",
 }
 
 EN: dict[str, str] = {
@@ -942,6 +946,10 @@ EN: dict[str, str] = {
     "review.next_draft": "Correct it as the comment asks, then finalize and sync.",
     "review.next_revision": "This revises the returned evaluation: correct it as asked, finalize and sync.",
     "units.draft_opened": "{unit} already has draft evaluation {id}: opened it to go on (no second draft)",
+    "group.pass": "&Whole section pass",
+    "group.pass_tip": "Mark the {n} unchecked items of {section} as pass (answered ones stay; undoable)",
+    "group.undo": "Undo (&Z)",
+    "group.undo_tip": "Undo the last section pass ({n} items back to unchecked), Ctrl+Z",
 }
 
 LANGUAGES: dict[str, dict[str, str]] = {"zh_CN": ZH, "en": EN}

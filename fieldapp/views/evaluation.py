@@ -59,6 +59,7 @@ class ItemRecord:
     photos: tuple[str, ...]  # sha256 of this item's photos
     photo_ids: tuple[int, ...] = ()  # their record ids, in the same order
     previous: PreviousAnswer | None = None  # set only in a follow-up
+    group: str = ""  # the item's section within its checklist ("": the checklist is one)
 
     @property
     def ref(self) -> str:
@@ -211,6 +212,7 @@ def read(session: Session, library: Library, evaluation: Evaluation) -> Evaluati
                     photos=tuple(p.sha256 for p in shown),
                     photo_ids=tuple(p.id for p in shown),
                     previous=previous,
+                    group=item.group,
                 )
             )
     draft = evaluation.status == EvaluationStatus.DRAFT

@@ -146,3 +146,45 @@ def open_view(window: MainWindow, evaluation_id: int) -> EvaluationView:
     view = window.open_evaluation(evaluation_id)
     assert view.data is not None
     return view
+
+
+# --- 本节全部符合 and 撤销 ------------------------------------------------------------------------
+
+
+def test_a_section_passes_at_once_and_one_undo_takes_it_back(
+    window: MainWindow, store: Any, qtbot: Any
+) -> None:
+    view = open_view(window, start(store))
+    items = view.model.items
+    first = items[0]
+    section = [
+        n
+        for n, i in enumerate(items)
+        if (i.checklist_id, i.group) == (first.checklist_id, first.group)
+    ]
+    assert 1 < len(section) < len(items)
+    # One item of the section answered 不适用 before: it stays.
+    view.table.move_to(section[1])
+    QTest.keyClick(view.table, Qt.Key.Key_3)
+    view.table.move_to(section[0])
+    assert view.pass_section_button.isEnabled()
+    assert f"{len(section) - 1} 项" in view.pass_section_button.toolTip()
+    assert not view.undo_button.isEnabled()
+
+    view.pass_section_button.click()
+    results = [view.model.item(n).result for n in section]
+    assert results == ["pass", "na", *["pass"] * (len(section) - 2)]
+    others = [i.result for n, i in enumerate(view.model.items) if n not in section]
+    assert set(others) == {None}  # nothing outside the section
+    assert not view.pass_section_button.isEnabled()  # nothing left to pass in it
+    assert view.undo_button.isEnabled()
+
+    # Ctrl+Z: every answer it made is unchecked again; the 不适用 stays.
+    view.table.setFocus()
+    QTest.keyClick(view.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    results = [view.model.item(n).result for n in section]
+    assert results == [None, "na", *[None] * (len(section) - 2)]
+    assert not view.undo_button.isEnabled()
+    with store.read() as session:
+        evaluation = service.get(session, view.evaluation_id)
+        assert [a.result for a in evaluation.answers] == ["na"]
