@@ -228,11 +228,16 @@ def _carry_token(current: Path, staging: Path) -> None:
     """A backup holds no server token; restoring on the laptop that has one keeps it."""
     from fieldapp import settings
 
-    token = settings.load(current).server_token
-    if token and (staging / SETTINGS_FILE).is_file():
+    here = settings.load(current)
+    if here.has_token and (staging / SETTINGS_FILE).is_file():
         restored = settings.load(staging)
         if not restored.server_token:
-            settings.save(staging, restored.replace(server_token=token))
+            # A token in the credential store is named after the data folder, which the
+            # restored folder takes over: only the file's part needs carrying.
+            kept = restored.replace(
+                server_token=here.server_token, token_in_keyring=here.token_in_keyring
+            )
+            settings.save(staging, kept)
 
 
 def _refuse(archive: Path, message: str, problems: list[Problem] | None = None) -> InvalidInput:

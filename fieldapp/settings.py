@@ -84,7 +84,13 @@ class Settings:
     )
     # County server (sync).
     server_url: str = _text("县局服务器地址，如 https://fxxf.example.gov.cn:8443")
-    server_token: str = _text("县局服务器发给本人的令牌（由县局管理员用 users add 生成）")
+    server_token: str = _text(
+        "县局服务器发给本人的令牌（由县局管理员用 users add 生成）；"
+        "有系统凭据管理器时保存在那里，本文件中留空"
+    )
+    token_in_keyring: int = _choice(
+        0, (0, 1), "令牌是否保存在系统凭据管理器中（1 是，0 否）；由 fieldapp 自动设置"
+    )
     ca_bundle: str = _text("县局自建证书的 CA 文件路径（.pem）；留空则使用系统信任的证书")
     # Automatic backup.
     backup_folder: str = _text("自动备份的文件夹（如 U 盘）；留空则不自动备份")
@@ -119,6 +125,11 @@ class Settings:
             elif not isinstance(value, str):
                 raise ValueError(f"设置 {spec.name}：应为文字，不是 {value!r}")
         parse_badges(self.colleague_badges)
+
+    @property
+    def has_token(self) -> bool:
+        """A token is set, in this file or in the credential store."""
+        return bool(self.server_token or self.token_in_keyring)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (and checked)."""
@@ -162,5 +173,25 @@ def load(folder: Path) -> Settings:
 
 
 def save(folder: Path, settings: Settings) -> None:
+    """Write ``settings``; a token given in them goes to the operating system's credential
+    store where there is one (:mod:`fieldapp.tokenvault`), and into the file only where not."""
+    if settings.server_token:
+        from fieldapp import tokenvault
+
+        if tokenvault.store(folder, settings.server_token):
+            settings = settings.replace(server_token="", token_in_keyring=1)
+        else:
+            settings = settings.replace(token_in_keyring=0)
     text = json.dumps(settings.to_dict(), ensure_ascii=False, indent=2)
     write_bytes(folder / SETTINGS_FILE, text.encode("utf-8"))
+
+
+def server_token(folder: Path, settings: Settings) -> str:
+    """The token to sync with: from the settings file, or from the credential store."""
+    if settings.server_token:
+        return settings.server_token
+    if not settings.token_in_keyring:
+        return ""
+    from fieldapp import tokenvault
+
+    return tokenvault.fetch(folder)

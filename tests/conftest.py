@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# No test reads or writes the credential store of the machine it runs on (a developer's
+# desktop has one): tests that need one use tests/keyring_double.py.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -844,14 +844,20 @@ def run_sync(
     """One full sync with the server in ``settings`` (default: the store's saved settings)."""
     settings = settings or settings_module.load(store.folder)
     if transport is None:
-        if not settings.server_url or not settings.server_token:
+        if not settings.server_url or not settings.has_token:
             raise SyncError(
                 "还没有设置县局服务器：请运行 fieldapp sync --server 地址 --token 令牌"
                 "（令牌由县局管理员用 fieldapp-server users add 生成）"
             )
-        transport = Transport(
-            settings.server_url, settings.server_token, ca_bundle=settings.ca_bundle
-        )
+        if settings.server_token and settings == settings_module.load(store.folder):
+            settings_module.save(store.folder, settings)  # a token left in the file moves out
+        token = settings_module.server_token(store.folder, settings)
+        if not token:
+            raise SyncError(
+                "系统凭据管理器中找不到县局服务器令牌（换了电脑、系统账号或数据文件夹？）："
+                "请在 设置 中重新填写令牌，或运行 fieldapp sync --token 令牌"
+            )
+        transport = Transport(settings.server_url, token, ca_bundle=settings.ca_bundle)
     label = settings.inspector_name or ""
     client = SyncClient(store, transport, label=label, progress=progress, cancelled=cancelled)
     try:

@@ -94,6 +94,8 @@ class ServerFields:
         self.server_token = QLineEdit(current.server_token)
         self.server_token.setObjectName("serverToken")
         self.server_token.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
+        if current.token_in_keyring and not current.server_token:
+            self.server_token.setPlaceholderText(tr("settings.token_in_keyring"))
 
     def add_to(self, form: QFormLayout) -> None:
         form.addRow(tr("settings.server_url"), self.server_url)

@@ -667,7 +667,7 @@ def read_status(store: Store, *, ledger: bool = True) -> SyncStatus:
             Returned(e.id, e.unit.name, s.review_comment) for e, s in state.returned(session)
         ]
         return SyncStatus(
-            configured=bool(saved.server_url and saved.server_token),
+            configured=bool(saved.server_url and saved.has_token),
             server=saved.server_url,
             pending=state.pending_count(session),
             last_sync=state.last_sync(session),
