@@ -85,7 +85,7 @@ from fieldapp.services.evidence import EvidenceFlag, photo_doubts
 from fieldapp.services.unit_changes import Proposal
 from fieldapp.store import Store
 from fieldapp.ui import evaluation_model as em
-from fieldapp.ui import geometry, operations, printing
+from fieldapp.ui import geometry, notice_action, operations, printing
 from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.evaluation_model import ItemRow, ItemsModel
 from fieldapp.ui.group_pass import GroupPass
@@ -833,6 +833,10 @@ class EvaluationView(QWidget):
         self.print_button = QPushButton(tr("print.sheet"))
         self.print_button.setObjectName("printSheet")
         self.print_button.setToolTip(tr("eval.print_tip"))
+        self.notice_button = QPushButton(tr("notice.button"))
+        self.notice_button.setObjectName("printNotice")
+        self.notice_button.setToolTip(tr("notice.tip"))
+        self.notice_button.hide()
 
         header_box = QVBoxLayout()
         top = QHBoxLayout()
@@ -842,6 +846,7 @@ class EvaluationView(QWidget):
         top.addWidget(self.missing_button)
         top.addWidget(self.signatures_button)
         top.addWidget(self.print_button)
+        top.addWidget(self.notice_button)
         top.addWidget(self.finalize_button)
         top.addWidget(self.revise_button)
         header_box.addLayout(top)
@@ -950,6 +955,7 @@ class EvaluationView(QWidget):
         self.finalize_button.clicked.connect(self.finalize)
         self.revise_button.clicked.connect(self.revise)
         self.print_button.clicked.connect(self.ask_print)
+        self.notice_button.clicked.connect(lambda _checked=False: self.ask_notice())
 
     # --- loading -----------------------------------------------------------------------------
 
@@ -1033,6 +1039,7 @@ class EvaluationView(QWidget):
             box.setEnabled(not locked)
         self.finalize_button.setVisible(not locked)
         self.revise_button.setVisible(locked)
+        self.notice_button.setVisible(notice_action.can_print_notice(self.data))
         self.setAcceptDrops(not locked)
         self.hint.setText(tr("eval.locked_hint") if locked else tr("eval.keys_hint"))
         self._update_remove()
@@ -1460,6 +1467,14 @@ class EvaluationView(QWidget):
         )
         if dialog is not None:
             dialog.finished.connect(lambda _result: self.focus_items())
+        return dialog
+
+    def ask_notice(self) -> QFileDialog | None:
+        """整改通知书: save the notice where the inspector chooses, then open it."""
+        if not notice_action.can_print_notice(self.data) or self.data is None:
+            return None
+        dialog = notice_action.ask_notice(self, self._store, self._runner, self.data)
+        dialog.finished.connect(lambda _result: self.focus_items())
         return dialog
 
     def revise(self) -> None:

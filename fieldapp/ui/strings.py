@@ -469,6 +469,10 @@ ZH: dict[str, str] = {
     "group.pass_tip": "把「{section}」中尚未检查的 {n} 项都记为符合（已答的不变；可撤销）",
     "group.undo": "撤销(&Z)",
     "group.undo_tip": "撤销上一次「本节全部符合」（{n} 项恢复为未检查），Ctrl+Z",
+    "notice.button": "整改通知书(&U)…",
+    "notice.tip": "打印给单位的整改通知书：不符合项、整改要求和期限、签收栏、所里的联系方式",
+    "notice.save_title": "保存整改通知书",
+    "notice.file_name": "整改通知书-{id}-{unit}.pdf",
 }
 
 EN: dict[str, str] = {
@@ -950,6 +954,10 @@ EN: dict[str, str] = {
     "group.pass_tip": "Mark the {n} unchecked items of {section} as pass (answered ones stay; undoable)",
     "group.undo": "Undo (&Z)",
     "group.undo_tip": "Undo the last section pass ({n} items back to unchecked), Ctrl+Z",
+    "notice.button": "Rectification notice (&U)…",
+    "notice.tip": "Print the rectification notice for the unit: failed items, requirements and deadlines, receipt lines, the station's contact",
+    "notice.save_title": "Save rectification notice",
+    "notice.file_name": "notice-{id}-{unit}.pdf",
 }
 
 LANGUAGES: dict[str, dict[str, str]] = {"zh_CN": ZH, "en": EN}

@@ -8,6 +8,7 @@ The window runs its jobs synchronously, so each action is finished when it retur
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,12 @@ from fieldapp.imports.units import import_units
 from fieldapp.services import evaluations as service
 from fieldapp.services import units as unit_service
 from fieldapp.settings import Settings
+from fieldapp.ui import printing
 from fieldapp.ui.evaluation_view import EvaluationView, NewEvaluationDialog
 from fieldapp.ui.finalize_dialog import FinalizeDialog
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.tasks import TaskRunner
-from tests.ui.evaluation_helpers import DATA, PHOTO, drawn_png
+from tests.ui.evaluation_helpers import DATA, PHOTO, drawn_png, finalize_with_one_failure
 
 pytestmark = pytest.mark.gui
 
@@ -188,3 +190,27 @@ def test_a_section_passes_at_once_and_one_undo_takes_it_back(
     with store.read() as session:
         evaluation = service.get(session, view.evaluation_id)
         assert [a.result for a in evaluation.answers] == ["na"]
+
+
+# --- 整改通知书 -----------------------------------------------------------------------------
+
+
+def test_the_notice_button_prints_the_rectification_notice(
+    window: MainWindow, store: Any, tmp_path: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[Path] = []
+    monkeypatch.setattr(printing, "open_document", lambda path: opened.append(Path(path)))
+    draft = open_view(window, start(store))
+    assert draft.notice_button.isHidden()  # a draft has no notice yet
+    evaluation_id, _failed = finalize_with_one_failure(
+        store, "92331122MA2A00050W", tmp_path, due=date.today() + timedelta(days=20)
+    )
+    view = open_view(window, evaluation_id)
+    assert not view.notice_button.isHidden()
+    dialog = view.ask_notice()
+    assert dialog is not None and dialog.isVisible()
+    out = tmp_path / "notice.pdf"
+    dialog.selectFile(str(out))
+    dialog.accept()
+    qtbot.waitUntil(lambda: opened == [out], timeout=10_000)
+    assert out.read_bytes().startswith(b"%PDF")
