@@ -1,9 +1,11 @@
 """The unit list: which units match a filter, a page of them, and each unit's record.
 
-Search runs as the user types, by name, shop name, credit code or address. Terms of three
-characters or more use the FTS5 trigram index (``unit_search``). Shorter terms (most Chinese
-queries: "超市", "壶镇") cannot: SQLite's trigram tokenizer returns nothing for them, so they are
-matched with LIKE over the same columns. A query of several terms matches units that contain all.
+Search runs as the user types, by name, shop name, credit code or address, and finds exactly
+the units whose field contains the term, ASCII letters in either case (what LIKE '%term%' finds),
+from two FTS5 indexes the triggers of migration 0010 keep in step with ``units``:
+``unit_bigrams`` (each field's overlapping character bigrams, in order) answers a term of two
+characters or more as the phrase of its bigrams; ``unit_chars`` (every character) answers a
+one-character term. A query of several terms matches units that contain all.
 
 The conditions on text, station, type and state are SQL written once here (:func:`conditions`):
 the window and ``fieldapp units list`` run them on ``sqlite3``; the ORM's
@@ -24,8 +26,6 @@ from fieldapp.errors import NotFound
 
 if TYPE_CHECKING:
     from fieldapp.storage.models import Unit
-
-SEARCH_COLUMNS = ("name", "shop_name", "credit_code", "address")
 
 
 @dataclass(frozen=True)
@@ -98,12 +98,20 @@ def terms(query: str) -> list[str]:
     return unicodedata.normalize("NFKC", query).split()
 
 
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _token(text: str) -> str:
+    """The index token of one or two characters: the hex of their UTF-8 bytes, ASCII letters
+    lowered (SQLite's ``hex(lower(...))`` in the triggers of migration 0010)."""
+    folded = "".join(c.lower() if "A" <= c <= "Z" else c for c in text)
+    return folded.encode("utf-8", "surrogatepass").hex().upper()
 
 
-def _fts_phrase(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
+def match(term: str) -> tuple[str, str]:
+    """The index (``unit_bigrams`` or ``unit_chars``) and the FTS5 query finding ``term``."""
+    if len(term) == 1:
+        return "unit_chars", _token(term)
+    return "unit_bigrams", '"' + " ".join(
+        _token(term[i : i + 2]) for i in range(len(term) - 1)
+    ) + '"'
 
 
 def conditions(query: UnitFilter, table: str = "units") -> tuple[list[str], dict[str, Any]]:
@@ -113,17 +121,8 @@ def conditions(query: UnitFilter, table: str = "units") -> tuple[list[str], dict
     params: dict[str, Any] = {}
     for n, term in enumerate(terms(query.search)):
         key = f"term_{n}"
-        if len(term) >= 3:
-            params[key] = _fts_phrase(term)
-            where.append(
-                f"{table}.id IN (SELECT rowid FROM unit_search WHERE unit_search MATCH :{key})"
-            )
-        else:
-            params[key] = f"%{_escape_like(term)}%"
-            alternatives = " OR ".join(
-                f"{table}.{column} LIKE :{key} ESCAPE '\\'" for column in SEARCH_COLUMNS
-            )
-            where.append(f"({alternatives})")
+        index, params[key] = match(term)
+        where.append(f"{table}.id IN (SELECT rowid FROM {index} WHERE {index} MATCH :{key})")
     if query.station:
         params["station"] = query.station.strip()
         where.append(

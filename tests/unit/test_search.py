@@ -25,16 +25,25 @@ def names(store, text: str, **kw) -> list[str]:  # type: ignore[no-untyped-def]
         return [u.name for u in search(session, UnitFilter(text, **kw))]
 
 
-def test_sqlite_trigram_really_misses_two_character_queries(filled) -> None:
-    """The pitfall the LIKE path exists for: SQLite's trigram index finds nothing under 3 chars."""
+def test_two_character_queries_are_index_lookups(filled) -> None:
+    """SQLite's trigram index found nothing under 3 characters (so 「超市」 scanned every unit
+    with LIKE); the bigram index answers it as one phrase lookup."""
     con = sqlite3.connect(filled.database)
     try:
+        plan = " ".join(
+            str(row[-1])
+            for row in con.execute(
+                "EXPLAIN QUERY PLAN SELECT rowid FROM unit_bigrams WHERE unit_bigrams MATCH ?",
+                ('"E8B685E5B882"',),
+            )
+        )
         hits = con.execute(
-            "SELECT count(*) FROM unit_search WHERE unit_search MATCH '\"超市\"'"
+            "SELECT count(*) FROM unit_bigrams WHERE unit_bigrams MATCH '\"E8B685E5B882\"'"
         ).fetchone()
     finally:
         con.close()
-    assert hits == (0,)
+    assert "VIRTUAL TABLE INDEX" in plan
+    assert hits == (1,)
     assert names(filled, "超市") == ["缙云县五云好又多超市"]
 
 

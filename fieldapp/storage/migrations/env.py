@@ -4,13 +4,16 @@ from alembic import context
 
 from fieldapp.storage.models import Base
 
+SEARCH_INDEXES = ("unit_search", "unit_bigrams", "unit_chars")
+
 config = context.config
 engine = config.attributes["engine"]
 
 
 def include_object(_obj, name, type_, _reflected, _compare_to):  # type: ignore[no-untyped-def]
-    # The FTS5 search index and its shadow tables are managed by raw SQL in migration 0002.
-    return not (type_ == "table" and name and name.startswith("unit_search"))
+    # The FTS5 search indexes and their shadow tables are managed by raw SQL (migrations 0002,
+    # 0010), not by the models.
+    return not (type_ == "table" and name and name.startswith(SEARCH_INDEXES))
 
 
 with engine.begin() as connection:
