@@ -90,6 +90,7 @@ from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.evaluation_model import ItemRow, ItemsModel
 from fieldapp.ui.group_pass import GroupPass
 from fieldapp.ui.operations import EvaluationData, Finalized
+from fieldapp.ui.photo_preview import PhotoPreview
 from fieldapp.ui.review_banner import ReviewBanner
 from fieldapp.ui.strings import state_label, tr
 from fieldapp.ui.tasks import TaskRunner
@@ -325,35 +326,6 @@ def _thumbnail_list(name: str) -> QListWidget:
     photos.setMovement(QListWidget.Movement.Static)
     photos.setFixedHeight(THUMB_SIZE + 36)
     return photos
-
-
-class PhotoPreview(QDialog):
-    """One photo, larger."""
-
-    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("photoPreview")
-        self.setWindowTitle(tr("eval.preview"))
-        label = QLabel()
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        pixmap = QPixmap(str(path))
-        if pixmap.isNull():
-            label.setText(tr("eval.photo_missing", name=path.name))
-        else:
-            label.setPixmap(
-                pixmap.scaled(
-                    1000,
-                    750,
-                    Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
-            )
-        scroll = QScrollArea()
-        scroll.setWidget(label)
-        scroll.setWidgetResizable(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(scroll)
-        self.resize(1040, 800)
 
 
 # --- the signature pad -------------------------------------------------------------------------
@@ -1133,11 +1105,32 @@ class EvaluationView(QWidget):
         return True
 
     def _preview(self, entry: QListWidgetItem) -> None:
+        self.preview_photo(entry)
+
+    def preview_photo(self, entry: QListWidgetItem) -> QDialog:
+        """The photo large; on a draft's own photo, 向左转/向右转 and 另存为转正的照片."""
         sha = str(entry.data(Qt.ItemDataRole.UserRole))
-        dialog = PhotoPreview(self._store.photos.path(sha), self)
+        photo_id = entry.data(PHOTO_ID_ROLE)
+        item = self.current_item()
+        caption = f"{item.code} {item.text}" if item else entry.text()
+        turnable = photo_id is not None and not self.locked and entry.listWidget() is self.photos
+        dialog = PhotoPreview(
+            self._store.photos.path(sha),
+            caption,
+            self,
+            photo_id=int(photo_id) if turnable else None,
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.rotateChosen.connect(self.save_upright)
         dialog.finished.connect(lambda _result: self.focus_items())
         dialog.open()
+        return dialog
+
+    def save_upright(self, photo_id: int, quarter_turns: int) -> None:
+        """Attach an upright copy of the photo beside it (writer thread); the original stays."""
+        self._write(
+            lambda store, eid: operations.write_upright_photo(store, eid, photo_id, quarter_turns)
+        )
 
     # --- answering ---------------------------------------------------------------------------
 

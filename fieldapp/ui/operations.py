@@ -377,6 +377,47 @@ def write_photos(
     return load_evaluation(store, evaluation_id)
 
 
+def write_upright_photo(
+    store: Store, evaluation_id: int, photo_id: int, quarter_turns: int
+) -> EvaluationData:
+    """Attach an upright copy of a sideways photo beside it, on the same item (or the whole
+    evaluation), with the original's capture time and place; the original stays as it was."""
+    import tempfile
+    from pathlib import Path
+
+    from fieldapp.photos.rotate import upright_copy
+    from fieldapp.services import evaluations as service
+    from fieldapp.storage.models import Photo
+
+    with store.session() as session:
+        evaluation = service.get(session, evaluation_id)
+        photo = session.get(Photo, photo_id)
+        if photo is None or photo.evaluation_id != evaluation_id:
+            raise NotFound(tr("eval.photo_gone"))
+        lat, lon = photo.gps_lat, photo.gps_lon
+        gps = (lat, lon) if lat is not None and lon is not None else None
+        ref = f"{photo.checklist_id}:{photo.item_code}" if photo.item_code else None
+        stem = Path(photo.original_name).stem or photo.sha256[:8]
+        with tempfile.TemporaryDirectory(prefix="fieldapp-upright-") as folder:
+            copy = upright_copy(
+                store.photos.path(photo.sha256),
+                quarter_turns,
+                Path(folder) / tr("eval.upright_name", stem=stem),
+                taken_at=photo.taken_at,
+                gps=gps,
+            )
+            service.attach(
+                session,
+                store.photos,
+                evaluation,
+                [copy],
+                ref,
+                library=store.library,
+                max_side=settings.load(store.folder).photo_long_side,
+            )
+    return load_evaluation(store, evaluation_id)
+
+
 def write_remove_photo(store: Store, evaluation_id: int, photo_id: int) -> EvaluationData:
     """Take one photo off the draft; its file goes after the commit unless still used."""
     from fieldapp.services import evaluations as service

@@ -473,6 +473,13 @@ ZH: dict[str, str] = {
     "notice.tip": "打印给单位的整改通知书：不符合项、整改要求和期限、签收栏、所里的联系方式",
     "notice.save_title": "保存整改通知书",
     "notice.file_name": "整改通知书-{id}-{unit}.pdf",
+    "preview.title": "照片：{caption}",
+    "preview.left": "向左转(&L)",
+    "preview.right": "向右转(&R)",
+    "preview.save": "另存为转正的照片(&S)",
+    "preview.save_tip": "把转正后的照片另存一张，放在本条目中；原照片原样保留（不需要时可删除）",
+    "eval.upright_name": "{stem}-转正.jpg",
+    "eval.photo_gone": "这张照片已不在本评价中（可能已删除），请重新打开评价",
 }
 
 EN: dict[str, str] = {
@@ -958,6 +965,13 @@ EN: dict[str, str] = {
     "notice.tip": "Print the rectification notice for the unit: failed items, requirements and deadlines, receipt lines, the station's contact",
     "notice.save_title": "Save rectification notice",
     "notice.file_name": "notice-{id}-{unit}.pdf",
+    "preview.title": "Photo: {caption}",
+    "preview.left": "Turn &left",
+    "preview.right": "Turn &right",
+    "preview.save": "&Save upright copy",
+    "preview.save_tip": "Save the turned photo as a new copy on this item; the original is kept as it was (remove it if not needed)",
+    "eval.upright_name": "{stem}-upright.jpg",
+    "eval.photo_gone": "This photo is no longer on the evaluation (removed?); open the evaluation again",
 }
 
 LANGUAGES: dict[str, dict[str, str]] = {"zh_CN": ZH, "en": EN}

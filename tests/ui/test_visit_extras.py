@@ -26,6 +26,7 @@ from fieldapp.ui import printing
 from fieldapp.ui.evaluation_view import EvaluationView, NewEvaluationDialog
 from fieldapp.ui.finalize_dialog import FinalizeDialog
 from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.photo_preview import PhotoPreview
 from fieldapp.ui.tasks import TaskRunner
 from tests.ui.evaluation_helpers import DATA, PHOTO, drawn_png, finalize_with_one_failure
 
@@ -214,3 +215,58 @@ def test_the_notice_button_prints_the_rectification_notice(
     dialog.accept()
     qtbot.waitUntil(lambda: opened == [out], timeout=10_000)
     assert out.read_bytes().startswith(b"%PDF")
+
+
+# --- the large preview and its turn -------------------------------------------------------------
+
+
+def test_a_turned_photo_is_saved_as_a_new_upright_copy_beside_the_original(
+    window: MainWindow, store: Any, qtbot: Any
+) -> None:
+    evaluation_id = start(store)
+    view = open_view(window, evaluation_id)
+    item = view.current_item()
+    assert item is not None
+    view.attach([str(PHOTO)], for_item=True)
+    assert view.photos.count() == 1
+    with store.read() as session:
+        (original,) = service.get(session, evaluation_id).photos
+        before = (original.id, original.sha256, original.width, original.height, original.taken_at)
+    entry = view.photos.item(0)
+    dialog = view.preview_photo(entry)
+    assert isinstance(dialog, PhotoPreview) and dialog.isVisible()
+    assert item.code in dialog.caption.text()
+    assert not dialog.save.isEnabled()  # nothing turned yet
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=10_000)
+    QTest.keyClick(dialog, Qt.Key.Key_Right)
+    assert dialog.turns == 1 and dialog.save.isEnabled()
+    dialog.save.click()
+
+    assert view.photos.count() == 2  # the copy beside the original, on the same item
+    with store.read() as session:
+        photos = service.get(session, evaluation_id).photos
+        kept = next(p for p in photos if p.id == before[0])
+        copy = next(p for p in photos if p.id != before[0])
+        assert (kept.id, kept.sha256, kept.width, kept.height, kept.taken_at) == before
+        assert (copy.checklist_id, copy.item_code) == (kept.checklist_id, kept.item_code)
+        assert (copy.width, copy.height) == (kept.height, kept.width)  # turned a quarter
+        assert copy.taken_at == kept.taken_at and copy.sha256 != kept.sha256
+        assert copy.original_name.endswith("-转正.jpg")
+    assert store.photos.path(before[1]).exists()
+
+
+def test_a_finalized_evaluations_photo_shows_without_the_turn(
+    window: MainWindow, store: Any, tmp_path: Path
+) -> None:
+    evaluation_id = start(store)
+    complete(store, evaluation_id, tmp_path)
+    with store.session() as session:
+        service.finalize(session, store.library, service.get(session, evaluation_id))
+    view = open_view(window, evaluation_id)
+    row = next(n for n, i in enumerate(view.model.items) if i.photos)
+    view.table.move_to(row)
+    dialog = view.preview_photo(view.photos.item(0))
+    assert isinstance(dialog, PhotoPreview)
+    assert dialog.photo_id is None and dialog.save.isHidden() and dialog.left.isHidden()
+    dialog.close()
