@@ -17,6 +17,7 @@ from typing import Any
 from fieldapp import __version__, frozen_check, paths
 from fieldapp.cli import (
     backup,
+    cases,
     checklists,
     evaluations,
     exports,
@@ -37,6 +38,7 @@ COMMAND_GROUPS: tuple[Callable[[Any], None], ...] = (
     targets.register,
     maintenance.register,
     evaluations.register,
+    cases.register,
     backup.register,
     sync.register,
     exports.register,
@@ -83,6 +85,8 @@ READ_ONLY_COMMANDS = frozenset(
         ("report", "blank"),
         ("report", "bulletin"),
         ("sync", "status"),
+        ("cases", "list"),
+        ("cases", "export"),
     }
 )
 # ``sync`` sets up a new laptop from the county server (units, targets, checklists come down).

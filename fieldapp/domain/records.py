@@ -97,6 +97,7 @@ class ConflictKind(StrEnum):
     EVALUATION = "evaluation"
     UNIT_CHANGE = "unit_change"
     UNIT_PUBLISH = "unit_publish"  # a county list whose history the rules refuse
+    CASE = "case"  # a 联络站's case the caller may not write, or an older version of one
 
 
 class Published(StrEnum):

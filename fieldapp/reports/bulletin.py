@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
+from fieldapp.domain.cases import yuan
 from fieldapp.errors import InvalidInput
 from fieldapp.reports import cells, pdfkit
 from fieldapp.reports.charts import bar_chart
@@ -129,6 +131,13 @@ KIND_HEADERS = ("评价类型", *(v.label for v in VERDICTS), "合计")
 FAILED_HEADERS = ("名次", "检查表", "条目代码", "条目内容", "不符合次数")
 OVERDUE_HEADERS = ("所（分局）", "单位名称", "条目", "整改要求", "整改期限", "逾期天数")
 HOLD_HEADERS = ("所（分局）", *(r.label for r in Reason))
+CASE_HEADERS = (
+    "所（分局）",
+    "本月台账",
+    "本月挽回经济损失（元）",
+    "本年台账",
+    "本年挽回经济损失（元）",
+)
 
 
 def _progress_values(s: StationMonth, ratio: Callable[[float | None], Any] = percent) -> list[Any]:
@@ -155,6 +164,12 @@ def _evaluation_values(s: StationMonth) -> list[Any]:
         s.rectifications_open,
         s.rectifications_overdue,
     ]
+
+
+def _case_values(s: StationMonth, money: Callable[[int], Any] = yuan) -> list[Any]:
+    """A station's 联络站 cases (台账): the month's and the year's, with 挽回经济损失 in 元
+    (``money`` writes it: text for the PDF, a number for a workbook)."""
+    return [s.station, s.cases, money(s.recovered_fen), s.cases_year, money(s.recovered_year_fen)]
 
 
 def _hold_values(s: StationMonth) -> list[Any]:
@@ -295,6 +310,15 @@ def write_pdf(summary: MonthSummary, path: Path, today: date) -> None:
     for deadline in summary.deadlines:
         table.append([deadline.name, deadline.due.isoformat(), days_text(deadline.days_left)])
     story.append(pdfkit.grid_table(table, [width - 60 * mm, 30 * mm, 30 * mm]))
+
+    story.append(para("七、村级联络站台账", "h2"))
+    if any(s.cases_year for s, _ in rows):
+        table = [list(CASE_HEADERS), *(_case_values(s) for s, _ in rows)]
+        story.append(pdfkit.grid_table(table, _widths(width, 5, first=0.2), right, *extra))
+    else:
+        story.append(
+            para(f"{summary.year}年截至 {summary.as_of.isoformat()} 没有联络站台账记录。", "body")
+        )
     pdfkit.build(path, title(summary), story)
 
 
@@ -443,5 +467,12 @@ def write_xlsx(summary: MonthSummary, path: Path, today: date) -> None:
         HOLD_HEADERS,
         [_hold_values(s) for s, _ in rows],
         [16, 12, 12, 12, 12, 12],
+    )
+    _sheet(
+        book,
+        "联络站台账",
+        CASE_HEADERS,
+        [_case_values(s, money=lambda fen: Decimal(yuan(fen))) for s, _ in rows],
+        [16, 10, 20, 10, 20],
     )
     book.save(path)

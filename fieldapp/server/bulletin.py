@@ -26,7 +26,7 @@ from fieldapp.server import figures, holdbacks
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller, Invalid
 from fieldapp.services import worklists
-from fieldapp.services.worklists import MonthEvaluation, MonthFacts, MonthSummary
+from fieldapp.services.worklists import MonthCase, MonthEvaluation, MonthFacts, MonthSummary
 
 
 class ServerTexts:
@@ -98,7 +98,23 @@ def facts(
         texts=ServerTexts(session),
         has_targets=bool(session.scalar(targets)),
         has_events=any(first <= day <= last for u in read.units for day in u.event_days),
+        cases=_cases(session, first.year, stations),
     )
+
+
+def _cases(session: Session, year: int, stations: dict[str, str]) -> list[MonthCase]:
+    """The 联络站 cases (台账) received, of ``year`` by 咨询时间 in the server's local time, each
+    in its 联络站's station now (as the desktop joins a case to its unit's station)."""
+    rows = session.execute(
+        select(m.Case.unit_uuid, m.Case.station, m.Case.consulted_at, m.Case.recovered_fen)
+    ).mappings()
+    out = []
+    for row in rows:
+        consulted = holdbacks.local(row["consulted_at"])
+        if consulted.year == year:
+            station = stations.get(row["unit_uuid"], row["station"])
+            out.append(MonthCase(station, consulted, row["recovered_fen"]))
+    return out
 
 
 def month_summary(

@@ -50,6 +50,7 @@ from fieldapp.services.holdback_fold import StationHoldBacks as StationHoldBacks
 from fieldapp.services.stations import find_station
 from fieldapp.storage.models import (
     AnswerRow,
+    Case,
     Evaluation,
     EvaluationChecklist,
     PulledAnswer,
@@ -464,6 +465,12 @@ class StationMonth:
     rectifications_open: int
     rectifications_overdue: int
     hold_backs: dict[Reason, int] = field(default_factory=dict)
+    # its 联络站' cases (台账) by 咨询时间: in the month, and in the year up to the bulletin's date;
+    # 挽回经济损失 in whole 分
+    cases: int = 0
+    recovered_fen: int = 0
+    cases_year: int = 0
+    recovered_year_fen: int = 0
 
     @property
     def ratio(self) -> float | None:
@@ -534,6 +541,10 @@ _SUMMED = (
     "failed",
     "rectifications_open",
     "rectifications_overdue",
+    "cases",
+    "recovered_fen",
+    "cases_year",
+    "recovered_year_fen",
 )
 TOP_FAILED = 10
 VERDICTS = (Outcome.PASS, Outcome.RECTIFY, Outcome.FAIL)  # the columns of KindCount.by_verdict
@@ -562,6 +573,15 @@ class MonthEvaluation:
 
 
 @dataclass(frozen=True)
+class MonthCase:
+    """A 联络站's case (台账), as the bulletin counts it."""
+
+    station: str  # its 联络站's station
+    consulted_at: datetime  # local wall time, naive
+    recovered_fen: int
+
+
+@dataclass(frozen=True)
 class MonthFacts:
     """Everything the monthly bulletin is counted from, as plain data: the desktop store
     (:func:`month_facts`) and the county server (``fieldapp/server/bulletin.py``) each read it
@@ -578,6 +598,7 @@ class MonthFacts:
     texts: ChecklistTexts
     has_targets: bool  # the year has task-table rows
     has_events: bool  # some unit has an event dated in the month
+    cases: list[MonthCase] = field(default_factory=list)  # at least every case of the year
 
 
 def _counted_in_month(evaluation: MonthEvaluation, first: date, last: date, as_of: date) -> bool:
@@ -669,6 +690,18 @@ def fold_month(facts: MonthFacts) -> MonthSummary:
         line = per_station.setdefault(item.station, Counter())
         line["rectifications_open"] += 1
         line["rectifications_overdue"] += item.overdue
+    for case in facts.cases:
+        day = case.consulted_at.date()
+        if station_name is not None and case.station != station_name:
+            continue
+        if day.year != first.year or day > as_of:
+            continue
+        line = per_station.setdefault(case.station, Counter())
+        line["cases_year"] += 1
+        line["recovered_year_fen"] += case.recovered_fen
+        if first <= day <= last:
+            line["cases"] += 1
+            line["recovered_fen"] += case.recovered_fen
     stations = tuple(
         StationMonth(
             name,
@@ -685,6 +718,10 @@ def fold_month(facts: MonthFacts) -> MonthSummary:
             rectifications_open=line["rectifications_open"],
             rectifications_overdue=line["rectifications_overdue"],
             hold_backs=hold.get(name, dict.fromkeys(Reason, 0)),
+            cases=line["cases"],
+            recovered_fen=line["recovered_fen"],
+            cases_year=line["cases_year"],
+            recovered_year_fen=line["recovered_year_fen"],
         )
         for name, line in per_station.items()
     )
@@ -694,7 +731,9 @@ def fold_month(facts: MonthFacts) -> MonthSummary:
         if k.value in kinds
     )
     by_type = progress_service.Progress(first.year, as_of, cells=cells).by_type()
-    has_data = facts.has_targets or any(s.evaluations for s in stations) or facts.has_events
+    has_data = (
+        facts.has_targets or any(s.evaluations or s.cases for s in stations) or facts.has_events
+    )
     return MonthSummary(
         month=f"{first.year:04d}-{first.month:02d}",
         first=first,
@@ -866,7 +905,30 @@ def month_facts(
         texts=ItemTexts(session),
         has_targets=has_targets,
         has_events=bool(session.scalar(events)),
+        cases=_month_cases(session, first.year, station_id),
     )
+
+
+def _month_cases(session: Session, year: int, station_id: int | None) -> list[MonthCase]:
+    """The 联络站 cases (台账) of ``year`` (by 咨询时间), of ``station_id``'s 联络站 (None: all)."""
+    statement = (
+        select(Station.name, Case.consulted_at, Case.recovered_fen)
+        .join(Unit, Unit.uuid == Case.unit_uuid)
+        .join(Station, Station.id == Unit.station_id)
+        .where(
+            Case.consulted_at >= datetime(year, 1, 1), Case.consulted_at < datetime(year + 1, 1, 1)
+        )
+    )
+    if station_id is not None:
+        statement = statement.where(Unit.station_id == station_id)
+    return [
+        MonthCase(
+            station=row["name"],
+            consulted_at=row["consulted_at"].replace(tzinfo=None),
+            recovered_fen=row["recovered_fen"],
+        )
+        for row in session.execute(statement).mappings()
+    ]
 
 
 def month_summary(

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from fieldapp.domain.cases import CaseType
 from fieldapp.domain.events import EventKind
 from fieldapp.domain.lifecycle import ExitReason, State
 from fieldapp.domain.records import (
@@ -514,3 +515,37 @@ class PulledAnswer(Base):
     result: Mapped[Answer] = mapped_column(domain_enum(Answer, 8))
     rectify: Mapped[str | None] = mapped_column(Text, nullable=True)
     due: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+# --- the 村级联络站's case ledger (migration 0011) ---------------------------------------------
+
+
+class Case(Base):
+    """One case of a 村级消费维权联络站's ledger (台账): 投诉问题类型, 咨询人, 咨询时间, 问题描述,
+    处理时间, 处理结果 and 挽回经济损失 in whole 分 (never a float).
+
+    Written only by :mod:`fieldapp.services.cases` (the window, the command line) and by a sync
+    pull, both through :func:`fieldapp.domain.cases.check`. ``unit_uuid`` names the 联络站: a
+    case pulled before its unit still keeps. ``version`` counts its changes; ``synced_version``
+    is the one the county server's receipt confirmed (None: never), so a higher ``version``
+    is a change to send; ``sync_conflict`` is why the server refused the last one sent."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_unit_consulted", "unit_uuid", "consulted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    unit_uuid: Mapped[str] = mapped_column(String(36))
+    case_type: Mapped[CaseType] = mapped_column(domain_enum(CaseType, 32))
+    consultant: Mapped[str] = mapped_column(String(64))
+    consulted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    description: Mapped[str] = mapped_column(Text)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    result: Mapped[str] = mapped_column(Text, default="")
+    recovered_fen: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_by: Mapped[str] = mapped_column(String(64), default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=local_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=local_now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    synced_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sync_conflict: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from fieldapp.domain import text
+from fieldapp.domain.cases import CaseType
 from fieldapp.domain.events import EventKind
 from fieldapp.domain.events import Role as Role  # re-exported: the roles are the domain's
 from fieldapp.domain.lifecycle import ExitReason, State
@@ -55,6 +56,7 @@ API_PREFIX = "/api/v1"
 MAX_EVALUATIONS_PER_BATCH = 500
 MAX_UNIT_CHANGES_PER_BATCH = 2000
 MAX_UNIT_EVENTS = 1000  # a unit's whole dated history travels with it
+MAX_CASES_PER_BATCH = 2000  # a 联络站's cases (台账) in one batch
 MAX_SUMMARIES_PER_PULL = 1000  # evaluation summaries in one page of a pull (server/reference.py)
 MAX_JSON_BYTES = 16 * 1024 * 1024  # a manifest; photos travel separately
 MAX_BLOB_BYTES = 32 * 1024 * 1024  # one photo or signature image
@@ -227,6 +229,7 @@ UnitChangeKindValue = Annotated[
 ]
 ConflictKindValue = Annotated[ConflictKind, BeforeValidator(_known(ConflictKind, "冲突类型"))]
 ChangeOutcomeValue = Annotated[ChangeOutcome, BeforeValidator(_known(ChangeOutcome, "变更结果"))]
+CaseTypeValue = Annotated[CaseType, BeforeValidator(_known(CaseType, "投诉问题类型"))]
 DecisionValue = Annotated[
     ReviewStatus,
     BeforeValidator(_known(ReviewStatus, "审核结果", DECISIONS)),
@@ -330,6 +333,41 @@ def evaluation_hash(evaluation: WireEvaluation) -> str:
     """SHA-256 of the evaluation's canonical JSON without its hash and its clock flag."""
     data = evaluation.model_dump(mode="json", exclude={"content_sha256", "clock_skewed"})
     return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+
+
+# --- the 村级联络站's case ledger ---------------------------------------------------------------
+
+
+class WireCase(_Wire):
+    """One case of a 联络站's ledger (台账), whole: a correction travels as the next ``version``
+    of the same ``uuid``. Money in whole 分; times in UTC. The county server checks it with the
+    domain's rule (``domain/cases.py``) as the laptop did."""
+
+    uuid: Uuid
+    unit_uuid: Uuid
+    unit_credit_code: CreditCode
+    station: Named
+    case_type: CaseTypeValue
+    consultant: Named
+    consulted_at: datetime = Field(description="咨询时间（UTC）")
+    description: Annotated[Text, Field(json_schema_extra={"minLength": 1})]
+    handled_at: datetime | None = Field(None, description="处理时间（UTC）；未处理为空")
+    result: Text = ""
+    recovered_fen: Count = Field(0, description="挽回经济损失，单位：分")
+    recorded_by: Short = ""
+    recorded_at: datetime
+    version: int = Field(1, ge=1, le=INT32_MAX)
+    content_sha256: Sha256
+
+
+def case_hash(case: WireCase) -> str:
+    """SHA-256 of the case's canonical JSON without its hash."""
+    data = case.model_dump(mode="json", exclude={"content_sha256"})
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+
+
+def _empty(value: object) -> bool:
+    return not value
 
 
 # --- unit changes found in the field -----------------------------------------------------------
@@ -449,6 +487,9 @@ class Manifest(_Wire):
     device: DeviceReport
     evaluations: list[WireEvaluation] = Field(max_length=MAX_EVALUATIONS_PER_BATCH)
     unit_changes: list[UnitChange] = Field(default=[], max_length=MAX_UNIT_CHANGES_PER_BATCH)
+    # Left out of the JSON when there are none: a batch without cases reads (and hashes) as
+    # before, and an older server takes it.
+    cases: list[WireCase] = Field(default=[], max_length=MAX_CASES_PER_BATCH, exclude_if=_empty)
 
     def blob_hashes(self) -> list[str]:
         return sorted({h for e in self.evaluations for h in e.blob_hashes()})
@@ -474,6 +515,14 @@ class ReceiptEntry(_Wire):
     blobs: list[str]
 
 
+class CaseEntry(_Wire):
+    """A case the server holds at this version and content."""
+
+    uuid: str
+    content_sha256: str
+    version: int
+
+
 class UnitChangeOutcome(_Wire):
     change_id: str
     status: ChangeOutcomeValue
@@ -489,6 +538,7 @@ class Receipt(_Wire):
     conflicts: list[Conflict]
     unit_changes: list[UnitChangeOutcome]
     committed_at: datetime
+    cases: list[CaseEntry] = Field(default=[], exclude_if=_empty)
 
 
 class BlobStored(_Wire):
@@ -637,6 +687,12 @@ class Pull(_Wire):
         max_length=MAX_SUMMARIES_PER_PULL,
         exclude_if=_absent,
         description="本所（县局：全县）各电脑同步的评价摘要（无照片、备注），仅在请求时下发",
+    )
+    # As the summaries: only when asked (``GET /pull?cases=1``), otherwise left out.
+    cases: list[WireCase] | None = Field(
+        None,
+        exclude_if=_absent,
+        description="本所（县局：全县）联络站的台账记录，仅在请求时下发",
     )
     more: bool = Field(description="还有更多变化，请用新游标再拉")
 

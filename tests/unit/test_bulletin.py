@@ -61,7 +61,8 @@ def test_xlsx_sheets_numbers_and_chart(county: Store, tmp_path: Path) -> None:
     out = write_bulletin(county, "2026-11", tmp_path / "b.xlsx", today=TODAY)
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == [
-        "说明", "任务进度", "按单位类型", "本月评价", "常见不符合项", "逾期整改", "需关注单位"
+        "说明", "任务进度", "按单位类型", "本月评价", "常见不符合项", "逾期整改", "需关注单位",
+        "联络站台账",
     ]  # fmt: skip
     assert book["说明"]["A1"].value == "放心消费单位建设每月通报 2026年11月"
     progress = {row[0]: row for row in book["任务进度"].iter_rows(min_row=2, values_only=True)}
