@@ -5,12 +5,18 @@ help), turn upright from the EXIF orientation, LANCZOS-resize the long side to 2
 q88 (optimized, as fieldapp does), make a 320 px thumbnail at q80 and hash the stored bytes. The
 baseline checks nothing and reads no metadata: the ratio is the price of fieldapp's checks
 (header size, decode errors, EXIF time/GPS, colour profile, mode handling) around that work.
+
+A second figure ingests a batch of 20 such photos the way an attach does (``prepare_all``: the
+worker processes, started before the timing as a window's first attach would have) against the
+bare pipeline run on each of them one after another in one thread: on two cores, the ratio says
+how much of the second core the batch gets.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 import statistics
 import time
 from pathlib import Path
@@ -18,10 +24,12 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from benchmarks.common import Result, log
-from fieldapp.photos import DEFAULT_MAX_SIDE, THUMB_SIDE, prepare
+from fieldapp import workers
+from fieldapp.photos import DEFAULT_MAX_SIDE, THUMB_SIDE, prepare, prepare_all
 from fieldapp.photos.ingest import JPEG_QUALITY, THUMB_QUALITY
 
 WIDTH, HEIGHT = 4000, 3000
+BATCH = 20
 ORIENTATION_TAG = 0x0112
 
 
@@ -96,4 +104,24 @@ def run(workdir: Path, repeat: int) -> list[Result]:
     baseline = _median(lambda: baseline_prepare(path), repeat)
     log(f"photos: bare Pillow took {baseline:.3f} s")
     note = f"12 MP, EXIF orientation 6 → 2048 px q88 + 320 px thumb + sha256; median of {repeat}"
-    return [Result("photo_ingest_12mp", value, baseline, "s", 1, note)]
+    return [Result("photo_ingest_12mp", value, baseline, "s", 1, note), batch(path, repeat)]
+
+
+def batch(photo: Path, repeat: int) -> Result:
+    """``BATCH`` copies of ``photo`` through the worker processes vs the bare pipeline in turn."""
+    folder = photo.parent / "photo-batch"
+    folder.mkdir()
+    paths = [Path(shutil.copyfile(photo, folder / f"photo-{n:02d}.jpg")) for n in range(BATCH)]
+    log(f"photos: a batch of {BATCH} in {workers.count()} worker processes …")
+    done = prepare_all(paths)  # also starts the pool (the warm-up)
+    if [p.sha256 for p in done] != [baseline_prepare(paths[0])[2]] * BATCH:
+        raise RuntimeError("the batch's photos differ from the bare pipeline's")
+    value = _median(lambda: prepare_all(paths), repeat)
+    log(f"photos: batch took {value:.2f} s; bare Pillow one after another …")
+    baseline = _median(lambda: [baseline_prepare(p) for p in paths], repeat)
+    log(f"photos: bare batch took {baseline:.2f} s")
+    note = (
+        f"{BATCH} × 12 MP through prepare_all ({workers.count()} worker processes) vs the bare "
+        f"pipeline in one thread; median of {repeat}"
+    )
+    return Result(f"photo_ingest_batch_{BATCH}", value, baseline, "s", BATCH, note)

@@ -28,7 +28,7 @@ from fieldapp.domain.records import EvaluationKind as Kind
 from fieldapp.domain.verdict import Answer, judge
 from fieldapp.domain.vocab import UnitType, canon
 from fieldapp.errors import InvalidInput, Locked, NotFound, Problem
-from fieldapp.photos import PhotoStore, prepare
+from fieldapp.photos import PhotoStore, prepare_all
 from fieldapp.photos.ingest import DEFAULT_MAX_SIDE
 from fieldapp.photos.store import SWEEP_MIN_AGE, SignatureStore
 from fieldapp.services.checklists import pinned
@@ -465,7 +465,8 @@ def attach(
         if library is None:
             raise ValueError("a library is needed to attach a photo to an item")
         key = resolve(session, library, evaluation, item_ref).key
-    prepared = [prepare(path, max_side) for path in paths]  # raises before anything is stored
+    # In worker processes (the window's event loop keeps its GIL); raises before anything is stored.
+    prepared = prepare_all(paths, max_side)
     existing = {(p.checklist_id, p.item_code, p.sha256) for p in evaluation.photos}
     added: list[Photo] = []
     for photo in prepared:

@@ -31,7 +31,7 @@ from fieldapp.domain.records import EvaluationStatus
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType, industry_label
 from fieldapp.errors import IllegalTransition, InvalidInput, NotFound
-from fieldapp.photos import PhotoStore, prepare
+from fieldapp.photos import PhotoStore, prepare_all
 from fieldapp.photos.ingest import DEFAULT_MAX_SIDE
 from fieldapp.services import revisions
 from fieldapp.storage.models import Evaluation, Station, Unit, UnitEvent, local_now
@@ -334,7 +334,7 @@ def store_sticker_photo(
     Refuses what is not a whole image (``InvalidInput`` naming the file) before anything is stored.
     An unreferenced file left by a failure later is swept at start-up like other orphan photos.
     """
-    return photos.put(prepare(path, max_side))
+    return photos.put(prepare_all([path], max_side)[0])  # the image work in a worker process
 
 
 # --- record fields ------------------------------------------------------------------------------

@@ -32,4 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    # The frozen build starts its worker processes (fieldapp.workers) as this program again:
+    # such a start runs the worker here and exits, before the command line or the window.
+    multiprocessing.freeze_support()
     sys.exit(main())
