@@ -322,10 +322,13 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             bool,
             Query(description="同时下发本所（县局：全县）其他电脑的评价摘要（不含照片）"),
         ] = False,
+        cases: Annotated[
+            bool, Query(description="同时下发本所（县局：全县）联络站的台账记录")
+        ] = False,
     ) -> wire.Pull:
         """Units, checklists, targets, assignments and review outcomes changed after ``cursor``."""
         with db.session() as session:
-            return reference.pull(session, who, cursor, limit, summaries)
+            return reference.pull(session, who, cursor, limit, summaries, cases)
 
     @app.get(f"{API_PREFIX}/evaluations", tags=["review"], responses=errors)
     def list_evaluations(

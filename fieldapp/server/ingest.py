@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.domain.events import Role
 from fieldapp.domain.records import ChangeOutcome, ConflictKind, UnitChangeKind
-from fieldapp.server import maintenance, uploads
+from fieldapp.server import case_ingest, maintenance, uploads
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller, Clash, Forbidden, Invalid
 from fieldapp.server.blobs import BlobStore
@@ -98,6 +98,7 @@ def validate(session: Session, caller: Caller, manifest: wire.Manifest) -> None:
                 f"{where}：服务器上没有单位 {evaluation.unit_credit_code}"
                 f"（{evaluation.unit_uuid}），同一批次也没有带上该单位。请先拉取单位再同步"
             )
+    case_ingest.validate(session, manifest)
 
 
 def _scope_message(caller: Caller, station: str, what: str) -> str | None:
@@ -134,6 +135,7 @@ def out_of_scope(session: Session, caller: Caller, manifest: wire.Manifest) -> d
         message = _scope_message(caller, station, f"评价（所评单位「{name}」）")
         if message is not None:
             refused[evaluation.uuid] = message
+    refused.update(case_ingest.refused(session, caller, manifest))
     return refused
 
 
@@ -376,6 +378,8 @@ def _commit(
         for sha in evaluation.blob_hashes():
             session.add(m.EvaluationBlob(evaluation_uuid=evaluation.uuid, sha256=sha))
         accepted.append(_entry(evaluation))
+    cases, refused_cases = case_ingest.store(session, caller, manifest, refused, seq)
+    conflicts += refused_cases
     known = set(session.scalars(select(m.Blob.sha256).where(m.Blob.sha256.in_(all_blobs))))
     for sha in all_blobs:
         if sha not in known:
@@ -388,6 +392,7 @@ def _commit(
         conflicts=conflicts,
         unit_changes=outcomes,
         committed_at=stamp,
+        cases=cases,
     )
     session.add(
         m.Batch(

@@ -400,3 +400,26 @@ class WebSession(Base):
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Case(Base):
+    """A case of a 村级联络站's ledger (台账) as received: the WireCase in ``content_json`` at its
+    newest ``version``, with the columns the bulletin and the pull read. ``station`` is its
+    联络站's station on the server when it was received."""
+
+    __tablename__ = "cases"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    unit_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    station: Mapped[str] = mapped_column(String(64), index=True)
+    consulted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    recovered_fen: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    content_json: Mapped[str] = mapped_column(Text)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    device_id: Mapped[str] = mapped_column(String(36))
+    batch_id: Mapped[str] = mapped_column(String(36))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)

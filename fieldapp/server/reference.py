@@ -38,13 +38,19 @@ SUMMARY_PAGE = wire.MAX_SUMMARIES_PER_PULL - wire.MAX_EVALUATIONS_PER_BATCH
 
 
 def pull(
-    session: Session, caller: Caller, cursor: int, limit: int = PULL_LIMIT, summaries: bool = False
+    session: Session,
+    caller: Caller,
+    cursor: int,
+    limit: int = PULL_LIMIT,
+    summaries: bool = False,
+    cases: bool = False,
 ) -> wire.Pull:
     """What changed after ``cursor`` in the caller's scope, at most about ``limit`` rows.
 
     With ``summaries`` (a client that asks for them), the page also carries a summary of every
     evaluation received in the caller's scope (a station's accounts: the station's; the county:
-    all) changed after the cursor, at most :data:`wire.MAX_SUMMARIES_PER_PULL` of them."""
+    all) changed after the cursor, at most :data:`wire.MAX_SUMMARIES_PER_PULL` of them. With
+    ``cases``, it carries the 联络站 cases (台账) of the scope changed after the cursor."""
     top = current_seq(session)  # read first: rows at or below it are committed
     county = caller.role == Role.COUNTY
 
@@ -65,6 +71,7 @@ def pull(
         m.Assignment,
         m.Evaluation,
         m.Checklist,
+        *((m.Case,) if cases else ()),
     )
     upper = top
     more = False
@@ -121,6 +128,12 @@ def pull(
         reviews=reviews,
         more=more,
     )
+    if cases:
+        found = found.model_copy(
+            update={
+                "cases": [wire.WireCase.model_validate_json(c.content_json) for c in rows(m.Case)]
+            }
+        )
     if not summaries:
         return found
     return found.model_copy(update={"summaries": _summaries(evaluations)})

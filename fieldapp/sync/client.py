@@ -35,6 +35,7 @@ from fieldapp.domain.records import (
 )
 from fieldapp.errors import InvalidInput
 from fieldapp.reports.output import atomic_output
+from fieldapp.services import cases as case_service
 from fieldapp.services import plan, unit_sync
 from fieldapp.services.stations import station_ids
 from fieldapp.services.unit_changes import Change
@@ -59,6 +60,7 @@ from fieldapp.sync.mapping import local, utc, wire_evaluation, wire_target, wire
 from fieldapp.sync.transport import ServerRefused, SyncError, Transport
 
 BATCH_SIZE = 50
+CASES_PULLED = "cases"  # sync state: the 联络站 cases held are complete up to the cursor ("1")
 # A pull writes its units in transactions of about WRITE_BUDGET seconds (at most WRITE_CHUNK
 # units, the first FIRST_CHUNK): an inspector's answer never waits for more than one of them.
 WRITE_BUDGET = 0.04
@@ -84,6 +86,8 @@ class SyncReport:
     conflicts: list[str] = field(default_factory=list)
     units_received: int = 0
     summaries_received: int = 0  # evaluations other laptops synced, as summaries
+    cases_sent: int = 0  # 联络站 cases (台账) the server confirmed
+    cases_received: int = 0
     reviews_received: int = 0
     checklists_received: int = 0
     returned: list[dict[str, str]] = field(default_factory=list)
@@ -102,6 +106,8 @@ class SyncReport:
             + (f"，检查表 {self.checklists_received} 个" if self.checklists_received else ""),
             f"本机还有 {self.pending} 份已定稿评价未同步",
         ]
+        if self.cases_sent or self.cases_received:
+            lines.insert(2, f"联络站台账：上传 {self.cases_sent} 条，收到 {self.cases_received} 条")
         if self.clock_skewed:
             lines.append(
                 f"注意：本机时钟与服务器相差 {self.clock_offset_seconds:+.0f} 秒，"
@@ -329,8 +335,11 @@ class SyncClient:
         # An evaluation the server refused (another station's, or a clash) stays pending and
         # is listed with its reason; it is not sent again in this sync, so it blocks nothing.
         self.unsendable.update(
-            c.subject for c in receipt.conflicts if c.kind == ConflictKind.EVALUATION
+            c.subject
+            for c in receipt.conflicts
+            if c.kind in (ConflictKind.EVALUATION, ConflictKind.CASE)
         )
+        report.cases_sent += len(receipt.cases)
         report.batches.append(manifest.batch_id)
         self.progress("上传评价", report.pushed, report.pushed)
 
@@ -341,13 +350,20 @@ class SyncClient:
             cursor = state.cursor(session)
             # the summaries held here are complete up to the cursor (or nothing was pulled yet)
             complete = cursor == 0 or state.get(session, state.SUMMARIES) == "1"
+            has_cases = cursor == 0 or state.get(session, CASES_PULLED) == "1"
         while True:
             self._check_cancel()
             data = self.transport.request(
-                "GET", "/pull", params={"cursor": cursor, "summaries": "1"}
+                "GET", "/pull", params={"cursor": cursor, "summaries": "1", "cases": "1"}
             )
             # An older server leaves the summaries out (and ignores the question).
             honoured = isinstance(data, dict) and "summaries" in data
+            # The same for the 联络站 cases: a store that pulled before they came down pulls
+            # them from the beginning once.
+            with_cases = isinstance(data, dict) and "cases" in data
+            if with_cases and not has_cases:
+                cursor, complete, has_cases = 0, True, True
+                continue
             if honoured and not complete:
                 # This store pulled before the server sent summaries: the evaluations synced
                 # until then come only from the beginning. Everything else the pull brings
@@ -364,7 +380,7 @@ class SyncClient:
             # assignments, reviews and the cursor commit last: a crash re-applies the page,
             # which changes nothing already applied (events merge by uuid, fields compare equal,
             # summaries are replaced by uuid).
-            for name in ("units", "summaries"):
+            for name in ("units", "summaries", "cases"):
                 items: list[Any] = getattr(page, name) or []
                 size, start = FIRST_CHUNK, 0
                 while start < len(items):
@@ -379,11 +395,15 @@ class SyncClient:
                     size = max(1, min(self.write_chunk, int(WRITE_BUDGET / max(per_item, 1e-6))))
                     report.units_received += pulled.units
                     report.summaries_received += pulled.summaries
+                    report.cases_received += pulled.cases
                     report.conflicts += pulled.conflicts
             with self.store.session() as session:
-                pulled = apply_pull(session, page.model_copy(update={"units": [], "summaries": []}))
+                pulled = apply_pull(
+                    session, page.model_copy(update={"units": [], "summaries": [], "cases": []})
+                )
                 state.put(session, state.CURSOR, str(page.cursor))
                 state.put(session, state.SUMMARIES, "1" if honoured else "")
+                state.put(session, CASES_PULLED, "1" if with_cases else "")
                 if not page.more:
                     state.put(session, state.LAST_PULL, local_now().isoformat())
             report.reviews_received += pulled.reviews
@@ -406,6 +426,7 @@ class SyncClient:
 _NOTHING: dict[str, list[Any]] = {
     "units": [],
     "summaries": [],
+    "cases": [],
     "targets": [],
     "plan_years": [],
     "ratios": [],
@@ -431,12 +452,15 @@ def _pull_page(data: Any) -> wire.Pull:
 # --- building a manifest ----------------------------------------------------------------------
 
 
-def _unit_changes(session: Session, evaluations: list[Evaluation]) -> list[wire.UnitChange]:
+def _unit_changes(
+    session: Session, evaluations: list[Evaluation], stations: list[Unit] | None = None
+) -> list[wire.UnitChange]:
     """Units to send: changed locally since the server's version, found on site, or evaluated
-    here but not yet known to the server."""
+    (or, for ``stations``, with cases sent) here but not yet known to the server."""
     changes: list[wire.UnitChange] = []
     known = {s.unit_id: s for s in session.scalars(select(SyncUnit))}
     candidates: dict[int, Unit] = {e.unit.id: e.unit for e in evaluations}
+    candidates |= {u.id: u for u in stations or []}
     field_found = select(UnitEvent.unit_id).where(UnitEvent.reason == ADD_REASON)
     for unit in session.scalars(select(Unit).where(Unit.id.in_(field_found))):
         candidates.setdefault(unit.id, unit)
@@ -447,7 +471,7 @@ def _unit_changes(session: Session, evaluations: list[Evaluation]) -> list[wire.
     )
     for unit in session.scalars(changed_here):  # one query, not one per unit the server sent
         candidates.setdefault(unit.id, unit)
-    evaluated = {e.unit.id for e in evaluations}
+    evaluated = {e.unit.id for e in evaluations} | {u.id for u in stations or []}
     for unit in candidates.values():
         record = known.get(unit.id)
         if record is None or (record.server_version == 0 and unit.id in evaluated):
@@ -510,6 +534,7 @@ def build_manifest(
     for text in in_flight:
         if text:
             sending |= {e["uuid"] for e in json.loads(text)["evaluations"]}
+            sending |= {c["uuid"] for c in json.loads(text).get("cases", [])}
     pending = state.pending(session)
     left_out = exclude if exclude is not None else set()
     evaluations = []
@@ -534,12 +559,19 @@ def build_manifest(
         record.wire_sha256 = item.content_sha256
         evaluations.append(item)
         chosen.append(evaluation)
-    changes = _unit_changes(session, chosen)
-    if not chosen and not changes:
+    cases, stations = case_service.to_send(
+        session, left_out, min(limit * 10, wire.MAX_CASES_PER_BATCH), unsendable, sending
+    )
+    changes = _unit_changes(session, chosen, stations)
+    if not chosen and not changes and not cases:
         return None
     device = device_report(session, label, unsynced=len(pending))
     return wire.Manifest(
-        batch_id=str(uuid.uuid4()), device=device, evaluations=evaluations, unit_changes=changes
+        batch_id=str(uuid.uuid4()),
+        device=device,
+        evaluations=evaluations,
+        unit_changes=changes,
+        cases=cases,
     )
 
 
@@ -570,6 +602,7 @@ def apply_receipt(session: Session, manifest: wire.Manifest, receipt: wire.Recei
         record.conflict = None
         marked.update(sent[evaluation.uuid].blob_hashes())
     state.mark_uploaded(session, marked)
+    case_service.confirm(session, manifest.cases, receipt)
     for conflict in receipt.conflicts:
         if conflict.kind == ConflictKind.EVALUATION:
             clashing = session.scalar(select(Evaluation).where(Evaluation.uuid == conflict.subject))
@@ -631,6 +664,7 @@ class Pulled:
     units: int = 0
     reviews: int = 0
     summaries: int = 0
+    cases: int = 0
     conflicts: list[str] = field(default_factory=list)
 
 
@@ -657,6 +691,11 @@ def apply_pull(session: Session, page: wire.Pull, change: Change | None = None) 
         elif adopted.outcome is not unit_sync.Outcome.KEPT_LOCAL:
             pulled.units += 1
     pulled.summaries = apply_summaries(session, page.summaries or [])
+    for case in page.cases or []:
+        message = case_service.adopt(session, case)
+        if message is not None:
+            pulled.conflicts.append(message)
+        pulled.cases += 1
     pulled.conflicts += apply_targets(session, page.targets)
     pulled.conflicts += apply_plan_years(session, page.plan_years)
     apply_ratios(session, page.ratios)
