@@ -90,6 +90,18 @@ def fetch_units(store: Store, query: UnitFilter, after_id: int, limit: int) -> l
         return [unit_view.row_from(u) for u in found]
 
 
+def all_units(store: Store, query: UnitFilter) -> list[UnitRow]:
+    """Every unit matching ``query``, in id order (a sorted list, an export): one read."""
+    if query.plain:
+        with store.raw_read() as connection:
+            return unit_view.rows(connection, query, limit=None)
+    from fieldapp.services import units as unit_service
+
+    with store.read() as session:
+        found = unit_service.search(session, query, limit=None)
+        return [unit_view.row_from(u) for u in found]
+
+
 def first_page(store: Store, query: UnitFilter, limit: int) -> Page:
     """Count and first rows in one read, so both describe the same moment."""
     if query.plain:

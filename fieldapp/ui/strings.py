@@ -480,6 +480,14 @@ ZH: dict[str, str] = {
     "preview.save_tip": "把转正后的照片另存一张，放在本条目中；原照片原样保留（不需要时可删除）",
     "eval.upright_name": "{stem}-转正.jpg",
     "eval.photo_gone": "这张照片已不在本评价中（可能已删除），请重新打开评价",
+    "units.all_industries": "全部行业",
+    "units.export": "导出 Excel(&X)…",
+    "units.export_tip": "把当前筛选出的全部单位（按当前排序）导出为 Excel 表",
+    "units.export_name": "单位名单",
+    "export.title": "导出 Excel：{name}",
+    "export.button": "导出 Excel…",
+    "work.changed_name": "今日变化单位",
+    "work.followups_name": "整改回头看",
 }
 
 EN: dict[str, str] = {
@@ -972,6 +980,14 @@ EN: dict[str, str] = {
     "preview.save_tip": "Save the turned photo as a new copy on this item; the original is kept as it was (remove it if not needed)",
     "eval.upright_name": "{stem}-upright.jpg",
     "eval.photo_gone": "This photo is no longer on the evaluation (removed?); open the evaluation again",
+    "units.all_industries": "All industries",
+    "units.export": "E&xport to Excel…",
+    "units.export_tip": "Export every unit the filter lists (in the current order) as an Excel sheet",
+    "units.export_name": "units",
+    "export.title": "Export to Excel: {name}",
+    "export.button": "Export to Excel…",
+    "work.changed_name": "changed today",
+    "work.followups_name": "follow-ups",
 }
 
 LANGUAGES: dict[str, dict[str, str]] = {"zh_CN": ZH, "en": EN}

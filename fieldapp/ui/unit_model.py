@@ -58,6 +58,9 @@ class UnitTableModel(QAbstractTableModel):
         self._generation = 0
         self._loading = False
         self._fetching_at: int | None = None  # offset of the page being read, if any
+        # A column sort (header click): every matching row is read and sorted off the UI
+        # thread; (-1, …) is the id order, read a page at a time.
+        self._sort: tuple[int, Qt.SortOrder] = (-1, Qt.SortOrder.AscendingOrder)
 
     # --- state the window shows -------------------------------------------------------------
 
@@ -99,11 +102,32 @@ class UnitTableModel(QAbstractTableModel):
         generation = self._generation
         self._set_loading(True)
         store, limit = self._store, self._page_size
+        column, order = self._sort
+        if column >= 0:
+            name, descending = COLUMNS[column], order == Qt.SortOrder.DescendingOrder
+            self._runner.submit(
+                lambda: sorted_page(store, query, name, descending),
+                lambda page: self._first_page_arrived(generation, page),
+                lambda error: self._failed(generation, error),
+            )
+            return
         self._runner.submit(
             lambda: operations.first_page(store, query, limit),
             lambda page: self._first_page_arrived(generation, page),
             lambda error: self._failed(generation, error),
         )
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by a column (the header's click): the whole filtered list, read again."""
+        column = column if 0 <= column < len(COLUMNS) else -1
+        if (column, order) == self._sort:
+            return
+        self._sort = (column, order)
+        self.refresh()
+
+    @property
+    def sort_column(self) -> int:
+        return self._sort[0]
 
     def refresh(self) -> None:
         self.set_filter(self._query)
@@ -176,7 +200,7 @@ class UnitTableModel(QAbstractTableModel):
         if role == UNIT_ID_ROLE:
             return row.id
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return _display(row, COLUMNS[index.column()])
+            return display(row, COLUMNS[index.column()])
         return None
 
     def headerData(
@@ -194,7 +218,17 @@ class UnitTableModel(QAbstractTableModel):
         return super().headerData(section, orientation, role)
 
 
-def _display(row: UnitRow, column: str) -> str:
+def sorted_page(store: Store, query: UnitFilter, column: str, descending: bool) -> Page:
+    """Every unit matching ``query``, sorted by what ``column`` shows (type and state by their
+    labels), ties in id order (a worker-thread job)."""
+    rows = operations.all_units(store, query)
+    rows.sort(key=lambda r: r.id)
+    rows.sort(key=lambda r: display(r, column), reverse=descending)
+    return Page(query, len(rows), rows)
+
+
+def display(row: UnitRow, column: str) -> str:
+    """A cell as the list shows it (type and state by their labels)."""
     if column == "unit_type":
         return unit_type_label(row.unit_type)
     if column == "state":

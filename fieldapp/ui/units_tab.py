@@ -51,14 +51,14 @@ from shiboken6 import isValid
 from fieldapp import settings
 from fieldapp.domain.events import EventKind, Role
 from fieldapp.domain.lifecycle import CONFIRMED_STATES, ExitReason, State, allowed_from
-from fieldapp.domain.vocab import UnitType, industry_label
+from fieldapp.domain.vocab import INDUSTRIES, UnitType, industry_label
 from fieldapp.store import Store
 from fieldapp.ui import operations
 from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.operations import UnitDetail, UnitRow
 from fieldapp.ui.strings import exit_reason_label, state_label, tr, unit_type_label
 from fieldapp.ui.tasks import TaskRunner
-from fieldapp.ui.unit_model import COLUMNS, UnitTableModel
+from fieldapp.ui.unit_model import COLUMNS, UnitTableModel, display
 from fieldapp.views.units import UnitFilter
 
 if TYPE_CHECKING:
@@ -112,6 +112,11 @@ class UnitsTab(QWidget):
         self.state_combo.addItem(tr("units.all_states"), None)
         for state in State:
             self.state_combo.addItem(state_label(state.value), state.value)
+        self.industry_combo = QComboBox()
+        self.industry_combo.setObjectName("industry")
+        self.industry_combo.addItem(tr("units.all_industries"), None)
+        for industry in INDUSTRIES:
+            self.industry_combo.addItem(industry_label(industry.code), industry.code)
         self.not_evaluated = QCheckBox(tr("units.not_evaluated"))
         self.not_evaluated.setObjectName("notEvaluated")
         self.not_evaluated.setToolTip(tr("units.not_evaluated_tip"))
@@ -131,6 +136,9 @@ class UnitsTab(QWidget):
         self.detail.setPlaceholderText(tr("detail.empty"))
         self.status = QLabel()
         self.status.setObjectName("status")
+        self.export_button = QPushButton(tr("units.export"))
+        self.export_button.setObjectName("exportUnits")
+        self.export_button.setToolTip(tr("units.export_tip"))
         self.new_evaluation = QPushButton(tr("units.new_evaluation"))
         self.new_evaluation.setObjectName("newEvaluation")
         self.new_evaluation.setEnabled(False)
@@ -171,12 +179,17 @@ class UnitsTab(QWidget):
         for column, name in enumerate(COLUMNS):
             if name in COLUMN_WIDTHS:
                 table.setColumnWidth(column, COLUMN_WIDTHS[name])
+        # A header click sorts the whole filtered list (read again, off the UI thread); a third
+        # click goes back to the import order, read a page at a time.
+        header.setSortIndicatorClearable(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        table.setSortingEnabled(True)
         table.setItemDelegateForColumn(COLUMNS.index("address"), ElideLeftDelegate(table))
 
     def _layout(self) -> None:
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
-        for combo in (self.station_combo, self.type_combo, self.state_combo):
+        for combo in (self.station_combo, self.type_combo, self.state_combo, self.industry_combo):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             filters.addWidget(combo)
         filters.addWidget(self.not_evaluated)
@@ -207,12 +220,15 @@ class UnitsTab(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([960, 400])
         splitter.setChildrenCollapsible(False)
-        for combo in (self.station_combo, self.type_combo, self.state_combo):
+        for combo in (self.station_combo, self.type_combo, self.state_combo, self.industry_combo):
             combo.setMinimumContentsLength(4)  # a long type name is cut, not the window widened
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(splitter, 1)
-        layout.addWidget(self.status)
+        layout.addLayout(bottom)
 
     def _connect(self) -> None:
         self.search.textChanged.connect(self._text_changed)
@@ -223,8 +239,9 @@ class UnitsTab(QWidget):
         new.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         new.activated.connect(self.ask_new_evaluation)
         self._debounce.timeout.connect(self.apply_filter)
-        for combo in (self.station_combo, self.type_combo, self.state_combo):
+        for combo in (self.station_combo, self.type_combo, self.state_combo, self.industry_combo):
             combo.currentIndexChanged.connect(self._combo_changed)
+        self.export_button.clicked.connect(lambda _checked=False: self.ask_export())
         for check in (self.not_evaluated, self.rectification_due):
             check.toggled.connect(lambda _on: self.apply_filter())
         self.add_unit.clicked.connect(self.ask_add_unit)
@@ -306,6 +323,7 @@ class UnitsTab(QWidget):
             station=self.station_combo.currentData(),
             unit_type=self.type_combo.currentData(),
             state=self.state_combo.currentData(),
+            industry=self.industry_combo.currentData(),
             not_evaluated_in=date.today().year if self.not_evaluated.isChecked() else None,
             rectification_due=self.rectification_due.isChecked(),
         )
@@ -498,6 +516,34 @@ class UnitsTab(QWidget):
             tr("print.blank_title"),
             suggested,
             lambda path: printing.print_blank(store, runner, code, Path(path)),
+        )
+
+    def ask_export(self) -> QFileDialog:
+        """导出 Excel: every unit the filter lists (not only the rows loaded), as shown."""
+        from fieldapp.ui import list_export
+        from fieldapp.ui.unit_model import sorted_page
+
+        store, query = self._store, self.model.query
+        column = self.model.sort_column
+        name = COLUMNS[column] if column >= 0 else "credit_code"
+        descending = (
+            self.table.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        )
+
+        def rows() -> list[list[str]]:
+            if column < 0:
+                found = operations.all_units(store, query)
+            else:
+                found = sorted_page(store, query, name, descending).rows
+            return [[display(row, c) for c in COLUMNS] for row in found]
+
+        return list_export.ask_export(
+            self,
+            self._store,
+            self._runner,
+            tr("units.export_name"),
+            [tr(f"col.{c}") for c in COLUMNS],
+            rows,
         )
 
     # --- lifecycle moves of the selected unit -----------------------------------------------
@@ -777,6 +823,7 @@ def _filtering(query: UnitFilter) -> bool:
             query.station,
             query.unit_type,
             query.state,
+            query.industry,
             query.not_evaluated_in,
             query.rectification_due,
         )

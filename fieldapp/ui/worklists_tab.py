@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
+    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -50,6 +51,13 @@ def _table(name: str, headers: list[str]) -> QTableWidget:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
     return table
+
+
+def _caption_row(caption: QLabel, button: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(caption, 1)
+    row.addWidget(button)
+    return row
 
 
 class WorklistsTab(QWidget):
@@ -97,13 +105,18 @@ class WorklistsTab(QWidget):
         self.last_pull.setObjectName("lastPull")
         self.last_pull.setToolTip(tr("pulled.tip"))
 
+        self.export_changed = QPushButton(tr("export.button"))
+        self.export_changed.setObjectName("exportChanged")
+        self.export_followups = QPushButton(tr("export.button"))
+        self.export_followups.setObjectName("exportFollowups")
+
         daily = QGroupBox(tr("work.daily"))
         daily_layout = QVBoxLayout(daily)
-        daily_layout.addWidget(self.changed_caption)
+        daily_layout.addLayout(_caption_row(self.changed_caption, self.export_changed))
         daily_layout.addWidget(self.changed)
         weekly = QGroupBox(tr("work.weekly"))
         weekly_layout = QVBoxLayout(weekly)
-        weekly_layout.addWidget(self.followups_caption)
+        weekly_layout.addLayout(_caption_row(self.followups_caption, self.export_followups))
         weekly_layout.addWidget(self.followups)
         monthly = QGroupBox(tr("work.monthly"))
         monthly_layout = QHBoxLayout(monthly)
@@ -127,6 +140,12 @@ class WorklistsTab(QWidget):
         # activated: Enter on the current row, or a double-click
         self.changed.activated.connect(lambda index: self._open(self.changed, index.row(), 0))
         self.followups.activated.connect(lambda index: self._open(self.followups, index.row(), 1))
+        self.export_changed.clicked.connect(
+            lambda _checked=False: self.export(self.changed, tr("work.changed_name"))
+        )
+        self.export_followups.clicked.connect(
+            lambda _checked=False: self.export(self.followups, tr("work.followups_name"))
+        )
         self.bulletin_pdf.clicked.connect(lambda: self.ask_bulletin(".pdf"))
         self.bulletin_xlsx.clicked.connect(lambda: self.ask_bulletin(".xlsx"))
 
@@ -134,6 +153,12 @@ class WorklistsTab(QWidget):
         item = table.item(row, code_column)
         if item is not None and item.text():
             self.showUnit.emit(item.text())
+
+    def export(self, table: QTableWidget, name: str) -> QFileDialog:
+        """导出 Excel: the list as shown."""
+        from fieldapp.ui.list_export import export_table
+
+        return export_table(self, self._store, self._runner, name, table)
 
     def set_stations(self, names: list[str]) -> None:
         current = self.station.currentData()

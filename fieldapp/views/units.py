@@ -34,6 +34,7 @@ class UnitFilter:
     station: str | None = None
     unit_type: str | None = None
     state: str | None = None
+    industry: str | None = None  # an industry code (fieldapp.domain.vocab.INDUSTRIES)
     # Units with no finalized evaluation visited in this year.
     not_evaluated_in: int | None = None
     # Units with a 整改 whose deadline has come (``as_of``, default today) and not yet passed.
@@ -42,7 +43,8 @@ class UnitFilter:
 
     @property
     def plain(self) -> bool:
-        """Whether only text, station, type and state filter (no evaluation rule is needed)."""
+        """Whether only text, station, type, state and industry filter (no evaluation rule is
+        needed)."""
         return self.not_evaluated_in is None and not self.rectification_due
 
 
@@ -135,6 +137,9 @@ def conditions(query: UnitFilter, table: str = "units") -> tuple[list[str], dict
     if query.state:
         params["state"] = str(query.state)
         where.append(f"{table}.state = :state")
+    if query.industry:
+        params["industry"] = str(query.industry)
+        where.append(f"{table}.industry = :industry")
     return where, params
 
 

@@ -13,21 +13,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from openpyxl import load_workbook
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from sqlalchemy import select
 
 from fieldapp import settings
+from fieldapp.domain.vocab import parse_industry
 from fieldapp.imports.units import import_units
 from fieldapp.services import evaluations as service
 from fieldapp.services import units as unit_service
 from fieldapp.settings import Settings
+from fieldapp.storage.models import Unit
 from fieldapp.ui import printing
 from fieldapp.ui.evaluation_view import EvaluationView, NewEvaluationDialog
 from fieldapp.ui.finalize_dialog import FinalizeDialog
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.photo_preview import PhotoPreview
 from fieldapp.ui.tasks import TaskRunner
+from fieldapp.ui.unit_model import COLUMNS
 from tests.ui.evaluation_helpers import DATA, PHOTO, drawn_png, finalize_with_one_failure
 
 pytestmark = pytest.mark.gui
@@ -270,3 +275,96 @@ def test_a_finalized_evaluations_photo_shows_without_the_turn(
     assert isinstance(dialog, PhotoPreview)
     assert dialog.photo_id is None and dialog.save.isHidden() and dialog.left.isHidden()
     dialog.close()
+
+
+# --- the units tab: 行业, sorting, Excel -----------------------------------------------------------
+
+
+def listed(window: MainWindow) -> list[Any]:
+    model = window.units_tab.model
+    return [model.row_data(r) for r in range(model.rowCount())]
+
+
+def test_the_industry_filter_lists_only_that_industry(window: MainWindow, store: Any) -> None:
+    tab = window.units_tab
+    everyone = tab.model.total
+    pharmacy = parse_industry("药店")
+    assert pharmacy is not None
+    tab.industry_combo.setCurrentIndex(tab.industry_combo.findData(pharmacy.code))
+    assert tab.model.query.industry == pharmacy.code
+    codes = {row.credit_code for row in listed(window)}
+    with store.read() as session:
+        expected = {
+            u.credit_code for u in session.scalars(select(Unit)) if u.industry == pharmacy.code
+        }
+    assert codes == expected and 0 < len(codes) < everyone
+    tab.industry_combo.setCurrentIndex(0)
+    assert tab.model.total == everyone
+
+
+def click_header(header: Any, section: int) -> None:
+    x = header.sectionViewportPosition(section) + header.sectionSize(section) // 2
+    QTest.mouseClick(
+        header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2)
+    )
+
+
+def test_a_header_click_sorts_the_whole_list_and_a_third_goes_back(window: MainWindow) -> None:
+    tab = window.units_tab
+    header = tab.table.horizontalHeader()
+    name = COLUMNS.index("name")
+    in_id_order = [row.id for row in listed(window)]
+    assert in_id_order == sorted(in_id_order)
+    click_header(header, name)  # 名称
+    names = [row.name for row in listed(window)]
+    assert len(names) == tab.model.total and names == sorted(names)
+    click_header(header, name)
+    assert [row.name for row in listed(window)] == sorted(names, reverse=True)
+    click_header(header, name)  # the third click clears the sort: import order again
+    assert [row.id for row in listed(window)] == in_id_order
+
+
+def test_enter_on_a_unit_opens_it(window: MainWindow, qtbot: Any) -> None:
+    tab = window.units_tab
+    tab.table.setFocus()
+    tab.table.setCurrentIndex(tab.model.index(0, 0))
+    QTest.keyClick(tab.table, Qt.Key.Key_Return)
+    assert tab.selected_unit is not None
+    assert tab.selected_unit.id == tab.model.unit_id(0)
+
+
+def save_as(dialog: Any, out: Path) -> None:
+    dialog.selectFile(str(out))
+    dialog.accept()
+
+
+def test_the_unit_list_and_the_worklists_export_to_excel(
+    window: MainWindow, store: Any, tmp_path: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[Path] = []
+    monkeypatch.setattr(printing, "open_document", lambda path: opened.append(Path(path)))
+    tab = window.units_tab
+    tab.station_combo.setCurrentIndex(tab.station_combo.findData("五云所"))
+    total = tab.model.total
+    out = tmp_path / "units.xlsx"
+    save_as(tab.ask_export(), out)
+    qtbot.waitUntil(lambda: opened == [out], timeout=10_000)
+    sheet = load_workbook(out).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["统一社会信用代码", "单位名称", "所属所", "单位类型", "状态", "经营地址"]
+    assert len(rows) == total + 1
+    assert {r[COLUMNS.index("station")] for r in rows[1:]} == {"五云所"}
+
+    evaluation_id, _ = finalize_with_one_failure(
+        store, "92331122MA2A00050W", tmp_path, due=date.today() + timedelta(days=2)
+    )
+    assert evaluation_id
+    window.tabs.setCurrentWidget(window.worklists_tab)
+    lists = window.worklists_tab
+    assert lists.followups.rowCount() >= 1
+    out = tmp_path / "followups.xlsx"
+    save_as(lists.export(lists.followups, "整改回头看"), out)
+    qtbot.waitUntil(lambda: out in opened, timeout=10_000)
+    rows = [[c.value for c in row] for row in load_workbook(out).active.iter_rows()]
+    assert len(rows) == lists.followups.rowCount() + 1
+    assert rows[1][1] == "92331122MA2A00050W"
