@@ -142,7 +142,7 @@ def start_demo(window: MainWindow) -> None:
         if window.tabs.currentWidget() is window.progress_tab:  # otherwise it loads when shown
             window.progress_tab.load()
 
-    first_run.start_demo(window.store, window.runner, loaded)
+    first_run.start_demo(window.store, window.runner, loaded, window)
 
 
 def start_auto_backup(window: MainWindow) -> AutoBackup:

@@ -13,6 +13,7 @@ since widgets are not re-translated.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,8 +38,12 @@ from fieldapp import settings
 from fieldapp.settings import Settings
 from fieldapp.store import Store
 from fieldapp.ui import operations
+from fieldapp.ui.server_check import ServerCheck
 from fieldapp.ui.strings import LANGUAGES, tr
 from fieldapp.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from fieldapp.ui.demo_progress import DemoProgress
 
 DEMO_UNITS = 300
 DEMO_EVALUATIONS = 12
@@ -65,22 +70,37 @@ class InspectorFields:
         self.name.setPlaceholderText(tr("settings.name_required"))
         self.badge = QLineEdit(current.badge_number)
         self.badge.setObjectName("badgeNumber")
+        # Chosen from the county's list (the stations of the imported or pulled units, and the
+        # one the server names at 测试连接), never typed: a misspelt station matches no unit.
         self.station = QComboBox()
         self.station.setObjectName("station")
-        self.station.setEditable(True)
-        self.station.addItems(["", *stations])
-        self.station.setCurrentText(current.station)
+        self.station.addItem(tr("settings.no_station"), "")
+        for name in dict.fromkeys([*stations, current.station.strip()]):
+            if name:
+                self.station.addItem(name, name)
+        self.station.setCurrentIndex(max(self.station.findData(current.station.strip()), 0))
+        self.office_name = QLineEdit(current.office_name)
+        self.office_name.setObjectName("officeName")
+        self.office_name.setPlaceholderText(tr("settings.office_name_hint"))
+
+    def add_station(self, name: str) -> None:
+        """Offer (and choose) the station the county server named for this token."""
+        if self.station.findData(name) < 0:
+            self.station.addItem(name, name)
+        self.station.setCurrentIndex(self.station.findData(name))
 
     def add_to(self, form: QFormLayout) -> None:
         form.addRow(tr("settings.name") + " *", self.name)
         form.addRow(tr("settings.badge"), self.badge)
         form.addRow(tr("settings.station"), self.station)
+        form.addRow(tr("settings.office_name"), self.office_name)
 
     def values(self) -> dict[str, str]:
         return {
             "inspector_name": self.name.text().strip(),
             "badge_number": self.badge.text().strip(),
-            "station": self.station.currentText().strip(),
+            "station": str(self.station.currentData() or ""),
+            "office_name": self.office_name.text().strip(),
         }
 
 
@@ -97,9 +117,18 @@ class ServerFields:
         if current.token_in_keyring and not current.server_token:
             self.server_token.setPlaceholderText(tr("settings.token_in_keyring"))
 
+        self.check: ServerCheck | None = None
+
+    def add_check(self, runner: TaskRunner, ca_bundle: QLineEdit | None = None) -> ServerCheck:
+        """测试连接 under the fields, run on ``runner``."""
+        self.check = ServerCheck(self.server_url, self.server_token, runner, ca_bundle)
+        return self.check
+
     def add_to(self, form: QFormLayout) -> None:
         form.addRow(tr("settings.server_url"), self.server_url)
         form.addRow(tr("settings.server_token"), self.server_token)
+        if self.check is not None:
+            form.addRow("", self.check.row)
 
     def values(self) -> dict[str, str]:
         return {
@@ -118,6 +147,7 @@ class SettingsDialog(QDialog):
         parent: QWidget | None = None,
         *,
         first_run: bool = False,
+        runner: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
@@ -138,6 +168,9 @@ class SettingsDialog(QDialog):
         self.server_url, self.server_token = self.server.server_url, self.server.server_token
         self.ca_bundle = QLineEdit(current.ca_bundle)
         self.ca_bundle.setObjectName("caBundle")
+        if runner is not None:
+            check = self.server.add_check(runner, self.ca_bundle)
+            check.stationFound.connect(self.inspector.add_station)
         choose_ca = QPushButton(tr("settings.choose"))
         choose_ca.clicked.connect(self._choose_ca)
         self.backup_folder = QLineEdit(current.backup_folder)
@@ -154,9 +187,7 @@ class SettingsDialog(QDialog):
         self.backup_interval.setRange(1, 24 * 30)
         self.backup_interval.setSuffix(tr("settings.hours"))
         self.backup_interval.setValue(current.backup_interval_hours)
-        self.office_name = QLineEdit(current.office_name)
-        self.office_name.setObjectName("officeName")
-        self.office_name.setPlaceholderText(tr("settings.office_name_hint"))
+        self.office_name = self.inspector.office_name
         self.office_phone = QLineEdit(current.office_phone)
         self.office_phone.setObjectName("officePhone")
         self.office_address = QLineEdit(current.office_address)
@@ -197,7 +228,6 @@ class SettingsDialog(QDialog):
         form.addRow(tr("settings.backup_interval"), self.backup_interval)
         if not first_run:
             form.addRow(QLabel(f"<b>{tr('settings.print_group')}</b>"))
-            form.addRow(tr("settings.office_name"), self.office_name)
             form.addRow(tr("settings.office_phone"), self.office_phone)
             form.addRow(tr("settings.office_address"), self.office_address)
             form.addRow(tr("settings.colleague_badges"), self.colleague_badges)
@@ -232,7 +262,6 @@ class SettingsDialog(QDialog):
             backup_folder=self.backup_folder.text().strip(),
             backup_keep=self.backup_keep.value(),
             backup_interval_hours=self.backup_interval.value(),
-            office_name=self.office_name.text().strip(),
             office_phone=self.office_phone.text().strip(),
             office_address=self.office_address.text().strip(),
             colleague_badges=self.colleague_badges.text().strip(),
@@ -269,14 +298,26 @@ def save_from(store: Store, dialog: SettingsDialog) -> Settings:
     return chosen
 
 
-def load_demo(store: Store, units: int = DEMO_UNITS, evaluations: int = DEMO_EVALUATIONS) -> int:
+def load_demo(
+    store: Store,
+    units: int = DEMO_UNITS,
+    evaluations: int = DEMO_EVALUATIONS,
+    progress: DemoProgress | None = None,
+) -> int:
     """Load training data into ``store`` with the services ``fieldapp demo --targets`` uses.
 
-    Runs on a worker thread; returns how many demo units were created.
+    Runs on a worker thread (reporting to ``progress``); returns how many demo units were created.
     """
     from fieldapp.services import demo
 
-    return demo.load(store, units, targets=True, evaluations=evaluations).units_created
+    return demo.load(
+        store,
+        units,
+        targets=True,
+        evaluations=evaluations,
+        unit_progress=progress.units if progress else None,
+        evaluation_progress=progress.evaluations if progress else None,
+    ).units_created
 
 
 class _InspectorPage(QWizardPage):
@@ -294,12 +335,13 @@ class _InspectorPage(QWizardPage):
 
 
 class _ServerPage(QWizardPage):
-    def __init__(self, current: Settings) -> None:
+    def __init__(self, current: Settings, runner: TaskRunner) -> None:
         super().__init__()
         self.setTitle(tr("wizard.server_title"))
         self.setSubTitle(tr("wizard.server_intro"))
         self.fields = ServerFields(current)
         self.server_url, self.server_token = self.fields.server_url, self.fields.server_token
+        self.check = self.fields.add_check(runner)
         self.fields.add_to(QFormLayout(self))
 
 
@@ -328,11 +370,17 @@ class FirstRunWizard(QWizard):
         self.setWindowTitle(tr("settings.first_run_title"))
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self._current = current
+        self.runner = TaskRunner(self)  # 测试连接 runs off the UI thread, before any window
         self.inspector = _InspectorPage(current, stations)
-        self.server = _ServerPage(current)
+        self.server = _ServerPage(current, self.runner)
+        self.server.check.stationFound.connect(self.inspector.fields.add_station)
         self.demo_page = _DemoPage()
         for page in (self.inspector, self.server, self.demo_page):
             self.addPage(page)
+
+    def done(self, result: int) -> None:
+        self.runner.shutdown()  # a check still waiting on the network is dropped
+        super().done(result)
 
     # The same names as SettingsDialog, so callers and tests read both alike.
     @property
@@ -374,7 +422,18 @@ def finish_first_run(store: Store, wizard: FirstRunWizard) -> bool:
     return wizard.load_demo.isChecked()
 
 
-def start_demo(store: Store, runner: TaskRunner, on_done: Callable[[int], None]) -> int:
-    """Load the demo data on the writer thread; ``on_done(units created)`` on the UI thread."""
+def start_demo(
+    store: Store, runner: TaskRunner, on_done: Callable[[int], None], parent: QWidget | None = None
+) -> int:
+    """Load the demo data on the writer thread, its progress in a dialog over ``parent``;
+    ``on_done(units created)`` on the UI thread once the dialog has closed."""
+    from fieldapp.ui.demo_progress import DemoProgress, finished
+
     units, evaluations = DEMO_UNITS, DEMO_EVALUATIONS
-    return runner.submit_write(lambda: load_demo(store, units, evaluations), on_done)
+    dialog = DemoProgress(parent)
+    dialog.show()
+    return runner.submit_write(
+        lambda: load_demo(store, units, evaluations, dialog),
+        finished(dialog, on_done),
+        finished(dialog, runner.report),
+    )

@@ -174,13 +174,19 @@ class MainWindow(QMainWindow):
         from fieldapp.ui.first_run import SettingsDialog, save_from
 
         dialog = SettingsDialog(  # station names from the units tab: no query on the UI thread
-            settings.load(self.store.folder), self.units_tab.station_list(), self
+            settings.load(self.store.folder),
+            self.units_tab.station_list(),
+            self,
+            runner=self.runner,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def chosen(result: int) -> None:
             if result == QDialog.DialogCode.Accepted:
                 save_from(self.store, dialog)
+                # A server just set (or changed) shows in the status bar at once.
+                self.sync_indicator.error = ""
+                self.refresh_sync_status()
 
         dialog.finished.connect(chosen)
         dialog.open()

@@ -488,6 +488,14 @@ ZH: dict[str, str] = {
     "export.button": "导出 Excel…",
     "work.changed_name": "今日变化单位",
     "work.followups_name": "整改回头看",
+    "server.test": "测试连接(&T)",
+    "server.testing": "正在连接县局服务器…",
+    "server.ok": "连接成功：令牌属于 {name}（{station}，{role}）",
+    "server.clock_off": "；注意：本机时钟与服务器相差约 {seconds} 秒，请校准时间",
+    "server.failed": "连接失败：{error}",
+    "settings.no_station": "（未选择）",
+    "demo.units": "正在载入演示单位：{done} / {total}",
+    "demo.evaluations": "正在生成演示评价：{done} / {total}",
 }
 
 EN: dict[str, str] = {
@@ -988,6 +996,14 @@ EN: dict[str, str] = {
     "export.button": "Export to Excel…",
     "work.changed_name": "changed today",
     "work.followups_name": "follow-ups",
+    "server.test": "&Test connection",
+    "server.testing": "Connecting to the county server…",
+    "server.ok": "Connected: the token belongs to {name} ({station}, {role})",
+    "server.clock_off": "; note: this laptop's clock is about {seconds} s off the server's",
+    "server.failed": "Connection failed: {error}",
+    "settings.no_station": "(none)",
+    "demo.units": "Loading demo units: {done} / {total}",
+    "demo.evaluations": "Making demo evaluations: {done} / {total}",
 }
 
 LANGUAGES: dict[str, dict[str, str]] = {"zh_CN": ZH, "en": EN}

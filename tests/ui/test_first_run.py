@@ -46,7 +46,7 @@ def test_dialog_offers_the_store_stations_and_saves_values(qtbot: Any, store: An
     qtbot.addWidget(dialog)
     stations = [dialog.station.itemText(i) for i in range(dialog.station.count())]
     assert "五云所" in stations
-    assert dialog.station.isEditable()
+    assert not dialog.station.isEditable()  # chosen from the county's list, never typed
     dialog.name.setText(" 王芳 ")
     dialog.badge.setText("33112233")
     dialog.station.setCurrentText("五云所")
@@ -93,7 +93,7 @@ def test_run_without_settings_asks_first_and_saves(
     def fill(wizard: FirstRunWizard) -> int:
         wizard.name.setText("李明")
         wizard.badge.setText("A-17")
-        wizard.station.setCurrentText("五云所")
+        wizard.inspector.fields.add_station("五云所")  # as 测试连接 names it
         wizard.server.server_url.setText(" https://fxxf.example.gov.cn:8443 ")
         wizard.server.server_token.setText("tok-123")
         wizard.accept()

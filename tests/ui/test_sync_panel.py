@@ -14,6 +14,7 @@ from sqlalchemy import select
 from fieldapp import settings
 from fieldapp.storage.models import Evaluation
 from fieldapp.store import Store
+from fieldapp.ui.first_run import SettingsDialog
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.sync_panel import SyncDialog
 from fieldapp.ui.tasks import TaskRunner
@@ -171,3 +172,33 @@ def test_a_record_of_another_station_is_listed_and_the_others_arrive(
     finally:
         main.shutdown()
         store.close()
+
+
+# --- 测试连接 in 设置 and the wizard -----------------------------------------------------------
+
+
+def test_test_connection_names_the_account_and_chooses_its_station(
+    qtbot: Any, live: LiveServer
+) -> None:
+    token = add_account(live.db(), "张三", "五云所", "inspector")
+    runner = TaskRunner()
+    dialog = SettingsDialog(settings.Settings(inspector_name="张三"), ["舒洪所"], runner=runner)
+    qtbot.addWidget(dialog)
+    try:
+        check = dialog.server.check
+        assert check is not None
+        dialog.server_url.setText(live.url)
+        dialog.server_token.setText("wrong-token")
+        check.button.click()
+        qtbot.waitUntil(lambda: "连接失败" in check.answer.text(), timeout=WAIT_MS)
+        assert "令牌" in check.answer.text()
+        assert dialog.station.currentData() == ""
+
+        dialog.server_token.setText(token)
+        check.button.click()
+        qtbot.waitUntil(lambda: "连接成功" in check.answer.text(), timeout=WAIT_MS)
+        assert "张三" in check.answer.text() and "五云所" in check.answer.text()
+        assert dialog.station.currentData() == "五云所"  # the server's station, chosen
+        assert dialog.value().station == "五云所"
+    finally:
+        runner.shutdown()

@@ -368,3 +368,41 @@ def test_the_unit_list_and_the_worklists_export_to_excel(
     rows = [[c.value for c in row] for row in load_workbook(out).active.iter_rows()]
     assert len(rows) == lists.followups.rowCount() + 1
     assert rows[1][1] == "92331122MA2A00050W"
+
+
+# --- 设置: the status bar follows at once ----------------------------------------------------
+
+
+def test_saving_a_server_in_settings_updates_the_status_bar_at_once(window: MainWindow) -> None:
+    indicator = window.sync_indicator
+    assert "未设置县局服务器" in indicator.text.text()
+    dialog = window.open_settings()
+    dialog.server_url.setText("https://fxxf.example.gov.cn:8443")
+    dialog.server_token.setText("tok-123")
+    dialog.accept()
+    assert "未设置县局服务器" not in indicator.text.text()
+    assert "待同步" in indicator.text.text()
+
+
+def test_the_demo_loads_in_a_progress_dialog(
+    window: MainWindow, store: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fieldapp.ui import app, first_run
+    from fieldapp.ui.demo_progress import DemoProgress
+
+    monkeypatch.setattr(first_run, "DEMO_UNITS", 12)
+    monkeypatch.setattr(first_run, "DEMO_EVALUATIONS", 1)
+    shown: list[str] = []
+    real_init = DemoProgress.__init__
+
+    def spy(self: DemoProgress, parent: Any = None) -> None:
+        real_init(self, parent)
+        shown.append(self.labelText())
+        self.relay.stage.connect(lambda key, done, total: shown.append(self.labelText()))
+
+    monkeypatch.setattr(DemoProgress, "__init__", spy)
+    app.start_demo(window)
+    assert shown[0] == "正在载入演示数据…"
+    assert any(text.startswith("正在载入演示单位") for text in shown)
+    assert window.findChild(DemoProgress) is None or not window.findChild(DemoProgress).isVisible()
+    assert "演示数据已载入" in window.statusBar().currentMessage()

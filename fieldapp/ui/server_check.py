@@ -1,0 +1,80 @@
+"""测试连接 beside the server's address and token (the settings dialog and the wizard).
+
+The check runs off the UI thread (a long job: the network may take its time) and its answer
+shows under the fields: whose token it is, for which station, and whether the laptop's clock is
+off; a failure shows the sync's own Chinese message. ``stationFound`` tells the station field
+the county's answer, so the station is chosen from what the server says.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from shiboken6 import isValid
+
+from fieldapp.sync.probe import ServerAnswer, check_server
+from fieldapp.ui.errors import describe
+from fieldapp.ui.strings import tr
+from fieldapp.ui.tasks import TaskRunner
+
+OK_STYLE = "color:#1b7f3b"
+FAILED_STYLE = "color:#c62828"
+
+
+class ServerCheck(QObject):
+    """The button and its answer; ``ca_bundle`` reads the CA field when there is one."""
+
+    stationFound = Signal(str)
+    checked = Signal(bool)  # whether the server answered and took the token
+
+    def __init__(
+        self,
+        url: QLineEdit,
+        token: QLineEdit,
+        runner: TaskRunner,
+        ca_bundle: QLineEdit | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._url, self._token, self._ca = url, token, ca_bundle
+        self._runner = runner
+        self.button = QPushButton(tr("server.test"))
+        self.button.setObjectName("testConnection")
+        self.answer = QLabel()
+        self.answer.setObjectName("connectionAnswer")
+        self.answer.setWordWrap(True)
+        self.button.clicked.connect(lambda _checked=False: self.start())
+        self.row = QWidget()
+        layout = QHBoxLayout(self.row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.button)
+        layout.addWidget(self.answer, 1)
+
+    def start(self) -> None:
+        url, token = self._url.text(), self._token.text()
+        ca = self._ca.text().strip() if self._ca is not None else ""
+        self.button.setEnabled(False)
+        self.answer.setStyleSheet("")
+        self.answer.setText(tr("server.testing"))
+        self._runner.submit_long(lambda: check_server(url, token, ca), self._ok, self._failed)
+
+    def _ok(self, answer: ServerAnswer) -> None:
+        if not isValid(self.answer):
+            return
+        self.button.setEnabled(True)
+        text = tr("server.ok", name=answer.name, station=answer.station, role=answer.role)
+        if answer.clock_skewed:
+            text += tr("server.clock_off", seconds=round(abs(answer.clock_offset_seconds)))
+        self.answer.setStyleSheet(OK_STYLE)
+        self.answer.setText(text)
+        if answer.station:
+            self.stationFound.emit(answer.station)
+        self.checked.emit(True)
+
+    def _failed(self, error: Exception) -> None:
+        if not isValid(self.answer):
+            return
+        self.button.setEnabled(True)
+        self.answer.setStyleSheet(FAILED_STYLE)
+        self.answer.setText(tr("server.failed", error=describe(error)))
+        self.checked.emit(False)
