@@ -342,3 +342,78 @@ def to_send(
             continue
         units[unit.uuid] = unit
     return out, list(units.values())
+
+
+# --- plain data for the window ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A case as the window shows and edits it (no ORM object crosses to the UI thread)."""
+
+    id: int
+    case_type: rule.CaseType
+    consultant: str
+    consulted_at: datetime
+    description: str
+    handled_at: datetime | None
+    result: str
+    recovered_fen: int
+    synced: bool
+    sync_conflict: str | None
+
+    @property
+    def fields(self) -> CaseFields:
+        return CaseFields(
+            case_type=self.case_type,
+            consultant=self.consultant,
+            consulted_at=self.consulted_at,
+            description=self.description,
+            handled_at=self.handled_at,
+            result=self.result,
+            recovered_fen=self.recovered_fen,
+        )
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A 联络站's ledger for a year: its cases and totals (``unit_id`` None: not a 联络站)."""
+
+    unit_id: int | None
+    unit_name: str
+    totals: Totals
+    rows: tuple[CaseRow, ...] = ()
+
+
+def ledger(session: Session, unit: Unit | None, year: int) -> Ledger:
+    if unit is None or unit.unit_type != UnitType.VILLAGE_STATION:
+        return Ledger(None, unit.name if unit else "", Totals(year, 0, 0, 0))
+    rows = tuple(
+        CaseRow(
+            id=c.id,
+            case_type=c.case_type,
+            consultant=c.consultant,
+            consulted_at=_as_local(c.consulted_at) or c.consulted_at,
+            description=c.description,
+            handled_at=_as_local(c.handled_at),
+            result=c.result,
+            recovered_fen=c.recovered_fen,
+            synced=c.synced_version == c.version,
+            sync_conflict=c.sync_conflict,
+        )
+        for c in list_cases(session, unit, year=year)
+    )
+    return Ledger(unit.id, unit.name, year_totals(session, unit.uuid, year), rows)
+
+
+def save(
+    session: Session, unit_id: int, case_id: int | None, fields: CaseFields, recorded_by: str
+) -> Case:
+    """Record a new case (``case_id`` None) of the 联络站 ``unit_id``, or correct one of its."""
+    unit = station_unit(session, unit_id)
+    if case_id is None:
+        return add(session, unit, fields, recorded_by)
+    case = get(session, case_id)
+    if case.unit_uuid != unit.uuid:
+        raise InvalidInput(f"台账 {case_id} 不属于「{unit.name}」")
+    return update(session, case, fields)

@@ -86,6 +86,7 @@ from fieldapp.services.unit_changes import Proposal
 from fieldapp.store import Store
 from fieldapp.ui import evaluation_model as em
 from fieldapp.ui import geometry, notice_action, operations, printing
+from fieldapp.ui.cases_dialog import LedgerLink
 from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.evaluation_model import ItemRow, ItemsModel
 from fieldapp.ui.group_pass import GroupPass
@@ -751,6 +752,10 @@ class EvaluationView(QWidget):
         self.item_detail.setWordWrap(True)
         self.item_detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.item_detail.setTextFormat(Qt.TextFormat.RichText)
+        # a 联络站's 有台账记录 item links to its ledger (台账), with the year's count
+        self.ledger = LedgerLink(self._store, self._runner, self)
+        self.item_detail.linkActivated.connect(self.ledger.open)
+        self.ledger.changed.connect(self._show_item)
         self.hint = QLabel(tr("eval.keys_hint"))
         self.hint.setObjectName("keysHint")
         self.hint.setStyleSheet("color:#666")
@@ -954,6 +959,7 @@ class EvaluationView(QWidget):
         """Show a snapshot read after a commit (or on opening)."""
         first = self.data is None or self.data.id != data.id
         self.data = data
+        self.ledger.load(data.credit_code)
         self.evaluation_id = data.id
         self.model.set_items(data.items)
         self.title.setText(
@@ -1064,6 +1070,8 @@ class EvaluationView(QWidget):
             style = f" style='color:{colour}'" if colour else ""
             before = tr("eval.previous_result", result=em.previous_label(item.previous))
             parts.append(f"<b{style}>{escape(before)}</b>")
+        if link := self.ledger.html(item.text):
+            parts.append(link)
         self.item_detail.setText("<br>".join(parts))
         ids = item.photo_ids if len(item.photo_ids) == len(item.photos) else ()
         doubts = photo_doubts(self.data.evidence) if self.data else {}

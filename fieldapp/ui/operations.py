@@ -39,7 +39,9 @@ from fieldapp.views.units import EventRecord, Page, UnitFilter, UnitRow
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from fieldapp.domain.cases import CaseFields
     from fieldapp.domain.holdbacks import Reason
+    from fieldapp.services.cases import Ledger
     from fieldapp.services.evidence import EvidenceFlag
     from fieldapp.services.progress import Progress
     from fieldapp.services.unit_changes import Change, Proposal
@@ -604,6 +606,32 @@ def write_new_unit(store: Store, values: dict[str, str], actor: str) -> UnitDeta
         unit = unit_service.add_unit(session, values, actor)
         unit_id = unit.id
     return _detail_after(store, unit_id)
+
+
+def case_ledger(store: Store, unit_id: int | None, year: int, code: str = "") -> Ledger:
+    """A 联络站's ledger (台账) for ``year``, by unit id or credit code (a unit of another type:
+    an empty ledger whose ``unit_id`` is None)."""
+    from sqlalchemy import select
+
+    from fieldapp.services import cases
+    from fieldapp.storage.models import Unit
+
+    with store.read() as session:
+        unit = session.get(Unit, unit_id) if unit_id is not None else None
+        if unit is None and code:
+            unit = session.scalar(select(Unit).where(Unit.credit_code == code))
+        return cases.ledger(session, unit, year)
+
+
+def write_case(
+    store: Store, unit_id: int, case_id: int | None, fields: CaseFields, by: str, year: int
+) -> Ledger:
+    """Record or correct a case of the 联络站 ``unit_id``; returns its ledger as saved."""
+    from fieldapp.services import cases
+
+    with store.session() as session:
+        cases.save(session, unit_id, case_id, fields, by)
+    return case_ledger(store, unit_id, year)
 
 
 def last_sync(store: Store) -> datetime | None:

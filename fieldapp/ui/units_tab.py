@@ -54,6 +54,7 @@ from fieldapp.domain.lifecycle import CONFIRMED_STATES, ExitReason, State, allow
 from fieldapp.domain.vocab import INDUSTRIES, UnitType, industry_label
 from fieldapp.store import Store
 from fieldapp.ui import operations
+from fieldapp.ui.cases_dialog import LedgerButton
 from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.operations import UnitDetail, UnitRow
 from fieldapp.ui.strings import exit_reason_label, state_label, tr, unit_type_label
@@ -152,6 +153,7 @@ class UnitsTab(QWidget):
         self.print_blank.setObjectName("printBlank")
         self.print_blank.setToolTip(tr("print.blank_tip"))
         self.print_blank.setEnabled(False)
+        self.ledger = LedgerButton(store, runner, self)  # a 联络站's 台账, with the year's counts
         self.evaluations = QListWidget()
         self.evaluations.setObjectName("evaluations")
         self.open_evaluation = QPushButton(tr("units.open_evaluation"))
@@ -205,6 +207,7 @@ class UnitsTab(QWidget):
         side_layout.addWidget(self.detail, 3)
         moves = QHBoxLayout()
         moves.addWidget(self.print_blank)
+        moves.addWidget(self.ledger)
         moves.addStretch(1)
         moves.addWidget(self.change_state)
         moves.addWidget(self.post_sticker)
@@ -378,6 +381,7 @@ class UnitsTab(QWidget):
         self.change_state.setEnabled(bool(allowed_from(state)))
         self.post_sticker.setEnabled(state in CONFIRMED_STATES)
         self.detail.setHtml(render_detail(detail))
+        self.ledger.show_for(detail.id, detail.unit_type, detail.name)
         self.load_evaluations()
 
     def _clear_detail(self) -> None:
@@ -388,6 +392,7 @@ class UnitsTab(QWidget):
         self.print_blank.setEnabled(False)
         self.change_state.setEnabled(False)
         self.post_sticker.setEnabled(False)
+        self.ledger.show_for(None)
         self.evaluations.clear()
         self._drafts = (0, [])
         self.detail.clear()
