@@ -8,6 +8,7 @@ version with different content is refused, so an evaluation pinned to that versi
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -51,10 +52,34 @@ MAX_FILE_BYTES = 2 * 1024 * 1024  # the biggest bundled checklist is about 20 KB
 TOO_DEEP = "内容嵌套层数太多，不是检查表的格式。请检查文件是否正确"
 
 
-def _describe(error: ErrorDetails, data: dict[str, object]) -> tuple[str | None, str]:
-    """Turn one pydantic error into (item code, Chinese message with the field name)."""
+_ITEMS_HEADER = re.compile(r"^\s*\[\[\s*items\s*\]\]")
+_TABLE_HEADER = re.compile(r"^\s*\[")
+
+
+def item_line(text: str, index: int, key: str | None = None) -> int | None:
+    """The line (from 1) of the ``index``-th ``[[items]]`` block of a TOML file, or of its
+    ``key`` line when it has one; None when the text has no such block (a JSON file)."""
+    lines = text.splitlines()
+    headers = [n for n, line in enumerate(lines) if _ITEMS_HEADER.match(line)]
+    if index >= len(headers):
+        return None
+    start = headers[index]
+    if key is not None:
+        for n in range(start + 1, len(lines)):
+            if _TABLE_HEADER.match(lines[n]):
+                break
+            if re.match(rf"^\s*{re.escape(key)}\s*=", lines[n]):
+                return n + 1
+    return start + 1
+
+
+def _describe(
+    error: ErrorDetails, data: dict[str, object], text: str = ""
+) -> tuple[str | None, int | None, str]:
+    """Turn one pydantic error into (item code, line, Chinese message with the field name)."""
     loc = [str(p) for p in error["loc"]]
     item_code: str | None = None
+    line: int | None = None
     if len(loc) >= 2 and loc[0] == "items" and loc[1].isdigit():
         index = int(loc[1])
         items = data.get("items")
@@ -63,6 +88,7 @@ def _describe(error: ErrorDetails, data: dict[str, object]) -> tuple[str | None,
         else:
             item_code = f"第 {index + 1} 条"
         loc = loc[2:]
+        line = item_line(text, index, loc[0] if loc else None)
     kind = error["type"]
     if kind in ("value_error", "assertion_error"):
         message = error["msg"].removeprefix("Value error, ")
@@ -75,7 +101,7 @@ def _describe(error: ErrorDetails, data: dict[str, object]) -> tuple[str | None,
     field_name = ".".join(loc)
     if field_name:
         message = f"字段「{field_name}」{message}"
-    return item_code, message
+    return item_code, line, message
 
 
 def load_file(path: Path) -> Checklist:
@@ -120,15 +146,40 @@ def load_file(path: Path) -> Checklist:
                 f"{where}：TOML 格式错误：{exc}。常见原因：文字没有用英文双引号括起来，或用了中文引号"
             ) from exc
     try:
-        return Checklist.model_validate(data)
+        checklist = Checklist.model_validate(data)
     except RecursionError:
         raise InvalidInput(f"{where}：{TOO_DEEP}") from None
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            item, message = _describe(error, data)
-            problems.append(Problem(where=path.name, item=item, message=message))
+            item, line, message = _describe(error, data, text)
+            problems.append(Problem(where=path.name, row=line, item=item, message=message))
         raise InvalidInput(f"{where}：检查表内容有 {len(problems)} 处错误", problems) from exc
+    links = link_problems(checklist, path, None, text)
+    if links:
+        raise InvalidInput(f"{where}：检查表内容有 {len(links)} 处错误", links)
+    return checklist
+
+
+def link_problems(
+    checklist: Checklist, path: Path, others: dict[str, set[str]] | None, text: str | None = None
+) -> list[Problem]:
+    """The checklist's ``same_as`` problems, each naming the file, line and item."""
+    found = checklist.link_problems(others)
+    if found and text is None:
+        try:
+            text = path.read_text("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+    return [
+        Problem(
+            where=path.name,
+            row=item_line(text or "", index, "same_as"),
+            item=checklist.items[index].code,
+            message=message,
+        )
+        for index, message in found
+    ]
 
 
 @dataclass
@@ -152,7 +203,17 @@ class Library:
             library.add_folder(county_dir, ChecklistOrigin.COUNTY)
         if server_dir is not None and server_dir.is_dir():
             library.add_folder(server_dir, ChecklistOrigin.SERVER, pattern="*.json")
+        library.problems.extend(str(p) for p in library.link_problems())
         return library
+
+    def link_problems(self) -> list[Problem]:
+        """``same_as`` references to other checklists that no loaded version has (each checked
+        against the latest version of the checklist it names, the one new evaluations use)."""
+        codes = {cid: {i.code for i in self.latest(cid).items} for cid in self.ids()}
+        found: list[Problem] = []
+        for entry in self.all():
+            found.extend(link_problems(entry.checklist, entry.path, codes))
+        return found
 
     def add_folder(self, folder: Path, origin: ChecklistOrigin, pattern: str = "*.toml") -> None:
         for path in sorted(folder.glob(pattern)):

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from fieldapp.domain.links import Flag, parse_flag, split_ref
 from fieldapp.domain.vocab import INDUSTRY_CODES, UnitType, parse_industry, parse_unit_type
 
 SOURCE_TAG = re.compile(r"^\s*(\[(S[0-9]|P[0-9]+|R)\]\s*)+")
@@ -27,43 +28,84 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
+def _unit_types(value: object) -> object:
+    if not isinstance(value, list):
+        return value
+    out = []
+    for entry in value:
+        parsed = parse_unit_type(entry) if isinstance(entry, str) else None
+        if parsed is None:
+            allowed = "、".join(t.label for t in UnitType)
+            raise ValueError(f"未知的单位类型「{entry}」，可用：{allowed}")
+        out.append(parsed)
+    return out
+
+
+def _industries(value: object) -> object:
+    if not isinstance(value, list):
+        return value
+    out = []
+    for entry in value:
+        found = parse_industry(entry) if isinstance(entry, str) else None
+        if found is None:
+            raise ValueError(f"未知的行业「{entry}」，可用：{'、'.join(sorted(INDUSTRY_CODES))}")
+        out.append(found.code)
+    return out
+
+
+def _flags(value: object) -> object:
+    if not isinstance(value, list):
+        return value
+    out = []
+    for entry in value:
+        found = parse_flag(entry) if isinstance(entry, str) else None
+        if found is None:
+            raise ValueError(f"未知的条件「{entry}」，可用：{'、'.join(f.label for f in Flag)}")
+        out.append(found)
+    return out
+
+
 class Applies(_Strict):
     unit_types: list[UnitType] = Field(default_factory=list)
     industries: list[str] = Field(default_factory=list)
 
-    @field_validator("unit_types", mode="before")
-    @classmethod
-    def _unit_types(cls, value: object) -> object:
-        if not isinstance(value, list):
-            return value
-        out = []
-        for entry in value:
-            parsed = parse_unit_type(entry) if isinstance(entry, str) else None
-            if parsed is None:
-                allowed = "、".join(t.label for t in UnitType)
-                raise ValueError(f"未知的单位类型「{entry}」，可用：{allowed}")
-            out.append(parsed)
-        return out
-
-    @field_validator("industries", mode="before")
-    @classmethod
-    def _industries(cls, value: object) -> object:
-        if not isinstance(value, list):
-            return value
-        out = []
-        for entry in value:
-            found = parse_industry(entry) if isinstance(entry, str) else None
-            if found is None:
-                raise ValueError(
-                    f"未知的行业「{entry}」，可用：{'、'.join(sorted(INDUSTRY_CODES))}"
-                )
-            out.append(found.code)
-        return out
+    _check_unit_types = field_validator("unit_types", mode="before")(_unit_types)
+    _check_industries = field_validator("industries", mode="before")(_industries)
 
     def matches(self, unit_type: UnitType, industry: str | None) -> bool:
         if self.unit_types and unit_type not in self.unit_types:
             return False
         return not self.industries or (industry in self.industries)
+
+
+class Condition(_Strict):
+    """``applies_when`` of an item: the item applies only when every stated condition holds
+    (:func:`fieldapp.domain.links.reason_not_applicable`); otherwise it is 不适用 with the reason,
+    until the inspector answers it otherwise."""
+
+    industries: list[str] = Field(default_factory=list)
+    not_industries: list[str] = Field(default_factory=list)
+    unit_types: list[UnitType] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+    not_flags: list[Flag] = Field(default_factory=list)
+
+    _check_unit_types = field_validator("unit_types", mode="before")(_unit_types)
+    _check_industries = field_validator("industries", "not_industries", mode="before")(_industries)
+    _check_flags = field_validator("flags", "not_flags", mode="before")(_flags)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Condition:
+        if not (
+            self.industries
+            or self.not_industries
+            or self.unit_types
+            or self.flags
+            or self.not_flags
+        ):
+            raise ValueError(
+                "applies_when 没有写条件：可写 industries、not_industries、unit_types、flags、not_flags"
+            )
+        return self
 
 
 class Verdict(_Strict):
@@ -88,6 +130,23 @@ class Item(_Strict):
     gate: bool = False
     gate_effect: Literal["veto", "warn"] = "veto"
     source: NonEmpty
+    same_as: list[NonEmpty] = Field(default_factory=list)
+    applies_when: Condition | None = None
+
+    @field_validator("same_as", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _linked_alone(self) -> Item:
+        if self.same_as and self.applies_when is not None:
+            raise ValueError("同一条目不能同时写 same_as 和 applies_when：同某条的条目随那条判定")
+        if self.same_as and self.photo_required:
+            raise ValueError(
+                "写了 same_as 的条目不单独拍照（照片拍在它同的条目上），请去掉 photo_required"
+            )
+        return self
 
     @field_validator("source")
     @classmethod
@@ -120,6 +179,40 @@ class Checklist(_Strict):
             seen.add(item.code)
         return self
 
+    def link_problems(self, others: dict[str, set[str]] | None = None) -> list[tuple[int, str]]:
+        """What is wrong with the items' ``same_as``: (item index, message) for each.
+
+        A reference is ``B5a`` (this checklist) or ``general-1:Q5``; ``others`` maps the other
+        checklists' ids to their item codes (None: references to them are checked later, against
+        the library). The item named must exist and must not itself be answered through another.
+        """
+        own = {item.code: item for item in self.items}
+        found: list[tuple[int, str]] = []
+        for index, item in enumerate(self.items):
+            for ref in item.same_as:
+                checklist_id, code = split_ref(ref, self.id)
+                if checklist_id == self.id:
+                    target = own.get(code)
+                    if target is None:
+                        found.append((index, f"same_as 写的条目「{ref}」不在本检查表中"))
+                    elif code == item.code:
+                        found.append((index, "same_as 不能写条目自己"))
+                    elif target.same_as:
+                        found.append(
+                            (index, f"same_as 写的条目 {code} 本身也同别的条目，请直接写它同的条目")
+                        )
+                elif others is not None:
+                    if checklist_id not in others:
+                        known = "、".join(sorted(others))
+                        found.append(
+                            (index, f"same_as 写的检查表「{checklist_id}」不存在（现有：{known}）")
+                        )
+                    elif code not in others[checklist_id]:
+                        found.append(
+                            (index, f"same_as 写的条目「{ref}」不在检查表 {checklist_id} 中")
+                        )
+        return found
+
     @property
     def key(self) -> tuple[str, int]:
         return (self.id, self.version)
@@ -142,7 +235,12 @@ class Checklist(_Strict):
         for name in _LATER_FIELDS:
             if not data[name]:
                 del data[name]
+        for item in data["items"]:
+            for name in _LATER_ITEM_FIELDS:
+                if not item[name]:
+                    del item[name]
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
 _LATER_FIELDS = ("responsible",)
+_LATER_ITEM_FIELDS = ("same_as", "applies_when")

@@ -38,6 +38,12 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
                             "source": item.source,
                             "photo_required": item.photo_required,
                             "gate": item.gate,
+                            "same_as": item.same_as,
+                            "applies_when": (
+                                item.applies_when.model_dump(mode="json")
+                                if item.applies_when is not None
+                                else None
+                            ),
                         }
                         for item in e.checklist.items
                     ],
@@ -69,9 +75,11 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from fieldapp.checklists import load_file  # pydantic: only for this command
+    from fieldapp.checklists import Library, load_file  # pydantic: only for this command
+    from fieldapp.checklists.loader import link_problems
 
     failed = 0
+    checked = []
     for raw in args.paths:
         path = Path(raw)
         files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
@@ -85,9 +93,23 @@ def cmd_check(args: argparse.Namespace) -> int:
                 failed += 1
                 print(str(exc), file=sys.stderr)
                 continue
+            checked.append((file, checklist))
+    # same_as to other checklists: those bundled, as the files being checked replace them
+    bundled = Library.load()
+    codes = {cid: {i.code for i in bundled.latest(cid).items} for cid in bundled.ids()}
+    codes |= {c.id: {i.code for i in c.items} for _, c in checked}
+    for file, checklist in checked:
+        problems = link_problems(checklist, file, codes)
+        if problems:
+            failed += 1
             print(
-                f"{file}：正确（{checklist.id} 第 {checklist.version} 版，{len(checklist.items)} 条）"
+                InvalidInput(f"{file}：检查表内容有 {len(problems)} 处错误", problems),
+                file=sys.stderr,
             )
+            continue
+        print(
+            f"{file}：正确（{checklist.id} 第 {checklist.version} 版，{len(checklist.items)} 条）"
+        )
     return EXIT_INVALID if failed else EXIT_OK
 
 

@@ -77,7 +77,14 @@ Answers = Mapping[tuple[str, str], Answer | None]
 
 
 def judge(checklists: Sequence[Checklist], answers: Answers) -> Verdict:
-    """``answers`` maps (checklist id, item code) to the inspector's answer (None = not yet)."""
+    """``answers`` maps (checklist id, item code) to the inspector's answer (None = not yet).
+
+    An item answered through others (``same_as``) takes their combined answer
+    (:func:`fieldapp.domain.links.fill_links`), whether or not ``answers`` already holds it.
+    """
+    from fieldapp.domain.links import fill_links  # links reads Answer from this module
+
+    answers = fill_links(checklists, answers)
     outcome = Outcome.PASS
     reasons: list[str] = []
     warnings: list[str] = []

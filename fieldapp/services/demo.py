@@ -388,6 +388,7 @@ def make_evaluations(
             (checklist.id, item)
             for checklist in ev.checklists_of(session, store.library, evaluation)
             for item in checklist.items
+            if not item.same_as  # answered through the items it is the same as
         ]
         failing = rng.choice(items)[1].code if rng.random() < 0.15 else None
         for checklist_id, item in items:

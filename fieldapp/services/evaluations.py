@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, object_session
 
 from fieldapp.checklists import Checklist, Item, Library
 from fieldapp.checklists.loader import in_display_order
-from fieldapp.domain import text
+from fieldapp.domain import links, text
 from fieldapp.domain.lifecycle import EXITS, State
 from fieldapp.domain.records import KIND_LABELS, EvaluationStatus, SignerRole
 from fieldapp.domain.records import EvaluationKind as Kind
@@ -145,6 +145,7 @@ def start(
         )
     inspector = _inspector(inspector)
     previous = latest_finalized(session, unit) if parsed in FOLLOW_KINDS else None
+    checklists: list[Checklist] = []
     if previous is not None and any(a.result == Answer.FAIL.value for a in previous.answers):
         # 回头看 / 整改复查 of open rectifications: the same checklist versions as before.
         if add or remove:
@@ -177,10 +178,28 @@ def start(
         checklists=pins,
     )
     if previous is not None and follows_id is not None:
-        _carry_over(evaluation, previous)
+        _carry_over(evaluation, previous)  # with the 不适用 it found
+    else:
+        _not_applicable(evaluation, checklists)
     session.add(evaluation)
     session.flush()
     return evaluation
+
+
+def _not_applicable(evaluation: Evaluation, checklists: Sequence[Checklist]) -> None:
+    """不适用, with the reason, for each item whose ``applies_when`` the unit does not meet
+    (:func:`fieldapp.domain.links.not_applicable`); the inspector may answer any of them."""
+    facts = links.facts_of(evaluation.unit)
+    for (checklist_id, code), reason in links.not_applicable(checklists, facts).items():
+        evaluation.answers.append(
+            AnswerRow(
+                checklist_id=checklist_id,
+                item_code=code,
+                result=Answer.NA,
+                note=reason,
+                answered_at=local_now(),
+            )
+        )
 
 
 CARRIED_NOTE = "沿用评价 {id} 的结果"
@@ -405,6 +424,11 @@ def answer(
         raise InvalidInput(
             f"{label}：结果「{result}」无效，应为 pass（符合）、fail（不符合）或 na（不适用）"
         ) from None
+    checklists = checklists_of(session, library, evaluation)
+    linked = links.links(checklists)
+    sources = linked.get(ref.key)
+    if sources is not None:
+        return _linked_row(evaluation, ref, sources, parsed, label)
     note = note.strip()
     _refuse(note, text.NOTE, "备注", label)
     rectify = (rectify or "").strip() or None
@@ -426,8 +450,58 @@ def answer(
     row.rectify = rectify
     row.due = due
     row.answered_at = local_now()
+    _refresh_links(evaluation, linked)
     session.flush()
     return row
+
+
+def _linked_row(
+    evaluation: Evaluation,
+    ref: ItemRef,
+    sources: tuple[links.Key, ...],
+    parsed: Answer,
+    label: str,
+) -> AnswerRow:
+    """An item answered through others is not answered by hand: its row, when the answer asked
+    for is the one it already has from them (answering every item in turn stays harmless);
+    otherwise a refusal naming the items to answer instead."""
+    row = next((a for a in evaluation.answers if (a.checklist_id, a.item_code) == ref.key), None)
+    same = links.same_as_label(sources)
+    if row is not None and row.result == parsed:
+        return row
+    codes = "、".join(code for _, code in sources)
+    now = f"，现在是{Answer(row.result).label}" if row is not None and row.result else ""
+    raise InvalidInput(
+        f"{label}：本条{same}，随 {codes} 的结果判定{now}，不能单独回答；请回答 {codes}"
+    )
+
+
+def _refresh_links(evaluation: Evaluation, linked: dict[links.Key, tuple[links.Key, ...]]) -> None:
+    """Each linked item's row set from its sources (:func:`fieldapp.domain.links.linked_answer`);
+    none while a source is unanswered. The one write path of linked rows."""
+    rows = {(a.checklist_id, a.item_code): a for a in evaluation.answers}
+    for key, sources in linked.items():
+        derived = links.linked_answer(sources, rows)
+        row = rows.get(key)
+        if derived is None:
+            if row is not None:
+                evaluation.answers.remove(row)
+            continue
+        if row is None:
+            row = AnswerRow(checklist_id=key[0], item_code=key[1])
+            evaluation.answers.append(row)
+        elif (row.result, row.note, row.rectify, row.due) == (
+            derived.result,
+            derived.note,
+            derived.rectify,
+            derived.due,
+        ):
+            continue
+        row.result = derived.result
+        row.note = derived.note
+        row.rectify = derived.rectify
+        row.due = derived.due
+        row.answered_at = local_now()
 
 
 def clear_answer(session: Session, library: Library, evaluation: Evaluation, item_ref: str) -> bool:
@@ -607,8 +681,12 @@ def missing(session: Session, library: Library, evaluation: Evaluation) -> list[
     photographed = {(p.checklist_id, p.item_code) for p in evaluation.photos}
     unanswered: list[str] = []
     no_photo: list[str] = []
-    for checklist in checklists_of(session, library, evaluation):
+    checklists = checklists_of(session, library, evaluation)
+    linked = links.links(checklists)
+    for checklist in checklists:
         for item in checklist.items:
+            if (checklist.id, item.code) in linked:
+                continue  # answered with the items it is the same as
             row = answers.get((checklist.id, item.code))
             if row is None:
                 unanswered.append(f"未检查：{item.code} {item.text}")

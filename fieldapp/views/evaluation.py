@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from fieldapp.domain import links
 from fieldapp.domain.records import EvaluationKind, EvaluationStatus
 from fieldapp.domain.verdict import Answer, Outcome, judge
 
@@ -60,6 +61,14 @@ class ItemRecord:
     photo_ids: tuple[int, ...] = ()  # their record ids, in the same order
     previous: PreviousAnswer | None = None  # set only in a follow-up
     group: str = ""  # the item's section within its checklist ("": the checklist is one)
+    source: str = ""  # the item's source tag: [S2] …, [R] …
+    same_as: str = ""  # "同 B5a" when answered through other items (read-only), else ""
+    # Why the unit's facts make the item 不适用 (applies_when), whatever the answer now is.
+    not_applicable: str = ""
+
+    @property
+    def linked(self) -> bool:
+        return bool(self.same_as)
 
     @property
     def ref(self) -> str:
@@ -186,11 +195,14 @@ def read(session: Session, library: Library, evaluation: Evaluation) -> Evaluati
     before = baseline(followed)
     pins = []
     items: list[ItemRecord] = []
+    linked = links.links(checklists)
+    reasons = links.not_applicable(checklists, links.facts_of(evaluation.unit))
     for pin, checklist in zip(evaluation.checklists, checklists, strict=True):
         pins.append(ChecklistPin(checklist.id, pin.version, checklist.title))
         for item in checklist.items:
-            answer = answers.get((checklist.id, item.code))
-            shown = by_item.get((checklist.id, item.code), [])
+            key = (checklist.id, item.code)
+            answer = answers.get(key)
+            shown = by_item.get(key, [])
             previous = None
             if followed is not None:
                 previous = before.get((checklist.id, item.code), NOT_ANSWERED)
@@ -213,6 +225,9 @@ def read(session: Session, library: Library, evaluation: Evaluation) -> Evaluati
                     photo_ids=tuple(p.id for p in shown),
                     previous=previous,
                     group=item.group,
+                    source=item.source,
+                    same_as=links.same_as_label(linked[key]) if key in linked else "",
+                    not_applicable=reasons.get(key, ""),
                 )
             )
     draft = evaluation.status == EvaluationStatus.DRAFT
@@ -266,6 +281,8 @@ def as_json(record: EvaluationRecord) -> dict[str, Any]:
             "code": item.code,
             "text": item.text,
             "photo_required": item.photo_required,
+            "source": item.source,
+            "same_as": item.same_as,
             "result": item.result,
             "note": item.note,
             "rectify": item.rectify,

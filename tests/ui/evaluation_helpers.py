@@ -52,6 +52,7 @@ def finalize_with_one_failure(
             (checklist.id, item)
             for checklist in service.checklists_of(session, store.library, evaluation)
             for item in checklist.items
+            if not item.same_as  # answered through the items it is the same as
         ]
         failed = next(f"{cid}:{item.code}" for cid, item in items if not item.gate)
         for cid, item in items:

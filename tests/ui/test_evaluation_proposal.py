@@ -83,6 +83,8 @@ def draft(
         evaluation = service.start(session, store.library, unit, kind, "王芳")
         for checklist in service.checklists_of(session, store.library, evaluation):
             for item in checklist.items:
+                if item.same_as:
+                    continue  # answered through the items it is the same as
                 ref = f"{checklist.id}:{item.code}"
                 if item.code in fails:
                     service.answer(

@@ -518,6 +518,8 @@ def test_finalize_refuses_then_locks_and_revises(
     with store.session() as session:
         evaluation = service.get(session, evaluation_id)
         for item in view.model.items:
+            if item.linked:
+                continue  # answered through the items it is the same as
             service.answer(session, store.library, evaluation, item.ref, "pass")
             if item.photo_required:
                 service.attach(

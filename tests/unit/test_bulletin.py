@@ -40,7 +40,7 @@ def test_pdf_has_title_stations_numbers_and_failed_item(county: Store, tmp_path:
     assert "放心消费单位建设每月通报 2026年8月" in text
     assert "五云所" in text and "壶镇分局" in text
     assert "37" in text and "合计" in text  # the task count and the total row
-    assert "有明码标价" in text or "无价格欺诈" in text  # B5a's text, failed in August
+    assert "有证照明示" in text or "无乱摆乱放" in text  # B1b's text, failed in August
     assert "第1页共" in text.replace(" ", "")
     fonts = subprocess.run(
         ["pdffonts", str(out)], check=True, capture_output=True, text=True
@@ -70,9 +70,9 @@ def test_xlsx_sheets_numbers_and_chart(county: Store, tmp_path: Path) -> None:
     assert progress["合计"][1] == 42
     assert len(book["任务进度"]._charts) == 1
     overdue = list(book["逾期整改"].iter_rows(min_row=2, values_only=True))
-    assert [(r[0], r[5], r[9]) for r in overdue] == [("五云所", "B5a", 8)]
+    assert [(r[0], r[5], r[9]) for r in overdue] == [("五云所", "B1b", 8)]
     failed = list(book["常见不符合项"].iter_rows(min_row=2, values_only=True))
-    assert [(r[2], r[4]) for r in failed] == [("B5a", 1), ("B6a", 1)]
+    assert [(r[2], r[4]) for r in failed] == [("B1b", 1), ("B7a", 1)]
 
 
 def test_month_without_data_writes_nothing(county: Store, tmp_path: Path) -> None:

@@ -49,7 +49,10 @@ EXPECTED_IDS = {
 # Bundled files changed since their first release: each is a new version (evaluations pinned to
 # the old one keep reading it from the store's snapshot). Every other file is still version 1.
 VERSIONS = {
-    "x-catering": 2,  # 农村家宴放心厨房 moved out to x-banquet-kitchen
+    "bayou-bawu": 2,  # B3a 同 Q1、Q2 and B8b 同 G1、G2 (same_as)
+    "general-1": 2,  # P2, Q5, V3, C4 answered through 八有八无; P1, Q4, C3 applies_when
+    "x-catering": 3,  # 2: 农村家宴放心厨房 moved out; 3: CT4 同 B5a, CT6 同 Q2, CT5 线上销售
+    "x-banquet-kitchen": 2,  # also for 餐饮, each item applies_when 农村
     "x-tourism": 2,  # responsible (seed 000 annex 2)
     "x-auto": 2,  # responsible (seed 000 annex 2)
     "x-village": 2,  # the chapters of DB33/T 2219—2019
@@ -177,7 +180,7 @@ def test_village_follows_the_chapters_of_db33_t_2219(library):
 
 def test_compose_general_catering(library):
     ids = [c.id for c in library.compose(UnitType.GENERAL, "catering")]
-    assert ids == ["bayou-bawu", "general-1", "x-catering"]
+    assert ids == ["bayou-bawu", "general-1", "x-catering", "x-banquet-kitchen"]
 
 
 def test_banquet_kitchen_is_its_own_module_not_a_line_in_catering(library):

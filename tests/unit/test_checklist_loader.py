@@ -97,18 +97,24 @@ def test_non_utf8_file(tmp_path: Path) -> None:
 def test_county_folder_adds_checklists_and_versions(tmp_path: Path) -> None:
     county = tmp_path / "checklists"
     write(county, "extra.toml", GOOD)
-    v2 = (BUNDLED_DIR / "bayou-bawu.toml").read_text("utf-8").replace("version = 1", "version = 2")
-    v2 = v2.replace('text = "有证照明示"', 'text = "有证照明示（2024 修订）"')
-    write(county, "bayou-bawu-v2.toml", v2)
+    bundled = load_file(BUNDLED_DIR / "bayou-bawu.toml").version
+    newer = (
+        (BUNDLED_DIR / "bayou-bawu.toml")
+        .read_text("utf-8")
+        .replace(f"version = {bundled}", f"version = {bundled + 1}", 1)
+    )
+    newer = newer.replace('text = "有证照明示"', 'text = "有证照明示（2024 修订）"')
+    write(county, "bayou-bawu-newer.toml", newer)
     library = Library.load(county)
     assert library.problems == []
-    assert library.latest("bayou-bawu").version == 2
-    assert library.get("bayou-bawu", 1).items[0].text == "有证照明示"
+    assert library.latest("bayou-bawu").version == bundled + 1
+    assert library.get("bayou-bawu", bundled).items[0].text == "有证照明示"
     composed = library.compose(UnitType.GENERAL, "catering")
     assert [(c.id, c.version) for c in composed] == [
-        ("bayou-bawu", 2),
-        ("general-1", 1),
+        ("bayou-bawu", bundled + 1),
+        ("general-1", load_file(BUNDLED_DIR / "general-1.toml").version),
         ("x-catering", load_file(BUNDLED_DIR / "x-catering.toml").version),
+        ("x-banquet-kitchen", load_file(BUNDLED_DIR / "x-banquet-kitchen.toml").version),
         ("county-extra", 1),
     ]
     assert [c.id for c in library.compose(UnitType.GENERAL, "retail")] == [

@@ -52,9 +52,12 @@ def _new(store: Store, session, kind: str = "post_evaluation") -> Evaluation:  #
 
 
 def _answer_all(store: Store, session, evaluation: Evaluation) -> None:  # type: ignore[no-untyped-def]
-    """Everything 符合, except items needing a photo, which are 不适用 (so none is needed)."""
+    """Everything 符合, except items needing a photo, which are 不适用 (so none is needed); an
+    item answered through others (same_as) follows them."""
     for checklist in ev.checklists_of(session, store.library, evaluation):
         for item in checklist.items:
+            if item.same_as:
+                continue
             result = "na" if item.photo_required else "pass"
             ev.answer(session, store.library, evaluation, f"{checklist.id}:{item.code}", result)
 
@@ -69,8 +72,8 @@ def test_start_pins_the_composed_versions(shop_store: Store) -> None:
         evaluation = _new(shop_store, session)
         assert evaluation.status == "draft" and evaluation.kind == "post_evaluation"
         assert [(p.checklist_id, p.version, p.position) for p in evaluation.checklists] == [
-            ("bayou-bawu", 1, 0),
-            ("general-1", 1, 1),
+            ("bayou-bawu", 2, 0),
+            ("general-1", 2, 1),
             ("x-retail", 1, 2),
         ]
         assert len(evaluation.uuid) == 36
@@ -92,15 +95,19 @@ def test_answers_and_fail_needs_rectification(shop_store: Store) -> None:
     library = shop_store.library
     with shop_store.session() as session:
         evaluation = _new(shop_store, session)
-        row = ev.answer(session, library, evaluation, "B3a", "pass", note="  价签齐全 ")
+        row = ev.answer(session, library, evaluation, "B5a", "pass", note="  价签齐全 ")
         assert (row.checklist_id, row.item_code, row.result, row.note) == (
             "bayou-bawu",
-            "B3a",
+            "B5a",
             "pass",
             "价签齐全",
         )
-        ev.answer(session, library, evaluation, "bayou-bawu:B3a", "na")
-        assert [(a.item_code, a.result) for a in evaluation.answers] == [("B3a", "na")]
+        ev.answer(session, library, evaluation, "bayou-bawu:B5a", "na")
+        # P2 (同 B5a) follows it
+        assert [(a.item_code, a.result) for a in evaluation.answers] == [
+            ("B5a", "na"),
+            ("P2", "na"),
+        ]
         with pytest.raises(InvalidInput, match="不符合的条目须填写整改要求和期限") as caught:
             ev.answer(session, library, evaluation, "G2", "fail")
         assert "条目 G2" in str(caught.value)
@@ -186,7 +193,10 @@ def test_missing_lists_exactly_what_is_missing(shop_store: Store, signature: Pat
     library = shop_store.library
     with shop_store.session() as session:
         evaluation = _new(shop_store, session)
-        total = sum(len(c.items) for c in ev.checklists_of(session, library, evaluation))
+        checklists = ev.checklists_of(session, library, evaluation)
+        total = sum(
+            1 for c in checklists for i in c.items if not i.same_as
+        )  # linked: answered once
         gaps = ev.missing(session, library, evaluation)
         assert len(gaps) == total + 2
         assert gaps[0].startswith("未检查：B1a ")
@@ -230,7 +240,10 @@ def test_finalize_refuses_incomplete_then_judges_and_locks(
         ev.finalize(session, library, evaluation)
         assert evaluation.status == "finalized" and evaluation.verdict == "fail"
         assert evaluation.verdict_text is not None
-        assert evaluation.verdict_text.startswith("不通过：G2 ")
+        # B8b 同 G1、G2: the 八有八无 element fails with the gate
+        assert evaluation.verdict_text.startswith(
+            "不通过：B8b 无烦心闹心（八有八无未全部符合）；G2 "
+        )
         assert evaluation.finalized_at is not None
         assert evaluation.content_sha256 == ev.content_hash(evaluation)
         assert len(evaluation.content_sha256) == 64
@@ -326,7 +339,7 @@ def test_new_checklist_version_does_not_change_a_pinned_evaluation(
     county = folder / "checklists"
     county.mkdir()
     text = (BUNDLED_DIR / "bayou-bawu.toml").read_text("utf-8")
-    text = text.replace("version = 1", "version = 2", 1).replace('code = "B1a"', 'code = "B1z"', 1)
+    text = text.replace("version = 2", "version = 3", 1).replace('code = "B1a"', 'code = "B1z"', 1)
     (county / "bayou-bawu-v2.toml").write_text(text, "utf-8")
 
     with Store.open(folder) as reopened, reopened.session() as session:
@@ -334,13 +347,13 @@ def test_new_checklist_version_does_not_change_a_pinned_evaluation(
         pinned = session.get(Evaluation, evaluation_id)
         assert pinned is not None
         first = pinned.checklists[0]
-        assert (first.checklist_id, first.version) == ("bayou-bawu", 1)
+        assert (first.checklist_id, first.version) == ("bayou-bawu", 2)
         ev.answer(session, reopened.library, pinned, "B1a", "pass")
         with pytest.raises(InvalidInput, match="B1z"):
             ev.answer(session, reopened.library, pinned, "B1z", "pass")
         fresh = _new(reopened, session)
         first = fresh.checklists[0]
-        assert (first.checklist_id, first.version) == ("bayou-bawu", 2)
+        assert (first.checklist_id, first.version) == ("bayou-bawu", 3)
         ev.answer(session, reopened.library, fresh, "B1z", "pass")
         assert len(list(session.scalars(select(Evaluation)))) == 2
 

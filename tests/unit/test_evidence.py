@@ -219,6 +219,8 @@ def evaluate(
         evaluation = ev.start(session, store.library, unit, kind, "张三", today=on)
         for checklist in ev.checklists_of(session, store.library, evaluation):
             for item in checklist.items:
+                if item.same_as:
+                    continue  # answered through the items it is the same as
                 ref = f"{checklist.id}:{item.code}"
                 if item.code in fails:
                     ev.answer(

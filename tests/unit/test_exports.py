@@ -44,7 +44,7 @@ def test_evaluations_csv(county: Store, tmp_path: Path) -> None:
     assert len(rows) - 1 == result.rows["检查条目"] == answer_count(county)
     failed = [r for r in rows[1:] if r[14] == "不符合"]
     assert {(r[2], r[12], r[16], r[17]) for r in failed} >= {
-        (code("UC"), "B5a", "整改B5a", "2026-11-10")
+        (code("UC"), "B1b", "整改B1b", "2026-11-10")
     }
     first = rows[1]
     assert first[5] == "后评价" and first[6] == "已定稿" and first[7] == "2026-08-20"

@@ -7,15 +7,18 @@ code   station   story                                                          
 =====  ========  ==============================================================  =================
 UA     五云所    承诺公示 since 2026-08-01, never evaluated                      not_evaluated
 UB     五云所    培育库 since 2026-01-10                                         stale
-UC     五云所    confirmed, 2026-08 evaluation failed B5a due 2026-11-10        overdue, no_sticker,
-              (its B5a photo, with no capture time, is also on UG's 11月 one)  evidence
+UC     五云所    confirmed, 2026-08 evaluation failed B1b due 2026-11-10        overdue, no_sticker,
+              (its B1b photo, with no capture time, is also on UG's 11月 one)  evidence
 UD     五云所    confirmed, evaluated, sticker without photo                     sticker_no_photo
 UE     壶镇分局  confirmed, evaluated, sticker with photo                        —
 UF     壶镇分局  removed                                                         —
-UG     壶镇分局  committed, 2026-11 evaluation failed B5a (due 11-20) and B6a     evidence
-              (due 11-25), both photographed with UC's photo; B6b failed in
+UG     壶镇分局  committed, 2026-11 evaluation failed B1b (due 11-20) and B7a     evidence
+              (due 11-25), both photographed with UC's photo; B4b failed in
               10月 and fixed by a 回头看
 =====  ========  ==============================================================  =================
+
+The failed items are ones no other item is answered through (same_as): a failed B5a would fail
+P2 (同 B5a) too and count twice.
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ def evaluate(
     evaluation = ev.start(session, store.library, unit, kind, "张三", today=on)
     for checklist in ev.checklists_of(session, store.library, evaluation):
         for item in checklist.items:
+            if item.same_as:
+                continue  # answered through the items it is the same as
             ref = f"{checklist.id}:{item.code}"
             if item.code in fails:
                 ev.answer(
@@ -126,7 +131,7 @@ def build_county(store: Store) -> dict[str, int]:
         )
         unit("UB", "五云所", [(State.CULTIVATING, date(2026, 1, 10))])
         uc = unit("UC", "五云所", confirmed)
-        evaluate(store, session, uc, date(2026, 8, 20), {"B5a": date(2026, 11, 10)})
+        evaluate(store, session, uc, date(2026, 8, 20), {"B1b": date(2026, 11, 10)})
         lifecycle.move(session, uc, State.CONFIRMED, on=date(2026, 9, 1), today=TODAY)
         ud = unit("UD", "五云所", confirmed)
         evaluate(store, session, ud, date(2026, 8, 21))
@@ -142,14 +147,14 @@ def build_county(store: Store) -> dict[str, int]:
             "壶镇分局",
             [(State.CULTIVATING, date(2026, 7, 1)), (State.COMMITTED, date(2026, 9, 1))],
         )
-        evaluate(store, session, ug, date(2026, 10, 8), {"B6b": date(2026, 10, 30)})
-        evaluate(store, session, ug, date(2026, 10, 20), kind="follow_up")  # B6b fixed
+        evaluate(store, session, ug, date(2026, 10, 8), {"B4b": date(2026, 10, 30)})
+        evaluate(store, session, ug, date(2026, 10, 20), kind="follow_up")  # B4b fixed
         evaluate(
             store,
             session,
             ug,
             date(2026, 11, 3),
-            {"B5a": date(2026, 11, 20), "B6a": date(2026, 11, 25)},
+            {"B1b": date(2026, 11, 20), "B7a": date(2026, 11, 25)},
         )
     return ids
 
@@ -239,16 +244,16 @@ def test_followups_due_this_week_and_overdue(store: Store, county: dict[str, int
         hz = wl.followups_due(session, TODAY, station="壶镇分局")
         next_week = wl.followups_due(session, date(2026, 11, 23))
     assert [(r.name[3:5], r.code, r.due, r.overdue) for r in due] == [
-        ("UC", "B5a", date(2026, 11, 10), True),
-        ("UG", "B5a", date(2026, 11, 20), False),
+        ("UC", "B1b", date(2026, 11, 10), True),
+        ("UG", "B1b", date(2026, 11, 20), False),
     ]
-    assert due[0].text and due[0].rectify == "整改B5a" and due[0].days_overdue == 8
+    assert due[0].text and due[0].rectify == "整改B1b" and due[0].days_overdue == 8
     assert [r.name[3:5] for r in hz] == ["UG"]
-    # B6a (due 11-25) joins next week; B6b was fixed by the 回头看 and never comes back.
+    # B7a (due 11-25) joins next week; B4b was fixed by the 回头看 and never comes back.
     assert [(r.name[3:5], r.code) for r in next_week] == [
-        ("UC", "B5a"),
-        ("UG", "B5a"),
-        ("UG", "B6a"),
+        ("UC", "B1b"),
+        ("UG", "B1b"),
+        ("UG", "B7a"),
     ]
     assert wl.week_of(TODAY) == (date(2026, 11, 16), date(2026, 11, 22))
 
@@ -280,10 +285,10 @@ def test_month_summary_counts_the_month(store: Store, county: dict[str, int]) ->
         october = wl.month_summary(session, "2026-10", station="壶镇分局", today=TODAY)
     assert august.as_of == date(2026, 8, 31) and november.as_of == TODAY
     totals = august.total()
-    # B5a is 八有八无: every pair must be met, so failing it fails the evaluation.
+    # B1b is 八有八无: every pair must be met, so failing it fails the evaluation.
     assert (totals.evaluations, totals.passed, totals.rectify, totals.failed) == (3, 2, 0, 1)
     assert [(k.label, k.total) for k in august.kinds] == [("后评价", 3)]
-    assert [(f.code, f.count) for f in august.failed_items] == [("B5a", 1)]
+    assert [(f.code, f.count) for f in august.failed_items] == [("B1b", 1)]
     assert august.failed_items[0].text and august.failed_items[0].checklist_title == "八有八无"
     wuyun = next(s for s in november.stations if s.station == "五云所")
     assert (wuyun.target, wuyun.achieved, wuyun.confirmed) == (10, 4, 2)
