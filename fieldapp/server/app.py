@@ -28,7 +28,15 @@ from fieldapp.domain import text
 from fieldapp.domain.events import Role
 from fieldapp.domain.holdbacks import Reason
 from fieldapp.domain.review import ReviewStatus
-from fieldapp.server import accounts, figures, holdbacks, ingest, reference, uploads
+from fieldapp.server import (
+    accounts,
+    figures,
+    holdback_counts,
+    holdbacks,
+    ingest,
+    reference,
+    uploads,
+)
 from fieldapp.server import review as review_service
 from fieldapp.server.accounts import Caller, Invalid, ServerError
 from fieldapp.server.blobs import BlobRefused, BlobStore
@@ -171,6 +179,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await run_in_threadpool(holdback_counts.wait_for_refresh)  # a fold under way is kept
         db.dispose()
 
     app = FastAPI(

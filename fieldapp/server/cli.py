@@ -458,8 +458,12 @@ def serve(args: argparse.Namespace) -> int:
         "ssl_certfile": args.ssl_certfile,
         "ssl_keyfile": args.ssl_keyfile,
     }
+    from fieldapp.server import warm
+
     if args.workers == 1:
-        uvicorn.run(create_app(config), **options)
+        app = create_app(config)
+        warm.start(config.database_url)
+        uvicorn.run(app, **options)
         return EXIT_OK
     # Several processes: each builds its own app from the environment (uvicorn starts them
     # from an import string). The schema is brought up to date once, here, before any starts.
@@ -468,6 +472,7 @@ def serve(args: argparse.Namespace) -> int:
     os.environ[DATABASE_URL_ENV] = config.database_url
     os.environ[MAX_PENDING_ENV] = str(config.max_pending_bytes >> 20)
     factory = f"fieldapp.server.cli:{app_from_environment.__name__}"  # not __main__ under -m
+    warm.start(config.database_url)  # in the supervising process: the cache is in the database
     uvicorn.run(factory, factory=True, workers=args.workers, **options)
     return EXIT_OK
 

@@ -278,6 +278,20 @@ class FigureCache(Base):
     body: Mapped[str] = mapped_column(Text)
 
 
+class HoldBackCount(Base):
+    """How many units each reason holds back per station, for a year on the day they were
+    counted (holdback_counts), with the state of the data they were counted from: the 总览 page
+    reads these instead of folding every record on every request."""
+
+    __tablename__ = "holdback_counts"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    today: Mapped[date] = mapped_column(Date, primary_key=True)
+    stamp: Mapped[str] = mapped_column(String(200))
+    counted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    body: Mapped[str] = mapped_column(Text)
+
+
 class UnitShare(Base):
     """What one unit adds to a year's figures (figures.shared), counted by the desktop's own
     per-unit code from the unit as it was at change number ``seq``, for every reference date

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from fieldapp.domain.events import Role
 from fieldapp.domain.holdbacks import Reason
 from fieldapp.domain.lifecycle import State
+from fieldapp.server import holdback_counts
 from fieldapp.server import holdbacks as server_holdbacks
 from fieldapp.server.accounts import Caller, Forbidden
 from fieldapp.server.reference import publish_store
@@ -241,3 +242,48 @@ def test_holdbacks_endpoint_is_scoped_like_progress(live: LiveServer, store: Sto
     assert unknown.status_code == 404 and "东渡所" in unknown.json()["detail"]
     assert _api(live, county, reason="nope").status_code == 422
     assert _api(live, "not-a-token").status_code == 401
+
+
+def test_the_pages_counts_are_the_lists_counts_kept_until_the_data_changes(
+    live: LiveServer, store: Store
+) -> None:
+    """The 总览 and station pages read the counts kept per day: the lists' own counts, fresh
+    until a record arrives, then the last counts (saying so) while a background fold brings
+    them up to date."""
+    _county(store)
+    _push(live, store)
+    db = live.db()
+
+    def lists(station: str | None = None) -> dict[str, tuple[int, dict[Reason, int]]]:
+        with db.session() as session:
+            found = server_holdbacks.hold_backs(session, COUNTY, 2026, TODAY, station)
+        return {f.station: (f.units, f.counts()) for f in found}
+
+    def kept(caller: Caller = COUNTY, station: str | None = None) -> holdback_counts.Counted:
+        return holdback_counts.counts(db, caller, 2026, TODAY, station)
+
+    first = kept()
+    assert first.fresh
+    assert {c.station: (c.units, c.counts) for c in first.stations} == lists()
+    head = Caller(1, "所长", "五云所", Role.STATION)
+    assert {c.station: (c.units, c.counts) for c in kept(head).stations} == lists("五云所")
+    with pytest.raises(Forbidden):
+        kept(head, "壶镇分局")
+
+    # A unit of 五云所 leaves the lists (its sticker is posted, with a photo): until the fold
+    # runs again the page shows the counts it had, saying they are being brought up to date.
+    before = lists()["五云所"]
+    with store.session() as session:
+        unit = session.scalars(select(Unit).where(Unit.credit_code == code("UH"))).one()
+        lifecycle.sticker(session, unit, on=date(2026, 7, 10), today=TODAY)
+    with db.session() as session:
+        publish_store(session, store.folder)
+    after = lists()["五云所"]
+    assert after != before
+    stale = kept()
+    assert not stale.fresh
+    assert {c.station: (c.units, c.counts) for c in stale.stations}["五云所"] == before
+    holdback_counts.wait_for_refresh()
+    again = kept()
+    assert again.fresh
+    assert {c.station: (c.units, c.counts) for c in again.stations}["五云所"] == after

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from fieldapp.domain.events import Role
 from fieldapp.domain.vocab import GROUP_LABELS, UnitType
-from fieldapp.server import figures
-from fieldapp.server import holdbacks as server_holdbacks
+from fieldapp.server import figures, holdback_counts
 from fieldapp.server.web.pages import Signed, database, render
 from fieldapp.server.web.workbook import xlsx_response
 from fieldapp.services.progress import Cell, Progress
@@ -99,12 +98,25 @@ def _totals(progress: Progress) -> list[tuple[str, Cell]]:
     return out
 
 
+def _counted_note(held: holdback_counts.Counted) -> str:
+    at = held.counted_at.astimezone().strftime("%H:%M")
+    if held.fresh:
+        return f"暂缓单位按 {at} 时的记录统计。"
+    return (
+        f"暂缓单位按 {at} 时的记录统计；之后又有记录同步进来，正在重新统计，稍后刷新本页即可看到。"
+    )
+
+
 @router.get("/overview", response_class=HTMLResponse)
-def overview(request: Request, current: Signed, year: Year = None) -> HTMLResponse:
+def overview(
+    request: Request, current: Signed, background: BackgroundTasks, year: Year = None
+) -> HTMLResponse:
     year = _year(year)
     with database(request).session() as session:
         progress, plan = figures.figures(session, current.caller, year)
-        held = server_holdbacks.hold_backs(session, current.caller, year, date.today())
+    held = holdback_counts.counts(
+        database(request), current.caller, year, date.today(), later=background.add_task
+    )
     return render(
         request,
         "overview.html",
@@ -116,7 +128,8 @@ def overview(request: Request, current: Signed, year: Year = None) -> HTMLRespon
         totals=_totals(progress),
         by_type=progress.by_type(),
         plan=plan,
-        holdbacks={found.station: found.units for found in held},
+        holdbacks=held.units(),
+        holdbacks_note=_counted_note(held),
     )
 
 
@@ -132,14 +145,23 @@ def overview_xlsx(request: Request, current: Signed, year: Year = None) -> Respo
 
 @router.get("/stations/{station}", response_class=HTMLResponse)
 def station_page(
-    request: Request, current: Signed, station: str, year: Year = None
+    request: Request,
+    current: Signed,
+    background: BackgroundTasks,
+    station: str,
+    year: Year = None,
 ) -> HTMLResponse:
     year = _year(year)
     with database(request).session() as session:
         progress, plan = figures.figures(session, current.caller, year, station[:64])
-        held = server_holdbacks.hold_backs(
-            session, current.caller, year, date.today(), station[:64]
-        )
+    held = holdback_counts.counts(
+        database(request),
+        current.caller,
+        year,
+        date.today(),
+        station[:64],
+        later=background.add_task,
+    )
     return render(
         request,
         "station.html",
@@ -150,5 +172,8 @@ def station_page(
         progress=progress,
         totals=_totals(progress),
         plan=plan,
-        holdback_counts={reason: n for found in held for reason, n in found.counts().items() if n},
+        holdback_counts={
+            reason: n for found in held.stations for reason, n in found.counts.items() if n
+        },
+        holdbacks_note=_counted_note(held),
     )
