@@ -4,12 +4,22 @@ In one PDF every sheet starts on a new page and its page numbers ("第 N 页 共
 each sheet can be handed out on its own. A run can be cancelled between sheets
 (:class:`Cancelled`) and then leaves nothing behind: the one PDF is never renamed into place, and
 the files a folder run already wrote (and any folder it created) are removed.
+
+Laying sheets out is CPU work in pure Python, independent per sheet: a batch is laid out in the
+worker processes (:mod:`fieldapp.workers`), a few sheets to a part, while this thread reads the
+store, follows the parts for progress and cancel, and joins them in order (pypdf: ReportLab
+writes PDFs but does not read them). Each part numbers its own sheets' pages and draws their QR
+codes, so the joined PDF is the one a single pass would make.
 """
 
 from __future__ import annotations
 
+import io
+import math
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +28,7 @@ from reportlab.platypus import Flowable, PageBreak
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fieldapp import workers
 from fieldapp.errors import FieldappError, InvalidInput
 from fieldapp.reports import pdfkit
 from fieldapp.reports.output import atomic_output
@@ -35,6 +46,9 @@ IsCancelled = Callable[[], bool]
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\s]+')
 NAME_LIMIT = 80  # characters of a file name, before ".pdf"
+PART_SHEETS = 8  # at most this many sheets to a part a worker lays out (progress moves per part)
+PARTS_PER_WORKER = 4  # fewer, larger parts carry fewer copies of the embedded font subset
+POLL_SECONDS = 0.1  # how often a waiting batch asks whether it was cancelled
 
 
 class Cancelled(FieldappError):
@@ -109,6 +123,96 @@ def _read_all(store: Store, ids: Sequence[int], cancelled: IsCancelled | None) -
     return found
 
 
+def render_sheets(sheets: Sequence[SheetData]) -> bytes:
+    """One PDF of ``sheets`` (a part of a batch, or a whole file), each a numbered section.
+
+    Runs in a worker process: it gets the sheets' data and returns the PDF's bytes.
+    """
+    story: list[Flowable] = []
+    for index, data in enumerate(sheets):
+        if index:
+            story.append(PageBreak())
+        story.extend(sheet_flowables(data))
+    out = io.BytesIO()
+    pdfkit.build(out, sheets[0].title, story)
+    return out.getvalue()
+
+
+def ready() -> None:
+    """Run in a worker before its first part: ReportLab, the font and the styles loaded."""
+    pdfkit.styles()
+
+
+def _warm_up() -> None:
+    """Let every worker load what a sheet needs while this thread reads the store."""
+    if workers.count():
+        executor = workers.pool()
+        for _ in range(workers.count()):
+            executor.submit(ready)
+
+
+def _parts(sheets: list[SheetData]) -> list[list[SheetData]]:
+    size = min(PART_SHEETS, math.ceil(len(sheets) / (workers.count() * PARTS_PER_WORKER)))
+    return [sheets[start : start + size] for start in range(0, len(sheets), size)]
+
+
+def _in_workers(
+    parts: list[list[SheetData]], progress: Progress | None, cancelled: IsCancelled | None
+) -> list[bytes]:
+    """Each part's PDF, laid out in the worker processes; progress in sheets (short of the
+    total, which the caller reports once the file is written), cancel while waiting.
+
+    A part whose worker died is laid out again here, so a crash costs time, never a sheet.
+    """
+    total = sum(len(part) for part in parts)
+    executor = workers.pool()
+    futures: dict[Future[bytes], int] = {
+        executor.submit(render_sheets, part): index for index, part in enumerate(parts)
+    }
+    built: dict[int, bytes] = {}
+    lost: list[int] = []
+    pending = set(futures)
+    try:
+        while pending:
+            finished, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            for future in finished:
+                index = futures[future]
+                try:
+                    built[index] = future.result()
+                except BrokenProcessPool:
+                    lost.append(index)
+            if cancelled is not None and cancelled():
+                raise Cancelled
+            done = sum(len(parts[i]) for i in built)
+            if finished and progress is not None and done < total:  # the caller says when all is
+                progress(done, total)
+    finally:
+        for future in pending:
+            future.cancel()
+    if lost:
+        workers.discard(executor)
+        for index in sorted(lost):
+            if cancelled is not None and cancelled():
+                raise Cancelled
+            built[index] = render_sheets(parts[index])
+            done = sum(len(parts[i]) for i in built)
+            if progress is not None and done < total:
+                progress(done, total)
+    return [built[index] for index in range(len(parts))]
+
+
+def _join(parts: list[bytes], out: Path, title: str) -> None:
+    """The parts' pages in order, as one PDF at ``out``."""
+    from pypdf import PdfReader, PdfWriter  # loads with the first batch, not at start
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)), import_outline=False)
+    writer.add_metadata({"/Title": title, "/Author": "fieldapp", "/Creator": "fieldapp"})
+    with open(out, "wb") as handle:
+        writer.write(handle)
+
+
 def _one_pdf(
     store: Store,
     ids: Sequence[int],
@@ -116,7 +220,31 @@ def _one_pdf(
     progress: Progress | None,
     cancelled: IsCancelled | None,
 ) -> list[Path]:
+    if len(ids) > 1:
+        _warm_up()
     sheets = _read_all(store, ids, cancelled)
+    total = len(sheets)
+    title = sheets[0].title if total == 1 else f"放心消费单位评价表（{total} 份）"
+    if total == 1 or workers.count() == 0:
+        return _one_pdf_here(sheets, out, title, progress, cancelled)
+    parts = _in_workers(_parts(sheets), progress, cancelled)
+    if cancelled is not None and cancelled():
+        raise Cancelled
+    with atomic_output(out) as tmp:
+        _join(parts, tmp, title)
+    if progress is not None:
+        progress(total, total)
+    return [Path(out)]
+
+
+def _one_pdf_here(
+    sheets: list[SheetData],
+    out: Path,
+    title: str,
+    progress: Progress | None,
+    cancelled: IsCancelled | None,
+) -> list[Path]:
+    """One PDF laid out in this thread: a single sheet, or no worker processes."""
     total = len(sheets)
 
     def starting(index: int) -> Callable[[], None]:
@@ -133,7 +261,6 @@ def _one_pdf(
         if index:
             story.append(PageBreak())
         story.extend(sheet_flowables(data, on_start=starting(index)))
-    title = sheets[0].title if total == 1 else f"放心消费单位评价表（{total} 份）"
     with atomic_output(out) as tmp:
         pdfkit.build(tmp, title, story)
     if progress is not None:
@@ -172,6 +299,20 @@ def _each_file(
     written: list[Path] = []
     total = len(ids)
     try:
+        if total > 1 and workers.count():  # laid out in the workers, then written in order
+            _warm_up()
+            sheets = _read_all(store, ids, cancelled)
+            pdfs = _in_workers([[data] for data in sheets], progress, cancelled)
+            for data, pdf in zip(sheets, pdfs, strict=True):
+                if cancelled is not None and cancelled():
+                    raise Cancelled
+                target = folder / file_name(data)
+                with atomic_output(target) as tmp:
+                    tmp.write_bytes(pdf)
+                written.append(target)
+            if progress is not None:
+                progress(total, total)
+            return written
         for index, evaluation_id in enumerate(ids):
             if cancelled is not None and cancelled():
                 raise Cancelled

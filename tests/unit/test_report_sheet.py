@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
+from fieldapp import workers
 from fieldapp.domain.verdict import Outcome
 from fieldapp.imports.units import import_units
 from fieldapp.reports import batch
@@ -330,7 +331,7 @@ def test_batch_into_one_pdf_restarts_page_numbers(
     text = text_of(written[0])
     assert numbers(text) == [(p, t) for t in singles for p in range(1, t + 1)]
     assert "缙云县壶镇老街饭店" in text and "缙云县五云好又多超市" in text
-    assert calls == [(1, 2), (2, 2)]
+    assert calls[-1] == (2, 2) and calls == sorted(set(calls))  # per part laid out, then the end
     assert images_of(written[0]) == 2 * (1 + 2)
     assert_fonts_embedded(written[0])
 
@@ -359,8 +360,13 @@ def test_batch_into_a_folder(store: Store, workdir: Path, tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("one_file_each", [False, True])
 def test_cancel_leaves_nothing(
-    store: Store, workdir: Path, tmp_path: Path, one_file_each: bool
+    store: Store,
+    workdir: Path,
+    tmp_path: Path,
+    one_file_each: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv(workers.ENV, "0")  # sheet by sheet in this thread: asked before each
     ids = [make_evaluation(store, workdir / str(n), photos=1) for n in range(3)]
     asked: list[int] = []
     calls: list[tuple[int, int]] = []
@@ -387,6 +393,58 @@ def test_cancel_leaves_nothing(
         assert not (tmp_path / "out").exists()  # the folders this run made are gone too
     else:
         assert list(out.parent.iterdir()) == []  # no PDF, no temporary file
+
+
+@pytest.mark.parametrize("one_file_each", [False, True])
+def test_cancel_while_the_workers_lay_out_leaves_nothing(
+    store: Store, workdir: Path, tmp_path: Path, one_file_each: bool
+) -> None:
+    ids = [make_evaluation(store, workdir / str(n), photos=1) for n in range(3)]
+    calls: list[tuple[int, int]] = []
+    out = tmp_path / "out" / ("batch" if one_file_each else "batch.pdf")
+    if not one_file_each:
+        out.parent.mkdir()
+    with pytest.raises(batch.Cancelled, match="已取消"):
+        batch.write_sheets(
+            store,
+            ids,
+            out,
+            one_file_each=one_file_each,
+            progress=lambda d, t: calls.append((d, t)),
+            cancelled=lambda: bool(calls),  # 取消 as soon as the first sheet is laid out
+        )
+    assert calls and calls[-1][0] < 3
+    if one_file_each:
+        assert not (tmp_path / "out").exists()
+    else:
+        assert list(out.parent.iterdir()) == []
+
+
+def test_a_batch_in_the_workers_is_the_batch_laid_out_here(
+    store: Store, workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = [make_evaluation(store, workdir / str(n), photos=1 + n % 2) for n in range(5)]
+    joined = batch.write_sheets(store, ids, tmp_path / "workers.pdf")[0]
+    monkeypatch.setenv(workers.ENV, "0")
+    here = batch.write_sheets(store, ids, tmp_path / "here.pdf")[0]
+    assert pages_of(joined) == pages_of(here)
+    assert numbers(text_of(joined)) == numbers(text_of(here))  # each sheet numbered on its own
+    assert flat(text_of(joined)) == flat(text_of(here))
+    assert images_of(joined) == images_of(here)
+    assert_fonts_embedded(joined)
+    assert _page_images(joined) == _page_images(here)  # QR codes, photos, numbers: every pixel
+
+
+def _page_images(pdf: Path) -> list[bytes]:
+    """Each page drawn at 50 dpi (pdftoppm), as raw pixels."""
+    folder = pdf.parent / f"{pdf.stem}-pages"
+    folder.mkdir()
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(folder / "p")], check=True)
+    pages = []
+    for png in sorted(folder.glob("*.png")):
+        with Image.open(png) as page:
+            pages.append(page.convert("RGB").tobytes())
+    return pages
 
 
 def test_file_names_are_safe() -> None:
