@@ -163,6 +163,8 @@ class CasesDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setTabKeyNavigation(False)
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -258,6 +260,7 @@ class CasesDialog(QDialog):
             )
         )
         self.model.set_rows(ledger.rows)
+        self.table.resizeColumnsToContents()
 
     # --- the form -------------------------------------------------------------------------------
 
