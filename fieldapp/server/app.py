@@ -38,6 +38,7 @@ from fieldapp.server import (
     uploads,
 )
 from fieldapp.server import review as review_service
+from fieldapp.server import worklists as server_worklists
 from fieldapp.server.accounts import Caller, Invalid, ServerError
 from fieldapp.server.blobs import BlobRefused, BlobStore
 from fieldapp.server.config import ServerConfig
@@ -408,6 +409,25 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         with db.session() as session:
             lists = holdbacks.hold_backs(session, who, year, today, station)
         return holdbacks.as_json(lists, year, today, reason)
+
+    @app.get(f"{API_PREFIX}/worklists", tags=["figures"], responses=errors)
+    def get_worklists(
+        who: Auth,
+        day: Annotated[
+            date | None, Query(description="哪一天（默认今天）；每周回头看取这一天所在的一周")
+        ] = None,
+        station: Annotated[
+            str | None, Query(max_length=64, json_schema_extra=STATION_SCHEMA)
+        ] = None,
+    ) -> dict[str, Any]:
+        """每天网上巡 (units with a step of their history dated the day, or an evaluation begun or
+        finalised on it) and 每周回头看 (open 整改 due by that week's Sunday, overdue included),
+        made by the desktop's own functions over the server's records, in the caller's scope."""
+        on = day or date.today()
+        with db.session() as session:
+            changed = server_worklists.daily(session, who, on, station)
+            due = server_worklists.weekly(session, who, on, station)
+        return server_worklists.as_json(on, changed, due)
 
     @app.get(f"{API_PREFIX}/stats", tags=["review"], responses=errors)
     def get_stats(who: Auth) -> wire.Stats:

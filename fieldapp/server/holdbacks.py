@@ -70,6 +70,14 @@ def station_order(session: Session) -> list[str]:
     return list(dict.fromkeys(name for name in names if name is not None))
 
 
+def stations(session: Session) -> list[str]:
+    """Every station the server knows, in the order the lists give them (:func:`_stations`)."""
+    ordered = station_order(session)
+    known = set(ordered)
+    names = session.scalars(select(m.Unit.station).distinct())
+    return ordered + sorted(set(names) - known)
+
+
 def _stations(session: Session, units: list[StoredUnit]) -> list[str]:
     """Every station the server knows: the task tables' in their order, then the units' by name."""
     ordered = station_order(session)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
@@ -69,11 +70,61 @@ _STATES = {s.value: s for s in State}
 
 @dataclass(frozen=True)
 class ChangedUnit:
-    unit_id: int
+    unit_id: UnitKey
     credit_code: str
     name: str
     station: str
     changes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DayChange:
+    """One thing that happened to a unit on the day (每天网上巡): a dated step of its history or
+    an evaluation begun or finalised, as the desktop's tables or the server's records hold it."""
+
+    unit_id: UnitKey
+    credit_code: str
+    name: str
+    station: str
+    text: str
+
+
+def event_change(kind: str, from_state: str | None, to_state: str | None) -> str:
+    if kind == EventKind.STICKER:
+        return "标识张贴"
+    old = State(from_state).label if from_state else "（新建）"
+    new = State(to_state).label if to_state else ""
+    return f"{old} → {new}"
+
+
+def evaluation_change(kind: str, finalized: bool, verdict: str | None) -> str:
+    label = label_or(Kind, kind)
+    if finalized:
+        return f"{label}定稿（{Outcome(verdict).label if verdict else '—'}）"
+    return f"{label}（草稿）"
+
+
+def fold_day(changes: Iterable[DayChange], stations: Sequence[str]) -> list[ChangedUnit]:
+    """The day's changes per unit, units in the stations' order (每天网上巡's list): the one
+    place the list is made, fed by the desktop (:func:`changed_today`) and by the server."""
+    texts: dict[UnitKey, list[str]] = defaultdict(list)
+    units: dict[UnitKey, DayChange] = {}
+    for change in changes:
+        units[change.unit_id] = change
+        texts[change.unit_id].append(change.text)
+    order = {name: i for i, name in enumerate(stations)}
+    out = [
+        ChangedUnit(
+            unit_id=key,
+            credit_code=units[key].credit_code,
+            name=units[key].name,
+            station=units[key].station,
+            changes=tuple(found),
+        )
+        for key, found in texts.items()
+    ]
+    out.sort(key=lambda c: (order.get(c.station, 0), str(c.credit_code), str(c.unit_id)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -351,37 +402,19 @@ def changed_today(session: Session, today: date, station: str | None = None) -> 
     if station_id is not None:
         events = events.where(Unit.station_id == station_id)
         evaluations = evaluations.where(Unit.station_id == station_id)
-    changes: dict[int, list[str]] = defaultdict(list)
-    units: dict[int, Any] = {}  # unit id: its last row, for the unit_columns
-    for row in session.execute(events).mappings():
-        units[row["unit_id"]] = row
-        if row["kind"] == EventKind.STICKER:
-            changes[row["unit_id"]].append("标识张贴")
-        else:
-            old = State(row["from_state"]).label if row["from_state"] else "（新建）"
-            new = State(row["to_state"]).label if row["to_state"] else ""
-            changes[row["unit_id"]].append(f"{old} → {new}")
-    for row in session.execute(evaluations).mappings():
-        units[row["unit_id"]] = row
-        label = label_or(Kind, row["kind"])
-        if row["status"] == FINALIZED:
-            outcome = Outcome(row["verdict"]).label if row["verdict"] else "—"
-            changes[row["unit_id"]].append(f"{label}定稿（{outcome}）")
-        else:
-            changes[row["unit_id"]].append(f"{label}（草稿）")
-    order = {name: i for i, name in enumerate(session.scalars(_station_names()))}
-    out = [
-        ChangedUnit(
-            unit_id=unit_id,
-            credit_code=units[unit_id]["credit_code"],
-            name=units[unit_id]["name"],
-            station=units[unit_id]["station"],
-            changes=tuple(texts),
-        )
-        for unit_id, texts in changes.items()
+
+    def change(row: Any, text: str) -> DayChange:
+        return DayChange(row["unit_id"], row["credit_code"], row["name"], row["station"], text)
+
+    found = [
+        change(row, event_change(row["kind"], row["from_state"], row["to_state"]))
+        for row in session.execute(events).mappings()
     ]
-    out.sort(key=lambda c: (order.get(c.station, 0), c.unit_id))
-    return out
+    found += [
+        change(row, evaluation_change(row["kind"], row["status"] == FINALIZED, row["verdict"]))
+        for row in session.execute(evaluations).mappings()
+    ]
+    return fold_day(found, list(session.scalars(_station_names())))
 
 
 def _station_names(station_id: int | None = None) -> Select[Any]:

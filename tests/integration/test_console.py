@@ -434,3 +434,31 @@ def test_the_monthly_bulletin_downloads_as_pdf_and_excel(county: County) -> None
     assert theirs.status_code == 403
     future = county_client.get("/bulletin/file", params={"month": "2999-01"})
     assert future.status_code == 422 and "还没有开始" in future.text
+
+
+def test_the_worklists_are_the_servers_and_export_to_excel(county: County) -> None:
+    from fieldapp.server import holdbacks, worklists
+    from fieldapp.server.accounts import caller_of
+
+    client = signed_in(county.live, "王县局")
+    with county.live.db().session() as session:
+        account = session.scalar(select(sm.Account).where(sm.Account.name == "王县局"))
+        assert account is not None
+        finalized = session.scalars(select(sm.Evaluation.finalized_at)).first()
+        assert finalized is not None
+        day = holdbacks.local(finalized).date()
+        changed = worklists.daily(session, caller_of(account), day)
+        due = worklists.weekly(session, caller_of(account), day)
+    assert changed
+    page = client.get("/worklists", params={"day": day.isoformat()})
+    assert page.status_code == 200
+    assert f"有变动的单位（{len(changed)} 家）" in page.text
+    assert all(f"/units/{c.credit_code}" in page.text for c in changed)
+    assert f"（含已逾期，{len(due)} 条）" in page.text
+    for path, expected in (("/worklists/daily.xlsx", changed), ("/worklists/weekly.xlsx", due)):
+        answer = client.get(path, params={"day": day.isoformat()})
+        rows = list(load_workbook(io.BytesIO(answer.content)).active.values)
+        assert len(rows) == 1 + len(expected), path
+    head = signed_in(county.live, "李所长")
+    assert head.get("/worklists", params={"station": county.other}).status_code == 403
+    assert "工作清单" in head.get("/worklists").text

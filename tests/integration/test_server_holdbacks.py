@@ -27,11 +27,12 @@ from fieldapp.domain.holdbacks import Reason
 from fieldapp.domain.lifecycle import State
 from fieldapp.server import holdback_counts
 from fieldapp.server import holdbacks as server_holdbacks
+from fieldapp.server import worklists as server_worklists
 from fieldapp.server.accounts import Caller, Forbidden
 from fieldapp.server.reference import publish_store
 from fieldapp.services import worklists
 from fieldapp.services.holdback_fold import StationHoldBacks
-from fieldapp.storage.models import Evaluation, Unit
+from fieldapp.storage.models import Evaluation, Unit, UnitEvent
 from fieldapp.store import Store
 from fieldapp.sync.client import SyncClient, SyncReport
 from tests import lifecycle_helpers as lifecycle
@@ -287,3 +288,75 @@ def test_the_pages_counts_are_the_lists_counts_kept_until_the_data_changes(
     again = kept()
     assert again.fresh
     assert {c.station: (c.units, c.counts) for c in again.stations}["五云所"] == after
+
+
+def test_the_servers_worklists_are_the_desktops(
+    china_time: None, live: LiveServer, store: Store
+) -> None:
+    """每天网上巡 and 每周回头看 from the server's records are the desktop's lists, on every day
+    something happened (days other than the real today, when the desktop also lists steps
+    recorded today whatever their date)."""
+    _county(store)
+    _push(live, store)
+    with store.read() as session:
+        units = {row.id: row.uuid for row in session.execute(select(Unit.id, Unit.uuid))}
+        evaluations = {
+            row.id: row.uuid for row in session.execute(select(Evaluation.id, Evaluation.uuid))
+        }
+        days = {
+            day for (day,) in session.execute(select(UnitEvent.occurred_on)) if day != date.today()
+        }
+        days |= {
+            started.date()
+            for (started,) in session.execute(select(Evaluation.started_at))
+            if started.date() != date.today()
+        }
+    assert len(days) > 5
+    token = add_account(live.db(), "县局", "县局", "county")
+    compared = 0
+    for day in sorted(days | {TODAY}):
+        with store.read() as session:
+            changed = worklists.changed_today(session, day)
+            due = worklists.followups_due(session, day)
+        with live.db().session() as session:
+            server_changed = server_worklists.daily(session, COUNTY, day)
+            server_due = server_worklists.weekly(session, COUNTY, day)
+        assert [replace(c, unit_id=units[int(c.unit_id)]) for c in changed] == server_changed, day
+        assert [
+            replace(
+                r, unit_id=units[int(r.unit_id)], evaluation_id=evaluations[int(r.evaluation_id)]
+            )
+            for r in due
+        ] == server_due, day
+        compared += bool(changed) + bool(due)
+    assert compared >= 5
+
+    answer = httpx.get(
+        f"{live.url}/api/v1/worklists",
+        params={"day": TODAY.isoformat()},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    with live.db().session() as session:
+        expected = server_worklists.as_json(
+            TODAY,
+            server_worklists.daily(session, COUNTY, TODAY),
+            server_worklists.weekly(session, COUNTY, TODAY),
+        )
+    assert answer.json() == expected and expected["followups"]
+    head = add_account(live.db(), "所长", "五云所", "station")
+    mine = httpx.get(
+        f"{live.url}/api/v1/worklists",
+        params={"day": TODAY.isoformat()},
+        headers={"Authorization": f"Bearer {head}"},
+        timeout=60,
+    ).json()
+    assert {f["station"] for f in mine["followups"]} <= {"五云所"}
+    refused = httpx.get(
+        f"{live.url}/api/v1/worklists",
+        params={"station": "壶镇分局"},
+        headers={"Authorization": f"Bearer {head}"},
+        timeout=60,
+    )
+    assert refused.status_code == 403

@@ -30,6 +30,7 @@ def mount(app: FastAPI) -> None:
     from fieldapp.server.web.overview import router as overview_pages
     from fieldapp.server.web.review import router as review_pages
     from fieldapp.server.web.units import router as unit_pages
+    from fieldapp.server.web.worklists import router as worklist_pages
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (
@@ -38,6 +39,7 @@ def mount(app: FastAPI) -> None:
         review_pages,
         unit_pages,
         holdback_pages,
+        worklist_pages,
         assign_pages,
         accounts_pages,
         bulletin_pages,
