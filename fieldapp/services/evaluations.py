@@ -509,10 +509,14 @@ def clear_answer(session: Session, library: Library, evaluation: Evaluation, ite
     撤销 of 本节全部符合). Returns whether there was an answer to take back."""
     _check_draft(evaluation)
     ref = resolve(session, library, evaluation, item_ref)
+    linked = links.links(checklists_of(session, library, evaluation))
+    if ref.key in linked:
+        return False  # it follows the items it is the same as
     row = next((a for a in evaluation.answers if (a.checklist_id, a.item_code) == ref.key), None)
     if row is None:
         return False
     evaluation.answers.remove(row)
+    _refresh_links(evaluation, linked)
     session.flush()
     return True
 
@@ -563,6 +567,67 @@ def attach(
         added.append(row)
     session.flush()
     return added
+
+
+def _photo_of(evaluation: Evaluation, photo_id: int) -> Photo:
+    row = next((p for p in evaluation.photos if p.id == photo_id), None)
+    if row is None:
+        ids = "、".join(str(p.id) for p in evaluation.photos) or "无"
+        raise NotFound(
+            f"{_name(evaluation)}没有编号为 {photo_id} 的照片（本次评价的照片编号：{ids}）"
+        )
+    return row
+
+
+def link_photo(
+    session: Session,
+    library: Library,
+    evaluation: Evaluation,
+    photo_id: int,
+    item_refs: Sequence[str],
+) -> list[Photo]:
+    """The same photo on more items (one shot of the counter for 价签 and 投诉公示): one more
+    record per item pointing at the same stored file, with its capture facts; no second copy.
+    Items that already have it are left as they are; returns the records added."""
+    _check_draft(evaluation)
+    photo = _photo_of(evaluation, photo_id)
+    keys = [resolve(session, library, evaluation, ref).key for ref in item_refs]
+    have = {(p.checklist_id, p.item_code) for p in evaluation.photos if p.sha256 == photo.sha256}
+    added: list[Photo] = []
+    for key in dict.fromkeys(keys):
+        if key in have:
+            continue
+        copy = _copy_photo(photo)
+        copy.checklist_id, copy.item_code = key
+        evaluation.photos.append(copy)
+        added.append(copy)
+    session.flush()
+    return added
+
+
+def move_photo(
+    session: Session, library: Library, evaluation: Evaluation, photo_id: int, item_ref: str
+) -> Photo:
+    """Put a photo on another item (it was added to the wrong one). If that item already has
+    the same photo, this record goes and the other stays."""
+    _check_draft(evaluation)
+    photo = _photo_of(evaluation, photo_id)
+    key = resolve(session, library, evaluation, item_ref).key
+    same = next(
+        (
+            p
+            for p in evaluation.photos
+            if p.sha256 == photo.sha256 and (p.checklist_id, p.item_code) == key
+        ),
+        None,
+    )
+    if same is not None and same is not photo:
+        evaluation.photos.remove(photo)
+        session.flush()
+        return same
+    photo.checklist_id, photo.item_code = key
+    session.flush()
+    return photo
 
 
 def remove_photo(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from fieldapp.domain.verdict import Answer
 from fieldapp.services import evaluations as service
@@ -58,8 +58,9 @@ def needs_photo(item: ItemRow) -> bool:
 
 
 def is_missing(item: ItemRow) -> bool:
-    """The item stops 定稿: not checked yet, or its required photo is not there."""
-    return item.result is None or needs_photo(item)
+    """The item stops 定稿: not checked yet, or its required photo is not there. An item
+    answered through others (同 B5a) never does: answering them answers it."""
+    return not item.linked and (item.result is None or needs_photo(item))
 
 
 def missing_rows(items: list[ItemRow]) -> list[int]:
@@ -143,7 +144,7 @@ class ItemsModel(QAbstractTableModel):
             if column == "text":
                 return row.text
             if column == "result":
-                return result_label(row.result)
+                return result_cell(row, tooltip=role == Qt.ItemDataRole.ToolTipRole)
             if column == "photos":
                 return photo_cell(row, tooltip=role == Qt.ItemDataRole.ToolTipRole)
             if column == "note":
@@ -157,6 +158,10 @@ class ItemsModel(QAbstractTableModel):
             return QBrush(RESULT_COLOURS[before]) if before else None
         if role == Qt.ItemDataRole.ForegroundRole and column == "result" and row.result:
             return QBrush(RESULT_COLOURS[row.result])
+        if role == Qt.ItemDataRole.FontRole and column == "result" and row.linked:
+            font = QFont()
+            font.setItalic(True)  # read-only: it follows the items it is the same as
+            return font
         if role == Qt.ItemDataRole.ForegroundRole and column == "photos" and needs_photo(row):
             return QBrush(NEEDS_PHOTO)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == "photos":
@@ -173,6 +178,15 @@ class ItemsModel(QAbstractTableModel):
         ):
             return tr(f"ecol.{COLUMNS[section]}")
         return None
+
+
+def result_cell(row: ItemRow, tooltip: bool = False) -> str:
+    """The 结果 cell; an item answered through others says which (不符合 · 同 B5a)."""
+    if not row.linked:
+        return result_label(row.result)
+    if tooltip:
+        return tr("ecol.same_as_tip", same=row.same_as)
+    return f"{result_label(row.result)} · {row.same_as}" if row.result else row.same_as
 
 
 def photo_cell(row: ItemRow, tooltip: bool = False) -> str:

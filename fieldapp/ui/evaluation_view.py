@@ -20,12 +20,12 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QEvent, QPoint, QPointF, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QDate, QEvent, QMimeData, QPoint, QPointF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -91,6 +91,7 @@ from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.evaluation_model import ItemRow, ItemsModel
 from fieldapp.ui.group_pass import GroupPass
 from fieldapp.ui.operations import EvaluationData, Finalized
+from fieldapp.ui.photo_links import PhotoDrops, ask_link, photo_mime
 from fieldapp.ui.photo_preview import PhotoPreview
 from fieldapp.ui.review_banner import ReviewBanner
 from fieldapp.ui.strings import state_label, tr
@@ -306,9 +307,14 @@ def ask_remove_photo(parent: QWidget, name: str) -> bool:
 
 
 class PhotoList(QListWidget):
-    """Thumbnails; Delete (or Backspace) on a selected one asks to remove it."""
+    """Thumbnails; Delete (or Backspace) on a selected one asks to remove it; a thumbnail dragged
+    onto a row of the item table goes to that item (:mod:`fieldapp.ui.photo_links`)."""
 
     deleteKey = Signal()
+
+    def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:
+        ids = [int(i.data(PHOTO_ID_ROLE)) for i in items if i.data(PHOTO_ID_ROLE) is not None]
+        return photo_mime(ids)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.currentItem():
@@ -326,6 +332,9 @@ def _thumbnail_list(name: str) -> QListWidget:
     photos.setResizeMode(QListWidget.ResizeMode.Adjust)
     photos.setMovement(QListWidget.Movement.Static)
     photos.setFixedHeight(THUMB_SIZE + 36)
+    if name == "photos":
+        photos.setDragEnabled(True)
+        photos.setDragDropMode(QListWidget.DragDropMode.DragOnly)
     return photos
 
 
@@ -681,6 +690,7 @@ class EvaluationView(QWidget):
         self.ask_note: Callable[[QWidget, ItemRow], str | None] = ask_note
         self.confirm_remove: Callable[[QWidget, str], bool] = ask_remove_photo
         self.pick_photos: Callable[[QWidget], list[str]] = pick_photos
+        self.ask_link: Callable[[QWidget, list[ItemRow], ItemRow], list[str]] = ask_link
         self.missing_dialog: MissingDialog | None = None
         self.proposal_dialog: QMessageBox | None = None
         self.finalize_dialog: QDialog | None = None
@@ -771,6 +781,9 @@ class EvaluationView(QWidget):
         self.remove_photo_action = QAction(tr("eval.remove_photo"), self.photos)
         self.remove_photo_action.setObjectName("removePhotoAction")
         self.photos.addAction(self.remove_photo_action)
+        self.link_photo_action = QAction(tr("photo_link.action"), self.photos)
+        self.link_photo_action.setObjectName("linkPhotoAction")
+        self.photos.addAction(self.link_photo_action)
         self.photos.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.remove_photo_button = QPushButton(tr("eval.remove_photo"))
         self.remove_photo_button.setObjectName("removePhoto")
@@ -922,6 +935,8 @@ class EvaluationView(QWidget):
         self.previous_photos.itemDoubleClicked.connect(self._preview)
         self.photos.currentItemChanged.connect(lambda *_args: self._update_remove())
         self.remove_photo_action.triggered.connect(lambda _checked=False: self.remove_photo())
+        self.link_photo_action.triggered.connect(lambda _checked=False: self.link_photo())
+        PhotoDrops(self.table, self.photos_dropped, lambda: not self.locked)  # the table's child
         self.remove_photo_button.clicked.connect(lambda _checked=False: self.remove_photo())
         if isinstance(self.photos, PhotoList):
             self.photos.deleteKey.connect(self.remove_photo)
@@ -1027,6 +1042,7 @@ class EvaluationView(QWidget):
         enabled = not self.locked and self.photos.currentItem() is not None
         self.remove_photo_button.setEnabled(enabled)
         self.remove_photo_action.setEnabled(enabled)
+        self.link_photo_action.setEnabled(enabled)
 
     @property
     def locked(self) -> bool:
@@ -1051,6 +1067,10 @@ class EvaluationView(QWidget):
             self._update_remove()
             return
         parts = [f"<b>{escape(item.code)}</b> {escape(item.text)}"]
+        if item.same_as:
+            parts.append(f"<b>{escape(tr('eval.same_as', same=item.same_as))}</b>")
+        elif item.not_applicable and item.result != Answer.NA:
+            parts.append(escape(tr("eval.not_applicable_overridden", reason=item.not_applicable)))
         if item.guidance:
             parts.append(f"<b>{escape(tr('eval.guidance'))}</b>{escape(item.guidance)}")
         if item.evidence:
@@ -1063,6 +1083,8 @@ class EvaluationView(QWidget):
             parts.append(escape(tr("eval.rectify_note", rectify=item.rectify, due=item.due)))
         if item.note:
             parts.append(f"<b>{escape(tr('eval.note'))}</b>：{escape(item.note)}")
+        if item.source:
+            parts.append(f"<b>{escape(tr('eval.source'))}</b>{escape(item.source)}")
         if item.previous is not None:
             colour = (
                 VERDICT_COLOURS[Outcome.FAIL.value] if item.previous.result == Answer.FAIL else ""
@@ -1075,8 +1097,11 @@ class EvaluationView(QWidget):
         self.item_detail.setText("<br>".join(parts))
         ids = item.photo_ids if len(item.photo_ids) == len(item.photos) else ()
         doubts = photo_doubts(self.data.evidence) if self.data else {}
+        times = item.photo_times if len(item.photo_times) == len(item.photos) else ()
         for number, sha in enumerate(item.photos):
-            entry = self._thumbnail(sha)
+            when = times[number] if times else None
+            caption = f"{item.code} {when:%H:%M}" if when else item.code
+            entry = self._thumbnail(sha, caption)
             if ids:
                 entry.setData(PHOTO_ID_ROLE, ids[number])
                 labels = doubts.get(ids[number])
@@ -1089,9 +1114,9 @@ class EvaluationView(QWidget):
                 self.previous_photos.addItem(self._thumbnail(sha))
         self._update_remove()
 
-    def _thumbnail(self, sha: str) -> QListWidgetItem:
+    def _thumbnail(self, sha: str, caption: str | None = None) -> QListWidgetItem:
         icon = QIcon(QPixmap(str(self._store.photos.thumb_path(sha))))
-        entry = QListWidgetItem(icon, sha[:8])
+        entry = QListWidgetItem(icon, caption or sha[:8])
         entry.setData(Qt.ItemDataRole.UserRole, sha)
         entry.setToolTip(sha)
         return entry
@@ -1111,6 +1136,39 @@ class EvaluationView(QWidget):
         number = int(photo_id)
         self._write(lambda store, eid: operations.write_remove_photo(store, eid, number))
         return True
+
+    def link_photo(self) -> list[str]:
+        """同时用于其他条目: the selected photo on the items ticked, without a second copy."""
+        entry = self.photos.currentItem()
+        item = self.current_item()
+        if entry is None or item is None or self.locked or entry.data(PHOTO_ID_ROLE) is None:
+            return []
+        refs = self.ask_link(self, self.model.items, item)
+        self.focus_items()
+        if refs:
+            number = int(entry.data(PHOTO_ID_ROLE))
+            self._write(lambda store, eid: operations.write_link_photo(store, eid, number, refs))
+        return refs
+
+    def photos_dropped(self, photo_ids: list[int], row: int, keep: bool) -> None:
+        """Thumbnails dropped on a row: moved to that item, or (Ctrl) on both."""
+        if self.locked or not 0 <= row < self.model.rowCount():
+            return
+        ref = self.model.item(row).ref
+        self.table.move_to(row)
+
+        def job(store: Store, evaluation_id: int) -> EvaluationData:
+            data: EvaluationData | None = None
+            for number in photo_ids:
+                if keep:
+                    data = operations.write_link_photo(store, evaluation_id, number, [ref])
+                else:
+                    data = operations.write_move_photo(store, evaluation_id, number, ref)
+            assert data is not None
+            return data
+
+        if photo_ids:
+            self._write(job)
 
     def _preview(self, entry: QListWidgetItem) -> None:
         self.preview_photo(entry)
@@ -1146,12 +1204,16 @@ class EvaluationView(QWidget):
         item = self.current_item()
         if item is None or self.locked:
             return
-        if self.answer(item, result):
+        if self.answer(item, result) or item.linked:  # a 同 item is passed over
             self.table.move_to(self.table.current_row() + 1)
         self.focus_items()
 
     def answer(self, item: ItemRow, result: str, note: str | None = None) -> bool:
-        """Write one answer; False if the inspector cancelled the 整改 dialog."""
+        """Write one answer; False if the inspector cancelled the 整改 dialog, or if the item
+        is answered through others (read-only: the hint says which to answer)."""
+        if item.linked:
+            self.hint.setText(tr("eval.same_as_hint", code=item.code, same=item.same_as))
+            return False
         rectify: str | None = None
         due: date | None = None
         if result == Answer.FAIL.value:
@@ -1175,6 +1237,9 @@ class EvaluationView(QWidget):
     def edit_note(self) -> None:
         item = self.current_item()
         if item is None or self.locked:
+            return
+        if item.linked:
+            self.hint.setText(tr("eval.same_as_hint", code=item.code, same=item.same_as))
             return
         if item.result is None:
             show_error(self, tr("eval.note_needs_result", code=item.code))

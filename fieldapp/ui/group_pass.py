@@ -36,8 +36,10 @@ class Section:
 
 def section_of(items: list[ItemRow], current: ItemRow) -> Section:
     """The section the current item belongs to."""
-    members = [
-        i for i in items if i.checklist_id == current.checklist_id and i.group == current.group
+    members = [  # not an item answered through others: it follows them
+        i
+        for i in items
+        if i.checklist_id == current.checklist_id and i.group == current.group and not i.linked
     ]
     label = current.group or current.checklist_title
     return Section(label, [i.ref for i in members], sum(1 for i in members if i.result is None))

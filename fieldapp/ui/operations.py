@@ -442,6 +442,30 @@ def write_remove_photo(store: Store, evaluation_id: int, photo_id: int) -> Evalu
     return load_evaluation(store, evaluation_id)
 
 
+def write_link_photo(
+    store: Store, evaluation_id: int, photo_id: int, item_refs: Sequence[str]
+) -> EvaluationData:
+    """The same photo on more items, without a second copy of the file."""
+    from fieldapp.services import evaluations as service
+
+    with store.session() as session:
+        evaluation = service.get(session, evaluation_id)
+        service.link_photo(session, store.library, evaluation, photo_id, item_refs)
+    return load_evaluation(store, evaluation_id)
+
+
+def write_move_photo(
+    store: Store, evaluation_id: int, photo_id: int, item_ref: str
+) -> EvaluationData:
+    """A photo dragged onto another item."""
+    from fieldapp.services import evaluations as service
+
+    with store.session() as session:
+        evaluation = service.get(session, evaluation_id)
+        service.move_photo(session, store.library, evaluation, photo_id, item_ref)
+    return load_evaluation(store, evaluation_id)
+
+
 def write_signature(
     store: Store, evaluation_id: int, role: str, name: str, png_path: str
 ) -> EvaluationData:

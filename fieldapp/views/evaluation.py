@@ -65,6 +65,7 @@ class ItemRecord:
     same_as: str = ""  # "同 B5a" when answered through other items (read-only), else ""
     # Why the unit's facts make the item 不适用 (applies_when), whatever the answer now is.
     not_applicable: str = ""
+    photo_times: tuple[datetime | None, ...] = ()  # their capture times, in the same order
 
     @property
     def linked(self) -> bool:
@@ -228,6 +229,7 @@ def read(session: Session, library: Library, evaluation: Evaluation) -> Evaluati
                     source=item.source,
                     same_as=links.same_as_label(linked[key]) if key in linked else "",
                     not_applicable=reasons.get(key, ""),
+                    photo_times=tuple(p.taken_at for p in shown),
                 )
             )
     draft = evaluation.status == EvaluationStatus.DRAFT

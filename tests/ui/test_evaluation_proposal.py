@@ -272,7 +272,9 @@ def test_fail_lists_the_reasons_and_the_unit_stays(
     box = view.proposal_dialog
     assert box is not None
     assert box.text() == "缙云县新碧鑫源食品有限公司：后评价不通过，单位保持「后评价」。"
-    assert box.informativeText().startswith("原因：不通过：G2 ")
+    assert box.informativeText().startswith(
+        "原因：不通过：B8b 无烦心闹心（八有八无未全部符合）；G2 "
+    )
     assert len(box.buttons()) == 1 and box.findChild(QPushButton, "proposalConfirm") is None
     assert box.icon() == QMessageBox.Icon.Information
 
