@@ -12,6 +12,7 @@ pool; a file that kills a worker a second time is refused by name.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -23,6 +24,7 @@ from fieldapp.errors import InvalidInput
 from fieldapp.photos.ingest import DEFAULT_MAX_SIDE, PreparedPhoto, prepare
 
 Prepare = Callable[[Path, int], PreparedPhoto]
+log = logging.getLogger(__name__)
 
 
 def prepare_all(
@@ -54,6 +56,7 @@ def prepare_all(
         for future in futures:
             future.cancel()
     if lost:
+        log.warning("a photo worker process died; preparing %d photos again", len(lost))
         workers.discard(executor)
         for index in lost:
             done[index] = _once_more(files[index], max_side, work)

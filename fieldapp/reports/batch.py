@@ -15,6 +15,7 @@ codes, so the joined PDF is the one a single pass would make.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -41,6 +42,7 @@ from fieldapp.storage.models import Evaluation, Unit
 if TYPE_CHECKING:
     from fieldapp.store import Store
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 IsCancelled = Callable[[], bool]
 
@@ -190,6 +192,7 @@ def _in_workers(
         for future in pending:
             future.cancel()
     if lost:
+        log.warning("a sheet worker process died; laying out %d parts here", len(lost))
         workers.discard(executor)
         for index in sorted(lost):
             if cancelled is not None and cancelled():

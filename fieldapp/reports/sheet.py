@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.barcode.qr import QrCode
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     CondPageBreak,
@@ -50,6 +49,7 @@ from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.reports import pdfkit
 from fieldapp.reports.output import atomic_output
 from fieldapp.reports.pdfkit import FRAME_WIDTH, UnitBlock, para
+from fieldapp.reports.qr import QrCode
 from fieldapp.services import evaluations as service
 from fieldapp.services import evidence as evidence_service
 from fieldapp.services.evidence import EvidenceFlag

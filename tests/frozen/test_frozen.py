@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -143,3 +144,27 @@ def test_backup_round_trip_in_the_built_program(bundle: Path, tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     assert "校验无误" in done.stdout
     assert [p.name for p in tmp_path.iterdir() if ".before-restore-" in p.name]
+
+
+def test_worker_processes_ingest_photos_and_print_a_batch(bundle: Path, tmp_path: Path) -> None:
+    """Photo ingest and a batch of sheets run in spawned worker processes, which in the built
+    program are the program itself started again (multiprocessing.freeze_support in the entry
+    point): a demo's evaluations attach their photos through them, and a batch prints through
+    them and is joined with pypdf."""
+    data = tmp_path / "data"
+    cli = bundle / "fieldapp-cli"
+    done = _run(cli, "demo", "--units", "40", "--evaluations", "3", data=data)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = tmp_path / "评价表.pdf"
+    done = _run(cli, "report", "sheet", "--since", "2000-01-01", "-o", str(out), data=data)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "已打印 3 份评价表" in done.stdout
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True)
+    assert "放心消费单位评价表（3 份）" in info.stdout  # the joined document's title
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True)
+    numbers = re.findall(r"第\s*(\d+)\s*页\s*共\s*(\d+)\s*页", text.stdout)
+    assert [n for n, _ in numbers].count("1") == 3  # each sheet numbered on its own
+    images = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True)
+    assert images.stdout.count("jpeg") >= 3  # the demo's photos, as the workers stored them
+    log = (data / "logs" / "fieldapp.log").read_text(encoding="utf-8")
+    assert "worker process died" not in log and "Traceback" not in log
