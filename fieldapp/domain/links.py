@@ -174,6 +174,22 @@ class _Condition(Protocol):
 NA_PREFIX = "自动判不适用："
 
 
+def condition_text(condition: _Condition) -> str:
+    """``applies_when`` in words, for the checklist list: 行业：餐饮；须：农村."""
+    parts = []
+    if condition.industries:
+        parts.append("行业：" + "、".join(industry_label(i) for i in condition.industries))
+    if condition.not_industries:
+        parts.append("不查：" + "、".join(industry_label(i) for i in condition.not_industries))
+    if condition.unit_types:
+        parts.append("单位类型：" + "、".join(t.label for t in condition.unit_types))
+    if condition.flags:
+        parts.append("须：" + "、".join(f.label for f in condition.flags))
+    if condition.not_flags:
+        parts.append("不能：" + "、".join(f.label for f in condition.not_flags))
+    return "；".join(parts)
+
+
 def reason_not_applicable(condition: _Condition, facts: UnitFacts) -> str | None:
     """Why the item does not apply to the unit (every stated condition must hold), or None."""
     why: list[str] = []

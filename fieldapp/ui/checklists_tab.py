@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.domain import links
 from fieldapp.ui.strings import tr
 
 if TYPE_CHECKING:
@@ -98,7 +99,12 @@ def _item_row(item: Item) -> QTreeWidgetItem:
     if item.gate:
         gate = tr("gate.veto") if item.gate_effect == "veto" else tr("gate.warn")
     row = QTreeWidgetItem([item.text, item.code, "", "", "", gate])
-    row.setToolTip(0, item.guidance or item.text)
+    tip = [item.guidance or item.text, tr("checklists.source", source=item.source)]
+    if item.same_as:
+        tip.append(tr("checklists.same_as", same="、".join(item.same_as)))
+    if item.applies_when is not None:
+        tip.append(tr("checklists.applies_when", when=links.condition_text(item.applies_when)))
+    row.setToolTip(0, "\n".join(tip))
     if item.gate:
         row.setForeground(5, QBrush(GATE_COLOUR))
     return row

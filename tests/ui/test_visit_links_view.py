@@ -134,3 +134,21 @@ def test_a_photo_serves_several_items_and_is_dragged_to_another(
     assert len(view.model.item(row_of(view, "S1")).photos) == 1
     assert view.current_item() is not None and view.current_item().code == "S1"  # type: ignore[union-attr]
     assert view.photos.item(0).text().startswith("S1")
+
+
+def test_the_checklists_tab_shows_each_items_source_link_and_condition(qtbot: Any) -> None:
+    from fieldapp.checklists import Library
+    from fieldapp.ui.checklists_tab import ChecklistsTab
+
+    tab = ChecklistsTab(Library.load())
+    qtbot.addWidget(tab)
+    tips = {}
+    for n in range(tab.tree.topLevelItemCount()):
+        top = tab.tree.topLevelItem(n)
+        for c in range(top.childCount()):
+            child = top.child(c)
+            tips[(top.text(1), child.text(1))] = child.toolTip(0)
+    assert "来源：[S2]" in tips[("bayou-bawu", "B5a")]
+    assert "同 bayou-bawu:B5a" in tips[("general-1", "P2")]
+    assert "适用条件：须：农村" in tips[("x-banquet-kitchen", "JY1")]
+    assert "适用条件：不查：餐饮" in tips[("general-1", "C3")]
