@@ -116,10 +116,16 @@ HEADERS = (
 )
 
 
+# Bodies MA2dddd? give 310,000 codes; past this many handed out, drawing a free one slows down and
+# past 310,000 never ends, so a province-sized demo (500,000 units) draws MA3 to MA9 as well.
+_MA2_ONLY = 200_000
+
+
 def _org_code(rng: random.Random, used: set[str]) -> str:
     while True:
         body = (
-            "MA2"
+            "MA"
+            + ("2" if len(used) < _MA2_ONLY else rng.choice("3456789"))
             + "".join(rng.choice("0123456789") for _ in range(4))
             + rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY")
         )
