@@ -1,11 +1,13 @@
 """The unit list: which units match a filter, a page of them, and each unit's record.
 
 Search runs as the user types, by name, shop name, credit code or address, and finds exactly
-the units whose field contains the term, ASCII letters in either case (what LIKE '%term%' finds),
-from two FTS5 indexes the triggers of migration 0010 keep in step with ``units``:
-``unit_bigrams`` (each field's overlapping character bigrams, in order) answers a term of two
-characters or more as the phrase of its bigrams; ``unit_chars`` (every character) answers a
-one-character term. A query of several terms matches units that contain all.
+the units with a field containing each term, ASCII letters in either case: what LIKE '%term%'
+finds. Every term is a lookup in ``unit_grams``, the FTS5 index migration 0010 keeps in step with
+``units`` by triggers, holding the three characters from each position of each field, in order:
+a term of three characters or more is the phrase of its three-character pieces, a shorter term
+a prefix query (see the migration for why both are exact). All the terms of a query are one FTS5
+query, so the index intersects them and yields rowids in order: the first page reads 100 units
+whatever the number of matches, and a count of matches alone never reads ``units``.
 
 The conditions on text, station, type and state are SQL written once here (:func:`conditions`):
 the window and ``fieldapp units list`` run them on ``sqlite3``; the ORM's
@@ -100,31 +102,50 @@ def terms(query: str) -> list[str]:
     return unicodedata.normalize("NFKC", query).split()
 
 
-def _token(text: str) -> str:
-    """The index token of one or two characters: the hex of their UTF-8 bytes, ASCII letters
-    lowered (SQLite's ``hex(lower(...))`` in the triggers of migration 0010)."""
-    folded = "".join(c.lower() if "A" <= c <= "Z" else c for c in text)
-    return folded.encode("utf-8", "surrogatepass").hex().upper()
+SEARCH_COLUMNS = ("name", "shop_name", "credit_code", "address")
+SEARCH_INDEX = "unit_grams"
+PIECE = 3  # characters in the index's pieces (migration 0010)
 
 
-def match(term: str) -> tuple[str, str]:
-    """The index (``unit_bigrams`` or ``unit_chars``) and the FTS5 query finding ``term``."""
-    if len(term) == 1:
-        return "unit_chars", _token(term)
-    return "unit_bigrams", '"' + " ".join(
-        _token(term[i : i + 2]) for i in range(len(term) - 1)
-    ) + '"'
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
-def conditions(query: UnitFilter, table: str = "units") -> tuple[list[str], dict[str, Any]]:
-    """SQL conditions (over ``table``, the units table or its alias) and their named parameters
-    for the text, station, type and state of ``query``; every condition must hold."""
+def _indexable(term: str) -> bool:
+    """Whether the index can answer ``term``: its tokenizer separates tokens at control
+    characters (and whitespace, which a term never holds); such a rare term is matched by LIKE."""
+    return not any(ord(c) < 0x20 or ord(c) == 0x7F for c in term)
+
+
+def match_query(search: str) -> str | None:
+    """The FTS5 query over ``unit_grams`` finding the units that contain every indexable term of
+    ``search`` (None if it has none): 「五云街道 超市」 → ``"五云街 云街道" AND "超市"*``."""
+    parts = []
+    for term in filter(_indexable, terms(search)):
+        if len(term) < PIECE:
+            parts.append(_quoted(term) + "*")
+        else:
+            pieces = (term[i : i + PIECE] for i in range(len(term) - PIECE + 1))
+            parts.append(_quoted(" ".join(pieces)))
+    return " AND ".join(parts) or None
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filters(query: UnitFilter, table: str = "units") -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions over ``table`` and their parameters for everything in ``query`` but the
+    index lookup (:func:`match_query`): station, type, state, and any term it cannot answer."""
     where: list[str] = []
     params: dict[str, Any] = {}
-    for n, term in enumerate(terms(query.search)):
+    for n, term in enumerate(t for t in terms(query.search) if not _indexable(t)):
         key = f"term_{n}"
-        index, params[key] = match(term)
-        where.append(f"{table}.id IN (SELECT rowid FROM {index} WHERE {index} MATCH :{key})")
+        params[key] = f"%{_escape_like(term)}%"
+        alternatives = " OR ".join(
+            f"{table}.{column} LIKE :{key} ESCAPE '\\'" for column in SEARCH_COLUMNS
+        )
+        where.append(f"({alternatives})")
     if query.station:
         params["station"] = query.station.strip()
         where.append(
@@ -143,20 +164,63 @@ def conditions(query: UnitFilter, table: str = "units") -> tuple[list[str], dict
     return where, params
 
 
+def conditions(query: UnitFilter, table: str = "units") -> tuple[list[str], dict[str, Any]]:
+    """Every condition of ``query`` over ``table`` (the units table or its alias), the index
+    lookup as an ``IN``, and their named parameters: for a statement built around ``units``."""
+    where, params = filters(query, table)
+    found = match_query(query.search)
+    if found is not None:
+        params["search"] = found
+        where.insert(
+            0,
+            f"{table}.id IN (SELECT rowid FROM {SEARCH_INDEX} WHERE {SEARCH_INDEX} MATCH :search)",
+        )
+    return where, params
+
+
 def _plain(query: UnitFilter) -> None:
     if not query.plain:
         raise ValueError("this read needs the evaluation rules: use fieldapp.services.units")
 
 
-def _where(query: UnitFilter) -> tuple[str, dict[str, Any]]:
-    where, params = conditions(query, "u")
-    return (" WHERE " + " AND ".join(where) if where else ""), params
+_MATCH = f"g.{SEARCH_INDEX} MATCH :search"
 
 
-_ROW = (
-    "SELECT u.id, u.credit_code, u.name, s.name AS station, u.unit_type, u.state, u.address "
-    "FROM units AS u JOIN stations AS s ON s.id = u.station_id"
-)
+class _Read(NamedTuple):
+    """A plain filter as SQL: the units it reads (``u``, joined to the index ``g`` when there
+    is a search), the conditions, their parameters and the key that orders them."""
+
+    source: str
+    where: list[str]
+    params: dict[str, Any]
+    key: str
+
+    @property
+    def search_only(self) -> bool:
+        return self.where == [_MATCH]
+
+
+def _read(query: UnitFilter) -> _Read:
+    _plain(query)
+    where, params = filters(query, "u")
+    found = match_query(query.search)
+    if found is None:
+        return _Read("units AS u", where, params, "u.id")
+    params["search"] = found
+    # The index drives: it yields matching rowids in order, so ORDER BY ... LIMIT stops early.
+    return _Read(
+        f"{SEARCH_INDEX} AS g JOIN units AS u ON u.id = g.rowid",
+        [_MATCH, *where],
+        params,
+        "g.rowid",
+    )
+
+
+def _clause(where: list[str]) -> str:
+    return " WHERE " + " AND ".join(where) if where else ""
+
+
+_ROW = "u.id, u.credit_code, u.name, s.name AS station, u.unit_type, u.state, u.address"
 
 
 def _rows(found: Iterable[sqlite3.Row]) -> list[UnitRow]:
@@ -175,9 +239,13 @@ def _rows(found: Iterable[sqlite3.Row]) -> list[UnitRow]:
 
 
 def count(connection: sqlite3.Connection, query: UnitFilter) -> int:
-    _plain(query)
-    where, params = _where(query)
-    return int(connection.execute(f"SELECT count(*) FROM units AS u{where}", params).fetchone()[0])
+    read = _read(query)
+    if read.search_only:
+        # A search alone: the index counts its own rows, no unit is read.
+        sql = f"SELECT count(*) FROM {SEARCH_INDEX} WHERE {SEARCH_INDEX} MATCH :search"
+    else:
+        sql = f"SELECT count(*) FROM {read.source}{_clause(read.where)}"
+    return int(connection.execute(sql, read.params).fetchone()[0])
 
 
 def rows(
@@ -190,12 +258,12 @@ def rows(
     """Matching units in id order after id ``after_id`` (the last one already shown): unlike
     OFFSET it does not re-scan every earlier match, so the last page of 50,000 costs the same
     as the first. ``limit`` None: all of them."""
-    _plain(query)
-    where, params = _where(query)
-    params["after_id"] = after_id
-    where = (where + " AND" if where else " WHERE") + " u.id > :after_id"
-    params["limit"] = -1 if limit is None else limit
-    sql = f"{_ROW}{where} ORDER BY u.id LIMIT :limit"
+    read = _read(query)
+    params = {**read.params, "after_id": after_id, "limit": -1 if limit is None else limit}
+    sql = (
+        f"SELECT {_ROW} FROM {read.source} JOIN stations AS s ON s.id = u.station_id"
+        f"{_clause([*read.where, f'{read.key} > :after_id'])} ORDER BY {read.key} LIMIT :limit"
+    )
     return _rows(connection.execute(sql, params))
 
 
@@ -231,13 +299,12 @@ def records(
     connection: sqlite3.Connection, query: UnitFilter, *, limit: int | None = 100
 ) -> list[UnitRecord]:
     """The stored records of the matching units, in id order."""
-    _plain(query)
-    where, params = _where(query)
-    params["limit"] = -1 if limit is None else limit
+    read = _read(query)
     found = connection.execute(
-        "SELECT u.*, s.name AS station FROM units AS u JOIN stations AS s ON s.id = u.station_id"
-        f"{where} ORDER BY u.id LIMIT :limit",
-        params,
+        f"SELECT u.*, s.name AS station FROM {read.source} "
+        f"JOIN stations AS s ON s.id = u.station_id{_clause(read.where)} "
+        f"ORDER BY {read.key} LIMIT :limit",
+        {**read.params, "limit": -1 if limit is None else limit},
     )
     return [
         UnitRecord(

@@ -45,8 +45,7 @@ def tables(database: Path) -> dict[str, list[tuple[object, ...]]]:
             r[0]
             for r in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-                " AND name NOT LIKE 'unit_search%' AND name NOT LIKE 'unit_bigrams%'"
-                " AND name NOT LIKE 'unit_chars%' ORDER BY name"
+                " AND name NOT LIKE 'unit_search%' AND name NOT LIKE 'unit_grams%' ORDER BY name"
             )
         ]
         return {n: sorted(connection.execute(f'SELECT * FROM "{n}"'), key=repr) for n in names}

@@ -18,7 +18,7 @@ from fieldapp.storage.models import Base, Evaluation, Station, Target, Unit
 from fieldapp.store import Store
 
 # The FTS5 search indexes (and their shadow tables) that migrations manage in raw SQL.
-SEARCH_INDEXES = ("unit_search", "unit_bigrams", "unit_chars")
+SEARCH_INDEXES = ("unit_search", "unit_grams")
 FIXTURES = sorted((Path(__file__).resolve().parents[1] / "data" / "migrations").glob("*.sqlite"))
 
 

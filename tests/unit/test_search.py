@@ -27,18 +27,19 @@ def names(store, text: str, **kw) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_two_character_queries_are_index_lookups(filled) -> None:
     """SQLite's trigram index found nothing under 3 characters (so 「超市」 scanned every unit
-    with LIKE); the bigram index answers it as one phrase lookup."""
+    with LIKE); the index of three-character pieces answers it from its two-character prefix
+    index."""
     con = sqlite3.connect(filled.database)
     try:
         plan = " ".join(
             str(row[-1])
             for row in con.execute(
-                "EXPLAIN QUERY PLAN SELECT rowid FROM unit_bigrams WHERE unit_bigrams MATCH ?",
-                ('"E8B685E5B882"',),
+                "EXPLAIN QUERY PLAN SELECT rowid FROM unit_grams WHERE unit_grams MATCH ?",
+                ('"超市"*',),
             )
         )
         hits = con.execute(
-            "SELECT count(*) FROM unit_bigrams WHERE unit_bigrams MATCH '\"E8B685E5B882\"'"
+            "SELECT count(*) FROM unit_grams WHERE unit_grams MATCH '\"超市\"*'"
         ).fetchone()
     finally:
         con.close()

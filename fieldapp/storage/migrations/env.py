@@ -4,7 +4,7 @@ from alembic import context
 
 from fieldapp.storage.models import Base
 
-SEARCH_INDEXES = ("unit_search", "unit_bigrams", "unit_chars")
+SEARCH_INDEXES = ("unit_search", "unit_grams")
 
 config = context.config
 engine = config.attributes["engine"]
