@@ -109,6 +109,7 @@ ui_tests = Whitelist()
 ui_tests.confirm_box
 ui_tests.is_empty
 ui_tests.finalize_dialog
+ui_tests.print_dialog
 ui_tests.proposal_dialog
 ui_tests.row_data
 ui_tests.settings_dialog

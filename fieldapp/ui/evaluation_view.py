@@ -85,7 +85,7 @@ from fieldapp.services.evidence import EvidenceFlag, photo_doubts
 from fieldapp.services.unit_changes import Proposal
 from fieldapp.store import Store
 from fieldapp.ui import evaluation_model as em
-from fieldapp.ui import geometry, notice_action, operations, printing
+from fieldapp.ui import geometry, notice_action, operations, print_preview, printing
 from fieldapp.ui.cases_dialog import LedgerLink
 from fieldapp.ui.errors import describe, show_error
 from fieldapp.ui.evaluation_model import ItemRow, ItemsModel
@@ -694,6 +694,7 @@ class EvaluationView(QWidget):
         self.missing_dialog: MissingDialog | None = None
         self.proposal_dialog: QMessageBox | None = None
         self.finalize_dialog: QDialog | None = None
+        self.print_dialog: QDialog | None = None  # the print preview, once shown
         self.setAcceptDrops(True)
         self._build()
         self._connect()
@@ -823,6 +824,9 @@ class EvaluationView(QWidget):
         self.print_button = QPushButton(tr("print.sheet"))
         self.print_button.setObjectName("printSheet")
         self.print_button.setToolTip(tr("eval.print_tip"))
+        self.save_pdf_button = QPushButton(tr("print.save_pdf"))
+        self.save_pdf_button.setObjectName("saveSheetPdf")
+        self.save_pdf_button.setToolTip(tr("print.save_pdf_tip"))
         self.notice_button = QPushButton(tr("notice.button"))
         self.notice_button.setObjectName("printNotice")
         self.notice_button.setToolTip(tr("notice.tip"))
@@ -836,6 +840,7 @@ class EvaluationView(QWidget):
         top.addWidget(self.missing_button)
         top.addWidget(self.signatures_button)
         top.addWidget(self.print_button)
+        top.addWidget(self.save_pdf_button)
         top.addWidget(self.notice_button)
         top.addWidget(self.finalize_button)
         top.addWidget(self.revise_button)
@@ -915,6 +920,7 @@ class EvaluationView(QWidget):
             ("Ctrl+M", self.jump_to_missing),
             (QKeySequence.StandardKey.Undo, self.group_pass.undo),
             (QKeySequence.StandardKey.Print, self.ask_print),
+            (QKeySequence.StandardKey.SaveAs, self.ask_save_pdf),
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -948,6 +954,7 @@ class EvaluationView(QWidget):
         self.revise_button.clicked.connect(self.revise)
         self.print_button.clicked.connect(self.ask_print)
         self.notice_button.clicked.connect(lambda _checked=False: self.ask_notice())
+        self.save_pdf_button.clicked.connect(lambda _checked=False: self.ask_save_pdf())
 
     # --- loading -----------------------------------------------------------------------------
 
@@ -1518,8 +1525,28 @@ class EvaluationView(QWidget):
         if isValid(self) and isValid(self.table):
             self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def ask_print(self) -> QFileDialog | None:
-        """Save this evaluation's sheet where the inspector chooses, then open it to print."""
+    def ask_print(self) -> int | None:
+        """打印: the sheet in Qt's print preview, whose 打印 opens Qt's print dialog (the
+        sheet is written to the data folder's 报表 first, off the UI thread)."""
+        if self.data is None:
+            return None
+        name = tr("print.sheet_name", id=self.data.id, unit=self.data.unit_name)
+        out = printing.reports_folder(self._store) / name
+        store, evaluation_id = self._store, self.data.id
+
+        def write() -> Path:
+            from fieldapp.reports import batch  # ReportLab loads on the first print
+
+            return batch.write_sheets(store, [evaluation_id], out)[0]
+
+        def shown(dialog: QDialog) -> None:
+            self.print_dialog = dialog
+            dialog.finished.connect(lambda _result: self.focus_items())
+
+        return print_preview.print_pdf(self, self._runner, name, write, shown)
+
+    def ask_save_pdf(self) -> QFileDialog | None:
+        """另存为 PDF: save this evaluation's sheet where the inspector chooses, then open it."""
         if self.data is None:
             return None
         name = tr("print.sheet_name", id=self.data.id, unit=self.data.unit_name)

@@ -41,8 +41,12 @@ from fieldapp.ui.tasks import TaskRunner
 
 
 def open_document(path: Path) -> None:
-    """Open a written PDF (or a folder of them) in the system's viewer."""
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+    """Open a written PDF (or a folder of them) in the system's viewer; with none, say where it
+    is and offer 打开所在文件夹."""
+    if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+        from fieldapp.ui.print_preview import tell_where
+
+        tell_where(Path(path))
 
 
 def reports_folder(store: Store) -> Path:

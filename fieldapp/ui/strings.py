@@ -436,7 +436,7 @@ ZH: dict[str, str] = {
     "eval.confirm_signature_unit": "确认签名(&K)",
     "eval.signatures": "签名(&Q)",
     "eval.signatures_tip": "显示或收起签名板（检查人员和单位负责人）",
-    "eval.print_tip": "保存评价表并打开（Ctrl+P）",
+    "eval.print_tip": "预览评价表，再选打印机打印（Ctrl+P）",
     "eval.missing_counter": "还缺 {n} 项",
     "eval.missing_none": "各项齐全，可以定稿",
     "eval.missing_tip": "点击或按 Ctrl+M 跳到下一项未完成的条目（未检查或缺照片），条目都齐了再跳到签名",
@@ -528,6 +528,14 @@ ZH: dict[str, str] = {
     "settings.no_station": "（未选择）",
     "demo.units": "正在载入演示单位：{done} / {total}",
     "demo.evaluations": "正在生成演示评价：{done} / {total}",
+    "print.save_pdf": "另存为 PDF(&I)…",
+    "print.save_pdf_tip": "把评价表保存为 PDF，放在您选择的位置（Ctrl+Shift+S）",
+    "printer.preview_title": "打印预览：{title}",
+    "printer.unreadable": "无法读取 {path}：{error}",
+    "printer.cannot_start": "无法开始打印：请检查打印机是否连接、是否已在系统中安装",
+    "printer.saved_title": "已保存",
+    "printer.no_viewer": "已保存「{name}」，但这台电脑上没有能打开 PDF 的程序。文件在：",
+    "printer.open_folder": "打开所在文件夹(&O)",
 }
 
 EN: dict[str, str] = {
@@ -976,7 +984,7 @@ EN: dict[str, str] = {
     "eval.confirm_signature_unit": "Confirm signature (&K)",
     "eval.signatures": "S&ignatures",
     "eval.signatures_tip": "Show or hide the signature pads (inspector and unit)",
-    "eval.print_tip": "Save the sheet and open it (Ctrl+P)",
+    "eval.print_tip": "Preview the sheet, then choose a printer (Ctrl+P)",
     "eval.missing_counter": "{n} missing",
     "eval.missing_none": "Complete, ready to finalize",
     "eval.missing_tip": "Click or press Ctrl+M to go to the next item still to do (unchecked or without its photo), then to the signatures",
@@ -1068,6 +1076,14 @@ EN: dict[str, str] = {
     "settings.no_station": "(none)",
     "demo.units": "Loading demo units: {done} / {total}",
     "demo.evaluations": "Making demo evaluations: {done} / {total}",
+    "print.save_pdf": "Save as PDF (&I)…",
+    "print.save_pdf_tip": "Save the sheet as a PDF where you choose (Ctrl+Shift+S)",
+    "printer.preview_title": "Print preview: {title}",
+    "printer.unreadable": "Cannot read {path}: {error}",
+    "printer.cannot_start": "Cannot start printing: check that the printer is connected and installed",
+    "printer.saved_title": "Saved",
+    "printer.no_viewer": "Saved {name}, but no program on this computer opens PDFs. The file is at:",
+    "printer.open_folder": "&Open containing folder",
 }
 
 LANGUAGES: dict[str, dict[str, str]] = {"zh_CN": ZH, "en": EN}

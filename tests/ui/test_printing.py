@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from sqlalchemy import select
 
 from fieldapp.imports.units import import_units
@@ -68,20 +71,71 @@ def first_evaluation(store: Any) -> tuple[int, str]:
         return evaluation.id, evaluation.unit.name
 
 
-def test_print_button_saves_the_sheet_and_opens_it(
+def test_save_as_pdf_saves_the_sheet_where_chosen_and_opens_it(
     window: MainWindow, store: Any, tmp_path: Path, opened: list[Path], qtbot: Any
 ) -> None:
     evaluation_id, unit_name = first_evaluation(store)
     view = window.open_evaluation(evaluation_id)
     qtbot.waitUntil(lambda: view.data is not None, timeout=WAIT_MS)
-    assert view.print_button.text() == "打印评价表(&P)…"  # Alt+P, and Ctrl+P
-    dialog = view.ask_print()
+    assert view.save_pdf_button.text() == "另存为 PDF(&I)…"  # Alt+I, and Ctrl+Shift+S
+    dialog = view.ask_save_pdf()
     assert dialog is not None
     assert dialog.selectedFiles()[0].endswith(".pdf")
     target = tmp_path / "sheet.pdf"
     dialog.fileSelected.emit(str(target))
     assert opened == [target]
     assert unit_name in pdf_text(target)
+
+
+def test_print_shows_qt_preview_and_prints_every_page(
+    window: MainWindow, store: Any, tmp_path: Path, qtbot: Any
+) -> None:
+    evaluation_id, _unit = first_evaluation(store)
+    view = window.open_evaluation(evaluation_id)
+    qtbot.waitUntil(lambda: view.data is not None, timeout=WAIT_MS)
+    assert view.print_button.text() == "打印评价表(&P)…"  # Alt+P, and Ctrl+P
+    view.ask_print()
+    qtbot.waitUntil(lambda: isinstance(view.print_dialog, QPrintPreviewDialog), timeout=WAIT_MS)
+    preview = view.print_dialog
+    assert isinstance(preview, QPrintPreviewDialog) and preview.isVisible()
+    assert "打印预览" in preview.windowTitle()
+    sheet = next(printing.reports_folder(store).glob(f"评价表-{evaluation_id}-*.pdf"))
+    # What the preview's 打印 sends to the printer chosen in Qt's print dialog; here the
+    # printer is a PDF file, so the pages can be counted.
+    printer = preview.printer()
+    out = tmp_path / "printed.pdf"
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(out))
+    widget = preview.findChild(QPrintPreviewWidget)
+    assert widget is not None
+    widget.print()
+    assert pages(out) == pages(sheet) > 0
+    preview.close()
+
+
+def test_without_a_pdf_viewer_the_app_says_where_and_opens_the_folder(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+
+    def no_viewer(url: QUrl) -> bool:
+        asked.append(url.toLocalFile())
+        return len(asked) > 1  # no PDF viewer; the file manager opens the folder
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", no_viewer)
+    sheet = tmp_path / "评价表-1.pdf"
+    sheet.write_bytes(b"%PDF-1.4")
+    printing.open_document(sheet)
+    box = next(
+        w for w in QApplication.allWidgets() if w.objectName() == "savedWhere" and w.isVisible()
+    )
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    assert str(sheet) in box.informativeText() and "没有能打开 PDF 的程序" in box.text()
+    button = box.findChild(QPushButton, "openFolder")
+    assert button is not None and button.text() == "打开所在文件夹(&O)"
+    button.click()
+    assert asked == [str(sheet), str(tmp_path)]
+    box.close()
 
 
 def test_blank_form_for_the_selected_unit(

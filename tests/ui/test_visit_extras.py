@@ -74,6 +74,8 @@ def complete(store: Any, evaluation_id: int, folder: Path) -> None:
         from fieldapp.ui.operations import load_evaluation
 
         for item in load_evaluation(store, evaluation_id).items:
+            if item.linked:
+                continue  # answered through the items it is the same as
             service.answer(session, store.library, evaluation, item.ref, "pass")
             if item.photo_required:
                 service.attach(
