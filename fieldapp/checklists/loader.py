@@ -38,6 +38,8 @@ _PYDANTIC_MESSAGES = {
     "string_type": "应为文字（用英文双引号括起来）",
     "list_type": '应为列表，例如 ["a", "b"]',
     "greater_than_equal": "数值太小",
+    "model_type": '应为花括号里的条件，例如 { flags = ["农村"] }',
+    "dict_type": '应为花括号里的条件，例如 { flags = ["农村"] }',
 }
 
 
@@ -162,7 +164,10 @@ def load_file(path: Path) -> Checklist:
 
 
 def link_problems(
-    checklist: Checklist, path: Path, others: dict[str, set[str]] | None, text: str | None = None
+    checklist: Checklist,
+    path: Path,
+    others: dict[str, dict[str, bool]] | None,
+    text: str | None = None,
 ) -> list[Problem]:
     """The checklist's ``same_as`` problems, each naming the file, line and item."""
     found = checklist.link_problems(others)
@@ -180,6 +185,11 @@ def link_problems(
         )
         for index, message in found
     ]
+
+
+def item_links(checklist: Checklist) -> dict[str, bool]:
+    """Each item code of the checklist, with whether it is answered through another."""
+    return {item.code: bool(item.same_as) for item in checklist.items}
 
 
 @dataclass
@@ -209,7 +219,7 @@ class Library:
     def link_problems(self) -> list[Problem]:
         """``same_as`` references to other checklists that no loaded version has (each checked
         against the latest version of the checklist it names, the one new evaluations use)."""
-        codes = {cid: {i.code for i in self.latest(cid).items} for cid in self.ids()}
+        codes = {cid: item_links(self.latest(cid)) for cid in self.ids()}
         found: list[Problem] = []
         for entry in self.all():
             found.extend(link_problems(entry.checklist, entry.path, codes))

@@ -179,12 +179,15 @@ class Checklist(_Strict):
             seen.add(item.code)
         return self
 
-    def link_problems(self, others: dict[str, set[str]] | None = None) -> list[tuple[int, str]]:
+    def link_problems(
+        self, others: dict[str, dict[str, bool]] | None = None
+    ) -> list[tuple[int, str]]:
         """What is wrong with the items' ``same_as``: (item index, message) for each.
 
         A reference is ``B5a`` (this checklist) or ``general-1:Q5``; ``others`` maps the other
-        checklists' ids to their item codes (None: references to them are checked later, against
-        the library). The item named must exist and must not itself be answered through another.
+        checklists' ids to their item codes, each with whether it is itself linked (None:
+        references to them are checked later, against the library). The item named must exist
+        and must not itself be answered through another.
         """
         own = {item.code: item for item in self.items}
         found: list[tuple[int, str]] = []
@@ -210,6 +213,10 @@ class Checklist(_Strict):
                     elif code not in others[checklist_id]:
                         found.append(
                             (index, f"same_as 写的条目「{ref}」不在检查表 {checklist_id} 中")
+                        )
+                    elif others[checklist_id][code]:
+                        found.append(
+                            (index, f"same_as 写的条目 {ref} 本身也同别的条目，请直接写它同的条目")
                         )
         return found
 

@@ -76,7 +76,7 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from fieldapp.checklists import Library, load_file  # pydantic: only for this command
-    from fieldapp.checklists.loader import link_problems
+    from fieldapp.checklists.loader import item_links, link_problems
 
     failed = 0
     checked = []
@@ -96,8 +96,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             checked.append((file, checklist))
     # same_as to other checklists: those bundled, as the files being checked replace them
     bundled = Library.load()
-    codes = {cid: {i.code for i in bundled.latest(cid).items} for cid in bundled.ids()}
-    codes |= {c.id: {i.code for i in c.items} for _, c in checked}
+    codes = {cid: item_links(bundled.latest(cid)) for cid in bundled.ids()}
+    codes |= {c.id: item_links(c) for _, c in checked}
     for file, checklist in checked:
         problems = link_problems(checklist, file, codes)
         if problems:
