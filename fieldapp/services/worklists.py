@@ -430,9 +430,12 @@ def week_of(today: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
-def followups_due(session: Session, today: date, station: str | None = None) -> list[Rectification]:
+def followups_due(
+    session: Session, today: date, station: str | None = None, *, later: bool = False
+) -> list[Rectification]:
     """Open 整改 due by this Sunday, overdue ones included, earliest deadline first (每周回头看):
-    :func:`open_items` of this store's evaluations and those other laptops synced (as pulled)."""
+    :func:`open_items` of this store's evaluations and those other laptops synced (as pulled).
+    ``later``: every open 整改, those due after this week too, until a visit re-checks it."""
     station_id = _station_id(session, station)
     _, sunday = week_of(today)
     answered = _answered(session, station_id)
@@ -461,7 +464,7 @@ def followups_due(session: Session, today: date, station: str | None = None) -> 
     return [
         item
         for item in open_items(facts, ItemTexts(session))
-        if item.due is not None and item.due <= sunday
+        if later or (item.due is not None and item.due <= sunday)
     ]
 
 

@@ -683,11 +683,16 @@ def last_pull(store: Store) -> datetime | None:
         return None
 
 
-def load_lists(store: Store, today: date) -> tuple[list[ChangedUnit], list[Rectification]]:
+def load_lists(
+    store: Store, today: date, later: bool = False
+) -> tuple[list[ChangedUnit], list[Rectification]]:
+    """Today's changed units and the open 整改 (due this week, or ``later`` every open one)."""
     from fieldapp.services import worklists
 
     with store.read() as session:
-        return worklists.changed_today(session, today), worklists.followups_due(session, today)
+        return worklists.changed_today(session, today), worklists.followups_due(
+            session, today, later=later
+        )
 
 
 @dataclass(frozen=True)

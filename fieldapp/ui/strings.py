@@ -536,6 +536,9 @@ ZH: dict[str, str] = {
     "printer.saved_title": "已保存",
     "printer.no_viewer": "已保存「{name}」，但这台电脑上没有能打开 PDF 的程序。文件在：",
     "printer.open_folder": "打开所在文件夹(&O)",
+    "work.all_open": "含以后到期的",
+    "work.all_open_tip": "列出所有未完成的整改（直到复查把它关闭），不只本周到期的",
+    "work.open_caption": "未完成的整改（按期限先后，复查后关闭）：{n} 项，其中逾期 {overdue} 项（红色）",
 }
 
 EN: dict[str, str] = {
@@ -1084,6 +1087,9 @@ EN: dict[str, str] = {
     "printer.saved_title": "Saved",
     "printer.no_viewer": "Saved {name}, but no program on this computer opens PDFs. The file is at:",
     "printer.open_folder": "&Open containing folder",
+    "work.all_open": "Later deadlines too",
+    "work.all_open_tip": "List every open rectification (until a re-check closes it), not only those due this week",
+    "work.open_caption": "Open rectifications (earliest deadline first, closed by a re-check): {n}, {overdue} overdue (red)",
 }
 
 LANGUAGES: dict[str, dict[str, str]] = {"zh_CN": ZH, "en": EN}

@@ -15,6 +15,7 @@ from PySide6.QtCore import QDate, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
@@ -109,6 +110,10 @@ class WorklistsTab(QWidget):
         self.export_changed.setObjectName("exportChanged")
         self.export_followups = QPushButton(tr("export.button"))
         self.export_followups.setObjectName("exportFollowups")
+        self.all_open = QCheckBox(tr("work.all_open"))
+        self.all_open.setObjectName("allOpen")
+        self.all_open.setToolTip(tr("work.all_open_tip"))
+        self.all_open.setChecked(True)
 
         daily = QGroupBox(tr("work.daily"))
         daily_layout = QVBoxLayout(daily)
@@ -116,7 +121,9 @@ class WorklistsTab(QWidget):
         daily_layout.addWidget(self.changed)
         weekly = QGroupBox(tr("work.weekly"))
         weekly_layout = QVBoxLayout(weekly)
-        weekly_layout.addLayout(_caption_row(self.followups_caption, self.export_followups))
+        weekly_row = _caption_row(self.followups_caption, self.export_followups)
+        weekly_row.insertWidget(1, self.all_open)
+        weekly_layout.addLayout(weekly_row)
         weekly_layout.addWidget(self.followups)
         monthly = QGroupBox(tr("work.monthly"))
         monthly_layout = QHBoxLayout(monthly)
@@ -137,6 +144,7 @@ class WorklistsTab(QWidget):
         layout.addWidget(monthly)
 
         self.refresh.clicked.connect(self.load)
+        self.all_open.toggled.connect(lambda _on: self.load())
         # activated: Enter on the current row, or a double-click
         self.changed.activated.connect(lambda index: self._open(self.changed, index.row(), 0))
         self.followups.activated.connect(lambda index: self._open(self.followups, index.row(), 1))
@@ -172,8 +180,10 @@ class WorklistsTab(QWidget):
         self._generation += 1
         generation, store, today = self._generation, self._store, date.today()
         self.today = today
+        later = self.all_open.isChecked()
         self._runner.submit(
-            lambda: operations.load_lists(store, today), lambda found: self._show(generation, found)
+            lambda: operations.load_lists(store, today, later),
+            lambda found: self._show(generation, found),
         )
         self._runner.submit(
             lambda: operations.last_pull(store),
@@ -200,7 +210,8 @@ class WorklistsTab(QWidget):
             for column, value in enumerate(values):
                 self.changed.setItem(row, column, QTableWidgetItem(value))
         overdue = sum(1 for r in due if r.due is not None and r.due < self.today)
-        self.followups_caption.setText(tr("work.followups_caption", n=len(due), overdue=overdue))
+        key = "work.open_caption" if self.all_open.isChecked() else "work.followups_caption"
+        self.followups_caption.setText(tr(key, n=len(due), overdue=overdue))
         self.followups.setRowCount(len(due))
         for row, item in enumerate(due):
             late = item.due is not None and item.due < self.today

@@ -210,7 +210,7 @@ def test_worklists_tab_lists_today_and_writes_the_bulletin(
     window.tabs.setCurrentWidget(tab)
     assert tab.changed.rowCount() > 0  # everything was imported today
     assert "有变动的单位" in tab.changed_caption.text()
-    assert "本周到期" in tab.followups_caption.text()
+    assert "未完成的整改" in tab.followups_caption.text()
     assert tab.chosen_month() == date.today().strftime("%Y-%m")
     assert tab.station.findData("五云所") > 0
     target = tmp_path / "bulletin.pdf"

@@ -408,3 +408,27 @@ def test_the_demo_loads_in_a_progress_dialog(
     assert any(text.startswith("正在载入演示单位") for text in shown)
     assert window.findChild(DemoProgress) is None or not window.findChild(DemoProgress).isVisible()
     assert "演示数据已载入" in window.statusBar().currentMessage()
+
+
+# --- 每周回头看: every open rectification until a re-check closes it ------------------------------
+
+
+def test_the_weekly_list_keeps_later_deadlines_until_a_recheck_closes_them(
+    window: MainWindow, store: Any, tmp_path: Path
+) -> None:
+    later = date.today() + timedelta(days=40)  # beyond this week
+    finalize_with_one_failure(store, "92331122MA2A00050W", tmp_path, due=later)
+    window.tabs.setCurrentWidget(window.worklists_tab)
+    lists = window.worklists_tab
+    assert lists.all_open.isChecked()
+
+    def codes() -> list[str]:
+        return [lists.followups.item(r, 1).text() for r in range(lists.followups.rowCount())]
+
+    assert "92331122MA2A00050W" in codes()
+    row = codes().index("92331122MA2A00050W")
+    assert lists.followups.item(row, 0).text() == later.isoformat()
+    assert "未完成的整改" in lists.followups_caption.text()
+    lists.all_open.setChecked(False)  # this week's only: not yet due
+    assert "92331122MA2A00050W" not in codes()
+    assert "本周到期" in lists.followups_caption.text()
