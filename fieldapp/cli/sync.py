@@ -74,6 +74,7 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_status(args: argparse.Namespace, store: Store) -> int:
     from fieldapp import settings as settings_module
+    from fieldapp.services import cases as case_service
     from fieldapp.sync import state
 
     with store.read() as session:
@@ -89,6 +90,11 @@ def cmd_status(args: argparse.Namespace, store: Store) -> int:
             "unit_conflicts": [
                 {"credit_code": u.credit_code, "unit": u.name, "message": message}
                 for u, message in state.unit_conflicts(session)
+            ],
+            "cases_pending": case_service.pending_count(session),
+            "case_conflicts": [
+                {"id": c.id, "unit": unit, "message": c.sync_conflict}
+                for c, unit in case_service.refused(session)
             ],
             "batches": [
                 {
@@ -112,6 +118,10 @@ def cmd_status(args: argparse.Namespace, store: Store) -> int:
         print(f"被退回：评价 {r['id']}（{r['unit']}）：{r['comment']}")
     for c in data["unit_conflicts"]:
         print(f"单位未同步：{c['unit']}（{c['credit_code']}）：{c['message']}")
+    if data["cases_pending"]:
+        print(f"未同步的联络站台账：{data['cases_pending']} 条")
+    for c in data["case_conflicts"]:
+        print(f"台账未同步：台账 {c['id']}（{c['unit']}）：{c['message']}")
     for b in data["batches"][:10]:
         print(
             f"{b['started_at']}  {b['batch_id']}  {b['source']}  {b['status']}  "

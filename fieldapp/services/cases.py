@@ -417,3 +417,15 @@ def save(
     if case.unit_uuid != unit.uuid:
         raise InvalidInput(f"台账 {case_id} 不属于「{unit.name}」")
     return update(session, case, fields)
+
+
+def refused(session: Session) -> list[tuple[Case, str]]:
+    """Cases the county server refused at the last sync, with their 联络站's name (the reason is
+    the case's ``sync_conflict``)."""
+    rows = session.execute(
+        select(Case, Unit.name.label("unit"))
+        .join(Unit, Unit.uuid == Case.unit_uuid)
+        .where(Case.sync_conflict.is_not(None))
+        .order_by(Case.id)
+    )
+    return [(row.Case, row.unit) for row in rows]

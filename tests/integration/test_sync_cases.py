@@ -7,13 +7,16 @@ and PostgreSQL when FIELDAPP_TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from fieldapp import paths
+from fieldapp.cli import main as fieldapp_main
 from fieldapp.domain.cases import CaseFields, CaseType
 from fieldapp.domain.events import Role
 from fieldapp.server import bulletin as server_bulletin
@@ -63,7 +66,7 @@ def _ledger(store: Store, tag: str) -> dict[str, tuple[object, ...]]:
 
 
 def test_cases_reach_the_county_and_come_back_to_another_laptop(
-    live: LiveServer, store: Store, tmp_path: Path
+    live: LiveServer, store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ids = make_units(store)
     with live.db().session() as session:
@@ -109,6 +112,10 @@ def test_cases_reach_the_county_and_come_back_to_another_laptop(
             assert service.pending_count(session) == 1  # the other station's, kept with why
             refused = session.scalar(select(Case).where(Case.consultant == "外所村民"))
             assert refused is not None and "壶镇分局" in (refused.sync_conflict or "")
+        assert fieldapp_main(["--data-dir", str(first.folder), "sync", "status", "--json"]) == 0
+        status = json.loads(capsys.readouterr().out)
+        assert status["cases_pending"] == 1
+        assert [c["unit"] for c in status["case_conflicts"]] == ["缙云县HZ村消费维权联络站"]
 
         again = _sync(live, first, add_account(live.db(), "张三二", "五云所", "inspector"))
         assert again.cases_sent == 0  # nothing new: each case once
