@@ -990,7 +990,7 @@ class EvaluationView(QWidget):
         )
         revision = tr("eval.revision_of", id=data.replaces) if data.replaces else ""
         if data.follows is not None:
-            revision += tr("eval.follows", id=data.follows)
+            revision += tr("eval.follows", kind=data.kind_label, id=data.follows)
         self.table.setColumnHidden(em.COLUMNS.index("previous"), data.follows is None)
         self.info.setText(
             tr(

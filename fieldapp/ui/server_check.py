@@ -14,6 +14,7 @@ from shiboken6 import isValid
 
 from fieldapp.sync.probe import ServerAnswer, check_server
 from fieldapp.ui.errors import describe
+from fieldapp.ui.plain_errors import plain
 from fieldapp.ui.strings import tr
 from fieldapp.ui.tasks import TaskRunner
 
@@ -76,5 +77,7 @@ class ServerCheck(QObject):
             return
         self.button.setEnabled(True)
         self.answer.setStyleSheet(FAILED_STYLE)
-        self.answer.setText(tr("server.failed", error=describe(error)))
+        text = describe(error)
+        self.answer.setText(tr("server.failed", error=plain(text)))
+        self.answer.setToolTip(text)  # the HTTP code, for a message to the county
         self.checked.emit(False)

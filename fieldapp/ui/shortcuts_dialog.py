@@ -34,9 +34,13 @@ SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("keys.section_eval", "Ctrl+Shift+P", "keys.photo"),
     ("keys.section_eval", "Ctrl+V", "keys.paste"),
     ("keys.section_eval", "Ctrl+M", "keys.next_missing"),
+    ("keys.section_eval", "keys.section_pass_keys", "keys.section_pass"),
+    ("keys.section_eval", "Ctrl+Z", "keys.undo"),
     ("keys.section_eval", "keys.signatures_keys", "keys.signatures"),
     ("keys.section_eval", "keys.finalize_keys", "keys.finalize"),
     ("keys.section_eval", "Ctrl+P", "keys.print"),
+    ("keys.section_eval", "Ctrl+Shift+S", "keys.save_pdf"),
+    ("keys.section_eval", "← / →", "keys.turn_photo"),
     ("keys.section_lists", "Enter", "keys.open_row"),
 )
 

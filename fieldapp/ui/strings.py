@@ -343,7 +343,7 @@ ZH: dict[str, str] = {
     "eval.previous_result": "上次：{result}",
     "eval.previous_cell": "{result}　{rectify}",
     "eval.previous_photos": "上次照片",
-    "eval.follows": "　（回头看：评价 {id}）",
+    "eval.follows": "　（{kind}：复查评价 {id}）",
     "eval.prudent_badge": "审慎培育",
     "eval.photo_doubts": "证据提示：{labels}",
     "eval.prudent_tip": "审慎培育单位：后评价通过后，命名须县局确认",
@@ -539,6 +539,12 @@ ZH: dict[str, str] = {
     "work.all_open": "含以后到期的",
     "work.all_open_tip": "列出所有未完成的整改（直到复查把它关闭），不只本周到期的",
     "work.open_caption": "未完成的整改（按期限先后，复查后关闭）：{n} 项，其中逾期 {overdue} 项（红色）",
+    "keys.section_pass_keys": "Alt+W",
+    "keys.section_pass": "本节全部符合（当前条目所在的一节中尚未检查的条目）",
+    "keys.undo": "撤销上一次「本节全部符合」",
+    "keys.save_pdf": "评价表另存为 PDF",
+    "keys.turn_photo": "照片大图中向左 / 向右转",
+    "sync.details": "详细信息(&D)",
 }
 
 EN: dict[str, str] = {
@@ -874,7 +880,7 @@ EN: dict[str, str] = {
     "eval.previous_result": "Last time: {result}",
     "eval.previous_cell": "{result}  {rectify}",
     "eval.previous_photos": "Earlier photos",
-    "eval.follows": "  (follow-up of evaluation {id})",
+    "eval.follows": "  ({kind} of evaluation {id})",
     "eval.prudent_badge": "Prudent",
     "eval.photo_doubts": "Evidence note: {labels}",
     "eval.prudent_tip": "Prudent unit: after a passing post-evaluation, naming needs the county's confirmation",
@@ -1090,6 +1096,12 @@ EN: dict[str, str] = {
     "work.all_open": "Later deadlines too",
     "work.all_open_tip": "List every open rectification (until a re-check closes it), not only those due this week",
     "work.open_caption": "Open rectifications (earliest deadline first, closed by a re-check): {n}, {overdue} overdue (red)",
+    "keys.section_pass_keys": "Alt+W",
+    "keys.section_pass": "Whole section pass (the unchecked items of the current item's section)",
+    "keys.undo": "Undo the last whole-section pass",
+    "keys.save_pdf": "Save the sheet as a PDF",
+    "keys.turn_photo": "Turn the large photo left / right",
+    "sync.details": "&Details",
 }
 
 LANGUAGES: dict[str, dict[str, str]] = {"zh_CN": ZH, "en": EN}

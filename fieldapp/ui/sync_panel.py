@@ -17,7 +17,7 @@ import threading
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from fieldapp.store import Store
 from fieldapp.ui.errors import describe
 from fieldapp.ui.operations import SyncStatus, read_status
+from fieldapp.ui.plain_errors import has_details, plain
 from fieldapp.ui.strings import tr
 from fieldapp.ui.tasks import Changes, TaskRunner
 
@@ -119,6 +120,17 @@ class SyncDialog(QDialog):
         self.summary.setObjectName("summary")
         self.summary.setReadOnly(True)
         self.summary.setMaximumHeight(120)
+        # HTTP codes and record ids stay out of the summary; 详细信息 shows the whole text.
+        self.details_button = QPushButton(tr("sync.details"))
+        self.details_button.setObjectName("syncDetails")
+        self.details_button.setCheckable(True)
+        self.details_button.hide()
+        self.details = QPlainTextEdit()
+        self.details.setObjectName("syncDetailsText")
+        self.details.setReadOnly(True)
+        self.details.setMaximumHeight(80)
+        self.details.hide()
+        self.details_button.toggled.connect(self.details.setVisible)
         self.returned = QPlainTextEdit()
         self.returned.setObjectName("returned")
         self.returned.setReadOnly(True)
@@ -157,6 +169,8 @@ class SyncDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(QLabel(tr("sync.summary")))
         layout.addWidget(self.summary)
+        layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.details)
         layout.addWidget(QLabel(tr("sync.returned")))
         layout.addWidget(self.returned)
         layout.addWidget(QLabel(tr("sync.ledger")))
@@ -193,7 +207,7 @@ class SyncDialog(QDialog):
         for row, entry in enumerate(status.ledger):
             result = tr(f"sync.batch_{entry.status}")
             if entry.error:
-                result += f"：{entry.error}"
+                result += f"：{plain(entry.error)}"
             values = (
                 _when(entry.started_at),
                 tr(f"sync.source_{entry.source}"),
@@ -253,7 +267,10 @@ class SyncDialog(QDialog):
 
         cancelled = isinstance(error, SyncCancelled)
         self.stage.setText(tr("sync.cancelled") if cancelled else tr("sync.failed"))
-        self.summary.setPlainText(describe(error))
+        text = describe(error)
+        self.summary.setPlainText(plain(text))
+        self.details.setPlainText(text)
+        self.details_button.setVisible(has_details(text))
         self._finish()
         self.finishedSync.emit(error)
 

@@ -148,7 +148,7 @@ def test_a_follow_up_shows_last_time_result_and_photos(
     follow_up = start(store, "follow_up")
     view = make_view(follow_up)
     assert view.data is not None and view.data.follows == earlier
-    assert f"回头看：评价 {earlier}" in view.info.text()
+    assert f"回头看：复查评价 {earlier}" in view.info.text()
     assert not view.table.isColumnHidden(PREVIOUS)
     assert view.model.headerData(PREVIOUS, Qt.Orientation.Horizontal) == "上次"
 

@@ -26,6 +26,7 @@ from fieldapp.services import evaluations as service
 from fieldapp.services import units as unit_service
 from fieldapp.settings import Settings
 from fieldapp.storage.models import Unit
+from fieldapp.sync.transport import ServerRefused
 from fieldapp.ui import printing
 from fieldapp.ui.evaluation_view import EvaluationView, NewEvaluationDialog
 from fieldapp.ui.finalize_dialog import FinalizeDialog
@@ -432,3 +433,38 @@ def test_the_weekly_list_keeps_later_deadlines_until_a_recheck_closes_them(
     lists.all_open.setChecked(False)  # this week's only: not yet due
     assert "92331122MA2A00050W" not in codes()
     assert "本周到期" in lists.followups_caption.text()
+
+
+def test_a_recheck_is_labelled_as_its_own_kind(
+    window: MainWindow, store: Any, tmp_path: Path
+) -> None:
+    earlier, _failed = finalize_with_one_failure(
+        store, CODE, tmp_path, due=date.today() + timedelta(days=10)
+    )
+    view = open_view(window, start(store, "暗访整改复查"))
+    assert view.data is not None and view.data.follows == earlier
+    assert f"暗访整改复查：复查评价 {earlier}" in view.info.text()
+    assert "回头看" not in view.info.text()
+
+
+# --- errors without HTTP codes or record ids ------------------------------------------------------
+
+
+def test_a_failed_sync_reads_without_http_codes_or_ids_with_details_at_hand(
+    window: MainWindow,
+) -> None:
+    dialog = window.open_sync()
+    refusal = ServerRefused(
+        "县局服务器拒绝了请求（HTTP 403）：单位变更 6581f56e-1111-2222-3333-444455556666 "
+        "属于「舒洪所」，请交县局处理",
+        403,
+    )
+    dialog._failed(refusal)
+    shown = dialog.summary.toPlainText()
+    assert "HTTP" not in shown and "6581f56e" not in shown
+    assert "属于「舒洪所」" in shown and "交县局处理" in shown
+    assert dialog.details_button.isVisible() and not dialog.details.isVisible()
+    dialog.details_button.click()
+    assert "HTTP 403" in dialog.details.toPlainText()
+    assert "6581f56e-1111" in dialog.details.toPlainText()
+    dialog.close()
