@@ -162,8 +162,16 @@ class SyncClient:
         report.role = me.role
         self.push(report)
         self.pull(report)
+        if self._cases_waiting():  # the pull showed this server takes cases: send them now
+            self.push(report)
         self.report_device(report)
         return report
+
+    def _cases_waiting(self) -> bool:
+        with self.store.read() as session:
+            if state.get(session, CASES_PULLED) != "1":
+                return False
+            return bool(case_service.pending(session, exclude=sorted(self.unsendable), limit=1))
 
     def clock(self, report: SyncReport) -> None:
         before = datetime.now(UTC)
@@ -559,8 +567,14 @@ def build_manifest(
         record.wire_sha256 = item.content_sha256
         evaluations.append(item)
         chosen.append(evaluation)
-    cases, stations = case_service.to_send(
-        session, left_out, min(limit * 10, wire.MAX_CASES_PER_BATCH), unsendable, sending
+    # Cases go only to a server known to take them (a pull of this store brought them): an
+    # older server refuses a batch with a field it does not know, evaluations and all.
+    cases, stations = (
+        case_service.to_send(
+            session, left_out, min(limit * 10, wire.MAX_CASES_PER_BATCH), unsendable, sending
+        )
+        if state.get(session, CASES_PULLED) == "1"
+        else ([], [])
     )
     changes = _unit_changes(session, chosen, stations)
     if not chosen and not changes and not cases:

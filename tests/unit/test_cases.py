@@ -234,3 +234,23 @@ def test_cases_counted_by_their_station(store: Store) -> None:
         ]
         assert len(service.list_cases(session, year=2025)) == 1
         assert session.query(Case).count() == 6
+
+
+def test_cases_go_only_to_a_server_known_to_take_them(store: Store) -> None:
+    from fieldapp.sync import client, state
+
+    ids = make_units(store)
+    with store.session() as session:
+        service.add(session, service.station_unit(session, ids["LZ"]), fields(), "张三")
+    with store.session() as session:
+        # an older server (its pulls never carried cases) would refuse the whole batch
+        assert client.build_manifest(session, False, 50) is None
+        state.put(session, client.CASES_PULLED, "1")
+        manifest = client.build_manifest(session, False, 50)
+        assert manifest is not None
+        assert [c.consultant for c in manifest.cases] == ["咨询人0"]
+        assert [c.unit.credit_code for c in manifest.unit_changes] == [code("LZ")]
+        assert '"cases"' in manifest.model_dump_json()
+    with store.session() as session:
+        empty = client.build_manifest(session, False, 50, exclude={manifest.cases[0].uuid})
+        assert empty is None or '"cases"' not in empty.model_dump_json()
