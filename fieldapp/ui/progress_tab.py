@@ -17,10 +17,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -141,6 +143,10 @@ class ProgressTab(QWidget):
         self.unit_list.horizontalHeader().setStretchLastSection(True)
         self.unit_caption = QLabel(tr("holdback.pick"))
         self.unit_caption.setObjectName("holdbackCaption")
+        self.export_progress = QPushButton(tr("export.button"))
+        self.export_progress.setObjectName("exportProgress")
+        self.export_units = QPushButton(tr("export.button"))
+        self.export_units.setObjectName("exportHoldbackUnits")
 
         top = QHBoxLayout()
         top.addWidget(QLabel(tr("progress.year")))
@@ -148,6 +154,7 @@ class ProgressTab(QWidget):
         top.addSpacing(16)
         top.addWidget(self.summary, 1)
         top.addWidget(self.last_pull)
+        top.addWidget(self.export_progress)
         upper = QSplitter(Qt.Orientation.Horizontal)
         upper.addWidget(self.table)
         upper.addWidget(self.chart)
@@ -157,7 +164,10 @@ class ProgressTab(QWidget):
         held = QGroupBox(tr("holdback.title"))
         held_layout = QVBoxLayout(held)
         held_layout.addWidget(self.holdback_table, 2)
-        held_layout.addWidget(self.unit_caption)
+        caption_row = QHBoxLayout()
+        caption_row.addWidget(self.unit_caption, 1)
+        caption_row.addWidget(self.export_units)
+        held_layout.addLayout(caption_row)
         held_layout.addWidget(self.unit_list, 3)
         lower = QSplitter(Qt.Orientation.Vertical)
         lower.addWidget(upper)
@@ -173,6 +183,18 @@ class ProgressTab(QWidget):
         self.year.valueChanged.connect(self._year_changed)
         self.holdback_table.cellClicked.connect(self._holdback_clicked)
         self.unit_list.activated.connect(lambda index: self._unit_chosen(index.row(), 0))
+        self.export_progress.clicked.connect(
+            lambda _checked=False: self.export(self.table, tr("progress.export_name"))
+        )
+        self.export_units.clicked.connect(
+            lambda _checked=False: self.export(self.unit_list, tr("holdback.export_name"))
+        )
+
+    def export(self, table: QTableWidget, name: str) -> QFileDialog:
+        """导出 Excel: the list as shown (progress by station, or the held-back units)."""
+        from fieldapp.ui.list_export import export_table
+
+        return export_table(self, self._store, self._runner, name, table)
 
     def _year_changed(self, _year: int) -> None:
         self.load()

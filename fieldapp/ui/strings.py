@@ -545,6 +545,8 @@ ZH: dict[str, str] = {
     "keys.save_pdf": "评价表另存为 PDF",
     "keys.turn_photo": "照片大图中向左 / 向右转",
     "sync.details": "详细信息(&D)",
+    "progress.export_name": "创建进度",
+    "holdback.export_name": "暂缓单位",
 }
 
 EN: dict[str, str] = {
@@ -1102,6 +1104,8 @@ EN: dict[str, str] = {
     "keys.save_pdf": "Save the sheet as a PDF",
     "keys.turn_photo": "Turn the large photo left / right",
     "sync.details": "&Details",
+    "progress.export_name": "progress",
+    "holdback.export_name": "held-back units",
 }
 
 LANGUAGES: dict[str, dict[str, str]] = {"zh_CN": ZH, "en": EN}

@@ -468,3 +468,19 @@ def test_a_failed_sync_reads_without_http_codes_or_ids_with_details_at_hand(
     assert "HTTP 403" in dialog.details.toPlainText()
     assert "6581f56e-1111" in dialog.details.toPlainText()
     dialog.close()
+
+
+def test_progress_and_held_back_units_export_to_excel(
+    window: MainWindow, tmp_path: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[Path] = []
+    monkeypatch.setattr(printing, "open_document", lambda path: opened.append(Path(path)))
+    window.tabs.setCurrentWidget(window.progress_tab)
+    tab = window.progress_tab
+    assert tab.table.rowCount() > 0
+    out = tmp_path / "progress.xlsx"
+    save_as(tab.export(tab.table, "创建进度"), out)
+    qtbot.waitUntil(lambda: opened == [out], timeout=10_000)
+    rows = [[c.value for c in row] for row in load_workbook(out).active.iter_rows()]
+    assert len(rows) == tab.table.rowCount() + 1
+    assert rows[0][0] == tab.table.horizontalHeaderItem(0).text()
