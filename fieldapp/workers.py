@@ -30,7 +30,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 MAX_WORKERS = 4  # more would only add memory: a worker decodes a 12 MP photo at ~50 MB
-NICENESS = 5  # POSIX: a third of the window's share of a core when both want it
+NICENESS = 10  # POSIX: a tenth of the window's share of a core when both want it
 _BELOW_NORMAL_PRIORITY_CLASS = 0x4000  # Windows
 ENV = "FIELDAPP_WORKERS"
 
@@ -48,7 +48,8 @@ def count() -> int:
 
 
 def _lower_priority() -> None:
-    """Run in each worker as it starts: yield the cores to the window when both are wanted."""
+    """Run in each worker as it starts: yield the cores to the window when both are wanted.
+    (On Linux, also in the thread that starts the workers: see :func:`_start`.)"""
     with contextlib.suppress(OSError, AttributeError):
         if sys.platform == "win32":
             import ctypes
@@ -56,7 +57,43 @@ def _lower_priority() -> None:
             kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
             kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), _BELOW_NORMAL_PRIORITY_CLASS)
         else:
-            os.nice(NICENESS)
+            now = os.getpriority(os.PRIO_PROCESS, 0)
+            os.setpriority(os.PRIO_PROCESS, 0, max(now, NICENESS))
+
+
+def _new_pool() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=count(),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_lower_priority,
+    )
+
+
+def _start() -> ProcessPoolExecutor:
+    """A new pool. On Linux its workers are started from a thread of lower priority: niceness
+    is per thread there and a process inherits the starting thread's, so a worker's own start
+    (the interpreter, the imports) already yields to the window, not only its work."""
+    if not sys.platform.startswith("linux"):
+        return _new_pool()
+    started: list[ProcessPoolExecutor] = []
+    failed: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            _lower_priority()
+            executor = _new_pool()
+            for _ in range(count()):
+                executor.submit(int)  # each starts a worker while none is idle yet
+            started.append(executor)
+        except BaseException as exc:  # handed to the caller below
+            failed.append(exc)
+
+    thread = threading.Thread(target=start, name="fieldapp-workers-start")
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+    return started[0]
 
 
 class _InCaller(Executor):
@@ -78,11 +115,7 @@ def pool() -> Executor:
         return _InCaller()
     with _lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(
-                max_workers=count(),
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_lower_priority,
-            )
+            _pool = _start()
             if not _exit_registered:
                 atexit.register(shutdown)
                 _exit_registered = True
