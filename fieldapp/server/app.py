@@ -419,6 +419,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         station: Annotated[
             str | None, Query(max_length=64, json_schema_extra=STATION_SCHEMA)
         ] = None,
+        later: Annotated[bool, Query(description="每周回头看也列以后才到期的整改")] = False,
     ) -> dict[str, Any]:
         """每天网上巡 (units with a step of their history dated the day, or an evaluation begun or
         finalised on it) and 每周回头看 (open 整改 due by that week's Sunday, overdue included),
@@ -426,7 +427,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         on = day or date.today()
         with db.session() as session:
             changed = server_worklists.daily(session, who, on, station)
-            due = server_worklists.weekly(session, who, on, station)
+            due = server_worklists.weekly(session, who, on, station, later=later)
         return server_worklists.as_json(on, changed, due)
 
     @app.get(f"{API_PREFIX}/stats", tags=["review"], responses=errors)

@@ -86,17 +86,19 @@ def daily(
 
 
 def weekly(
-    session: Session, caller: Caller, today: date, station: str | None = None
+    session: Session,
+    caller: Caller,
+    today: date,
+    station: str | None = None,
+    *,
+    later: bool = False,
 ) -> list[Rectification]:
-    """Open 整改 due by this Sunday, overdue ones included, earliest deadline first."""
+    """Open 整改 due by this Sunday, overdue ones included (``later``: every open one),
+    earliest deadline first."""
     chosen = holdbacks.scope(session, caller, station, "所（分局）的每周回头看清单")
-    _, sunday = worklists.week_of(today)
     facts = holdbacks.facts(session, today.year, today, chosen)
-    return [
-        item
-        for item in worklists.open_items(facts, ServerTexts(session))
-        if item.due is not None and item.due <= sunday
-    ]
+    items = worklists.open_items(facts, ServerTexts(session))
+    return worklists.due_this_week(items, today, later=later)
 
 
 def as_json(day: date, changed: list[ChangedUnit], due: list[Rectification]) -> dict[str, object]:

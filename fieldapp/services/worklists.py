@@ -437,7 +437,6 @@ def followups_due(
     :func:`open_items` of this store's evaluations and those other laptops synced (as pulled).
     ``later``: every open 整改, those due after this week too, until a visit re-checks it."""
     station_id = _station_id(session, station)
-    _, sunday = week_of(today)
     answered = _answered(session, station_id)
     units = _units().where(_failing_units())
     if station_id is not None:
@@ -461,11 +460,16 @@ def followups_due(
             if row["unit_id"] in answered
         ],
     )
-    return [
-        item
-        for item in open_items(facts, ItemTexts(session))
-        if later or (item.due is not None and item.due <= sunday)
-    ]
+    return due_this_week(open_items(facts, ItemTexts(session)), today, later=later)
+
+
+def due_this_week(
+    items: Iterable[Rectification], today: date, *, later: bool = False
+) -> list[Rectification]:
+    """每周回头看's rule: what is due by ``today``'s Sunday, overdue included (``later``: every
+    open 整改, whenever due), in the order given."""
+    _, sunday = week_of(today)
+    return [i for i in items if later or (i.due is not None and i.due <= sunday)]
 
 
 # --- the month ----------------------------------------------------------------------------------

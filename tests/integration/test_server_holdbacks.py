@@ -329,6 +329,12 @@ def test_the_servers_worklists_are_the_desktops(
             for r in due
         ] == server_due, day
         compared += bool(changed) + bool(due)
+        with store.read() as session:
+            every = worklists.followups_due(session, day, later=True)
+        with live.db().session() as session:
+            assert [r.code for r in server_worklists.weekly(session, COUNTY, day, later=True)] == [
+                r.code for r in every
+            ]
     assert compared >= 5
 
     answer = httpx.get(

@@ -20,24 +20,25 @@ router = APIRouter()
 
 Day = Annotated[date | None, Query()]
 Short = Annotated[str, Query(max_length=64)]
+Later = Annotated[bool, Query()]
 
 
 def _lists(
-    request: Request, current: Signed, day: date, station: str
+    request: Request, current: Signed, day: date, station: str, later: bool
 ) -> tuple[list[ChangedUnit], list[Rectification]]:
     with database(request).session() as session:
         return (
             worklists.daily(session, current.caller, day, station or None),
-            worklists.weekly(session, current.caller, day, station or None),
+            worklists.weekly(session, current.caller, day, station or None, later=later),
         )
 
 
 @router.get("/worklists", response_class=HTMLResponse)
 def worklists_page(
-    request: Request, current: Signed, day: Day = None, station: Short = ""
+    request: Request, current: Signed, day: Day = None, station: Short = "", later: Later = False
 ) -> HTMLResponse:
     day = day or date.today()
-    changed, due = _lists(request, current, day, station)
+    changed, due = _lists(request, current, day, station, later)
     monday, sunday = week_of(day)
     return render(
         request,
@@ -50,13 +51,14 @@ def worklists_page(
         station=station,
         changed=changed,
         due=due,
+        later=later,
     )
 
 
 @router.get("/worklists/daily.xlsx")
 def daily_xlsx(request: Request, current: Signed, day: Day = None, station: Short = "") -> Response:
     day = day or date.today()
-    changed, _ = _lists(request, current, day, station)
+    changed, _ = _lists(request, current, day, station, False)
     return xlsx_response(
         f"{day.isoformat()}每天网上巡",
         "每天网上巡",
@@ -67,10 +69,10 @@ def daily_xlsx(request: Request, current: Signed, day: Day = None, station: Shor
 
 @router.get("/worklists/weekly.xlsx")
 def weekly_xlsx(
-    request: Request, current: Signed, day: Day = None, station: Short = ""
+    request: Request, current: Signed, day: Day = None, station: Short = "", later: Later = False
 ) -> Response:
     day = day or date.today()
-    _, due = _lists(request, current, day, station)
+    _, due = _lists(request, current, day, station, later)
     return xlsx_response(
         f"{day.isoformat()}每周回头看",
         "每周回头看",
