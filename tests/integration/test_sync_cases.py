@@ -30,6 +30,7 @@ from fieldapp.storage.models import Case, Unit
 from fieldapp.store import Store
 from fieldapp.sync.client import SyncClient, SyncReport
 from tests.integration import test_sync_support as support
+from tests.integration.console_support import close_clients, set_password, signed_in
 from tests.integration.test_sync_support import LiveServer, add_account, transport
 from tests.unit.test_cases import TODAY, make_units
 from tests.unit.test_worklists import code
@@ -134,6 +135,14 @@ def test_cases_reach_the_county_and_come_back_to_another_laptop(
             there = server_bulletin.month_summary(session, county, "2026-11", today=TODAY)
         line = next(s for s in here.stations if s.station == "五云所")
         assert (line.cases, line.recovered_fen, line.cases_year) == (12, 100500, 12)
+        # The county office sees the ledger on the 联络站's page of the console.
+        add_account(live.db(), "县局台账", "县局", "county")
+        set_password(live, "县局台账")
+        page = signed_in(live, "县局台账").get(f"/units/{code('LZ')}")
+        assert page.status_code == 200
+        assert "联络站台账（2026 年 12 件，挽回经济损失 1005.00 元）" in page.text
+        assert page.text.count("调解成功") == 10 and "村民11" in page.text
+        close_clients()
         assert [
             (s.station, s.cases, s.recovered_fen, s.cases_year) for s in there.stations if s.cases
         ] == [("五云所", 12, 100500, 12)]

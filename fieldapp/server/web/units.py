@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from fieldapp.domain.cases import CaseType, yuan
 from fieldapp.domain.events import EventKind
 from fieldapp.domain.lifecycle import State
 from fieldapp.domain.records import EvaluationKind
@@ -81,6 +82,14 @@ def unit_page(request: Request, current: Signed, credit_code: str) -> HTMLRespon
                     ReviewStatus(e.review_status),
                 )
             )
+        cases = [
+            wire.WireCase.model_validate_json(text)
+            for text in session.scalars(
+                select(m.Case.content_json)
+                .where(m.Case.unit_uuid == row.uuid)
+                .order_by(m.Case.consulted_at.desc())
+            )
+        ]
         assigned = session.execute(
             select(m.Assignment.year, m.Assignment.inspector)
             .where(m.Assignment.unit_uuid == row.uuid)
@@ -97,4 +106,19 @@ def unit_page(request: Request, current: Signed, credit_code: str) -> HTMLRespon
         events=[_event(e) for e in reversed(unit.events)],
         visits=visits,
         assigned=assigned,
+        cases=cases,
+        case_years=_case_years(cases),
+        case_type=lambda value: label_or(CaseType, value, "—"),
+        yuan=yuan,
     )
+
+
+def _case_years(cases: list[wire.WireCase]) -> list[tuple[int, int, str]]:
+    """Per year of 咨询时间 (newest first): the cases and the 挽回经济损失 they record."""
+    years: dict[int, list[wire.WireCase]] = {}
+    for case in cases:
+        years.setdefault(case.consulted_at.astimezone().year, []).append(case)
+    return [
+        (year, len(found), yuan(sum(c.recovered_fen for c in found)))
+        for year, found in sorted(years.items(), reverse=True)
+    ]
