@@ -72,19 +72,24 @@ def _new_pool() -> ProcessPoolExecutor:
 def _start() -> ProcessPoolExecutor:
     """A new pool. On Linux its workers are started from a thread of lower priority: niceness
     is per thread there and a process inherits the starting thread's, so a worker's own start
-    (the interpreter, the imports) already yields to the window, not only its work."""
-    if not sys.platform.startswith("linux"):
-        return _new_pool()
-    started: list[ProcessPoolExecutor] = []
+    (the interpreter, the imports) already yields to the window, not only its work.
+
+    Only the processes start there (the pool's ``_adjust_process_count``, as its first
+    ``submit`` would): the pool's own thread, which hands results over under the GIL, starts
+    at the window's priority with the first real ``submit``, so it is never a low-priority
+    thread holding the GIL the event loop waits for.
+    """
+    executor = _new_pool()
+    spawn = getattr(executor, "_adjust_process_count", None)
+    if not sys.platform.startswith("linux") or spawn is None:
+        return executor
     failed: list[BaseException] = []
 
     def start() -> None:
         try:
             _lower_priority()
-            executor = _new_pool()
             for _ in range(count()):
-                executor.submit(int)  # each starts a worker while none is idle yet
-            started.append(executor)
+                spawn()  # one worker each while none is idle yet
         except BaseException as exc:  # handed to the caller below
             failed.append(exc)
 
@@ -92,8 +97,9 @@ def _start() -> ProcessPoolExecutor:
     thread.start()
     thread.join()
     if failed:
+        executor.shutdown(wait=False, cancel_futures=True)
         raise failed[0]
-    return started[0]
+    return executor
 
 
 class _InCaller(Executor):
