@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from fieldapp.errors import InvalidInput
 from fieldapp.sync import wire
-from fieldapp.sync.transport import Transport
+from fieldapp.sync.transport import ServerRefused, SyncError, Transport
 
 TIMEOUT_SECONDS = 10.0
 
@@ -42,6 +42,16 @@ def check_server(server_url: str, token: str, ca_bundle: str = "") -> ServerAnsw
         before = datetime.now(UTC)
         me = wire.Me.model_validate(transport.request("GET", "/me"))
         after = datetime.now(UTC)
+    except ServerRefused:
+        raise  # the server answered: its reason (a refused token) says what to do
+    except SyncError as exc:
+        if "证书" in str(exc):
+            raise  # an untrusted certificate: the message names the CA setting
+        # No answer at all: the sync's wording (retries, confirmed evaluations) does not fit.
+        raise SyncError(
+            f"无法连接县局服务器 {url}：没有回应。请检查服务器地址是否正确、"
+            "本机是否已连上县局网络，然后再点「测试连接」"
+        ) from None
     finally:
         transport.close()
     local = before + (after - before) / 2

@@ -10,7 +10,11 @@ and offers 打开所在文件夹 (and the path can be copied).
 
 from __future__ import annotations
 
+import mimetypes
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -78,6 +82,10 @@ def preview_dialog(parent: QWidget | None, title: str, pages: list[QImage]) -> Q
     dialog.setWindowTitle(tr("printer.preview_title", title=title))
     dialog.printer().setDocName(title)
     dialog.paintRequested.connect(lambda target: paint_pages(target, pages))
+    screen = dialog.screen()
+    if screen is not None:  # the pages large enough to read, inside the screen
+        area = screen.availableGeometry()
+        dialog.resize(int(area.width() * 0.9), int(area.height() * 0.9))
     return dialog
 
 
@@ -101,6 +109,34 @@ def print_pdf(
             shown(dialog)
 
     return runner.submit_long(work, ready)
+
+
+def _no_program_for(path: Path) -> bool:
+    """On Linux, whether no program is set to open files like ``path`` (xdg-open starts even
+    when none is, and then fails where nobody sees it); elsewhere the system answers at once
+    (Windows' ShellExecute refuses a file type nothing opens), so never."""
+    if not sys.platform.startswith("linux") or shutil.which("xdg-mime") is None:
+        return False
+    kind = "inode/directory" if path.is_dir() else mimetypes.guess_type(path.name)[0]
+    if kind is None:
+        return False
+    try:
+        found = subprocess.run(
+            ["xdg-mime", "query", "default", kind],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return found.returncode == 0 and not found.stdout.strip()
+
+
+def open_or_tell(path: Path) -> None:
+    """Open ``path`` with the system's program; with none, say where it is (:func:`tell_where`)."""
+    if _no_program_for(path) or not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+        tell_where(path)
 
 
 def open_folder(path: Path) -> bool:

@@ -14,8 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import cast
 
-from PySide6.QtCore import QDate, QObject, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QDate, QObject, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -43,10 +42,9 @@ from fieldapp.ui.tasks import TaskRunner
 def open_document(path: Path) -> None:
     """Open a written PDF (or a folder of them) in the system's viewer; with none, say where it
     is and offer 打开所在文件夹."""
-    if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
-        from fieldapp.ui.print_preview import tell_where
+    from fieldapp.ui.print_preview import open_or_tell
 
-        tell_where(Path(path))
+    open_or_tell(Path(path))
 
 
 def reports_folder(store: Store) -> Path:

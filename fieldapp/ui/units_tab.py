@@ -191,8 +191,20 @@ class UnitsTab(QWidget):
     def _layout(self) -> None:
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
-        for combo in (self.station_combo, self.type_combo, self.state_combo, self.industry_combo):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.search.setMinimumWidth(200)  # at 1024×768 the combos give way, not the search
+        # Each combo as wide as a few characters (a long type or industry is cut, its popup
+        # shows it whole), so the filter row fits 1024 pixels with the search still readable.
+        for combo, chars in (
+            (self.station_combo, 4),
+            (self.type_combo, 7),
+            (self.state_combo, 4),
+            (self.industry_combo, 6),
+        ):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(chars)
+            _fit_popup(combo)
             filters.addWidget(combo)
         filters.addWidget(self.not_evaluated)
         filters.addWidget(self.rectification_due)
@@ -223,8 +235,6 @@ class UnitsTab(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([960, 400])
         splitter.setChildrenCollapsible(False)
-        for combo in (self.station_combo, self.type_combo, self.state_combo, self.industry_combo):
-            combo.setMinimumContentsLength(4)  # a long type name is cut, not the window widened
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.export_button)
@@ -317,6 +327,7 @@ class UnitsTab(QWidget):
                 self.station_combo.addItem(name, name)
             index = self.station_combo.findData(chosen) if chosen else 0
             self.station_combo.setCurrentIndex(max(index, 0))
+            _fit_popup(self.station_combo)
         finally:
             self.station_combo.blockSignals(False)
 
@@ -819,6 +830,12 @@ def render_detail(unit: UnitDetail) -> str:
         parts.append(f"<tr><td nowrap>{event.occurred_on}</td>{cells}</tr>")
     parts.append("</table>")
     return "".join(parts)
+
+
+def _fit_popup(combo: QComboBox) -> None:
+    """The combo's list as wide as its longest entry, however narrow the combo is."""
+    view = combo.view()
+    view.setMinimumWidth(view.sizeHintForColumn(0) + 2 * view.frameWidth() + 16)
 
 
 def _filtering(query: UnitFilter) -> bool:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from fieldapp.imports.units import import_units
 from fieldapp.services import demo
 from fieldapp.storage.models import Evaluation
-from fieldapp.ui import printing
+from fieldapp.ui import print_preview, printing
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.printing import BatchPrintDialog
 from fieldapp.ui.tasks import TaskRunner
@@ -123,6 +123,7 @@ def test_without_a_pdf_viewer_the_app_says_where_and_opens_the_folder(
         return len(asked) > 1  # no PDF viewer; the file manager opens the folder
 
     monkeypatch.setattr(QDesktopServices, "openUrl", no_viewer)
+    monkeypatch.setattr(print_preview, "_no_program_for", lambda _path: False)
     sheet = tmp_path / "评价表-1.pdf"
     sheet.write_bytes(b"%PDF-1.4")
     printing.open_document(sheet)
@@ -220,3 +221,20 @@ def test_worklists_tab_lists_today_and_writes_the_bulletin(
     xlsx = tmp_path / "bulletin.xlsx"
     tab.write_bulletin(xlsx, tab.chosen_month(), "五云所")
     assert opened[-1] == xlsx and xlsx.stat().st_size > 0
+
+
+def test_with_no_program_set_for_pdf_it_says_where_without_trying(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tried: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: tried.append(url) or True)
+    monkeypatch.setattr(print_preview, "_no_program_for", lambda path: path.suffix == ".pdf")
+    sheet = tmp_path / "整改通知书-1.pdf"
+    sheet.write_bytes(b"%PDF-1.4")
+    printing.open_document(sheet)
+    box = next(
+        w for w in QApplication.allWidgets() if w.objectName() == "savedWhere" and w.isVisible()
+    )
+    assert isinstance(box, QMessageBox) and str(sheet) in box.informativeText()
+    assert tried == []  # xdg-open would start and fail where nobody sees it
+    box.close()
