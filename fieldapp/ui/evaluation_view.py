@@ -937,8 +937,9 @@ class EvaluationView(QWidget):
         self.table.doubleClicked.connect(lambda _index: self.edit_note())
         self.add_item_photo.clicked.connect(lambda: self.choose_photos(for_item=True))
         self.add_general_photo.clicked.connect(lambda: self.choose_photos(for_item=False))
-        self.photos.itemDoubleClicked.connect(self._preview)
-        self.previous_photos.itemDoubleClicked.connect(self._preview)
+        # Activated: a double-click, or Enter on a thumbnail (the keyboard's way to the preview).
+        self.photos.itemActivated.connect(self._preview)
+        self.previous_photos.itemActivated.connect(self._preview)
         self.photos.currentItemChanged.connect(lambda *_args: self._update_remove())
         self.remove_photo_action.triggered.connect(lambda _checked=False: self.remove_photo())
         self.link_photo_action.triggered.connect(lambda _checked=False: self.link_photo())

@@ -191,9 +191,8 @@ class UnitsTab(QWidget):
     def _layout(self) -> None:
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
-        self.search.setMinimumWidth(200)  # at 1024×768 the combos give way, not the search
         # Each combo as wide as a few characters (a long type or industry is cut, its popup
-        # shows it whole), so the filter row fits 1024 pixels with the search still readable.
+        # shows it whole), so at 1024×768 the search keeps a readable width.
         for combo, chars in (
             (self.station_combo, 4),
             (self.type_combo, 7),

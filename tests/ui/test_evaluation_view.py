@@ -374,8 +374,8 @@ def test_attaching_a_photo_shows_its_thumbnail(
         photos = service.get(session, evaluation_id).photos
         assert [(p.checklist_id, p.item_code) for p in photos] == [(item.checklist_id, item.code)]
 
-    # Double-click opens a larger preview.
-    view.photos.itemDoubleClicked.emit(thumb)
+    # Double-click (or Enter) activates it: a larger preview opens.
+    view.photos.itemActivated.emit(thumb)
     preview = view.findChild(QDialog, "photoPreview")
     assert preview is not None and preview.isVisible()
     preview.close()

@@ -484,3 +484,17 @@ def test_progress_and_held_back_units_export_to_excel(
     rows = [[c.value for c in row] for row in load_workbook(out).active.iter_rows()]
     assert len(rows) == tab.table.rowCount() + 1
     assert rows[0][0] == tab.table.horizontalHeaderItem(0).text()
+
+
+def test_enter_on_a_thumbnail_opens_the_large_preview(
+    window: MainWindow, store: Any, qtbot: Any
+) -> None:
+    view = open_view(window, start(store))
+    view.attach([str(PHOTO)], for_item=True)
+    assert view.photos.count() == 1
+    view.photos.setFocus()
+    view.photos.setCurrentRow(0)
+    QTest.keyClick(view.photos, Qt.Key.Key_Return)
+    previews = [w for w in view.findChildren(PhotoPreview) if w.isVisible()]
+    assert len(previews) == 1 and previews[0].photo_id is not None
+    previews[0].close()
