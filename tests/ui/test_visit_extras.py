@@ -498,3 +498,21 @@ def test_enter_on_a_thumbnail_opens_the_large_preview(
     previews = [w for w in view.findChildren(PhotoPreview) if w.isVisible()]
     assert len(previews) == 1 and previews[0].photo_id is not None
     previews[0].close()
+
+
+def test_a_section_pass_leaves_items_answered_through_others_to_them(
+    window: MainWindow, store: Any
+) -> None:
+    view = open_view(window, start(store))
+    items = view.model.items
+    linked = next(n for n, i in enumerate(items) if i.linked)
+    view.table.move_to(linked)
+    view.pass_section_button.click()
+    assert not [
+        w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox" and w.isVisible()
+    ]
+    mine = items[linked]
+    section = [
+        i for i in view.model.items if (i.checklist_id, i.group) == (mine.checklist_id, mine.group)
+    ]
+    assert all(i.result == "pass" for i in section if not i.linked)
