@@ -59,6 +59,10 @@ def _lower_priority() -> None:
         else:
             now = os.getpriority(os.PRIO_PROCESS, 0)
             os.setpriority(os.PRIO_PROCESS, 0, max(now, NICENESS))
+            if multiprocessing.parent_process() is not None:  # in a worker, not the starter
+                # A session of its own: where the kernel groups CPU time by session
+                # (autogroup), the workers' time is then not charged to the window's group.
+                os.setsid()
 
 
 def _new_pool() -> ProcessPoolExecutor:
