@@ -87,10 +87,12 @@ def test_attach_then_remove_with_the_delete_key(
     view.photos.setCurrentRow(0)
     assert view.remove_photo_button.isEnabled()
     assert view.remove_photo_action.isEnabled()
+    caption = view.photos.item(0).text()  # the item's code (and capture time, if known)
+    assert caption.startswith(view.model.item(0).code)
     view.photos.setFocus()
     qtbot.keyClick(view.photos, Qt.Key.Key_Delete)
 
-    assert asked == [sha[:8]]
+    assert asked == [caption]  # the question names the photo as its thumbnail does
     assert view.photos.count() == 0
     assert photo_rows(store, evaluation) == []
     assert view.model.item(0).photos == ()
