@@ -87,6 +87,7 @@ class FinalizeDialog(QDialog):
         layout.addWidget(self.verdict)
         layout.addWidget(self.summary)
         layout.addWidget(self.locks)
+        layout.addStretch(1)  # any spare height below the text, not between its lines
         layout.addWidget(self.buttons)
         self.setMinimumWidth(480)
         self.confirm.setFocus(Qt.FocusReason.OtherFocusReason)
