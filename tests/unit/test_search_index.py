@@ -172,3 +172,14 @@ def test_every_write_keeps_the_index_in_step(county) -> None:
         found = view.rows(connection, UnitFilter(before[12][0]), limit=None)
         assert 12 in [r.id for r in found]
         assert [r.id for r in view.rows(connection, UnitFilter("壹贰叁 新地址路"))] == [10]
+
+
+def test_a_restored_store_searches_as_the_one_backed_up(county, tmp_path) -> None:
+    """A restore brings the index with the database it belongs to."""
+    from fieldapp import backup
+    from fieldapp.store import Store
+
+    archive = backup.create(county.folder, tmp_path / "county.zip").path
+    backup.restore(archive, tmp_path / "restored")
+    with Store.open(tmp_path / "restored") as restored:
+        check(restored, ["超市", "市", "ma25", "ABC 超市", "解放街 号"])
