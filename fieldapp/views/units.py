@@ -207,9 +207,12 @@ def _read(query: UnitFilter) -> _Read:
     if found is None:
         return _Read("units AS u", where, params, "u.id")
     params["search"] = found
-    # The index drives: it yields matching rowids in order, so ORDER BY ... LIMIT stops early.
+    # The index drives (CROSS JOIN keeps it the outer loop): it yields matching rowids in order,
+    # so ORDER BY ... LIMIT stops early, and a station, type or state is checked on each match.
+    # Left to itself the planner may walk that filter's index and ask FTS5 about each unit in
+    # turn, several times slower (「缙云县」 and a state: 106 ms instead of 18 at 50,000 units).
     return _Read(
-        f"{SEARCH_INDEX} AS g JOIN units AS u ON u.id = g.rowid",
+        f"{SEARCH_INDEX} AS g CROSS JOIN units AS u ON u.id = g.rowid",
         [_MATCH, *where],
         params,
         "g.rowid",
