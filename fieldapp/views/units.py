@@ -136,7 +136,8 @@ def _escape_like(term: str) -> str:
 
 def filters(query: UnitFilter, table: str = "units") -> tuple[list[str], dict[str, Any]]:
     """SQL conditions over ``table`` and their parameters for everything in ``query`` but the
-    index lookup (:func:`match_query`): station, type, state, and any term it cannot answer."""
+    index lookup (:func:`match_query`): station, type, state, industry, and any term it cannot
+    answer."""
     where: list[str] = []
     params: dict[str, Any] = {}
     for n, term in enumerate(t for t in terms(query.search) if not _indexable(t)):
