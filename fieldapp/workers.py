@@ -48,8 +48,8 @@ def count() -> int:
 
 
 def _lower_priority() -> None:
-    """Run in each worker as it starts: yield the cores to the window when both are wanted.
-    (On Linux, also in the thread that starts the workers: see :func:`_start`.)"""
+    """Yield the cores to the window when both are wanted: in each worker as it starts and,
+    on Linux, in the thread that starts the workers (see :func:`_start`)."""
     with contextlib.suppress(OSError, AttributeError):
         if sys.platform == "win32":
             import ctypes
@@ -59,17 +59,23 @@ def _lower_priority() -> None:
         else:
             now = os.getpriority(os.PRIO_PROCESS, 0)
             os.setpriority(os.PRIO_PROCESS, 0, max(now, NICENESS))
-            if multiprocessing.parent_process() is not None:  # in a worker, not the starter
-                # A session of its own: where the kernel groups CPU time by session
-                # (autogroup), the workers' time is then not charged to the window's group.
-                os.setsid()
+
+
+def _worker_started() -> None:
+    """The pool's initializer: each worker, as it starts."""
+    _lower_priority()
+    if sys.platform != "win32":
+        with contextlib.suppress(OSError):
+            # A session of its own: where the kernel groups CPU time by session (autogroup),
+            # the workers' time is then not charged to the window's group.
+            os.setsid()
 
 
 def _new_pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=count(),
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_lower_priority,
+        initializer=_worker_started,
     )
 
 
