@@ -7,6 +7,7 @@ ticked on paper can be entered in the app later item by item against the same ve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer
 
 from fieldapp.checklists import Checklist
+from fieldapp.domain import links
 from fieldapp.reports import pdfkit
 from fieldapp.reports.output import atomic_output
 from fieldapp.reports.pdfkit import FRAME_WIDTH, UnitBlock, para
@@ -25,10 +27,17 @@ if TYPE_CHECKING:
     from fieldapp.store import Store
 
 BOX = "□"
+TICKED = "✓"  # in the printing font (☑ is not)
 ROW_HEIGHT = 11 * mm  # room to write a note by hand
 
 
-def _checklist_table(checklist: Checklist) -> list[Flowable]:
+def _checklist_table(
+    checklist: Checklist,
+    linked: Mapping[links.Key, tuple[links.Key, ...]],
+    not_applicable: Mapping[links.Key, str],
+) -> list[Flowable]:
+    """The items with boxes to tick; an item answered through others says 同 B5a instead, and
+    one the unit's facts make 不适用 has that box ticked and the reason (to cross out on site)."""
     widths = [12 * mm, 58 * mm, 13 * mm, 13 * mm, 13 * mm, 36 * mm]
     widths.append(FRAME_WIDTH - sum(widths))
     header = ["代码", "检查内容", "符合", "不符合", "不适用", "备注", "整改要求及期限"]
@@ -38,7 +47,15 @@ def _checklist_table(checklist: Checklist) -> list[Flowable]:
         text = para(item.text + ("（须拍照）" if item.photo_required else ""))
         needed = text.wrap(widths[1] - 6, 1000)[1] + 6  # cell padding
         heights.append(max(ROW_HEIGHT, needed))
-        rows.append([para(item.code), text, BOX, BOX, BOX, "", ""])
+        key = (checklist.id, item.code)
+        if key in linked:
+            same = para(links.same_as_label(linked[key]))
+            rows.append([para(item.code), text, "—", "—", "—", same, ""])
+        elif key in not_applicable:
+            reason = para(not_applicable[key].removeprefix(links.NA_PREFIX))
+            rows.append([para(item.code), text, BOX, BOX, TICKED, reason, ""])
+        else:
+            rows.append([para(item.code), text, BOX, BOX, BOX, "", ""])
     table = pdfkit.grid_table(
         rows,
         widths,
@@ -83,6 +100,8 @@ def write_blank(store: Store, unit_code: str, out: Path, kind: str = "post_evalu
         unit = units.by_code(session, unit_code)
         block = UnitBlock.of(unit)
         checklists = service.plan_checklists(store.library, unit)
+        reasons = links.not_applicable(checklists, links.facts_of(unit))
+    linked = links.links(checklists)
     title = f"放心消费单位{parsed.label}表"
     pins = "、".join(f"{c.id} 第 {c.version} 版" for c in checklists)
     story: list[Flowable] = [
@@ -107,7 +126,7 @@ def write_blank(store: Store, unit_code: str, out: Path, kind: str = "post_evalu
         ),
     ]
     for checklist in checklists:
-        story.extend(_checklist_table(checklist))
+        story.extend(_checklist_table(checklist, linked, reasons))
     story.append(_closing())
     with atomic_output(out) as tmp:
         pdfkit.build(tmp, title, story)

@@ -45,7 +45,9 @@ def test_blank_form_lists_the_composed_checklists(store: Store, tmp_path: Path) 
             assert item.code in body
     for label in ("符合", "不符合", "不适用", "整改要求及期限", "检查人员签名", "单位负责人签名"):
         assert label in body
-    assert body.count("□") >= 3 * sum(len(c.items) for c in composed)
+    # three boxes an item, but for those answered through others (same_as: 同 B5a instead)
+    to_tick = sum(1 for c in composed for i in c.items if not i.same_as)
+    assert body.count("□") >= 3 * to_tick
     assert_numbered(text, pages_of(out))
     assert_fonts_embedded(out)
     assert images_of(out) == 0
@@ -69,3 +71,26 @@ def test_blank_form_refuses_bad_requests(store: Store, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="不存在"):
         write_blank(store, SHOP, tmp_path / "missing" / "x.pdf")
     assert list(tmp_path.glob("*.pdf")) == []
+
+
+def test_blank_form_says_same_as_and_ticks_what_does_not_apply(
+    store: Store, tmp_path: Path
+) -> None:
+    """Issue 13: a linked item prints 同 B5a instead of boxes; a 农村家宴 item of a town
+    restaurant has 不适用 ticked with the reason, to cross out if the site says otherwise."""
+    from fieldapp.domain.uscc import make_code
+    from fieldapp.imports.units import import_units as load_units
+
+    code = make_code("92", "331122", "MA2C0005")
+    units_csv = tmp_path / "units.csv"
+    units_csv.write_text(
+        "统一社会信用代码,单位名称,经营地址,乡镇,所属所,单位类型,行业\n"
+        f"{code},缙云县五云好味饭店,缙云县五云街道新建路12号,五云街道,五云所,一般单位,餐饮\n",
+        encoding="utf-8",
+    )
+    with store.session() as session:
+        load_units(session, units_csv, actor="测试")
+    out = write_blank(store, code, tmp_path / "blank.pdf")
+    body = "".join(text_of(out).split())
+    assert "同B5a" in body and "同Q1、Q2" in body
+    assert "单位不在农村（地址未写明村，乡镇不是乡）" in body
