@@ -234,6 +234,8 @@ def cmd_show(args: argparse.Namespace, store: Store) -> int:
     rows = []
     for item in data["items"]:
         result = Answer(item["result"]).label if item["result"] else "未检查"
+        if item["same_as"]:  # answered through other items, as the window shows it
+            result = f"{result} · {item['same_as']}" if item["result"] else item["same_as"]
         if follow_up:
             old = item["previous"]["result"]
             result = f"上次{Answer(old).label if old else '未检查'} → {result}"
