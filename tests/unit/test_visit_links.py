@@ -3,6 +3,7 @@ make 不适用 (applies_when), one rule for the service, the verdict, the read m
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -334,3 +335,15 @@ def test_a_link_to_an_item_no_checklist_has_is_named_by_the_library_and_check(
     (county / "links.toml").write_text(text.replace("Q99", "Q2"), encoding="utf-8")
     assert Library.load(county).problems == []
     assert main(["checklists", "check", str(county / "links.toml")]) == 0
+
+
+def test_checklists_list_json_shows_each_items_source_link_and_condition(
+    capsys: pytest.CaptureFixture[str], store: Store
+) -> None:
+    assert main(["checklists", "list", "--json"]) == 0
+    entries = {e["id"]: e for e in json.loads(capsys.readouterr().out)}
+    items = {i["code"]: i for i in entries["general-1"]["item_list"]}
+    assert items["P2"]["same_as"] == ["bayou-bawu:B5a"] and items["P2"]["source"].startswith("[S4]")
+    assert items["C3"]["applies_when"]["not_industries"][0] == "catering"
+    banquet = entries["x-banquet-kitchen"]["item_list"][0]
+    assert banquet["applies_when"]["flags"] == ["rural"] and banquet["same_as"] == []
