@@ -61,8 +61,19 @@ def _lower_priority() -> None:
             os.setpriority(os.PRIO_PROCESS, 0, max(now, NICENESS))
 
 
+def _exit_with_parent() -> None:
+    """A worker outlives no parent. Workers block on the pool's queue, whose write end every
+    worker also holds, so a parent killed outright (a crash, ``kill -9``, a power button held)
+    would leave them waiting for ever, holding its files and its terminal's pipes."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        parent.join()
+        os._exit(0)
+
+
 def _worker_started() -> None:
     """The pool's initializer: each worker, as it starts."""
+    threading.Thread(target=_exit_with_parent, name="exit-with-parent", daemon=True).start()
     _lower_priority()
     if sys.platform != "win32":
         with contextlib.suppress(OSError):

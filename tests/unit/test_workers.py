@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 import threading
 
@@ -32,3 +34,29 @@ def test_a_worker_count_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     assert workers.count() == 3
     monkeypatch.setenv(workers.ENV, "")
     assert 1 <= workers.count() <= workers.MAX_WORKERS
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_workers_end_with_a_parent_killed_outright() -> None:
+    """A window killed with kill -9 leaves no worker behind: the workers held its output pipe,
+    so reading to its end returns only once every worker has gone."""
+    script = (
+        "import os, sys\n"
+        "from fieldapp import workers\n"
+        "pids = [workers.pool().submit(os.getpid).result() for _ in range(4)]\n"
+        "print(*sorted(set(pids)), flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, workers.ENV: "2"},
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().split()  # the workers are running
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=120)  # EOF: the workers closed the pipe as they ended
+    assert process.returncode == -signal.SIGKILL
