@@ -8,6 +8,7 @@ the case's ``version``, so the next sync sends it again.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,14 +52,10 @@ def _as_local(value: datetime | None) -> datetime | None:
 
 
 def _local_fields(fields: CaseFields) -> CaseFields:
-    return CaseFields(
-        case_type=fields.case_type,
-        consultant=fields.consultant,
+    return dataclasses.replace(
+        fields,
         consulted_at=_as_local(fields.consulted_at),
-        description=fields.description,
         handled_at=_as_local(fields.handled_at),
-        result=fields.result,
-        recovered_fen=fields.recovered_fen,
     )
 
 
@@ -125,15 +122,16 @@ def get(session: Session, case_id: int) -> Case:
 
 
 def fields_of(case: Case) -> CaseFields:
-    return CaseFields(
+    stored = CaseFields(
         case_type=case.case_type,
         consultant=case.consultant,
-        consulted_at=_as_local(case.consulted_at),
+        consulted_at=case.consulted_at,
         description=case.description,
-        handled_at=_as_local(case.handled_at),
+        handled_at=case.handled_at,
         result=case.result,
         recovered_fen=case.recovered_fen,
     )
+    return _local_fields(stored)
 
 
 def _year_range(year: int) -> tuple[datetime, datetime]:
