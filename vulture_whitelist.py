@@ -121,3 +121,8 @@ server_columns.changed_at  # logins.changed_at: when a console password was last
 # ReportLab calls this override of its QR encoder (fieldapp/reports/qr.py) from make().
 reportlab_hooks = Whitelist()
 reportlab_hooks.getBestMaskPattern
+
+# ReportLab's module-level setting, read by ReportLab when it writes images (reports/pdfkit.py:
+# photos go in as JPEG, not re-encoded as ASCII85).
+rl_config = Whitelist()
+rl_config.useA85

@@ -509,11 +509,9 @@ def _overview(
 
     import httpx
 
-    from fieldapp.server import holdback_counts
+    from fieldapp.server import accounts, holdback_counts
     from fieldapp.server.models import utc_now
     from fieldapp.server.web import signin
-
-    from fieldapp.server import accounts
 
     with server.app.state.db.session() as session:
         accounts.add_user(session, "县局总览测量", "县局", "county")
