@@ -89,7 +89,7 @@ def test_bundle_is_lean_and_complete(bundle: Path) -> None:
         p.name for p in (ROOT / "fieldapp/storage/migrations/versions").glob("*.py")
     )
     qt = {p.name.split(".")[0] for p in (internal / "PySide6").glob("Qt*.so")}
-    assert qt == {"QtCore", "QtGui", "QtWidgets"}
+    assert qt == {"QtCore", "QtGui", "QtWidgets", "QtPrintSupport"}  # the print dialog
     names = {p.name for p in internal.rglob("*")}
     assert not {"tkinter", "_tkinter", "pytest", "fastapi", "uvicorn"} & {
         n.split(".")[0] for n in names
