@@ -35,7 +35,7 @@ def test_about_from_the_help_menu(qtbot: Any, store: Any) -> None:
             assert f"{entry.checklist.id}　第 {entry.checklist.version} 版" in listed
         dialog.copy_button.click()
         copied = QApplication.clipboard().text()
-        assert f"版本：{__version__}" in copied and "bayou-bawu v1" in copied
+        assert f"版本：{__version__}" in copied and "bayou-bawu v2" in copied
         dialog.close()
     finally:
         window.shutdown()
