@@ -199,14 +199,14 @@ def test_snapshots_are_written_once_not_at_every_open(tmp_path: Path, writes: li
     county = folder / "checklists"
     county.mkdir()
     source = (BUNDLED_DIR / "bayou-bawu.toml").read_text("utf-8")
-    assert "version = 1" in source
-    new_version = source.replace("version = 1", "version = 2", 1)
-    (county / "bayou-bawu-2.toml").write_text(new_version, encoding="utf-8")
+    assert "version = 2" in source
+    new_version = source.replace("version = 2", "version = 3", 1)
+    (county / "bayou-bawu-3.toml").write_text(new_version, encoding="utf-8")
     with Store.open(folder, readonly=True) as store:  # read-only: read from the file, not stored
-        assert store.library.get("bayou-bawu", 2).version == 2
+        assert store.library.get("bayou-bawu", 3).version == 3
     assert writes == []
     with Store.open(folder) as store, store.read() as session:
-        assert session.get(ChecklistSnapshot, ("bayou-bawu", 2)) is not None
+        assert session.get(ChecklistSnapshot, ("bayou-bawu", 3)) is not None
     assert len([w for w in writes if "checklist_snapshots" in w]) == 1
     writes.clear()
     with Store.open(folder):
@@ -222,17 +222,17 @@ def test_a_changed_file_of_a_recorded_version_is_flagged_not_recorded(
     county = folder / "checklists"
     county.mkdir(parents=True)
     source = (BUNDLED_DIR / "bayou-bawu.toml").read_text("utf-8")
-    (county / "v2.toml").write_text(source.replace("version = 1", "version = 2", 1), "utf-8")
+    (county / "v3.toml").write_text(source.replace("version = 2", "version = 3", 1), "utf-8")
     with Store.open(folder, create=True) as store:
         store.library  # noqa: B018 - loading it records the snapshots
-    edited = source.replace("version = 1", "version = 2", 1).replace("有证照明示", "有证照", 1)
-    (county / "v2.toml").write_text(edited, encoding="utf-8")
+    edited = source.replace("version = 2", "version = 3", 1).replace("有证照明示", "有证照", 1)
+    (county / "v3.toml").write_text(edited, encoding="utf-8")
     writes.clear()
     with Store.open(folder, readonly=readonly) as store:
         assert any("内容与已记录的不同" in p for p in store.library.problems)
-        assert store.library.get("bayou-bawu", 2).items[0].text == "有证照明示"  # as recorded
+        assert store.library.get("bayou-bawu", 3).items[0].text == "有证照明示"  # as recorded
         with store.read() as session:
-            row = session.get(ChecklistSnapshot, ("bayou-bawu", 2))
+            row = session.get(ChecklistSnapshot, ("bayou-bawu", 3))
             assert row is not None and "有证照明示" in row.content_json
     assert writes == []
 
@@ -460,7 +460,7 @@ def test_first_uses_from_many_threads_neither_deadlock_nor_load_twice(tmp_path: 
             try:
                 start.wait()
                 with store.session() as session:
-                    assert store.library.get("bayou-bawu", 1) is not None
+                    assert store.library.get("bayou-bawu", 2) is not None
                     session.scalar(select(func.count()).select_from(ChecklistSnapshot))
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
