@@ -71,6 +71,7 @@ def read_notice(store: Store, evaluation_id: int) -> NoticeData:
         NoticeItem(i.checklist_title, i.code, i.text, i.rectify or "", i.due)
         for i in record.items
         if i.result == Answer.FAIL.value
+        and not i.linked  # the same requirement as the item it is answered through, listed once
     ]
     if not failed:
         raise InvalidInput(

@@ -56,6 +56,7 @@ def test_a_notice_lists_the_failed_items_on_one_page(store: Store, tmp_path: Pat
         f"{OFFICE}（盖章）",
     ):
         assert needle in body, needle
+    assert "P2" not in body and "CT4" not in body  # 同 B5a: its requirement is listed once
     assert_fonts_embedded(out)
 
 

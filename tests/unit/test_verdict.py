@@ -21,10 +21,10 @@ def test_everything_met_passes() -> None:
 def test_unanswered_items_make_it_incomplete() -> None:
     checklists = composed()
     answers = all_pass(checklists)
-    del answers[("bayou-bawu", "B3a")]
+    del answers[("bayou-bawu", "B3b")]  # B3a is answered through Q1 and Q2 (same_as)
     verdict = judge(checklists, answers)
     assert verdict.outcome is Outcome.INCOMPLETE
-    assert verdict.unanswered == [("bayou-bawu", "B3a")]
+    assert verdict.unanswered == [("bayou-bawu", "B3b")]
 
 
 def test_any_bayou_bawu_failure_fails() -> None:
@@ -37,22 +37,22 @@ def test_any_bayou_bawu_failure_fails() -> None:
 
 def test_veto_gate_fails_and_is_explained() -> None:
     checklists = composed()
-    answers = all_pass(checklists) | {("general-1", "G2"): Answer.FAIL}
+    answers = all_pass(checklists) | {("general-1", "G3"): Answer.FAIL}  # no 八有八无 item is G3
     verdict = judge(checklists, answers)
     assert verdict.outcome is Outcome.FAIL
-    assert verdict.explain().startswith("不通过：G2 ")
+    assert verdict.explain().startswith("不通过：G3 ")
     assert "否决项" in verdict.explain()
 
 
 def test_ordinary_failure_asks_for_rectification_and_na_is_fine() -> None:
     checklists = composed()
     answers = all_pass(checklists) | {
-        ("general-1", "Q5"): Answer.FAIL,
+        ("general-1", "Q3"): Answer.FAIL,  # Q5 would fail 八有八无's B6a and B6b with it
         ("x-catering", "CT5"): Answer.NA,  # 外卖封签: no delivery
     }
     verdict = judge(checklists, answers)
     assert verdict.outcome is Outcome.RECTIFY
-    assert verdict.explain().startswith("需整改：Q5 ")
+    assert verdict.explain().startswith("需整改：Q3 ")
 
 
 def test_warn_gate_only_warns() -> None:
