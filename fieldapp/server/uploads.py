@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fieldapp.server import models as m
@@ -44,14 +45,17 @@ def record(session: Session, account_id: int, sha256: str, size: int, now: datet
     """Count ``sha256`` against the account unless a committed batch already references it."""
     if session.get(m.Blob, sha256) is not None:
         return
-    row = session.get(m.PendingUpload, (sha256, account_id))
-    if row is None:
-        session.add(
-            m.PendingUpload(sha256=sha256, account_id=account_id, size=size, uploaded_at=now)
-        )
-    else:
-        row.size = size
-        row.uploaded_at = now
+    values = {"size": size, "uploaded_at": now}
+    key = (m.PendingUpload.sha256 == sha256, m.PendingUpload.account_id == account_id)
+    if getattr(
+        session.execute(update(m.PendingUpload).where(*key).values(**values)), "rowcount", 0
+    ):
+        return
+    try:
+        with session.begin_nested():
+            session.add(m.PendingUpload(sha256=sha256, account_id=account_id, **values))
+    except IntegrityError:  # the same file from the same account at the same moment: counted
+        pass
 
 
 def settle(session: Session, hashes: Iterable[str]) -> None:

@@ -130,3 +130,16 @@ def test_a_commit_settles_the_uploads_it_references(
     stray = b"a photo no batch names"
     assert _put(live, token, stray).status_code == 200
     assert _pending(live, "县局管理员") == len(stray)
+
+
+def test_one_file_sent_at_once_from_several_devices_of_an_account_is_counted_once(
+    live: LiveServer,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    token = add_account(live.db(), "甲", "五云所", "inspector")
+    photo = b"the same photo from ten devices" * 1000
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda _: _put(live, token, photo).status_code, range(10)))
+    assert answers == [200] * 10
+    assert _pending(live, "甲") == len(photo)
