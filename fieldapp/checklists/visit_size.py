@@ -41,7 +41,7 @@ def samples() -> list[tuple[str, UnitFacts]]:
     for industry in INDUSTRIES:
         if industry.code == OTHER_INDUSTRY:
             continue
-        kind = UnitType.FACTORY if industry.code == "manufacturing" else UnitType.GENERAL
+        kind = UnitType.FACTORY if industry.factory else UnitType.GENERAL
         found.append((industry.label, facts_of(SampleUnit(kind, industry.code))))
     village = SampleUnit(UnitType.GENERAL, "catering", address="缙云县舒洪镇仁岸村3号")
     found.append(("餐饮（在村）", facts_of(village)))

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from fieldapp.domain.verdict import Answer
-from fieldapp.domain.vocab import UnitType, canon, industry_label
+from fieldapp.domain.vocab import UnitType, canon, industry_label, parse_industry
 
 Key = tuple[str, str]  # (checklist id, item code)
 
@@ -125,10 +125,11 @@ def facts_of(unit: _UnitRecord) -> UnitFacts:
     unit_type = UnitType(unit.unit_type)
     flags: dict[Flag, str] = {}
     village = _village(unit.address or "")
+    industry = parse_industry(unit.industry or "")
     if unit_type in _RURAL_TYPES:
         flags[Flag.RURAL] = f"单位类型为{unit_type.label}"
-    elif unit.industry == "banquet_kitchen":
-        flags[Flag.RURAL] = f"行业为{industry_label(unit.industry)}"
+    elif industry is not None and industry.rural:
+        flags[Flag.RURAL] = f"行业为{industry.label}"
     elif unit.town.strip().endswith("乡"):
         flags[Flag.RURAL] = f"所在乡镇为{unit.town.strip()}"
     elif village is not None:
@@ -136,8 +137,8 @@ def facts_of(unit: _UnitRecord) -> UnitFacts:
     online = [v for v in (unit.online_shop_name, unit.online_platform, unit.online_url) if v]
     if online:
         flags[Flag.ONLINE] = f"登记了网店（{online[0]}）"
-    elif unit.industry == "online":
-        flags[Flag.ONLINE] = f"行业为{industry_label(unit.industry)}"
+    elif industry is not None and industry.online:
+        flags[Flag.ONLINE] = f"行业为{industry.label}"
     if unit.cross_store_return:
         flags[Flag.CROSS_STORE_RETURN] = "档案标注异地异店"
     if unit.compensation_fund:

@@ -99,6 +99,9 @@ class Industry:
     code: str
     label: str
     aliases: tuple[str, ...] = ()
+    rural: bool = False  # its units are in the countryside (checklists' applies_when 农村)
+    online: bool = False  # its units sell online (applies_when 线上销售)
+    factory: bool = False  # its units are built as 放心工厂 rather than 放心消费单位
 
 
 # The industries of DOMAIN.md A(iii), then those the seeds name besides (seed 000 annexes 1 and 2
@@ -112,7 +115,9 @@ INDUSTRIES: tuple[Industry, ...] = (
         ("商场", "超市", "商店", "零售", "商场超市", "便利店", "百货", "旅游商店", "放心商店"),
     ),
     Industry("catering", "餐饮", ("餐饮服务", "饭店", "餐馆", "酒店餐饮", "放心餐饮")),
-    Industry("online", "网店/电商/直播", ("网店", "电商", "电子商务", "直播", "网络销售")),
+    Industry(
+        "online", "网店/电商/直播", ("网店", "电商", "电子商务", "直播", "网络销售"), online=True
+    ),
     Industry(
         "market",
         "农贸市场/专业市场",
@@ -122,7 +127,12 @@ INDUSTRIES: tuple[Industry, ...] = (
         ),
     ),
     Industry("tourism", "景区/旅游", ("景区", "旅游", "酒店", "宾馆", "民宿", "旅行社", "住宿")),
-    Industry("manufacturing", "生产制造(放心工厂)", ("生产制造", "制造业", "工厂", "生产企业")),
+    Industry(
+        "manufacturing",
+        "生产制造(放心工厂)",
+        ("生产制造", "制造业", "工厂", "生产企业"),
+        factory=True,
+    ),
     Industry("pharmacy", "药店/医药", ("药店", "医药", "药房", "医药零售")),
     Industry("auto", "汽车销售维修", ("汽车", "4s店", "汽车4s店", "汽车维修", "汽修", "汽车销售")),
     Industry(
@@ -221,6 +231,7 @@ INDUSTRIES: tuple[Industry, ...] = (
         "banquet_kitchen",
         "农村家宴放心厨房",
         ("农村家宴", "家宴厨房", "家宴放心厨房", "家宴中心", "改造提升农村家宴放心厨房"),
+        rural=True,
     ),
     Industry("other", "其他", ("其它", "其他行业")),
 )
