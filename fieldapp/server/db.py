@@ -9,7 +9,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fieldapp.server.models import Counter
@@ -103,3 +104,30 @@ def next_seq(session: Session) -> int:
 
 def current_seq(session: Session) -> int:
     return int(session.scalar(select(Counter.value).where(Counter.name == SEQ)) or 0)
+
+
+def put_row(session: Session, model: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
+    """The row of ``model`` at ``key`` holds ``values``: updated if it exists, else inserted. A
+    row inserted by another worker or request at the same moment is no error (theirs stays:
+    it was written from the same state)."""
+    where = [getattr(model, name) == value for name, value in key.items()]
+    if getattr(session.execute(update(model).where(*where).values(**values)), "rowcount", 0):
+        return
+    try:
+        with session.begin_nested():
+            session.add(model(**key, **values))
+    except IntegrityError:
+        pass
+
+
+def change_stamp(session: Session, *models: Any) -> str:
+    """The state of ``models``' tables: each one's newest change number (every write takes a
+    new one, in commit order) and its row count. Read before the data it stamps, so what is
+    kept under it is never older than it."""
+    parts = []
+    for model in models:
+        newest, rows = session.execute(
+            select(func.coalesce(func.max(model.seq), 0), func.count()).select_from(model)
+        ).one()
+        parts.append(f"{newest}:{rows}")
+    return " ".join(parts)

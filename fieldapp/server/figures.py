@@ -53,6 +53,7 @@ from fieldapp.domain.targets import RatioKind, TargetKind
 from fieldapp.domain.vocab import UnitType
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller
+from fieldapp.server.db import change_stamp, put_row
 from fieldapp.services import plan, plan_progress
 from fieldapp.services import progress as progress_service
 from fieldapp.services.plan_progress import (
@@ -528,16 +529,8 @@ SHARE_CHUNK = 5000
 
 
 def stamp(session: Session) -> str:
-    """The state of what the figures count: each table's newest change number (every write
-    takes a new one, in commit order) and its row count. Read before the data, so a cached
-    answer is never older than its stamp."""
-    parts = []
-    for model in (m.Unit, m.Target, m.PlanYear, m.RatioTarget):
-        newest, rows = session.execute(
-            select(func.coalesce(func.max(model.seq), 0), func.count()).select_from(model)
-        ).one()
-        parts.append(f"{newest}:{rows}")
-    return " ".join(parts)
+    """The state of what the figures count (:func:`fieldapp.server.db.change_stamp`)."""
+    return change_stamp(session, m.Unit, m.Target, m.PlanYear, m.RatioTarget)
 
 
 def county_figures(session: Session, year: int, today: date) -> tuple[Progress, PlanProgress]:
@@ -559,22 +552,11 @@ def county_figures(session: Session, year: int, today: date) -> tuple[Progress, 
 
 
 def _store(session: Session, year: int, today: date, current: str, body: str) -> None:
-    """Keep ``body`` for (``year``, ``today``); another worker storing the same at the same
-    moment is no error (the first one stays)."""
+    """Keep ``body`` for (``year``, ``today``), and no other day's."""
     session.execute(delete(m.FigureCache).where(m.FigureCache.today != today))
-    values = {"stamp": current, "body": body}
-    updated = session.execute(
-        update(m.FigureCache)
-        .where(m.FigureCache.year == year, m.FigureCache.today == today)
-        .values(**values)
+    put_row(
+        session, m.FigureCache, {"year": year, "today": today}, {"stamp": current, "body": body}
     )
-    if getattr(updated, "rowcount", 0):
-        return
-    try:
-        with session.begin_nested():
-            session.add(m.FigureCache(year=year, today=today, **values))
-    except IntegrityError:
-        pass  # stored by another worker in the meantime: theirs is as good
 
 
 def _loaded(body: str) -> tuple[Progress, PlanProgress]:

@@ -20,15 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.holdbacks import Reason
 from fieldapp.server import holdbacks
 from fieldapp.server import models as m
 from fieldapp.server.accounts import Caller
-from fieldapp.server.db import Database
+from fieldapp.server.db import Database, change_stamp, put_row
 from fieldapp.services import holdback_fold
 
 log = logging.getLogger(__name__)
@@ -52,14 +51,8 @@ class Counted:
 
 
 def stamp(session: Session) -> str:
-    """The state of what the lists read: each table's newest change number and row count."""
-    parts = []
-    for model in (m.Unit, m.Evaluation, m.Target):
-        newest, rows = session.execute(
-            select(func.coalesce(func.max(model.seq), 0), func.count()).select_from(model)
-        ).one()
-        parts.append(f"{newest}:{rows}")
-    return " ".join(parts)
+    """The state of what the lists read (:func:`fieldapp.server.db.change_stamp`)."""
+    return change_stamp(session, m.Unit, m.Evaluation, m.Target)
 
 
 def _body(lists: list[holdback_fold.StationHoldBacks]) -> str:
@@ -101,22 +94,10 @@ def count(db: Database, year: int, today: date) -> m.HoldBackCount:
 
 
 def _store(session: Session, row: m.HoldBackCount) -> None:
+    """Keep ``row``'s counts for its year and day, and no other day's."""
     session.execute(delete(m.HoldBackCount).where(m.HoldBackCount.today != row.today))
     values = {"stamp": row.stamp, "counted_at": row.counted_at, "body": row.body}
-    updated = session.execute(
-        update(m.HoldBackCount)
-        .where(m.HoldBackCount.year == row.year, m.HoldBackCount.today == row.today)
-        .values(**values)
-    )
-    if getattr(updated, "rowcount", 0):
-        return
-    try:
-        with session.begin_nested():
-            session.add(
-                m.HoldBackCount(year=row.year, today=row.today, **values)  # a detached copy
-            )
-    except IntegrityError:
-        pass  # stored by another worker in the meantime: theirs is as good
+    put_row(session, m.HoldBackCount, {"year": row.year, "today": row.today}, values)
 
 
 Later = Callable[..., object]  # runs a function with its arguments after the answer is sent

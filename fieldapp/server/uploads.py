@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from fieldapp.server import models as m
+from fieldapp.server.db import put_row
 
 DEFAULT_MAX_PENDING_BYTES = 2 * 1024 * 1024 * 1024  # two of the largest batches a client sends
 
@@ -45,17 +45,8 @@ def record(session: Session, account_id: int, sha256: str, size: int, now: datet
     """Count ``sha256`` against the account unless a committed batch already references it."""
     if session.get(m.Blob, sha256) is not None:
         return
-    values = {"size": size, "uploaded_at": now}
-    key = (m.PendingUpload.sha256 == sha256, m.PendingUpload.account_id == account_id)
-    if getattr(
-        session.execute(update(m.PendingUpload).where(*key).values(**values)), "rowcount", 0
-    ):
-        return
-    try:
-        with session.begin_nested():
-            session.add(m.PendingUpload(sha256=sha256, account_id=account_id, **values))
-    except IntegrityError:  # the same file from the same account at the same moment: counted
-        pass
+    key = {"sha256": sha256, "account_id": account_id}
+    put_row(session, m.PendingUpload, key, {"size": size, "uploaded_at": now})
 
 
 def settle(session: Session, hashes: Iterable[str]) -> None:
