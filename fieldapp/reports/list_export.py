@@ -9,6 +9,7 @@ name and renamed only when complete.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +20,20 @@ from fieldapp.reports.output import atomic_output
 MAX_WIDTH = 60
 
 
-def write_list_xlsx(
-    out: Path, sheet: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> Path:
-    """Write ``rows`` under ``headers`` to the one sheet ``sheet`` of the workbook ``out``."""
+def _value(value: Any, sheet: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone().replace(tzinfo=None)  # Excel keeps no offset: local time
+    if hasattr(value, "label") and not isinstance(value, str | int):
+        return value.label  # a domain enum, as the lists show it
+    return cells.xlsx_value(value, sheet)
+
+
+def list_workbook(sheet: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> Any:
+    """A workbook of one sheet ``sheet``: ``headers``, then ``rows`` (the window's lists and
+    the county console's alike)."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
-    out = Path(out)
-    if out.suffix.lower() != ".xlsx":
-        raise InvalidInput(f"{out}：导出的是 Excel 文件，请用以 .xlsx 结尾的文件名")
     book = Workbook(write_only=True)
     table = book.create_sheet(sheet[:31] or "Sheet1")  # Excel's limit on a sheet's name
     widths = [max(8, len(h) * 2 + 2) for h in headers]
@@ -43,10 +48,21 @@ def write_list_xlsx(
     table.freeze_panes = "A2"
     table.append(list(headers))
     for values in kept:
-        table.append([cells.xlsx_value(v, table) for v in values])
+        table.append([_value(v, table) for v in values])
+    return book
+
+
+def write_list_xlsx(
+    out: Path, sheet: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> Path:
+    """Write ``rows`` under ``headers`` to the one sheet ``sheet`` of the workbook ``out``."""
+    out = Path(out)
+    if out.suffix.lower() != ".xlsx":
+        raise InvalidInput(f"{out}：导出的是 Excel 文件，请用以 .xlsx 结尾的文件名")
+    book = list_workbook(sheet, headers, rows)
     with atomic_output(out) as tmp:
         book.save(tmp)
     return out
 
 
-__all__ = ["write_list_xlsx"]
+__all__ = ["list_workbook", "write_list_xlsx"]
