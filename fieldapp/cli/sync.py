@@ -42,7 +42,7 @@ def _remember(args: argparse.Namespace, store: Store) -> Settings:
 def cmd_sync(args: argparse.Namespace, store: Store) -> int:
     from fieldapp.sync.client import run_sync
 
-    current = _remember(args, store)
+    _remember(args, store)  # saved: the sync reads the store's settings as saved
 
     lines: dict[str, ProgressLine] = {}
 
@@ -51,7 +51,7 @@ def cmd_sync(args: argparse.Namespace, store: Store) -> int:
         if not args.quiet and total:
             lines.setdefault(stage, ProgressLine(stage))(done, total)
 
-    report = run_sync(store, current, progress=progress)
+    report = run_sync(store, progress=progress)
     if args.json:
         print_json(report.__dict__)
     else:

@@ -895,6 +895,7 @@ def run_sync(
     transport: Transport | None = None,
 ) -> SyncReport:
     """One full sync with the server in ``settings`` (default: the store's saved settings)."""
+    stored = settings is None  # the store's own settings, not ones given for this sync
     settings = settings or settings_module.load(store.folder)
     if transport is None:
         if not settings.server_url or not settings.has_token:
@@ -902,7 +903,7 @@ def run_sync(
                 "还没有设置县局服务器：请运行 fieldapp sync --server 地址 --token 令牌"
                 "（令牌由县局管理员用 fieldapp-server users add 生成）"
             )
-        if settings.server_token and settings == settings_module.load(store.folder):
+        if stored and settings.server_token:
             settings_module.save(store.folder, settings)  # a token left in the file moves out
         token = settings_module.server_token(store.folder, settings)
         if not token:
