@@ -549,3 +549,76 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     synced_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     sync_conflict: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# --- figures kept between counts (migration 0012; kept by triggers and services.progress_kept) ---
+
+
+class ChangeClock(Base):
+    """One row whose ``n`` every write to a table a kept figure reads moves on (triggers)."""
+
+    __tablename__ = "change_clock"  # the migration also checks id = 1
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class UnitMark(Base):
+    """The clock of a unit's last change that can move its progress (triggers)."""
+
+    __tablename__ = "unit_marks"
+
+    unit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, index=True)
+
+
+class ProgressShare(Base):
+    """What one unit adds to a year's figures, counted at clock ``seq``, holding for the
+    reference dates from ``since`` up to (not including) ``until``."""
+
+    __tablename__ = "progress_shares"
+    __table_args__ = (
+        Index("ix_progress_shares_until", "year", "until"),
+        Index("ix_progress_shares_since", "year", "since"),
+    )
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    unit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    since: Mapped[date] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    share: Mapped[str] = mapped_column(Text)
+
+
+class ProgressTotal(Base):
+    """How many units have a share, per year."""
+
+    __tablename__ = "progress_totals"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    share: Mapped[str] = mapped_column(Text, primary_key=True)
+    units: Mapped[int] = mapped_column(Integer)
+
+
+class ProgressYear(Base):
+    """What a year's shares were counted under, and the clock they are up to date with."""
+
+    __tablename__ = "progress_years"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    context: Mapped[str] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(Integer)
+    units: Mapped[int] = mapped_column(Integer)
+
+
+class KeptFigure(Base):
+    """A figure kept whole (e.g. the bulletin's hold-back counts) with the day and the clock it
+    was counted at."""
+
+    __tablename__ = "kept_figures"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    today: Mapped[date] = mapped_column(Date)
+    seq: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
