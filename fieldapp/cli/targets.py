@@ -110,13 +110,13 @@ def _pct(ratio: float | None) -> str:
 
 
 def cmd_progress(args: argparse.Namespace, store: Store) -> int:
-    from fieldapp.services import plan_progress
+    from fieldapp.services import plan_progress, progress_kept
     from fieldapp.services import progress as progress_service
 
     year = args.year or date.today().year
-    with store.read() as session:
-        report = progress_service.compute(session, year)
-        plan_report = plan_progress.compute(session, year, snapshots=report.snapshots)
+    with store.read() as session:  # a read-only open: the kept shares as they are
+        report = progress_kept.compute(session, year)
+        plan_report = plan_progress.compute(session, year)
     if args.json:
         print_json(progress_service.as_json(report) | {"plan": plan_report.as_dict()})
         return EXIT_OK

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import inspect
 import json
 import sys
 from collections import defaultdict
@@ -26,7 +25,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cache
-from pathlib import Path
 
 from sqlalchemy import (
     BigInteger,
@@ -309,10 +307,7 @@ _RULES = (counting, event_rules, lifecycle, targets_rules, vocab, progress_servi
 
 @cache
 def _rules_digest() -> str:
-    digest = hashlib.sha256()
-    for module in (*_RULES, sys.modules[__name__]):
-        digest.update(Path(inspect.getfile(module)).read_bytes())
-    return digest.hexdigest()
+    return progress_service.code_digest(*_RULES, sys.modules[__name__])
 
 
 def _context(year: int, first_deadline: date, plan_facts: PlanFacts) -> str:

@@ -13,15 +13,21 @@ complete over units listed. Deadlines come from the task year's settings (``plan
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from pathlib import Path
+from types import ModuleType
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from fieldapp import __version__
 from fieldapp.domain import counting
 from fieldapp.domain.counting import Count, HistoryEvent, Snapshot
 from fieldapp.domain.events import EventKind
@@ -33,6 +39,7 @@ from fieldapp.storage.models import Station, Unit, UnitEvent
 _FOLDED = (EventKind.STATE, EventKind.STATION, EventKind.UNIT_TYPE)
 
 UnitKey = int | str  # the desktop's unit id, the server's unit uuid
+Among = Select[tuple[int]] | None  # a statement selecting the desktop units to read (None: all)
 
 
 @dataclass
@@ -357,22 +364,25 @@ def as_json(progress: Progress) -> dict[str, object]:
 # --- the desktop store's facts ------------------------------------------------------------------
 
 
-def _units(session: Session, histories: dict[int, list[HistoryEvent]]) -> list[UnitFacts]:
+def _units(
+    session: Session, histories: dict[int, list[HistoryEvent]], among: Among = None
+) -> list[UnitFacts]:
     # Every unit, for every figure: unpacked in the order of the names given to columns(), as
     # cheap as by position (.mappings() costs 30 ms more for 50,000 units, row.name 140 ms)
-    rows = session.execute(
-        select(
-            Unit.id,
-            Station.name.label("station"),
-            Unit.unit_type,
-            Unit.entered_on,
-            Unit.name,
-            Unit.address,
-            Unit.industry,
-            Unit.contact_person,
-            Unit.contact_phone,
-        ).join(Station, Station.id == Unit.station_id)
-    ).columns(
+    statement = select(
+        Unit.id,
+        Station.name.label("station"),
+        Unit.unit_type,
+        Unit.entered_on,
+        Unit.name,
+        Unit.address,
+        Unit.industry,
+        Unit.contact_person,
+        Unit.contact_phone,
+    ).join(Station, Station.id == Unit.station_id)
+    if among is not None:
+        statement = statement.where(Unit.id.in_(among))
+    rows = session.execute(statement).columns(
         "id",
         "station",
         "unit_type",
@@ -397,9 +407,9 @@ def _units(session: Session, histories: dict[int, list[HistoryEvent]]) -> list[U
     return out
 
 
-def _histories(session: Session) -> dict[int, list[HistoryEvent]]:
+def _histories(session: Session, among: Among = None) -> dict[int, list[HistoryEvent]]:
     histories: dict[int, list[HistoryEvent]] = defaultdict(list)
-    rows = session.execute(
+    statement = (
         select(
             UnitEvent.unit_id,
             UnitEvent.id,
@@ -411,10 +421,21 @@ def _histories(session: Session) -> dict[int, list[HistoryEvent]]:
         )
         .where(UnitEvent.kind.in_(HISTORY_KINDS))
         .order_by(UnitEvent.id)
-    ).columns("unit_id", "id", "kind", "occurred_on", "to_state", "old_value", "new_value")
+    )
+    if among is not None:
+        statement = statement.where(UnitEvent.unit_id.in_(among))
+    rows = session.execute(statement).columns(
+        "unit_id", "id", "kind", "occurred_on", "to_state", "old_value", "new_value"
+    )
     for unit_id, order, kind, on, to_state, old, new in rows:  # by name, as in _units
         histories[unit_id].append(HistoryEvent(order, kind, on, to_state, old, new))
     return histories
+
+
+def unit_facts(session: Session, among: Among = None) -> list[UnitFacts]:
+    """The desktop store's units as the fold reads them: every one, or those ``among`` selects
+    (a statement selecting unit ids)."""
+    return _units(session, _histories(session, among), among)
 
 
 def snapshots(session: Session, when: date) -> dict[UnitKey, Snapshot]:
@@ -422,12 +443,14 @@ def snapshots(session: Session, when: date) -> dict[UnitKey, Snapshot]:
     return {unit.key: unit.at(when) for unit in _units(session, _histories(session))}
 
 
-def facts(session: Session, year: int, today: date | None = None) -> ProgressFacts:
-    """The desktop store's facts for ``year``'s progress."""
+def facts(
+    session: Session, year: int, today: date | None = None, *, units: bool = True
+) -> ProgressFacts:
+    """The desktop store's facts for ``year``'s progress (without the units: ``units=False``)."""
     return ProgressFacts(
         year=year,
         today=today or date.today(),
-        units=_units(session, _histories(session)),
+        units=unit_facts(session) if units else [],
         cells=plan.station_cells(session, year),
         deadlines=plan.deadlines_for(session, year),
         stations=plan.station_order(session),
@@ -439,3 +462,18 @@ def compute(session: Session, year: int, today: date | None = None) -> Progress:
 
 
 _TYPE_ORDER = {t.value: i for i, t in enumerate(UnitType)}
+
+
+def code_digest(*modules: ModuleType) -> str:
+    """A digest of the code of ``modules``, for figures kept by the code that counted them
+    (``progress_kept``, the server's ``figures``): their source files; in the frozen build,
+    whose modules are not files and whose code cannot change without a new build, the
+    program's version and the executable's size and time."""
+    digest = hashlib.sha256()
+    if getattr(sys, "frozen", False):
+        executable = Path(sys.executable).stat()
+        digest.update(f"{__version__} {executable.st_size} {executable.st_mtime_ns}".encode())
+        return digest.hexdigest()
+    for module in modules:
+        digest.update(Path(inspect.getfile(module)).read_bytes())
+    return digest.hexdigest()

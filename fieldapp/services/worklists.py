@@ -32,7 +32,7 @@ from fieldapp.domain.lifecycle import EXITS, State
 from fieldapp.domain.verdict import Answer, Outcome
 from fieldapp.domain.vocab import UnitType, label_or
 from fieldapp.errors import InvalidInput
-from fieldapp.services import evidence, holdback_fold
+from fieldapp.services import evidence, holdback_fold, progress_kept
 from fieldapp.services import progress as progress_service
 from fieldapp.services.checklists import ItemTexts
 from fieldapp.services.evaluations import FINALIZED, Kind
@@ -926,7 +926,7 @@ def month_facts(
         as_of=as_of,
         county=county,
         station=station_row.name if station_row else None,
-        progress=progress_service.compute(session, first.year, as_of),
+        progress=progress_kept.compute(session, first.year, as_of),
         holdbacks=holdback_facts(session, first.year, as_of, station_id),
         evaluations=[
             MonthEvaluation(

@@ -191,11 +191,14 @@ def hold_backs(
 
 
 def progress(store: Store, year: int) -> Progress:
-    """Progress is already plain dataclasses (no ORM objects), so it can cross as it is."""
-    from fieldapp.services import progress as progress_service
+    """The year's progress from the kept shares, brought up to date first (in short write
+    transactions: an answer saved meanwhile waits for one at most). Plain dataclasses (no ORM
+    objects), so it can cross as it is."""
+    from fieldapp.services import progress_kept
 
+    progress_kept.refresh(store, year)
     with store.read() as session:
-        return progress_service.compute(session, year)
+        return progress_kept.compute(session, year)
 
 
 @dataclass(frozen=True)

@@ -69,8 +69,10 @@ TICK = "UPDATE change_clock SET n = n + 1;"
 
 
 def _mark(unit: str) -> str:
+    """Move the clock on and mark ``unit`` with it: a mark is newer than any clock read before
+    the write (whichever of a table's triggers SQLite runs first)."""
     return (
-        "INSERT OR REPLACE INTO unit_marks (unit_id, seq) "
+        f"{TICK} INSERT OR REPLACE INTO unit_marks (unit_id, seq) "
         f"VALUES ({unit}, (SELECT n FROM change_clock));"
     )
 
