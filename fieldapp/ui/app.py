@@ -174,6 +174,28 @@ def start_sweep(window: MainWindow) -> int:
     return window.runner.submit_write(window.store.sweep_orphans, done, failed)
 
 
+def start_keeping_figures(window: MainWindow) -> int:
+    """Bring the year's kept progress shares up to date in the background (after an upgrade, or
+    a new day whose dated events move some units), so the progress tab and the bulletin read
+    them at once; it writes in short transactions, so an answer saved meanwhile hardly waits."""
+    from datetime import date
+
+    from fieldapp.services import progress_kept
+
+    store = window.store
+
+    def done(counted: int) -> None:
+        if counted:
+            log.info("counted %d units' progress shares again", counted)
+
+    def failed(exc: Exception) -> None:
+        log.warning("keeping the progress figures failed: %s", exc, exc_info=exc)
+
+    return window.runner.submit_long(
+        lambda: progress_kept.refresh(store, date.today().year), done, failed
+    )
+
+
 _active_window: MainWindow | None = None
 
 
@@ -197,6 +219,7 @@ def _window_once(
         # search and an evaluation come first, and the sweep (with the ORM and Pillow behind it)
         # never competes with them.
         QTimer.singleShot(SWEEP_DELAY_MS, window, lambda: start_sweep(window))
+        QTimer.singleShot(SWEEP_DELAY_MS, window, lambda: start_keeping_figures(window))
         if demo:
             start_demo(window)
         if notice is not None:

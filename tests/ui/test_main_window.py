@@ -307,6 +307,41 @@ def test_selecting_a_unit_shows_record_and_history(
 # --- the progress and checklist tabs --------------------------------------------------------
 
 
+def test_the_window_keeps_the_progress_figures_and_the_tab_shows_a_later_change(
+    qtbot: Any, store: Any, tmp_path: Path, make_window
+) -> None:
+    from fieldapp.services import progress, progress_kept
+    from fieldapp.storage.models import ProgressYear
+    from fieldapp.ui.app import start_keeping_figures
+    from fieldapp.ui.progress_tab import percent
+
+    year = date.today().year
+    fill(store, tmp_path, 300)
+    window = make_window()
+    start_keeping_figures(window)
+    qtbot.waitUntil(lambda: _kept(store, year), timeout=WAIT_MS)
+    with store.session() as session:  # a unit's phone cleared: 系统录入 drops by one
+        unit = session.scalars(select(Unit).where(Unit.contact_phone != "")).first()
+        unit.contact_phone = ""
+    tab = window.progress_tab
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.table.rowCount() > 0, timeout=WAIT_MS)
+    with store.read() as session:
+        folded = progress.compute(session, year)
+        kept = session.get(ProgressYear, year)
+        assert kept is not None and kept.units == 300
+        assert progress_kept.clock(session) >= kept.seq
+    row = next(r for r in range(tab.table.rowCount()) if tab.table.item(r, 0).text() == "单位合计")
+    assert tab.table.item(row, 9).text() == percent(folded.total("units").entry_ratio)
+
+
+def _kept(store: Any, year: int) -> bool:
+    from fieldapp.storage.models import ProgressYear
+
+    with store.read() as session:
+        return session.get(ProgressYear, year) is not None
+
+
 def test_progress_tab_shows_targets_and_deadlines(
     qtbot: Any, store: Any, tmp_path: Path, make_window
 ) -> None:
