@@ -82,7 +82,7 @@ def run(units: int, repeat: int, *, quick: bool = False) -> list[Result]:
             imported,
             *bench_search.run(store_dir, units, repeat),
             bench_startup.run(store_dir, units, photo_repeat),
-            bench_progress.run(store_dir, units, photo_repeat),
+            *bench_progress.run(store_dir, units, photo_repeat),
             *bench_photos.run(workdir, photo_repeat),
             bench_stall.run(workdir, stall_photos),
             bench_bulletin.run(store_dir, units, photo_repeat, workdir),
@@ -108,7 +108,7 @@ def run_scale(units: int, repeat: int) -> list[Result]:
             *bench_search.run(store_dir, units, repeat),
             bench_startup.run(store_dir, units, FULL_PHOTO_REPEAT),
             # Progress (and the bulletin, which computes it) take seconds here: fewer runs.
-            bench_progress.run(store_dir, units, FULL_PROCESS_REPEAT),
+            *bench_progress.run(store_dir, units, FULL_PROCESS_REPEAT),
             bench_bulletin.run(store_dir, units, FULL_PROCESS_REPEAT, workdir),
             *bench_process.run(workdir, units, FULL_PROCESS_REPEAT, store_dir),
         ]
