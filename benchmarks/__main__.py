@@ -85,7 +85,7 @@ def run(units: int, repeat: int, *, quick: bool = False) -> list[Result]:
             *bench_progress.run(store_dir, units, photo_repeat),
             *bench_photos.run(workdir, photo_repeat),
             bench_stall.run(workdir, stall_photos),
-            bench_bulletin.run(store_dir, units, photo_repeat, workdir),
+            *bench_bulletin.run(store_dir, units, photo_repeat, workdir),
             *bench_sheet.run(
                 workdir, photo_repeat, QUICK_SHEET_BATCH if quick else FULL_SHEET_BATCH
             ),
@@ -109,7 +109,7 @@ def run_scale(units: int, repeat: int) -> list[Result]:
             bench_startup.run(store_dir, units, FULL_PHOTO_REPEAT),
             # Progress (and the bulletin, which computes it) take seconds here: fewer runs.
             *bench_progress.run(store_dir, units, FULL_PROCESS_REPEAT),
-            bench_bulletin.run(store_dir, units, FULL_PROCESS_REPEAT, workdir),
+            *bench_bulletin.run(store_dir, units, FULL_PROCESS_REPEAT, workdir),
             *bench_process.run(workdir, units, FULL_PROCESS_REPEAT, store_dir),
         ]
 

@@ -58,7 +58,7 @@ def _forget(store: Store, year: int) -> None:
             kept.context = ""
 
 
-def _change_one(store: Store, flip: list[bool]) -> None:
+def change_one(store: Store, flip: list[bool]) -> None:
     """One unit's record changes (its phone blanked or restored: 系统录入 moves)."""
     with store.session() as session:
         unit = session.scalars(select(Unit).order_by(Unit.id).limit(1)).one()
@@ -96,7 +96,7 @@ def run(store_dir: Path, units: int, repeat: int) -> list[Result]:
             kept = median_time(lambda: fieldapp_progress(store, year), repeat)
 
             def after_change() -> float:
-                _change_one(store, flip)
+                change_one(store, flip)
                 with stopwatch() as elapsed:
                     fieldapp_progress(store, year)
                 return elapsed[0]
