@@ -183,3 +183,58 @@ def test_a_restored_store_searches_as_the_one_backed_up(county, tmp_path) -> Non
     backup.restore(archive, tmp_path / "restored")
     with Store.open(tmp_path / "restored") as restored:
         check(restored, ["超市", "市", "ma25", "ABC 超市", "解放街 号"])
+
+
+def test_station_type_state_and_industry_are_in_the_index_and_follow_each_change(county) -> None:
+    """A search with filters is answered by the index alone (migration 0013's facet tokens), finds
+    what the filters and a substring match find, and follows a unit moved to another station,
+    type, state or industry; no typed term matches a facet token."""
+
+    def expected(query: str, **wanted: object) -> list[int]:
+        connection = sqlite3.connect(county.database)
+        try:
+            rows = connection.execute(
+                "SELECT u.id, s.name, u.unit_type, u.state, u.industry FROM units u "
+                "JOIN stations s ON s.id = u.station_id"
+            ).fetchall()
+        finally:
+            connection.close()
+        facts = {r[0]: dict(station=r[1], unit_type=r[2], state=r[3], industry=r[4]) for r in rows}
+        units = stored(county.database)
+        return [
+            i for i in reference(units, query) if all(facts[i][k] == v for k, v in wanted.items())
+        ]
+
+    cases = [
+        ("市", {"station": "五云所", "unit_type": "general"}),
+        ("超市", {"state": "committed"}),
+        ("号", {"industry": "retail", "station": "壶镇分局"}),
+        ("解放街 号", {"unit_type": "no_reason_return", "state": "confirmed"}),
+        ("st", {}),
+        ("ty", {"station": "五云所"}),
+        ("Ωst", {}),
+        ("市", {"station": "没有这个所"}),
+    ]
+
+    def agree() -> None:
+        for query, wanted in cases:
+            unit_filter = UnitFilter(query, **wanted)  # type: ignore[arg-type]
+            found = expected(query, **wanted)
+            with county.raw_read() as connection:
+                assert view.count(connection, unit_filter) == len(found), (query, wanted)
+                assert [r.id for r in view.rows(connection, unit_filter, limit=None)] == found
+            with county.read() as session:
+                assert count(session, unit_filter) == len(found)
+
+    agree()
+    assert expected("市", station="五云所", unit_type="general")  # the cases find something
+    assert expected("超市", state="committed")
+    connection = sqlite3.connect(county.database)
+    with connection:  # plain SQL moves units: the triggers follow
+        connection.execute(
+            "UPDATE units SET station_id = (SELECT id FROM stations WHERE name = '五云所'), "
+            "unit_type = 'general', state = 'committed', industry = 'retail' WHERE id % 7 = 0"
+        )
+        connection.execute("INSERT INTO unit_grams(unit_grams) VALUES ('integrity-check')")
+    connection.close()
+    agree()
