@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from fieldapp.domain.events import EventKind
@@ -202,13 +202,33 @@ def _failing_units() -> ColumnElement[bool]:
     return or_(Unit.id.in_(own.scalar_subquery()), Unit.id.in_(pulled.scalar_subquery()))
 
 
-def _answered(session: Session, station_id: int | None) -> dict[int, list[Answered]]:
-    """Every finalised answer of the units with a 不符合 answer (in ``station_id``, or all), by
-    unit: this store's evaluations, named by row id, and the pulled ones of other laptops, by
-    uuid (a later visit on either closes or renews the other's 整改)."""
-    failing = select(Unit.id).where(_failing_units())
+def _failed_items(station_id: int | None) -> Subquery:
+    """(``unit_id``, ``checklist_id``, ``item_code``) of every finalised 不符合 answer, this
+    store's or pulled, each once: of the units of ``station_id``, or all."""
+    own = (
+        select(Evaluation.unit_id.label("unit_id"), AnswerRow.checklist_id, AnswerRow.item_code)
+        .join(AnswerRow, AnswerRow.evaluation_id == Evaluation.id)
+        .where(Evaluation.status == FINALIZED, AnswerRow.result == Answer.FAIL)
+    )
+    pulled = (
+        select(Unit.id, PulledAnswer.checklist_id, PulledAnswer.item_code)
+        .join(PulledEvaluation, PulledEvaluation.unit_uuid == Unit.uuid)
+        .join(PulledAnswer, PulledAnswer.evaluation_uuid == PulledEvaluation.uuid)
+        .where(PulledAnswer.result == Answer.FAIL)
+    )
     if station_id is not None:
-        failing = failing.where(Unit.station_id == station_id)
+        own = own.join(Unit, Unit.id == Evaluation.unit_id).where(Unit.station_id == station_id)
+        pulled = pulled.where(Unit.station_id == station_id)
+    return union(own, pulled).subquery("failed")
+
+
+def _answered(session: Session, station_id: int | None) -> dict[int, list[Answered]]:
+    """The finalised answers of the units with a 不符合 answer (in ``station_id``, or all), by
+    unit, to the items that failed at least once (narrowed in SQL as
+    :func:`~fieldapp.services.holdback_fold.rectification_answers` narrows them): this store's
+    evaluations, named by row id, and the pulled ones of other laptops, by uuid (a later visit
+    on either closes or renews the other's 整改)."""
+    items = _failed_items(station_id)
     own = (
         select(
             Evaluation.unit_id,
@@ -221,7 +241,16 @@ def _answered(session: Session, station_id: int | None) -> dict[int, list[Answer
             AnswerRow.rectify,
             EvaluationChecklist.version,
         )
-        .join(AnswerRow, AnswerRow.evaluation_id == Evaluation.id)
+        .select_from(items)
+        .join(Evaluation, Evaluation.unit_id == items.c.unit_id)
+        .join(
+            AnswerRow,
+            and_(
+                AnswerRow.evaluation_id == Evaluation.id,
+                AnswerRow.checklist_id == items.c.checklist_id,
+                AnswerRow.item_code == items.c.item_code,
+            ),
+        )
         .join(
             EvaluationChecklist,
             and_(
@@ -229,12 +258,12 @@ def _answered(session: Session, station_id: int | None) -> dict[int, list[Answer
                 EvaluationChecklist.checklist_id == AnswerRow.checklist_id,
             ),
         )
-        .where(Evaluation.status == FINALIZED, Evaluation.unit_id.in_(failing.scalar_subquery()))
-        .order_by(AnswerRow.id)
+        .where(Evaluation.status == FINALIZED)
+        .order_by(items.c.unit_id, AnswerRow.id)
     )
     pulled = (
         select(
-            Unit.id.label("unit_id"),
+            items.c.unit_id,
             PulledEvaluation.uuid.label("id"),
             PulledEvaluation.finalized_at,
             PulledAnswer.checklist_id,
@@ -244,10 +273,18 @@ def _answered(session: Session, station_id: int | None) -> dict[int, list[Answer
             PulledAnswer.rectify,
             PulledAnswer.version,
         )
+        .select_from(items)
+        .join(Unit, Unit.id == items.c.unit_id)
         .join(PulledEvaluation, PulledEvaluation.unit_uuid == Unit.uuid)
-        .join(PulledAnswer, PulledAnswer.evaluation_uuid == PulledEvaluation.uuid)
-        .where(Unit.id.in_(failing.scalar_subquery()))
-        .order_by(PulledAnswer.id)
+        .join(
+            PulledAnswer,
+            and_(
+                PulledAnswer.evaluation_uuid == PulledEvaluation.uuid,
+                PulledAnswer.checklist_id == items.c.checklist_id,
+                PulledAnswer.item_code == items.c.item_code,
+            ),
+        )
+        .order_by(items.c.unit_id, PulledAnswer.id)
     )
     connection = session.connection()  # Core rows: no ORM loading for 50,000 plain tuples
     answered: dict[int, list[Answered]] = defaultdict(list)
