@@ -28,11 +28,14 @@ from fieldapp.errors import InvalidInput
 from fieldapp.reports import cells, pdfkit
 from fieldapp.reports.charts import bar_chart
 from fieldapp.reports.output import atomic_output
+from fieldapp.services import holdback_kept
+from fieldapp.services.stations import find_station
 from fieldapp.services.worklists import (
     VERDICTS,
     MonthSummary,
     Reason,
     StationMonth,
+    month_dates,
     month_summary,
 )
 from fieldapp.store import Store
@@ -53,6 +56,11 @@ def write_bulletin(
 
     Refuses (InvalidInput, nothing written) another suffix, a month not yet begun, and a month
     with no data: no targets for its year and no evaluation or unit event in the month.
+
+    The hold-back counts of today's bulletin are kept (:mod:`fieldapp.services.holdback_kept`):
+    counted and kept first when they are not current, then read with the rest. A past month's
+    bulletin (dated its last day) uses kept counts only if they were kept for that day and
+    nothing has changed since, and otherwise counts in full.
     """
     out = Path(out)
     suffix = out.suffix.lower()
@@ -62,8 +70,14 @@ def write_bulletin(
             "通报只能保存为 .pdf 或 .xlsx，请修改文件名"
         )
     today = today or date.today()
+    first, _, as_of = month_dates(month, today)
     with store.read() as session:
-        summary = month_summary(session, month, station, today)
+        station_id = find_station(session, station).id if station else None
+    if as_of == today:
+        holdback_kept.refresh(store, first.year, as_of, station_id)
+    with store.read() as session:
+        hold = holdback_kept.kept_counts(session, first.year, as_of, station_id)
+        summary = month_summary(session, month, station, today, hold_counts=hold)
     if not summary.has_data:
         raise InvalidInput(
             f"{summary.month} 没有数据：{summary.year} 年没有任务表，该月也没有评价或单位变更，"

@@ -302,26 +302,13 @@ def _answered(session: Session, station_id: int | None) -> dict[int, list[Answer
     return answered
 
 
-def holdback_facts(
-    session: Session, year: int, today: date, station_id: int | None = None
-) -> HoldBackFacts:
-    """The desktop store's facts for the hold-back lists (:mod:`~fieldapp.services.holdback_fold`
-    decides). Narrowed in SQL to what could hold a station back: active units in a listed state or
-    with a 不符合 answer or a photo in doubt; the year's first visits and 标识张贴; the finalised
-    answers of units with a 不符合 answer. The evaluations other laptops synced count as the
-    store's own (as pulled, ``PulledEvaluation``); photos do not travel, so 证据存疑 judges this
-    store's evaluations alone."""
+def _visits_and_stickers(
+    session: Session, year: int, station_id: int | None
+) -> tuple[dict[int, date], dict[int, list[Sticker]]]:
+    """Per unit (in ``station_id``, or all), its first finalised evaluation visited in ``year``
+    (this store's or a pulled one) and the year's 标识张贴."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     in_station = select(Unit.id).where(Unit.station_id == station_id)
-    doubts = evidence.year_facts(session, year, station_id, as_of=today)
-    doubtful = {row.unit_id for row in doubts.evaluations.values() if row.id in doubts.candidates}
-    units = _units().where(
-        or_(
-            Unit.state.in_(tuple(s.value for s in LISTED_STATES)),
-            _failing_units(),
-            Unit.id.in_(doubtful),
-        )
-    )
     in_year = (_day_start(start), _day_start(end + timedelta(days=1)))
     visits = (
         select(Evaluation.unit_id, func.min(Evaluation.started_at))
@@ -342,7 +329,6 @@ def holdback_facts(
         UnitEvent.unit_id, UnitEvent.occurred_on, UnitEvent.photo_sha256.is_not(None).label("photo")
     ).where(UnitEvent.kind == EventKind.STICKER, UnitEvent.occurred_on.between(start, end))
     if station_id is not None:
-        units = units.where(Unit.station_id == station_id)
         visits = visits.where(Evaluation.unit_id.in_(in_station.scalar_subquery()))
         pulled_visits = pulled_visits.where(Unit.station_id == station_id)
         stickers = stickers.where(UnitEvent.unit_id.in_(in_station.scalar_subquery()))
@@ -354,7 +340,50 @@ def holdback_facts(
     posted: dict[int, list[Sticker]] = defaultdict(list)
     for uid, on, photo in connection.execute(stickers).columns("unit_id", "occurred_on", "photo"):
         posted[uid].append(Sticker(on, bool(photo)))
+    return first_visit, posted
+
+
+def holdback_facts(
+    session: Session,
+    year: int,
+    today: date,
+    station_id: int | None = None,
+    *,
+    open_only: bool = False,
+) -> HoldBackFacts:
+    """The desktop store's facts for the hold-back lists (:mod:`~fieldapp.services.holdback_fold`
+    decides). Narrowed in SQL to what could hold a station back: active units in a listed state or
+    with a 不符合 answer or a photo in doubt; the year's first visits and 标识张贴; the finalised
+    answers of units with a 不符合 answer. The evaluations other laptops synced count as the
+    store's own (as pulled, ``PulledEvaluation``); photos do not travel, so 证据存疑 judges this
+    store's evaluations alone.
+
+    ``open_only``: the facts of the open 整改 alone (:func:`open_items` lists the same ones), for a
+    caller whose counts are kept (:mod:`~fieldapp.services.holdback_kept`): only the units with a
+    不符合 answer, with their answers, and no visits, 标识张贴 or photos in doubt. Not for
+    :func:`holdback_fold.counts` or :func:`holdback_fold.fold`."""
+    if open_only:
+        doubts = evidence.YearEvidence(frozenset(), {}, ())
+        units = _units().where(_failing_units())
+        first_visit: dict[int, date] = {}
+        posted: dict[int, list[Sticker]] = {}
+    else:
+        doubts = evidence.year_facts(session, year, station_id, as_of=today)
+        doubtful = {
+            row.unit_id for row in doubts.evaluations.values() if row.id in doubts.candidates
+        }
+        units = _units().where(
+            or_(
+                Unit.state.in_(tuple(s.value for s in LISTED_STATES)),
+                _failing_units(),
+                Unit.id.in_(doubtful),
+            )
+        )
+        first_visit, posted = _visits_and_stickers(session, year, station_id)
+    if station_id is not None:
+        units = units.where(Unit.station_id == station_id)
     answered = _answered(session, station_id)
+    connection = session.connection()  # Core rows: no ORM loading for 50,000 plain tuples
     rows = connection.execute(units.order_by(Unit.id)).columns(
         "unit_id", "credit_code", "name", "station", "state", "state_since"
     )
@@ -662,7 +691,12 @@ class MonthCase:
 class MonthFacts:
     """Everything the monthly bulletin is counted from, as plain data: the desktop store
     (:func:`month_facts`) and the county server (``fieldapp/server/bulletin.py``) each read it
-    from their own tables, and :func:`fold_month` counts it."""
+    from their own tables, and :func:`fold_month` counts it.
+
+    ``hold_counts``: the hold-back counts of ``holdbacks``' year, day and scope, already counted
+    (:mod:`~fieldapp.services.holdback_kept`); ``holdbacks`` then need hold only the units that
+    can have an open 整改 (``holdback_facts(..., open_only=True)``). None: counted from
+    ``holdbacks``."""
 
     first: date
     last: date
@@ -676,6 +710,7 @@ class MonthFacts:
     has_targets: bool  # the year has task-table rows
     has_events: bool  # some unit has an event dated in the month
     cases: list[MonthCase] = field(default_factory=list)  # at least every case of the year
+    hold_counts: dict[str, dict[Reason, int]] | None = None
 
 
 def _counted_in_month(evaluation: MonthEvaluation, first: date, last: date, as_of: date) -> bool:
@@ -744,7 +779,9 @@ def fold_month(facts: MonthFacts) -> MonthSummary:
         ]
     )
     open_list = open_items(facts.holdbacks, texts)
-    hold = holdback_fold.counts(facts.holdbacks)
+    hold = facts.hold_counts
+    if hold is None:
+        hold = holdback_fold.counts(facts.holdbacks)
 
     # One line per station, in station order.
     per_station: dict[str, dict[str, int]] = {name: Counter() for name in hold}
@@ -840,10 +877,18 @@ def month_dates(month: str, today: date) -> tuple[date, date, date]:
 
 
 def month_facts(
-    session: Session, month: str, station: str | None = None, today: date | None = None
+    session: Session,
+    month: str,
+    station: str | None = None,
+    today: date | None = None,
+    *,
+    hold_counts: dict[str, dict[Reason, int]] | None = None,
 ) -> MonthFacts:
     """The desktop store's facts for the bulletin of ``month``: the finalised evaluations
-    visited in the month (with their 不符合 items and when their revisions were finalised)."""
+    visited in the month (with their 不符合 items and when their revisions were finalised).
+    ``hold_counts``: the hold-back counts of the bulletin's year, reference date and scope,
+    kept (:func:`~fieldapp.services.holdback_kept.kept_counts`); the hold-back facts are then
+    read only for the open 整改."""
     first, last, as_of = month_dates(month, today or date.today())
     station_row = find_station(session, station) if station else None
     station_id = station_row.id if station_row else None
@@ -964,7 +1009,9 @@ def month_facts(
         county=county,
         station=station_row.name if station_row else None,
         progress=progress_kept.compute(session, first.year, as_of),
-        holdbacks=holdback_facts(session, first.year, as_of, station_id),
+        holdbacks=holdback_facts(
+            session, first.year, as_of, station_id, open_only=hold_counts is not None
+        ),
         evaluations=[
             MonthEvaluation(
                 key=row["id"],
@@ -983,6 +1030,7 @@ def month_facts(
         has_targets=has_targets,
         has_events=bool(session.scalar(events)),
         cases=_month_cases(session, first.year, station_id),
+        hold_counts=hold_counts,
     )
 
 
@@ -1009,7 +1057,12 @@ def _month_cases(session: Session, year: int, station_id: int | None) -> list[Mo
 
 
 def month_summary(
-    session: Session, month: str, station: str | None = None, today: date | None = None
+    session: Session,
+    month: str,
+    station: str | None = None,
+    today: date | None = None,
+    *,
+    hold_counts: dict[str, dict[Reason, int]] | None = None,
 ) -> MonthSummary:
     """The numbers of the monthly bulletin (每月一通报) for ``month`` ("2026-11").
 
@@ -1017,5 +1070,6 @@ def month_summary(
     evaluations are the finalized ones visited in the month, each counted once (a finalized
     revision stands for the evaluation it replaces); open 整改 are counted as of the same date.
     ``has_data`` is False when the year has no targets and the month no evaluation or unit event.
+    ``hold_counts``: the hold-back counts, kept (see :func:`month_facts`).
     """
-    return fold_month(month_facts(session, month, station, today))
+    return fold_month(month_facts(session, month, station, today, hold_counts=hold_counts))
