@@ -70,10 +70,12 @@ TICK = "UPDATE change_clock SET n = n + 1;"
 
 def _mark(unit: str) -> str:
     """Move the clock on and mark ``unit`` with it: a mark is newer than any clock read before
-    the write (whichever of a table's triggers SQLite runs first)."""
+    the write (whichever of a table's triggers SQLite runs first). An upsert, not INSERT OR
+    REPLACE: a trigger run by a foreign key's action (an evaluation deleted sets its events'
+    ``evaluation_id`` to NULL) takes the outer statement's conflict policy, ABORT, instead."""
     return (
-        f"{TICK} INSERT OR REPLACE INTO unit_marks (unit_id, seq) "
-        f"VALUES ({unit}, (SELECT n FROM change_clock));"
+        f"{TICK} INSERT INTO unit_marks (unit_id, seq) VALUES ({unit}, (SELECT n FROM change_clock)) "
+        "ON CONFLICT (unit_id) DO UPDATE SET seq = excluded.seq;"
     )
 
 
