@@ -28,7 +28,7 @@ from fieldapp.errors import InvalidInput
 from fieldapp.reports import cells, pdfkit
 from fieldapp.reports.charts import bar_chart
 from fieldapp.reports.output import atomic_output
-from fieldapp.services import holdback_kept
+from fieldapp.services import holdback_kept, progress_kept
 from fieldapp.services.stations import find_station
 from fieldapp.services.worklists import (
     VERDICTS,
@@ -57,8 +57,9 @@ def write_bulletin(
     Refuses (InvalidInput, nothing written) another suffix, a month not yet begun, and a month
     with no data: no targets for its year and no evaluation or unit event in the month.
 
-    The hold-back counts of today's bulletin are kept (:mod:`fieldapp.services.holdback_kept`):
-    counted and kept first when they are not current, then read with the rest. A past month's
+    The progress and hold-back counts of today's bulletin are kept
+    (:mod:`fieldapp.services.progress_kept`, :mod:`fieldapp.services.holdback_kept`): brought up
+    to date first when they are not current, then read with the rest. A past month's
     bulletin (dated its last day) uses kept counts only if they were kept for that day and
     nothing has changed since, and otherwise counts in full.
     """
@@ -73,7 +74,8 @@ def write_bulletin(
     first, _, as_of = month_dates(month, today)
     with store.read() as session:
         station_id = find_station(session, station).id if station else None
-    if as_of == today:
+    if as_of == today:  # today's figures: bring the kept ones up to date first
+        progress_kept.refresh(store, first.year, as_of)
         holdback_kept.refresh(store, first.year, as_of, station_id)
     with store.read() as session:
         hold = holdback_kept.kept_counts(session, first.year, as_of, station_id)

@@ -172,10 +172,15 @@ def unit_detail(store: Store, unit_id: int) -> UnitDetail | None:
 
 
 def hold_back_counts(store: Store, year: int) -> dict[str, dict[Reason, int]]:
-    from fieldapp.services import worklists
+    """The year's hold-back counts as kept (:mod:`fieldapp.services.holdback_kept`), counted
+    and kept first when anything changed since; counted in full on a read-only store."""
+    from fieldapp.services import holdback_kept, worklists
 
+    today = date.today()
+    holdback_kept.refresh(store, year, today, None)
     with store.read() as session:
-        return worklists.hold_back_counts(session, year, date.today())
+        kept = holdback_kept.kept_counts(session, year, today, None)
+        return kept if kept is not None else worklists.hold_back_counts(session, year, today)
 
 
 def hold_backs(
