@@ -8,15 +8,19 @@ the county's answer, so the station is chosen from what the server says.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 from shiboken6 import isValid
 
-from fieldapp.sync.probe import ServerAnswer, check_server
 from fieldapp.ui.errors import describe
 from fieldapp.ui.plain_errors import plain
 from fieldapp.ui.strings import tr
 from fieldapp.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from fieldapp.sync.probe import ServerAnswer
 
 OK_STYLE = "color:#1b7f3b"
 FAILED_STYLE = "color:#c62828"
@@ -52,6 +56,10 @@ class ServerCheck(QObject):
         layout.addWidget(self.answer, 1)
 
     def start(self) -> None:
+        # Loaded when asked: the probe brings requests and the wire models (0.25 s), which the
+        # window's start (the wizard and settings modules are imported with it) must not pay.
+        from fieldapp.sync.probe import check_server
+
         url, token = self._url.text(), self._token.text()
         ca = self._ca.text().strip() if self._ca is not None else ""
         self.button.setEnabled(False)

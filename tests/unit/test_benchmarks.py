@@ -28,7 +28,16 @@ NEW_FIGURES = (
 )
 # What neither building the command line's parser nor importing the window may load: the
 # whole-process figures would pay for them on every start.
-HEAVY = ("openpyxl", "reportlab", "qrcode", "fastapi", "uvicorn")
+HEAVY = (
+    "openpyxl",
+    "reportlab",
+    "qrcode",
+    "fastapi",
+    "uvicorn",
+    "requests",
+    "pydantic",
+    "sqlalchemy",
+)
 LOADED_AT_START = """
 import sys
 from fieldapp.cli.app import build_parser
