@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from fieldapp.errors import InvalidInput
 
@@ -155,9 +155,12 @@ def _prepare_open(img: Image.Image, name: str, max_side: int) -> PreparedPhoto:
             raise InvalidInput(f"{name}：图片文件不完整（可能没有拷贝完），请重新拷贝") from None
         taken_at, gps = _read_metadata(img)
         icc_profile = img.info.get("icc_profile")
-        upright = ImageOps.exif_transpose(img)
-        photo = _to_jpeg_mode(upright)
-    photo = _fit(photo, max_side)
+        turn = _TURNS.get(_orientation(img))
+        # Shrunk first and turned after: a 2048-pixel image turns four times faster than the
+        # full 12 megapixels, for the same upright pixels (the long side is the same either way)
+        photo = _fit(_to_jpeg_mode(img), max_side)
+    if turn is not None:
+        photo = photo.transpose(turn)
     jpeg = _encode(photo, JPEG_QUALITY, icc_profile)
     thumbnail = _encode(_fit(photo, THUMB_SIDE), THUMB_QUALITY, icc_profile)
     return PreparedPhoto(
@@ -194,6 +197,28 @@ def _bomb(name: str) -> InvalidInput:
     return InvalidInput(
         f"{name}：图片尺寸过大（可能是恶意文件），已拒绝；请改用相机或手机拍摄的原始照片"
     )
+
+
+ORIENTATION = 0x0112  # the EXIF tag
+# EXIF orientation -> the turn that makes the pixels upright (as ImageOps.exif_transpose does).
+_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _orientation(img: Image.Image) -> int:
+    """The EXIF orientation tag (1-8; 1, upright, when absent or unreadable)."""
+    try:
+        value = img.getexif().get(ORIENTATION)
+    except _DECODE_ERRORS:
+        return 1
+    return value if isinstance(value, int) else 1
 
 
 def _fit(img: Image.Image, max_side: int) -> Image.Image:

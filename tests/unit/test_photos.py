@@ -108,6 +108,15 @@ def test_every_landscape_orientation_comes_out_upright(orientation: int) -> None
     assert difference(prepared, by_hand) < SAME
 
 
+@pytest.mark.parametrize("orientation", range(9))
+def test_a_shrunk_photo_is_turned_upright_too(orientation: int) -> None:
+    """Shrunk before it is turned (the turn is cheaper on fewer pixels): the same picture."""
+    reference = raw("Landscape_1.jpg").resize((300, 200), Image.Resampling.LANCZOS)
+    prepared = decode(prepare(PHOTOS / f"Landscape_{orientation}.jpg", max_side=300).jpeg)
+    assert prepared.size == (300, 200)
+    assert difference(prepared, reference) < SAME
+
+
 @pytest.mark.parametrize("name", ["Portrait_1.jpg", "Portrait_6.jpg"])
 def test_portraits_come_out_upright(name: str) -> None:
     reference = raw("Portrait_1.jpg")
