@@ -182,14 +182,20 @@ def test_the_summary_is_the_same_with_kept_counts(
     assert narrow == full
 
 
-def test_open_only_lists_every_open_rectification(store: Store, county: dict[str, int]) -> None:
-    with store.session() as session:
-        _fail_ue(store, session, county)
+def _open_list(store: Store) -> list[wl.Rectification]:
+    """The open 整改 from the full facts, checked equal to those from the narrowed read."""
     with store.read() as session:
         texts = wl.ItemTexts(session)
         full = wl.open_items(wl.holdback_facts(session, YEAR, TODAY), texts)
         narrow = wl.open_items(wl.holdback_facts(session, YEAR, TODAY, open_only=True), texts)
     assert narrow == full
+    return full
+
+
+def test_open_only_lists_every_open_rectification(store: Store, county: dict[str, int]) -> None:
+    with store.session() as session:
+        _fail_ue(store, session, county)
+    full = _open_list(store)
     assert {(r.name[3:5], r.code, r.overdue) for r in full} == {
         ("UC", "B1b", True),
         ("UE", "B1b", True),
@@ -235,11 +241,7 @@ def test_evaluations_of_other_laptops_count_and_close(store: Store, county: dict
     assert kept(store) is None
     after = holdback_kept.keep(store, YEAR, TODAY, None)
     assert after == fresh(store) and after != before
-    with store.read() as session:
-        texts = wl.ItemTexts(session)
-        full = wl.open_items(wl.holdback_facts(session, YEAR, TODAY), texts)
-        narrow = wl.open_items(wl.holdback_facts(session, YEAR, TODAY, open_only=True), texts)
-    assert narrow == full
+    full = _open_list(store)
     assert {(r.name[3:5], r.code, r.overdue) for r in full} == {
         ("UA", "B6b", False),
         ("UC", "B6b", True),
