@@ -19,12 +19,13 @@ from pydantic_core import ErrorDetails
 
 from fieldapp.checklists.schema import Checklist
 from fieldapp.domain.records import ChecklistOrigin
+from fieldapp.domain.verdict import ChecklistKind
 from fieldapp.domain.vocab import UnitType
 from fieldapp.errors import InvalidInput, NotFound, Problem
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
 
-_KIND_ORDER = {"base": 0, "general": 1, "module": 2}
+_KIND_ORDER = {kind: n for n, kind in enumerate(ChecklistKind)}
 
 _PYDANTIC_MESSAGES = {
     "missing": "缺少必填字段",
@@ -94,7 +95,7 @@ def _describe(
     kind = error["type"]
     if kind in ("value_error", "assertion_error"):
         message = error["msg"].removeprefix("Value error, ")
-    elif kind == "literal_error":
+    elif kind in ("literal_error", "enum"):
         message = f"取值不对：{error['msg']}"
     elif kind == "string_pattern_mismatch":
         message = f"格式不对（应符合 {error.get('ctx', {}).get('pattern')}）"

@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from fieldapp.domain.links import Flag, parse_flag, split_ref
+from fieldapp.domain.verdict import ChecklistKind, GateEffect, PassRule
 from fieldapp.domain.vocab import INDUSTRY_CODES, UnitType, parse_industry, parse_unit_type
 
 SOURCE_TAG = re.compile(r"^\s*(\[(S[0-9]|P[0-9]+|R)\]\s*)+")
@@ -116,7 +117,7 @@ class Verdict(_Strict):
     there are more than ``max_failures`` of them, which fails it too.
     """
 
-    rule: Literal["all_pass", "gates"]
+    rule: PassRule
     max_failures: int | None = Field(default=None, ge=0)
 
 
@@ -128,7 +129,7 @@ class Item(_Strict):
     evidence: str = ""
     photo_required: bool = False
     gate: bool = False
-    gate_effect: Literal["veto", "warn"] = "veto"
+    gate_effect: GateEffect = GateEffect.VETO
     source: NonEmpty
     same_as: list[NonEmpty] = Field(default_factory=list)
     applies_when: Condition | None = None
@@ -161,7 +162,7 @@ class Checklist(_Strict):
     version: Annotated[int, Field(ge=1, le=MAX_VERSION)]
     title: NonEmpty
     title_en: str = ""
-    kind: Literal["base", "general", "module"]
+    kind: ChecklistKind
     order: int = 100
     description: str = ""
     source: NonEmpty

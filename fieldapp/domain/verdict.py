@@ -40,6 +40,30 @@ class Outcome(StrEnum):
         ]
 
 
+class PassRule(StrEnum):
+    """How a checklist's answers become its verdict (see the module's docstring)."""
+
+    ALL_PASS = "all_pass"
+    GATES = "gates"
+
+
+class GateEffect(StrEnum):
+    """What a failed gate item does: ``veto`` fails the unit, ``warn`` (审慎培育) makes 命名
+    wait for the county's confirmation."""
+
+    VETO = "veto"
+    WARN = "warn"
+
+
+class ChecklistKind(StrEnum):
+    """The place of a checklist in an evaluation: the 八有八无 base, the general "1" standard,
+    or an industry module ("X"), the only kind an inspector may leave out."""
+
+    BASE = "base"
+    GENERAL = "general"
+    MODULE = "module"
+
+
 _SEVERITY = {Outcome.PASS: 0, Outcome.RECTIFY: 1, Outcome.INCOMPLETE: 2, Outcome.FAIL: 3}
 
 
@@ -98,13 +122,13 @@ def judge(checklists: Sequence[Checklist], answers: Answers) -> Verdict:
             elif answer is Answer.FAIL:
                 failed.append(item)
         own = Outcome.PASS
-        if checklist.verdict.rule == "all_pass":
+        if checklist.verdict.rule is PassRule.ALL_PASS:
             if failed:
                 own = Outcome.FAIL
                 reasons.extend(f"{i.code} {i.text}（{checklist.title}未全部符合）" for i in failed)
         else:
-            vetoes = [i for i in failed if i.gate and i.gate_effect == "veto"]
-            warns = [i for i in failed if i.gate and i.gate_effect == "warn"]
+            vetoes = [i for i in failed if i.gate and i.gate_effect is GateEffect.VETO]
+            warns = [i for i in failed if i.gate and i.gate_effect is GateEffect.WARN]
             others = [i for i in failed if not i.gate]
             warnings.extend(f"{i.code} {i.text}（审慎培育，需县局确认）" for i in warns)
             limit = checklist.verdict.max_failures

@@ -25,7 +25,7 @@ from fieldapp.domain import links, text
 from fieldapp.domain.lifecycle import EXITS, State
 from fieldapp.domain.records import KIND_LABELS, EvaluationStatus, SignerRole
 from fieldapp.domain.records import EvaluationKind as Kind
-from fieldapp.domain.verdict import Answer, judge
+from fieldapp.domain.verdict import Answer, ChecklistKind, judge
 from fieldapp.domain.vocab import UnitType, canon
 from fieldapp.errors import InvalidInput, Locked, NotFound, Problem
 from fieldapp.photos import PhotoStore, prepare_all
@@ -277,7 +277,7 @@ def plan_checklists(
                     f"「{checklist_id}」不在这家单位的检查表中（现有：{'、'.join(chosen)}）",
                 )
             )
-        elif checklist.kind != "module":
+        elif checklist.kind is not ChecklistKind.MODULE:
             problems.append(
                 Problem(
                     "去掉检查表",

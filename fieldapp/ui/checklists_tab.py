@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.domain import links
+from fieldapp.domain.verdict import GateEffect
 from fieldapp.ui.strings import tr
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ class ChecklistsTab(QWidget):
 def _item_row(item: Item) -> QTreeWidgetItem:
     gate = ""
     if item.gate:
-        gate = tr("gate.veto") if item.gate_effect == "veto" else tr("gate.warn")
+        gate = tr("gate.veto") if item.gate_effect is GateEffect.VETO else tr("gate.warn")
     row = QTreeWidgetItem([item.text, item.code, "", "", "", gate])
     tip = [item.guidance or item.text, tr("checklists.source", source=item.source)]
     if item.same_as:

@@ -76,7 +76,7 @@ from shiboken6 import isValid
 from fieldapp.checklists import Library
 from fieldapp.checklists.loader import in_display_order
 from fieldapp.domain.lifecycle import State
-from fieldapp.domain.verdict import PRUDENT_PENDING, Answer, Outcome
+from fieldapp.domain.verdict import PRUDENT_PENDING, Answer, ChecklistKind, Outcome
 from fieldapp.domain.vocab import UnitType
 from fieldapp.errors import InvalidInput, NotFound
 from fieldapp.photos.ingest import IMAGE_SUFFIXES
@@ -184,13 +184,16 @@ class NewEvaluationDialog(QDialog):
         composed = library.compose(UnitType(unit_type), industry)
         self._composed = [c.id for c in composed]
         others = [library.latest(cid) for cid in library.ids() if cid not in self._composed]
-        for checklist in [*composed, *in_display_order(c for c in others if c.kind == "module")]:
+        for checklist in [
+            *composed,
+            *in_display_order(c for c in others if c.kind is ChecklistKind.MODULE),
+        ]:
             entry = QListWidgetItem(
                 f"{checklist.title}（{checklist.id} 第 {checklist.version} 版）"
             )
             entry.setData(Qt.ItemDataRole.UserRole, checklist.id)
             flags = Qt.ItemFlag.ItemIsEnabled
-            if checklist.kind == "module":
+            if checklist.kind is ChecklistKind.MODULE:
                 flags |= Qt.ItemFlag.ItemIsUserCheckable
             entry.setFlags(flags)
             entry.setCheckState(
