@@ -185,26 +185,9 @@ def _units(*columns: Any) -> Select[Any]:
 # --- hold-backs ---------------------------------------------------------------------------------
 
 
-def _failing_units() -> ColumnElement[bool]:
-    """Whether the ``Unit`` of the enclosing query has a finalised 不符合 answer: in an evaluation
-    of this store, or in one another laptop synced (as pulled)."""
-    own = (
-        select(Evaluation.unit_id)
-        .join(AnswerRow, AnswerRow.evaluation_id == Evaluation.id)
-        .where(Evaluation.status == FINALIZED, AnswerRow.result == Answer.FAIL)
-    )
-    pulled = (
-        select(Unit.id)
-        .join(PulledEvaluation, PulledEvaluation.unit_uuid == Unit.uuid)
-        .join(PulledAnswer, PulledAnswer.evaluation_uuid == PulledEvaluation.uuid)
-        .where(PulledAnswer.result == Answer.FAIL)
-    )
-    return or_(Unit.id.in_(own.scalar_subquery()), Unit.id.in_(pulled.scalar_subquery()))
-
-
-def _failed_items(station_id: int | None) -> Subquery:
-    """(``unit_id``, ``checklist_id``, ``item_code``) of every finalised 不符合 answer, this
-    store's or pulled, each once: of the units of ``station_id``, or all."""
+def _fails() -> tuple[Select[int, str, str], Select[int, str, str]]:
+    """(``unit_id``, ``checklist_id``, ``item_code``) of every finalised 不符合 answer: in an
+    evaluation of this store, and in one another laptop synced (as pulled)."""
     own = (
         select(Evaluation.unit_id.label("unit_id"), AnswerRow.checklist_id, AnswerRow.item_code)
         .join(AnswerRow, AnswerRow.evaluation_id == Evaluation.id)
@@ -216,6 +199,24 @@ def _failed_items(station_id: int | None) -> Subquery:
         .join(PulledAnswer, PulledAnswer.evaluation_uuid == PulledEvaluation.uuid)
         .where(PulledAnswer.result == Answer.FAIL)
     )
+    return own, pulled
+
+
+def _failing_units() -> ColumnElement[bool]:
+    """Whether the ``Unit`` of the enclosing query has a finalised 不符合 answer (:func:`_fails`).
+    Two IN lists: the planner reads them through their indexes (one over the union of both was
+    1.5 times slower)."""
+    own, pulled = _fails()
+    return or_(
+        Unit.id.in_(own.with_only_columns(Evaluation.unit_id).scalar_subquery()),
+        Unit.id.in_(pulled.with_only_columns(Unit.id).scalar_subquery()),
+    )
+
+
+def _failed_items(station_id: int | None) -> Subquery:
+    """(``unit_id``, ``checklist_id``, ``item_code``) of every finalised 不符合 answer, this
+    store's or pulled, each once: of the units of ``station_id``, or all."""
+    own, pulled = _fails()
     if station_id is not None:
         own = own.join(Unit, Unit.id == Evaluation.unit_id).where(Unit.station_id == station_id)
         pulled = pulled.where(Unit.station_id == station_id)
