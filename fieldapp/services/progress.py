@@ -39,7 +39,7 @@ from fieldapp.storage.models import Station, Unit, UnitEvent
 _FOLDED = (EventKind.STATE, EventKind.STATION, EventKind.UNIT_TYPE)
 
 UnitKey = int | str  # the desktop's unit id, the server's unit uuid
-Among = Select[tuple[int]] | None  # a statement selecting the desktop units to read (None: all)
+Among = Select[int] | None  # a statement selecting the desktop units to read (None: all)
 
 
 @dataclass

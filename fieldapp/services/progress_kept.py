@@ -29,6 +29,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, TypedDict
@@ -102,14 +103,15 @@ def _loaded(text: str) -> list[Add]:
     return [(station, unit_type, Tally(what)) for station, unit_type, what in json.loads(text)]
 
 
-def _stale(kept: ProgressYear, as_of: date) -> Select[tuple[int]]:
-    """The units whose kept share may not hold: changed since, or past their dates."""
+def _stale(kept: ProgressYear, as_of: date) -> Select[int]:
+    """The ids of the units whose kept share may not hold: changed since, or past its dates."""
     share = ProgressShare
-    return union(
+    either = union(
         select(UnitMark.unit_id).where(UnitMark.seq > kept.seq),
         select(share.unit_id).where(share.year == kept.year, share.until <= as_of),
         select(share.unit_id).where(share.year == kept.year, share.since > as_of),
-    )  # type: ignore[return-value]
+    ).subquery()
+    return select(either.c.unit_id)
 
 
 def compute(session: Session, year: int, today: date | None = None) -> Progress:
@@ -119,25 +121,24 @@ def compute(session: Session, year: int, today: date | None = None) -> Progress:
     as_of, first_due = progress.reference(year, base.today, base.deadlines)
     kept = session.get(ProgressYear, year)
     if kept is None or kept.context != context(session, base):
-        return progress.fold(progress.facts(session, year, base.today))
+        return progress.fold(replace(base, units=progress.unit_facts(session)))
     stale = _stale(kept, as_of)
     changed = session.scalar(select(func.count()).select_from(stale.subquery())) or 0
     if changed > max(FOLD_ABOVE, kept.units // 5):
-        return progress.fold(progress.facts(session, year, base.today))
+        return progress.fold(replace(base, units=progress.unit_facts(session)))
     counts: Counter[str] = Counter()
     for text, units in session.execute(
         select(ProgressTotal.share, ProgressTotal.units).where(ProgressTotal.year == year)
     ):
         counts[text] = units
     if changed:
-        ids = select(stale.subquery().c[0])
-        for (text,) in session.execute(
+        for text in session.scalars(
             select(ProgressShare.share).where(
-                ProgressShare.year == year, ProgressShare.unit_id.in_(ids)
+                ProgressShare.year == year, ProgressShare.unit_id.in_(stale)
             )
         ):
             counts[text] -= 1
-        for unit in progress.unit_facts(session, ids):
+        for unit in progress.unit_facts(session, stale):
             counts[_dumped(progress.share(unit, year, as_of, first_due).adds)] += 1
     shares = [(_loaded(text), n) for text, n in counts.items() if n]
     return progress.tallied(base, shares)
@@ -155,7 +156,7 @@ def refresh(store: Store, year: int, today: date | None = None) -> int:
         wanted = context(session, base)
         kept = session.get(ProgressYear, year)
         afresh = kept is None or kept.context != wanted
-        ids = None if kept is None or afresh else select(_stale(kept, as_of).subquery().c[0])
+        ids = None if kept is None or afresh else _stale(kept, as_of)
         units = progress.unit_facts(session, ids)
         gone = set() if ids is None else set(session.scalars(ids)) - {u.key for u in units}
         rows = [
