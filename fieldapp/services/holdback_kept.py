@@ -104,12 +104,16 @@ def keep(store: Store, year: int, today: date, station_id: int | None) -> Counts
     return counts
 
 
+def current(store: Store, year: int, today: date, station_id: int | None) -> Counts:
+    """The counts of ``year`` as of ``today``: as kept when they are current, else counted (and
+    kept, on a writable store)."""
+    with store.read() as session:
+        kept = kept_counts(session, year, today, station_id)
+    return kept if kept is not None else keep(store, year, today, station_id)
+
+
 def refresh(store: Store, year: int, today: date, station_id: int | None) -> None:
     """Make the kept counts of ``year`` as of ``today`` current: count and keep them unless they
     are. A read-only store keeps nothing, so nothing is counted here."""
-    if store.readonly:
-        return
-    with store.read() as session:
-        if kept_counts(session, year, today, station_id) is not None:
-            return
-    keep(store, year, today, station_id)
+    if not store.readonly:
+        current(store, year, today, station_id)

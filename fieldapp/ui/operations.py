@@ -174,13 +174,9 @@ def unit_detail(store: Store, unit_id: int) -> UnitDetail | None:
 def hold_back_counts(store: Store, year: int) -> dict[str, dict[Reason, int]]:
     """The year's hold-back counts as kept (:mod:`fieldapp.services.holdback_kept`), counted
     and kept first when anything changed since; counted in full on a read-only store."""
-    from fieldapp.services import holdback_kept, worklists
+    from fieldapp.services import holdback_kept
 
-    today = date.today()
-    holdback_kept.refresh(store, year, today, None)
-    with store.read() as session:
-        kept = holdback_kept.kept_counts(session, year, today, None)
-        return kept if kept is not None else worklists.hold_back_counts(session, year, today)
+    return holdback_kept.current(store, year, date.today(), None)
 
 
 def hold_backs(
